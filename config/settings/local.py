@@ -1,0 +1,6 @@
+"""Developer laptop / `make run`: embedded SQLite and filesystem broker by default."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)

@@ -1,0 +1,111 @@
+"""Demo clinic, staff and survivors with a few weeks of believable entries.
+Idempotent: running it again changes nothing that is already there."""
+
+import datetime as dt
+import random
+import uuid
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import BodySite, CheckIn, Clinic, Symptom, SymptomEntry, User, WeightEntry
+
+DEMO_PASSWORD = "followup-demo"
+CLINIC = {"name": "Riverside Cancer Centre (demo)", "care_team_phone": "555-0142", "emergency_number": "911"}
+STAFF = [
+    ("nurse@demo.followup.test", "Nora Nurse", User.Role.NURSE),
+    ("admin@demo.followup.test", "Alex Admin", User.Role.CLINIC_ADMIN),
+]
+# (email, name, date of birth, time zone, unit, start kg, kg change per week, story)
+SURVIVORS = [
+    ("maria@demo.followup.test", "Maria Lopez", dt.date(1961, 4, 12), "America/New_York", "lb", 71.0, 0.0, "steady"),
+    ("joan@demo.followup.test", "Joan Miller", dt.date(1955, 9, 3), "America/Chicago", "kg", 68.0, -0.45, "hip"),
+    ("aisha@demo.followup.test", "Aisha Khan", dt.date(1970, 1, 28), "Europe/London", "kg", 62.5, -0.05, "headache"),
+]
+WEEKS = 6
+
+
+def seed_demo() -> list[tuple[str, str]]:
+    """Returns the demo logins as (role, email)."""
+    with transaction.atomic():
+        clinic, _ = Clinic.objects.get_or_create(name=CLINIC["name"], defaults=CLINIC)
+        logins = []
+        for email, name, role in STAFF:
+            user = _user(email, full_name=name, role=role)
+            user.staff_clinics.add(clinic)
+            logins.append((role.label, email))
+        today = timezone.localdate()
+        for email, name, dob, tz, unit, kg, trend, story in SURVIVORS:
+            user = _user(
+                email,
+                full_name=name,
+                role=User.Role.SURVIVOR,
+                clinic=clinic,
+                date_of_birth=dob,
+                time_zone=tz,
+                weight_unit=unit,
+                enrolled_on=today - dt.timedelta(weeks=WEEKS + 1),
+            )
+            logins.append(("Survivor", email))
+            if not user.checkins.exists():
+                _history(user, story=story, start_kg=kg, trend=trend)
+    return logins
+
+
+def _user(email: str, **fields) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User(email=email, **fields)
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    return user
+
+
+def _history(user: User, *, story: str, start_kg: float, trend: float) -> None:
+    rng = random.Random(user.email)
+    symptoms = {s.code: s for s in Symptom.objects.all()}
+    sites = {b.code: b for b in BodySite.objects.all()}
+    now = timezone.now()
+    for week in range(WEEKS, -1, -1):
+        day = now - dt.timedelta(weeks=week, hours=rng.randint(0, 30))
+        kg = Decimal(str(round(start_kg + trend * (WEEKS - week) + rng.uniform(-0.3, 0.3), 1)))
+        WeightEntry.objects.create(survivor=user, kg=kg, recorded_at=day, submission_token=uuid.uuid4())
+        for entry in _story(story, week, rng):
+            code, site, severity, new, worse, note = entry
+            checkin, _ = CheckIn.objects.get_or_create(
+                survivor=user, created_at=day, defaults={"submission_token": uuid.uuid4()}
+            )
+            SymptomEntry.objects.create(
+                checkin=checkin,
+                survivor=user,
+                symptom=symptoms[code],
+                body_site=sites.get(site),
+                severity=severity,
+                is_new=new,
+                is_worse=worse,
+                started_on=(day - dt.timedelta(days=rng.randint(0, 3))).date(),
+                note=note,
+                created_at=day,
+            )
+
+
+def _story(story: str, week: int, rng: random.Random):
+    if story == "steady":
+        yield ("pain", "knee", rng.randint(2, 4), False, False, "Usual arthritis in my left knee.")
+        if week % 2 == 0:
+            yield ("fatigue", None, rng.randint(2, 4), False, False, "")
+    elif story == "hip":
+        if week <= 3:
+            yield ("pain", "hip", 3 + (3 - week), week == 3, week < 3, "Right hip aches more at night.")
+        if week <= 1:
+            yield ("trouble_walking", None, 4, True, week == 0, "Harder to get up from a chair.")
+        if week >= 4:
+            yield ("fatigue", None, 3, False, False, "")
+    elif story == "headache":
+        if week <= 2:
+            yield ("headache", None, 4 + (2 - week), week == 2, week < 2, "Mostly in the mornings.")
+        if week <= 1:
+            yield ("nausea", None, 3, True, False, "")
+        if week > 2:
+            yield ("appetite_loss", None, 2, False, False, "")

@@ -1,0 +1,262 @@
+"""Clinics, people, the symptom catalog and what survivors report.
+
+Fields, constraints and small properties only: every write goes through
+tracker/services.py, every permission-checked read through tracker/selectors.py.
+"""
+
+import uuid
+import zoneinfo
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+NOTE_MAX_LENGTH = 2000
+TIME_ZONE_CHOICES = sorted((tz, tz.replace("_", " ")) for tz in zoneinfo.available_timezones() if "/" in tz)
+
+
+class Clinic(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    care_team_phone = models.CharField(
+        "care team phone", max_length=40, help_text="Shown to this clinic's survivors on every page."
+    )
+    emergency_number = models.CharField(max_length=20, default="911")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> "User":
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> "User":
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("role", User.Role.CLINIC_ADMIN)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Email is the login. One model for every role: the role decides which
+    pages and which survivors a person may see (see selectors.py)."""
+
+    class Role(models.TextChoices):
+        SURVIVOR = "survivor", "Survivor"
+        NURSE = "nurse", "Nurse"
+        CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+
+    class WeightUnit(models.TextChoices):
+        KG = "kg", "Kilograms (kg)"
+        LB = "lb", "Pounds (lb)"
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=200)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.SURVIVOR)
+    # A survivor belongs to exactly one clinic; staff may work for several.
+    clinic = models.ForeignKey(
+        Clinic, null=True, blank=True, on_delete=models.PROTECT, related_name="survivors"
+    )
+    staff_clinics = models.ManyToManyField(Clinic, blank=True, related_name="staff")
+    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="America/New_York")
+    weight_unit = models.CharField(max_length=2, choices=WeightUnit.choices, default=WeightUnit.KG)
+    date_of_birth = models.DateField(null=True, blank=True)
+    enrolled_on = models.DateField(null=True, blank=True, help_text="The day the survivor joined.")
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField("Django admin access", default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(role="survivor") | models.Q(clinic__isnull=False),
+                name="survivor_has_clinic",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_survivor(self) -> bool:
+        return self.role == self.Role.SURVIVOR
+
+    @property
+    def is_nurse(self) -> bool:
+        return self.role == self.Role.NURSE
+
+    @property
+    def is_clinic_admin(self) -> bool:
+        return self.role == self.Role.CLINIC_ADMIN
+
+    @property
+    def is_clinic_staff(self) -> bool:
+        return self.role in (self.Role.NURSE, self.Role.CLINIC_ADMIN)
+
+
+class Invitation(models.Model):
+    """A survivor invited by clinic staff. The emailed link carries a signed,
+    expiring token (tracker/tokens.py); accepted_at makes it work once."""
+
+    email = models.EmailField()
+    full_name = models.CharField(max_length=200)
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="invitations_sent")
+    nonce = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    survivor = models.OneToOneField(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitation")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email}"
+
+
+class Symptom(models.Model):
+    class BodySiteRule(models.TextChoices):
+        REQUIRED = "required", "Required"
+        OPTIONAL = "optional", "Optional"
+        NONE = "none", "Not asked"
+
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=100)
+    help_text = models.CharField(max_length=300)
+    body_site = models.CharField(max_length=10, choices=BodySiteRule.choices, default=BodySiteRule.NONE)
+    free_text_only = models.BooleanField(default=False, help_text="Described only in the note ('other').")
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class BodySite(models.Model):
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=100)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class CheckIn(models.Model):
+    """One sitting: one or more symptom entries, and whether she wants a call."""
+
+    survivor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="checkins")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    callback_requested = models.BooleanField(default=False)
+    # The form's one-time token: a resubmitted form (back button, double
+    # click) finds the check-in it already made instead of making another.
+    submission_token = models.UUIDField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["survivor", "submission_token"], name="checkin_submission_once"),
+        ]
+        indexes = [models.Index(fields=["survivor", "-created_at"], name="checkin_survivor_recent")]
+
+    def __str__(self) -> str:
+        return f"Check-in {self.pk}"
+
+
+class SymptomEntry(models.Model):
+    checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="entries")
+    # Denormalised from the check-in so that rules and timelines read one table.
+    survivor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="symptom_entries")
+    symptom = models.ForeignKey(Symptom, on_delete=models.PROTECT)
+    body_site = models.ForeignKey(BodySite, null=True, blank=True, on_delete=models.PROTECT)
+    severity = models.PositiveSmallIntegerField(validators=[MinValueValidator(0), MaxValueValidator(10)])
+    is_new = models.BooleanField("new, or different from usual")
+    is_worse = models.BooleanField("getting worse")
+    started_on = models.DateField()
+    note = models.TextField(blank=True, validators=[MaxLengthValidator(NOTE_MAX_LENGTH)])
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name_plural = "symptom entries"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(severity__lte=10), name="severity_0_to_10"),
+        ]
+        indexes = [models.Index(fields=["survivor", "-created_at"], name="entry_survivor_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.symptom_id} ({self.severity}/10)"
+
+
+class WeightEntry(models.Model):
+    # Stored in kg whatever unit she typed; the plausible range is enforced here
+    # and in the form, so a typo (0, 1000) never reaches the weight-loss rules.
+    MIN_KG = 20
+    MAX_KG = 300
+
+    survivor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="weights")
+    kg = models.DecimalField(max_digits=5, decimal_places=2)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    submission_token = models.UUIDField()
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        verbose_name_plural = "weight entries"
+        constraints = [
+            models.UniqueConstraint(fields=["survivor", "submission_token"], name="weight_submission_once"),
+            models.CheckConstraint(condition=models.Q(kg__gte=20, kg__lte=300), name="weight_plausible_kg"),
+        ]
+        indexes = [models.Index(fields=["survivor", "-recorded_at"], name="weight_survivor_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.kg} kg"
+
+
+class AuditEvent(models.Model):
+    """Append-only record of staff reads of survivor data and of staff actions.
+    On PostgreSQL a trigger refuses UPDATE and DELETE (migration 0002)."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="audit_actions")
+    action = models.CharField(max_length=60)
+    survivor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_subject")
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["survivor", "-at"], name="audit_survivor_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action}"

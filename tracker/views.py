@@ -1,0 +1,254 @@
+"""Views validate, call one service or selector, and render."""
+
+import datetime as dt
+import uuid
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from . import selectors, services
+from .forms import CheckInForm, InvitationAcceptForm, InvitationForm, ProfileForm, SymptomEntryFormSet, WeightForm
+from .models import Invitation, User
+from .tokens import invite_token_read
+
+HISTORY_DAYS = 90
+
+
+def survivor_required(view):
+    """Survivor-only pages answer 404 to everyone else, like a missing page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_survivor:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def clinic_staff_required(view):
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_clinic_staff:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_survivor:
+        return _history(request, survivor=request.user)
+    if request.user.is_clinic_staff:
+        return redirect("staff_home")
+    return redirect("admin:index")
+
+
+def _history(request: HttpRequest, *, survivor: User) -> HttpResponse:
+    since = timezone.now() - dt.timedelta(days=HISTORY_DAYS)
+    timeline = selectors.symptom_timeline(survivor=survivor, since=since)
+    weights = selectors.weight_list(survivor=survivor, since=since)
+    tz = timezone.get_current_timezone()
+    chart_data = {
+        "weights": [
+            {"x": w.recorded_at.astimezone(tz).date().isoformat(), "y": float(_display_weight(w.kg, survivor))}
+            for w in weights
+        ],
+        "weight_unit": survivor.weight_unit,
+        "symptoms": [
+            {
+                "x": e.created_at.astimezone(tz).date().isoformat(),
+                "y": e.symptom.label,
+                "severity": e.severity,
+            }
+            for e in timeline
+        ],
+    }
+    context = {
+        "survivor": survivor,
+        "is_own": survivor.pk == request.user.pk,
+        "recent_checkins": selectors.checkin_list_recent(survivor=survivor),
+        "weights": [(w, _display_weight(w.kg, survivor)) for w in reversed(weights)][:10],
+        "chart_data": chart_data,
+        "has_chart_data": bool(weights or timeline),
+        "history_days": HISTORY_DAYS,
+    }
+    return render(request, "tracker/history.html", context)
+
+
+def _display_weight(kg, survivor: User):
+    if survivor.weight_unit == User.WeightUnit.LB:
+        return round(kg * services.LB_PER_KG, 1)
+    return round(kg, 1)
+
+
+@survivor_required
+@require_http_methods(["GET", "POST"])
+def checkin_create(request: HttpRequest) -> HttpResponse:
+    survivor = request.user
+    if request.method == "POST":
+        form = CheckInForm(request.POST)
+        formset = SymptomEntryFormSet(request.POST, form_kwargs={"survivor": survivor}, prefix="entry")
+        if "add_entry" in request.POST:
+            # "Add another symptom" without JavaScript: re-show everything typed
+            # so far with one more empty row.
+            formset = _formset_with_extra_row(request, survivor)
+        elif form.is_valid() and formset.is_valid():
+            checkin, created = services.checkin_create(
+                survivor=survivor,
+                entries=formset.entries(),
+                callback_requested=form.cleaned_data["callback_requested"],
+                submission_token=form.cleaned_data["submission_token"],
+            )
+            if not created:
+                messages.info(request, "This check-in was already saved; here it is.")
+            return redirect("checkin_detail", checkin_id=checkin.pk)
+    else:
+        form = CheckInForm()
+        formset = SymptomEntryFormSet(form_kwargs={"survivor": survivor}, prefix="entry")
+    return render(request, "tracker/checkin_form.html", {"form": form, "formset": formset})
+
+
+def _formset_with_extra_row(request: HttpRequest, survivor: User):
+    """Everything typed so far as initial values (so nothing is lost and no
+    errors are shown for rows not yet finished), plus one empty row."""
+    bound = SymptomEntryFormSet(request.POST, form_kwargs={"survivor": survivor}, prefix="entry")
+    rows = [{name: form[name].value() for name in form.fields} for form in bound.forms]
+    rows = rows[: SymptomEntryFormSet.max_num - 1] + [{}]
+    return SymptomEntryFormSet(initial=rows, form_kwargs={"survivor": survivor}, prefix="entry")
+
+
+def checkin_detail(request: HttpRequest, checkin_id: int) -> HttpResponse:
+    checkin = selectors.checkin_get_for_user(user=request.user, checkin_id=checkin_id)
+    if not request.user.is_survivor:
+        services.audit_record(actor=request.user, action="checkin.view", survivor=checkin.survivor, target=checkin)
+    return render(request, "tracker/checkin_detail.html", {"checkin": checkin, "survivor": checkin.survivor})
+
+
+@survivor_required
+@require_http_methods(["GET", "POST"])
+def weight_create(request: HttpRequest) -> HttpResponse:
+    survivor = request.user
+    if request.method == "POST":
+        form = WeightForm(request.POST)
+        if form.is_valid():
+            services.weight_record(
+                survivor=survivor,
+                value=form.cleaned_data["value"],
+                unit=form.cleaned_data["unit"],
+                submission_token=form.cleaned_data["submission_token"],
+            )
+            messages.success(request, "Your weight is saved.")
+            return redirect("home")
+    else:
+        form = WeightForm(initial={"unit": survivor.weight_unit, "submission_token": uuid.uuid4()})
+    return render(request, "tracker/weight_form.html", {"form": form})
+
+
+@survivor_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.survivor_profile_update(
+            survivor=request.user,
+            time_zone=form.cleaned_data["time_zone"],
+            weight_unit=form.cleaned_data["weight_unit"],
+        )
+        messages.success(request, "Your settings are saved.")
+        return redirect("home")
+    return render(request, "tracker/profile.html", {"form": form})
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        nonce = invite_token_read(token)
+    except signing.SignatureExpired:
+        return _invite_problem(request, "expired")
+    except signing.BadSignature:
+        return _invite_problem(request, "invalid")
+    invitation = Invitation.objects.select_related("clinic").filter(nonce=nonce).first()
+    if invitation is None:
+        return _invite_problem(request, "invalid")
+    if invitation.accepted_at is not None:
+        return _invite_problem(request, "used")
+    form = InvitationAcceptForm(request.POST or None, invitation=invitation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                invitation=invitation,
+                password=form.cleaned_data["password1"],
+                time_zone=form.cleaned_data["time_zone"],
+                date_of_birth=form.cleaned_data["date_of_birth"],
+                weight_unit=form.cleaned_data["weight_unit"],
+            )
+        except ValidationError:
+            return _invite_problem(request, "used")
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome. Your care team's number is {invitation.clinic.care_team_phone}.")
+        return redirect("home")
+    return render(request, "tracker/invite_accept.html", {"form": form, "invitation": invitation})
+
+
+INVITE_PROBLEMS = {
+    "expired": "This invitation link has expired. Links work for 7 days. Please ask your care team to send a new one.",
+    "used": "This invitation link has already been used. If you set up your account, please log in. "
+    "If not, ask your care team for a new link.",
+    "invalid": "This invitation link isn't valid. Please check that you copied the whole link, "
+    "or ask your care team for a new one.",
+}
+
+
+def _invite_problem(request: HttpRequest, kind: str) -> HttpResponse:
+    return render(request, "tracker/invite_problem.html", {"problem": INVITE_PROBLEMS[kind]}, status=410 if kind != "invalid" else 400)
+
+
+@clinic_staff_required
+@require_http_methods(["GET", "POST"])
+def staff_home(request: HttpRequest) -> HttpResponse:
+    clinics = list(selectors.staff_clinics(user=request.user))
+    form = InvitationForm(request.POST or None, clinics=clinics)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_create(
+                invited_by=request.user,
+                clinic=form.cleaned_data["clinic"],
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("staff_home")
+    survivors = list(selectors.clinic_survivor_list(user=request.user))
+    return render(
+        request,
+        "staff/home.html",
+        {
+            "form": form,
+            "clinics": clinics,
+            "survivors": survivors,
+            "pending": selectors.invitation_list_pending(user=request.user),
+            "can_read_health_data": request.user.is_nurse,
+        },
+    )
+
+
+def survivor_history(request: HttpRequest, survivor_id: int) -> HttpResponse:
+    survivor = selectors.survivor_get_for_user(user=request.user, survivor_id=survivor_id)
+    if survivor.pk == request.user.pk:
+        return redirect("home")
+    services.audit_record(actor=request.user, action="survivor.history.view", survivor=survivor, target=survivor)
+    return _history(request, survivor=survivor)
