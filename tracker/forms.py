@@ -213,9 +213,10 @@ class InvitationForm(forms.Form):
     def __init__(self, *args, clinics, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["clinic"].queryset = clinics
-        if len(clinics) == 1:
+        only = list(clinics[:2])
+        if len(only) == 1:
             self.fields["clinic"].widget = forms.HiddenInput()
-            self.fields["clinic"].initial = clinics[0].pk
+            self.fields["clinic"].initial = only[0].pk
 
 
 class InvitationAcceptForm(forms.Form):

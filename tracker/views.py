@@ -216,7 +216,7 @@ def _invite_problem(request: HttpRequest, kind: str) -> HttpResponse:
 @clinic_staff_required
 @require_http_methods(["GET", "POST"])
 def staff_home(request: HttpRequest) -> HttpResponse:
-    clinics = list(selectors.staff_clinics(user=request.user))
+    clinics = selectors.staff_clinics(user=request.user)
     form = InvitationForm(request.POST or None, clinics=clinics)
     if request.method == "POST" and form.is_valid():
         try:

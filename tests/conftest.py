@@ -1,0 +1,70 @@
+"""Personas shared by every test: a clinic with its survivor, a second survivor
+of the same clinic, its nurse and clinic admin, and a nurse of another clinic."""
+
+import pytest
+
+from tests.factories import ClinicAdminFactory, ClinicFactory, NurseFactory, SurvivorFactory
+
+
+@pytest.fixture
+def clinic(db):
+    return ClinicFactory(name="Riverside", care_team_phone="555-0100", emergency_number="911")
+
+
+@pytest.fixture
+def other_clinic(db):
+    return ClinicFactory(name="Hillside")
+
+
+@pytest.fixture
+def survivor(clinic):
+    return SurvivorFactory(clinic=clinic, full_name="Sara Survivor", email="sara@example.org")
+
+
+@pytest.fixture
+def same_clinic_survivor(clinic):
+    return SurvivorFactory(clinic=clinic, full_name="Olga Other")
+
+
+@pytest.fixture
+def nurse(clinic):
+    return NurseFactory(clinics=[clinic], full_name="Nina Nurse")
+
+
+@pytest.fixture
+def clinic_admin(clinic):
+    return ClinicAdminFactory(clinics=[clinic], full_name="Ada Admin")
+
+
+@pytest.fixture
+def other_nurse(other_clinic):
+    return NurseFactory(clinics=[other_clinic], full_name="Otto Outsider")
+
+
+@pytest.fixture
+def client_for(client):
+    """A logged-in test client for any persona (None: anonymous)."""
+
+    def login(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture(autouse=True)
+def enqueued(request, monkeypatch):
+    """Unit tests never publish to the shared Redis: tasks sent with
+    .delay()/.apply_async() are recorded here instead. Tests marked
+    `integration` send for real to a real worker."""
+    sent: list[tuple[str, tuple, dict]] = []
+    if request.node.get_closest_marker("integration") is None:
+        from celery.app.task import Task
+
+        def record(self, args=None, kwargs=None, **options):
+            sent.append((self.name, tuple(args or ()), dict(kwargs or {})))
+
+        monkeypatch.setattr(Task, "apply_async", record)
+    return sent

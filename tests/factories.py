@@ -1,0 +1,98 @@
+import datetime as dt
+import uuid
+
+import factory
+from django.utils import timezone
+
+from tracker.models import BodySite, CheckIn, Clinic, Invitation, Symptom, SymptomEntry, User, WeightEntry
+
+PASSWORD = "correct-horse-battery"
+
+
+class ClinicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinic
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    care_team_phone = factory.Sequence(lambda n: f"555-01{n:02d}")
+    emergency_number = "911"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Faker("name")
+    password = factory.django.Password(PASSWORD)
+
+
+class SurvivorFactory(UserFactory):
+    role = User.Role.SURVIVOR
+    clinic = factory.SubFactory(ClinicFactory)
+    date_of_birth = dt.date(1960, 5, 17)
+    enrolled_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=60))
+    time_zone = "America/New_York"
+
+
+class NurseFactory(UserFactory):
+    role = User.Role.NURSE
+
+    @factory.post_generation
+    def clinics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.staff_clinics.add(*extracted)
+
+
+class ClinicAdminFactory(NurseFactory):
+    role = User.Role.CLINIC_ADMIN
+
+
+def symptom(code: str) -> Symptom:
+    return Symptom.objects.get(code=code)
+
+
+def body_site(code: str) -> BodySite:
+    return BodySite.objects.get(code=code)
+
+
+class CheckInFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CheckIn
+
+    survivor = factory.SubFactory(SurvivorFactory)
+    submission_token = factory.LazyFunction(uuid.uuid4)
+
+
+class SymptomEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SymptomEntry
+
+    checkin = factory.SubFactory(CheckInFactory)
+    survivor = factory.SelfAttribute("checkin.survivor")
+    symptom = factory.LazyFunction(lambda: symptom("headache"))
+    severity = 5
+    is_new = True
+    is_worse = False
+    started_on = factory.LazyFunction(timezone.localdate)
+    note = ""
+
+
+class WeightEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WeightEntry
+
+    survivor = factory.SubFactory(SurvivorFactory)
+    kg = 65
+    submission_token = factory.LazyFunction(uuid.uuid4)
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    full_name = factory.Faker("name")
+    clinic = factory.SubFactory(ClinicFactory)
+    invited_by = factory.LazyAttribute(lambda o: NurseFactory(clinics=[o.clinic]))
