@@ -1,12 +1,21 @@
 import datetime as dt
 import uuid
 
+import functools
+
 import factory
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from tracker.models import BodySite, CheckIn, Clinic, Invitation, Symptom, SymptomEntry, User, WeightEntry
 
 PASSWORD = "correct-horse-battery"
+
+
+@functools.cache
+def password_hash() -> str:
+    # Argon2 is slow by design; hash the shared test password once per run.
+    return make_password(PASSWORD)
 
 
 class ClinicFactory(factory.django.DjangoModelFactory):
@@ -25,7 +34,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     full_name = factory.Faker("name")
-    password = factory.django.Password(PASSWORD)
+    password = factory.LazyFunction(password_hash)
 
 
 class SurvivorFactory(UserFactory):

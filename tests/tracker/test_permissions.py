@@ -1,0 +1,150 @@
+"""Who may see what. Every URL in the project is listed here with the status
+each persona gets; a URL added without an entry fails test_every_url_is_covered.
+
+Personas: the owner survivor, a nurse of her clinic, the clinic admin of her
+clinic, a survivor of the same clinic, a nurse of another clinic, anonymous."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import CheckInFactory, SymptomEntryFactory
+from tracker.models import AuditEvent
+
+PERSONAS = ["owner", "nurse", "clinic_admin", "same_clinic_survivor", "other_nurse", "anonymous"]
+LOGIN = "login-redirect"
+
+# url name -> (how to build it, {persona: expected status})
+CASES = {
+    "checkin_detail": (
+        lambda d: reverse("checkin_detail", args=[d["checkin"].pk]),
+        {"owner": 200, "nurse": 200, "clinic_admin": 404, "same_clinic_survivor": 404, "other_nurse": 404, "anonymous": LOGIN},
+    ),
+    "survivor_history": (
+        lambda d: reverse("survivor_history", args=[d["owner"].pk]),
+        {"owner": 200, "nurse": 200, "clinic_admin": 404, "same_clinic_survivor": 404, "other_nurse": 404, "anonymous": LOGIN},
+    ),
+    "home": (
+        lambda d: reverse("home"),
+        {"owner": 200, "nurse": 302, "clinic_admin": 302, "same_clinic_survivor": 200, "other_nurse": 302, "anonymous": LOGIN},
+    ),
+    "checkin_create": (
+        lambda d: reverse("checkin_create"),
+        {"owner": 200, "nurse": 404, "clinic_admin": 404, "same_clinic_survivor": 200, "other_nurse": 404, "anonymous": LOGIN},
+    ),
+    "weight_create": (
+        lambda d: reverse("weight_create"),
+        {"owner": 200, "nurse": 404, "clinic_admin": 404, "same_clinic_survivor": 200, "other_nurse": 404, "anonymous": LOGIN},
+    ),
+    "profile": (
+        lambda d: reverse("profile"),
+        {"owner": 200, "nurse": 404, "clinic_admin": 404, "same_clinic_survivor": 200, "other_nurse": 404, "anonymous": LOGIN},
+    ),
+    "staff_home": (
+        lambda d: reverse("staff_home"),
+        {"owner": 404, "nurse": 200, "clinic_admin": 200, "same_clinic_survivor": 404, "other_nurse": 200, "anonymous": LOGIN},
+    ),
+}
+# Public by design (no survivor data), or Django's own admin (superusers only).
+PUBLIC = {
+    "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
+    "password_reset_complete", "invite_accept",
+}
+LOGIN_ONLY = {"password_change", "password_change_done"}
+
+
+@pytest.fixture
+def world(survivor, nurse, clinic_admin, same_clinic_survivor, other_nurse):
+    checkin = CheckInFactory(survivor=survivor)
+    SymptomEntryFactory(checkin=checkin, note="private words")
+    return {
+        "owner": survivor,
+        "nurse": nurse,
+        "clinic_admin": clinic_admin,
+        "same_clinic_survivor": same_clinic_survivor,
+        "other_nurse": other_nurse,
+        "anonymous": None,
+        "checkin": checkin,
+    }
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_it_checks_ownership(client_for, world, name, persona):
+    build, expected = CASES[name]
+    url = build(world)
+    response = client_for(world[persona]).get(url)
+    want = expected[persona]
+    if want == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == want, f"{persona} on {url}"
+    if want != 200:
+        assert b"private words" not in response.content
+
+
+def test_the_other_clinics_nurse_does_not_see_our_survivors_in_her_list(client_for, world):
+    response = client_for(world["other_nurse"]).get(reverse("staff_home"))
+    assert world["owner"].email not in response.content.decode()
+    ours = client_for(world["nurse"]).get(reverse("staff_home"))
+    assert world["owner"].email in ours.content.decode()
+
+
+def test_a_clinic_admin_sees_accounts_but_no_link_to_health_data(client_for, world):
+    html = client_for(world["clinic_admin"]).get(reverse("staff_home")).content.decode()
+    assert world["owner"].full_name in html
+    assert reverse("survivor_history", args=[world["owner"].pk]) not in html
+
+
+def test_staff_reads_of_survivor_data_are_audited_and_her_own_are_not(client_for, world):
+    client_for(world["nurse"]).get(reverse("survivor_history", args=[world["owner"].pk]))
+    client_for(world["nurse"]).get(reverse("checkin_detail", args=[world["checkin"].pk]))
+    client_for(world["owner"]).get(reverse("checkin_detail", args=[world["checkin"].pk]))
+    client_for(world["other_nurse"]).get(reverse("checkin_detail", args=[world["checkin"].pk]))
+    rows = list(AuditEvent.objects.order_by("id").values_list("actor", "action", "survivor"))
+    assert rows == [
+        (world["nurse"].pk, "survivor.history.view", world["owner"].pk),
+        (world["nurse"].pk, "checkin.view", world["owner"].pk),
+    ]
+
+
+def test_the_audit_trail_cannot_be_changed_or_deleted(world, django_db_blocker):
+    from django.db import DatabaseError, transaction
+
+    from tracker import services
+
+    event = services.audit_record(actor=world["nurse"], action="survivor.history.view", survivor=world["owner"])
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(action="nothing")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    assert AuditEvent.objects.get(pk=event.pk).action == "survivor.history.view"
+
+
+def _names(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue
+            yield from _names(entry, entry.namespace or namespace)
+        elif isinstance(entry, URLPattern):
+            yield entry.name
+
+
+def test_every_url_is_covered():
+    names = set(_names())
+    uncovered = names - set(CASES) - PUBLIC - LOGIN_ONLY
+    assert not uncovered, f"URLs with no permission test: {sorted(uncovered)}"
+    assert None not in names, "every URL needs a name"
+
+
+@pytest.mark.parametrize("name", sorted(LOGIN_ONLY))
+def test_login_only_pages_need_a_login(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("name", ["login", "password_reset", "password_reset_done", "password_reset_complete"])
+def test_public_pages_need_no_login(client, name):
+    assert client.get(reverse(name)).status_code == 200
