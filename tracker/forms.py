@@ -41,6 +41,7 @@ class SymptomEntryForm(forms.Form):
     symptom = forms.ModelChoiceField(
         queryset=Symptom.objects.filter(is_active=True),
         to_field_name="code",
+        label="What did you notice?",
         empty_label="Choose a symptom…",
         error_messages={
             "required": "Please choose what you noticed.",

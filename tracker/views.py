@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
 from .forms import CheckInForm, InvitationAcceptForm, InvitationForm, ProfileForm, SymptomEntryFormSet, WeightForm
-from .models import Invitation, User
+from .models import Invitation, Symptom, User
 from .tokens import invite_token_read
 
 HISTORY_DAYS = 90
@@ -114,7 +114,11 @@ def checkin_create(request: HttpRequest) -> HttpResponse:
     else:
         form = CheckInForm()
         formset = SymptomEntryFormSet(form_kwargs={"survivor": survivor}, prefix="entry")
-    return render(request, "tracker/checkin_form.html", {"form": form, "formset": formset})
+    return render(
+        request,
+        "tracker/checkin_form.html",
+        {"form": form, "formset": formset, "symptoms": Symptom.objects.filter(is_active=True)},
+    )
 
 
 def _formset_with_extra_row(request: HttpRequest, survivor: User):

@@ -128,6 +128,8 @@ else:
     EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
     EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
     EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+    # Only for the file-based backend (integration tests read mail from here).
+    EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Follow-up <no-reply@followup.local>")
 # Absolute links in emails (invite, reminders) are built from this.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

@@ -10,7 +10,7 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
-if not env.str("EMAIL_URL", default=""):
+if not env.str("EMAIL_URL", default="") and not env.str("EMAIL_BACKEND", default=""):
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
