@@ -33,6 +33,7 @@ run: seed
 test: install
 	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
 lint: install

@@ -2,6 +2,7 @@
 of the same clinic, its nurse and clinic admin, and a nurse of another clinic."""
 
 import pytest
+from django.db import connection
 
 from tests.factories import ClinicAdminFactory, ClinicFactory, NurseFactory, SurvivorFactory
 
@@ -68,3 +69,16 @@ def enqueued(request, monkeypatch):
 
         monkeypatch.setattr(Task, "apply_async", record)
     return sent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_stray_test_db_sessions(django_db_setup, django_db_blocker):
+    """The live server's request threads (browser tests) can leave an idle
+    connection behind, which would stop the test database from being dropped
+    at the end of the run. End those sessions first; only ours, only here."""
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

@@ -1,7 +1,6 @@
 import datetime as dt
-import uuid
-
 import functools
+import uuid
 
 import factory
 from django.contrib.auth.hashers import make_password

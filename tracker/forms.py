@@ -227,10 +227,16 @@ class InvitationAcceptForm(forms.Form):
         error_messages={"invalid": "Please enter a real date."},
     )
     time_zone = forms.ChoiceField(
-        choices=TIME_ZONE_CHOICES, label="Your time zone", help_text="We use it to show times and to avoid night-time messages."
+        choices=TIME_ZONE_CHOICES,
+        label="Your time zone",
+        help_text="We use it to show times and to avoid night-time messages.",
     )
-    weight_unit = forms.ChoiceField(choices=User.WeightUnit.choices, label="I weigh myself in", widget=forms.RadioSelect)
-    password1 = forms.CharField(label="Choose a password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    weight_unit = forms.ChoiceField(
+        choices=User.WeightUnit.choices, label="I weigh myself in", widget=forms.RadioSelect
+    )
+    password1 = forms.CharField(
+        label="Choose a password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
     password2 = forms.CharField(
         label="Type the password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )

@@ -67,9 +67,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(max_length=200)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.SURVIVOR)
     # A survivor belongs to exactly one clinic; staff may work for several.
-    clinic = models.ForeignKey(
-        Clinic, null=True, blank=True, on_delete=models.PROTECT, related_name="survivors"
-    )
+    clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.PROTECT, related_name="survivors")
     staff_clinics = models.ManyToManyField(Clinic, blank=True, related_name="staff")
     time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="America/New_York")
     weight_unit = models.CharField(max_length=2, choices=WeightUnit.choices, default=WeightUnit.KG)

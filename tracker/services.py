@@ -142,7 +142,9 @@ def weight_to_kg(*, value: Decimal, unit: str) -> Decimal:
     return kg.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def weight_record(*, survivor: User, value: Decimal, unit: str, submission_token: uuid.UUID) -> tuple[WeightEntry, bool]:
+def weight_record(
+    *, survivor: User, value: Decimal, unit: str, submission_token: uuid.UUID
+) -> tuple[WeightEntry, bool]:
     existing = WeightEntry.objects.filter(survivor=survivor, submission_token=submission_token).first()
     if existing is not None:
         return existing, False
@@ -169,7 +171,9 @@ def invitation_send_email(*, invitation_id: int) -> bool:
     invitation = Invitation.objects.select_related("clinic").filter(pk=invitation_id).first()
     if invitation is None or invitation.accepted_at is not None:
         return False
-    link = settings.SITE_URL.rstrip("/") + reverse("invite_accept", args=[invite_token_make(nonce=str(invitation.nonce))])
+    link = settings.SITE_URL.rstrip("/") + reverse(
+        "invite_accept", args=[invite_token_make(nonce=str(invitation.nonce))]
+    )
     context = {
         "invitation": invitation,
         "clinic": invitation.clinic,

@@ -214,7 +214,12 @@ INVITE_PROBLEMS = {
 
 
 def _invite_problem(request: HttpRequest, kind: str) -> HttpResponse:
-    return render(request, "tracker/invite_problem.html", {"problem": INVITE_PROBLEMS[kind]}, status=410 if kind != "invalid" else 400)
+    return render(
+        request,
+        "tracker/invite_problem.html",
+        {"problem": INVITE_PROBLEMS[kind]},
+        status=410 if kind != "invalid" else 400,
+    )
 
 
 @clinic_staff_required

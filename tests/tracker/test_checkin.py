@@ -56,7 +56,9 @@ def test_it_saves_a_checkin_with_two_symptoms(as_survivor, survivor):
     assert response.status_code == 302
     assert response["Location"] == reverse("checkin_detail", args=[checkin.pk])
     assert checkin.callback_requested is True
-    rows = list(checkin.entries.order_by("id").values_list("symptom__code", "body_site__code", "severity", "is_new", "is_worse"))
+    rows = list(
+        checkin.entries.order_by("id").values_list("symptom__code", "body_site__code", "severity", "is_new", "is_worse")
+    )
     assert rows == [("pain", "hip", 6, True, True), ("headache", None, 4, True, False)]
 
 
@@ -79,10 +81,19 @@ def test_it_does_not_save_twice_when_the_same_form_is_posted_again(as_survivor, 
 def test_the_service_returns_the_existing_checkin_for_a_repeated_token(survivor):
     token = uuid.uuid4()
     data = services.EntryData(
-        symptom=symptom("fatigue"), body_site=None, severity=3, is_new=False, is_worse=False, started_on=timezone.localdate()
+        symptom=symptom("fatigue"),
+        body_site=None,
+        severity=3,
+        is_new=False,
+        is_worse=False,
+        started_on=timezone.localdate(),
     )
-    first, created_first = services.checkin_create(survivor=survivor, entries=[data], callback_requested=False, submission_token=token)
-    again, created_again = services.checkin_create(survivor=survivor, entries=[data], callback_requested=False, submission_token=token)
+    first, created_first = services.checkin_create(
+        survivor=survivor, entries=[data], callback_requested=False, submission_token=token
+    )
+    again, created_again = services.checkin_create(
+        survivor=survivor, entries=[data], callback_requested=False, submission_token=token
+    )
     assert (created_first, created_again) == (True, False)
     assert first.pk == again.pk
 
@@ -94,13 +105,25 @@ def test_the_service_refuses_an_empty_checkin(survivor):
 
 def test_the_service_saves_nothing_when_one_entry_is_invalid(survivor):
     good = services.EntryData(
-        symptom=symptom("fatigue"), body_site=None, severity=3, is_new=False, is_worse=False, started_on=timezone.localdate()
+        symptom=symptom("fatigue"),
+        body_site=None,
+        severity=3,
+        is_new=False,
+        is_worse=False,
+        started_on=timezone.localdate(),
     )
     bad = services.EntryData(
-        symptom=symptom("nausea"), body_site=None, severity=12, is_new=False, is_worse=False, started_on=timezone.localdate()
+        symptom=symptom("nausea"),
+        body_site=None,
+        severity=12,
+        is_new=False,
+        is_worse=False,
+        started_on=timezone.localdate(),
     )
     with pytest.raises(ValidationError):
-        services.checkin_create(survivor=survivor, entries=[good, bad], callback_requested=False, submission_token=uuid.uuid4())
+        services.checkin_create(
+            survivor=survivor, entries=[good, bad], callback_requested=False, submission_token=uuid.uuid4()
+        )
     assert not CheckIn.objects.filter(survivor=survivor).exists()
 
 
@@ -116,13 +139,20 @@ BAD_INPUTS = [
     ("unknown body site", {"body_site": "tail"}, "body_site", "choose a body area from the list"),
     ("pain without a site", {"body_site": ""}, "body_site", "choose where the pain is"),
     ("note too long", {"note": "x" * 2001}, "note", "keep the note to 2000 characters"),
-    ("other with no words", {"symptom": "other", "body_site": "", "note": "  "}, "note", "describe it in your own words"),
+    (
+        "other with no words",
+        {"symptom": "other", "body_site": "", "note": "  "},
+        "note",
+        "describe it in your own words",
+    ),
     ("new not answered", {"is_new": ""}, "is_new", "answer yes or no"),
 ]
 
 
 @pytest.mark.parametrize(("case", "change", "field", "message"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
-def test_it_explains_bad_input_beside_the_field_and_keeps_what_was_typed(as_survivor, survivor, case, change, field, message):
+def test_it_explains_bad_input_beside_the_field_and_keeps_what_was_typed(
+    as_survivor, survivor, case, change, field, message
+):
     if change.get("started_on") == "BEFORE_ENROLMENT":
         change = {"started_on": (survivor.enrolled_on - dt.timedelta(days=3)).isoformat()}
     typed_note = "My <b>right</b> hip aches at night"
@@ -192,7 +222,10 @@ def test_html_in_a_note_is_shown_as_text(as_survivor, survivor, nurse, client):
     checkin = CheckIn.objects.get(survivor=survivor)
     pages = [as_survivor.get(reverse("checkin_detail", args=[checkin.pk])), as_survivor.get(reverse("home"))]
     client.force_login(nurse)
-    pages += [client.get(reverse("survivor_history", args=[survivor.pk])), client.get(reverse("checkin_detail", args=[checkin.pk]))]
+    pages += [
+        client.get(reverse("survivor_history", args=[survivor.pk])),
+        client.get(reverse("checkin_detail", args=[checkin.pk])),
+    ]
     for page in pages:
         assert page.status_code == 200
         assert b"<script>alert" not in page.content
@@ -213,6 +246,12 @@ def test_a_database_constraint_backs_the_severity_range(survivor):
     checkin = CheckInFactory(survivor=survivor)
     with pytest.raises(IntegrityError), transaction.atomic():
         SymptomEntry.objects.create(
-            checkin=checkin, survivor=survivor, symptom=symptom("pain"), body_site=body_site("hip"),
-            severity=11, is_new=True, is_worse=True, started_on=timezone.localdate(),
+            checkin=checkin,
+            survivor=survivor,
+            symptom=symptom("pain"),
+            body_site=body_site("hip"),
+            severity=11,
+            is_new=True,
+            is_worse=True,
+            started_on=timezone.localdate(),
         )

@@ -27,7 +27,12 @@ def test_seed_demo_is_idempotent(db):
     call_command("seed_demo", stdout=StringIO())
     counts = (User.objects.count(), CheckIn.objects.count(), SymptomEntry.objects.count(), WeightEntry.objects.count())
     call_command("seed_demo", stdout=StringIO())
-    assert counts == (User.objects.count(), CheckIn.objects.count(), SymptomEntry.objects.count(), WeightEntry.objects.count())
+    assert counts == (
+        User.objects.count(),
+        CheckIn.objects.count(),
+        SymptomEntry.objects.count(),
+        WeightEntry.objects.count(),
+    )
 
 
 def test_the_catalog_is_seeded_with_its_contract_codes(db):
@@ -35,13 +40,43 @@ def test_the_catalog_is_seeded_with_its_contract_codes(db):
 
     call_command("seed_catalog", stdout=StringIO())
     assert set(Symptom.objects.values_list("code", flat=True)) == {
-        "pain", "headache", "fracture", "weakness", "numbness", "trouble_walking", "bladder_bowel_control",
-        "seizure", "dizziness", "nausea", "vomiting", "jaundice", "cough", "shortness_of_breath", "fatigue",
-        "appetite_loss", "thirst", "confusion", "other",
+        "pain",
+        "headache",
+        "fracture",
+        "weakness",
+        "numbness",
+        "trouble_walking",
+        "bladder_bowel_control",
+        "seizure",
+        "dizziness",
+        "nausea",
+        "vomiting",
+        "jaundice",
+        "cough",
+        "shortness_of_breath",
+        "fatigue",
+        "appetite_loss",
+        "thirst",
+        "confusion",
+        "other",
     }
     assert set(BodySite.objects.values_list("code", flat=True)) == {
-        "head", "neck", "upper_back", "lower_back", "hip", "pelvis", "ribs", "chest", "abdomen",
-        "shoulder", "arm", "hand", "leg", "knee", "foot", "other",
+        "head",
+        "neck",
+        "upper_back",
+        "lower_back",
+        "hip",
+        "pelvis",
+        "ribs",
+        "chest",
+        "abdomen",
+        "shoulder",
+        "arm",
+        "hand",
+        "leg",
+        "knee",
+        "foot",
+        "other",
     }
     assert Symptom.objects.get(code="jaundice").help_text == "Yellow skin or yellow whites of the eyes."
     assert Symptom.objects.get(code="pain").body_site == "required"

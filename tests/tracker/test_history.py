@@ -18,7 +18,9 @@ def as_survivor(client, survivor):
 
 def chart_data(response) -> dict:
     html = response.content.decode()
-    start = html.index('<script id="chart-data" type="application/json">') + len('<script id="chart-data" type="application/json">')
+    start = html.index('<script id="chart-data" type="application/json">') + len(
+        '<script id="chart-data" type="application/json">'
+    )
     return json.loads(html[start : html.index("</script>", start)])
 
 
@@ -75,7 +77,12 @@ def test_every_form_field_has_a_label(as_survivor):
         html = as_survivor.get(url).content.decode()
         ids = re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html)
         for field_id in ids:
-            if "TOTAL_FORMS" in field_id or "INITIAL_FORMS" in field_id or "NUM_FORMS" in field_id or "submission_token" in field_id:
+            if (
+                "TOTAL_FORMS" in field_id
+                or "INITIAL_FORMS" in field_id
+                or "NUM_FORMS" in field_id
+                or "submission_token" in field_id
+            ):
                 continue
             assert f'for="{field_id}"' in html, f"{url}: #{field_id} has no label"
 

@@ -164,7 +164,8 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client, survivor):
     form_page = client.get(link, follow=True)
     assert form_page.status_code == 200
     response = client.post(
-        form_page.redirect_chain[-1][0], {"new_password1": "a brand new sunrise", "new_password2": "a brand new sunrise"}
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a brand new sunrise", "new_password2": "a brand new sunrise"},
     )
     assert response.status_code == 302
     survivor.refresh_from_db()

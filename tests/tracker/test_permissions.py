@@ -17,37 +17,91 @@ LOGIN = "login-redirect"
 CASES = {
     "checkin_detail": (
         lambda d: reverse("checkin_detail", args=[d["checkin"].pk]),
-        {"owner": 200, "nurse": 200, "clinic_admin": 404, "same_clinic_survivor": 404, "other_nurse": 404, "anonymous": LOGIN},
+        {
+            "owner": 200,
+            "nurse": 200,
+            "clinic_admin": 404,
+            "same_clinic_survivor": 404,
+            "other_nurse": 404,
+            "anonymous": LOGIN,
+        },
     ),
     "survivor_history": (
         lambda d: reverse("survivor_history", args=[d["owner"].pk]),
-        {"owner": 200, "nurse": 200, "clinic_admin": 404, "same_clinic_survivor": 404, "other_nurse": 404, "anonymous": LOGIN},
+        {
+            "owner": 200,
+            "nurse": 200,
+            "clinic_admin": 404,
+            "same_clinic_survivor": 404,
+            "other_nurse": 404,
+            "anonymous": LOGIN,
+        },
     ),
     "home": (
         lambda d: reverse("home"),
-        {"owner": 200, "nurse": 302, "clinic_admin": 302, "same_clinic_survivor": 200, "other_nurse": 302, "anonymous": LOGIN},
+        {
+            "owner": 200,
+            "nurse": 302,
+            "clinic_admin": 302,
+            "same_clinic_survivor": 200,
+            "other_nurse": 302,
+            "anonymous": LOGIN,
+        },
     ),
     "checkin_create": (
         lambda d: reverse("checkin_create"),
-        {"owner": 200, "nurse": 404, "clinic_admin": 404, "same_clinic_survivor": 200, "other_nurse": 404, "anonymous": LOGIN},
+        {
+            "owner": 200,
+            "nurse": 404,
+            "clinic_admin": 404,
+            "same_clinic_survivor": 200,
+            "other_nurse": 404,
+            "anonymous": LOGIN,
+        },
     ),
     "weight_create": (
         lambda d: reverse("weight_create"),
-        {"owner": 200, "nurse": 404, "clinic_admin": 404, "same_clinic_survivor": 200, "other_nurse": 404, "anonymous": LOGIN},
+        {
+            "owner": 200,
+            "nurse": 404,
+            "clinic_admin": 404,
+            "same_clinic_survivor": 200,
+            "other_nurse": 404,
+            "anonymous": LOGIN,
+        },
     ),
     "profile": (
         lambda d: reverse("profile"),
-        {"owner": 200, "nurse": 404, "clinic_admin": 404, "same_clinic_survivor": 200, "other_nurse": 404, "anonymous": LOGIN},
+        {
+            "owner": 200,
+            "nurse": 404,
+            "clinic_admin": 404,
+            "same_clinic_survivor": 200,
+            "other_nurse": 404,
+            "anonymous": LOGIN,
+        },
     ),
     "staff_home": (
         lambda d: reverse("staff_home"),
-        {"owner": 404, "nurse": 200, "clinic_admin": 200, "same_clinic_survivor": 404, "other_nurse": 200, "anonymous": LOGIN},
+        {
+            "owner": 404,
+            "nurse": 200,
+            "clinic_admin": 200,
+            "same_clinic_survivor": 404,
+            "other_nurse": 200,
+            "anonymous": LOGIN,
+        },
     ),
 }
 # Public by design (no survivor data), or Django's own admin (superusers only).
 PUBLIC = {
-    "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
-    "password_reset_complete", "invite_accept",
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "invite_accept",
 }
 LOGIN_ONLY = {"password_change", "password_change_done"}
 
