@@ -22,6 +22,7 @@ migrate: install
 
 seed: migrate
 	$(PY) manage.py seed_catalog
+	$(PY) manage.py load_default_rules
 	$(PY) manage.py seed_demo
 
 # Web, Celery worker and beat together (honcho); Ctrl-C stops all three.

@@ -258,3 +258,153 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action}"
+
+
+class Tier(models.TextChoices):
+    ROUTINE = "routine", "Routine"
+    URGENT = "urgent", "Urgent"
+    EMERGENCY = "emergency", "Emergency"
+
+
+class Rule(models.Model):
+    """A red-flag rule. Its content lives in immutable versions; `current`
+    is the version that evaluates new entries."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    is_active = models.BooleanField(default=True)
+    current = models.OneToOneField(
+        "RuleVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="current_of"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class RuleVersion(models.Model):
+    """One saved state of a rule. Never updated: every save makes a new row,
+    and flags point at the row that fired."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    tier = models.CharField(max_length=10, choices=Tier.choices)
+    condition = models.JSONField()
+    advice = models.TextField(help_text="Shown to the survivor, in plain words.")
+    nurse_note = models.TextField(blank=True)
+    source = models.TextField(help_text="Article section, and the guideline that sets the urgency.")
+    # Null for the shipped defaults: load_default_rules may refresh only those.
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    change_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["rule", "-number"]
+        constraints = [models.UniqueConstraint(fields=["rule", "number"], name="rule_version_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.rule.slug} v{self.number}"
+
+
+class Snooze(models.Model):
+    """A nurse silences one rule, or one symptom, for one survivor until a
+    date. Entries are still recorded; they just raise no flag. Emergency-tier
+    rules ignore snoozes."""
+
+    survivor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="snoozes")
+    rule = models.ForeignKey(Rule, null=True, blank=True, on_delete=models.CASCADE)
+    symptom = models.ForeignKey(Symptom, null=True, blank=True, on_delete=models.CASCADE)
+    reason = models.CharField(max_length=300)
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField()
+    ended_early_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rule__isnull=False, symptom__isnull=True)
+                | models.Q(rule__isnull=True, symptom__isnull=False),
+                name="snooze_rule_xor_symptom",
+            )
+        ]
+        indexes = [models.Index(fields=["survivor", "ends_at"], name="snooze_survivor_active")]
+
+    def __str__(self) -> str:
+        return f"Snooze {self.pk}"
+
+
+class Flag(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    class Outcome(models.TextChoices):
+        # Recorded by nurses (triage, issue 5); "confirmed" and "dismissed"
+        # counts on the rules page are derived from these.
+        EMERGENCY_CARE = "emergency_care", "Sent to emergency care"
+        APPOINTMENT = "appointment", "Appointment booked"
+        TESTS = "tests", "Imaging or tests ordered"
+        SELF_CARE = "self_care", "Self-care advice given"
+        EXPECTED = "expected", "Expected symptom, no action"
+        FALSE_ALARM = "false_alarm", "False alarm (rule too broad)"
+
+    CONFIRMED_OUTCOMES = (Outcome.EMERGENCY_CARE, Outcome.APPOINTMENT, Outcome.TESTS)
+    DISMISSED_OUTCOMES = (Outcome.EXPECTED, Outcome.FALSE_ALARM)
+
+    survivor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="flags")
+    rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="flags")
+    # The exact version that first fired; every later attachment records its own.
+    rule_version = models.ForeignKey(RuleVersion, on_delete=models.PROTECT, related_name="flags")
+    tier = models.CharField(max_length=10, choices=Tier.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    evidence = models.TextField(help_text="What matched, in words a nurse can read.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survivor", "rule"], condition=models.Q(status="open"), name="one_open_flag_per_survivor_rule"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["survivor", "status"], name="flag_survivor_status"),
+            models.Index(fields=["rule", "created_at"], name="flag_rule_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Flag {self.pk} ({self.tier})"
+
+
+class FlagEntry(models.Model):
+    """What attached to a flag: a symptom entry or a weight, the version that
+    matched it, and the survivor's own words that matched."""
+
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="attachments")
+    entry = models.ForeignKey(SymptomEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="flag_links")
+    weight = models.ForeignKey(WeightEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="flag_links")
+    rule_version = models.ForeignKey(RuleVersion, on_delete=models.PROTECT, related_name="+")
+    tier = models.CharField(max_length=10, choices=Tier.choices)
+    evidence = models.TextField()
+    matched_text = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(entry__isnull=False, weight__isnull=True)
+                | models.Q(entry__isnull=True, weight__isnull=False),
+                name="flag_entry_xor_weight",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"FlagEntry {self.pk}"

@@ -10,8 +10,25 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import tasks
-from .models import AuditEvent, BodySite, CheckIn, Clinic, Invitation, Symptom, SymptomEntry, User, WeightEntry
+from . import selectors, tasks
+from .models import (
+    AuditEvent,
+    BodySite,
+    CheckIn,
+    Clinic,
+    Flag,
+    FlagEntry,
+    Invitation,
+    Rule,
+    RuleVersion,
+    Snooze,
+    Symptom,
+    SymptomEntry,
+    User,
+    WeightEntry,
+)
+from .rules import engine
+from .signals import flag_raised
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +146,8 @@ def checkin_create(
                 row = SymptomEntry(checkin=checkin, survivor=survivor, created_at=now, **data.__dict__)
                 row.full_clean(exclude=["checkin"])
                 rows.append(row)
-            SymptomEntry.objects.bulk_create(rows)
+            saved = SymptomEntry.objects.bulk_create(rows)
+            flags_evaluate(survivor=survivor, entries=saved)
     except IntegrityError:
         # Two submissions of one form raced; the other one won. Show it.
         return CheckIn.objects.get(survivor=survivor, submission_token=submission_token), False
@@ -153,6 +171,7 @@ def weight_record(
     try:
         with transaction.atomic():
             entry.save()
+            flags_evaluate(survivor=survivor, weight=entry)
     except IntegrityError:
         return WeightEntry.objects.get(survivor=survivor, submission_token=submission_token), False
     return entry, True
@@ -190,3 +209,274 @@ def invitation_send_email(*, invitation_id: int) -> bool:
     message.send()
     log.info("invitation %s emailed", invitation.pk)
     return True
+
+
+# ------------------------------------------------------------------ flags
+
+
+@dataclass(frozen=True)
+class FlagResult:
+    flag: Flag
+    created: bool
+    tier_raised: bool
+
+
+def flags_evaluate(
+    *, survivor: User, entries: list[SymptomEntry] | None = None, weight: WeightEntry | None = None
+) -> list[FlagResult]:
+    """Check new entries (or a new weight) against the active rules, inside
+    the caller's transaction.
+
+    1. Load the active rules, her active snoozes and the history the rules need.
+    2. Find concepts in each note (medspaCy) and run the pure engine.
+    3. Open a flag per rule that fired, or attach to the open one (the tier
+       can rise, never fall).
+    4. After commit, send flag_raised once per flag.
+    """
+    from .rules.text import find_mentions
+
+    rules = selectors.rule_defs_active()
+    if not rules:
+        return []
+    snoozed_rules, snoozed_symptoms = selectors.snoozes_active(survivor=survivor)
+    facts = [selectors.entry_fact(row, survivor=survivor, mentions=find_mentions(row.note)) for row in entries or []]
+    history = selectors.rule_history(survivor=survivor, rules=rules)
+    # This check-in's own entries carry their note concepts, so that a
+    # combination can pair two of them ("headache" + a note "I threw up").
+    by_id = {fact.id: fact for fact in facts}
+    history = engine.History(entries=tuple(by_id.get(e.id, e) for e in history.entries), weights=history.weights)
+    hits: list[engine.Hit] = []
+    if weight is not None:
+        hits += engine.evaluate(
+            rules,
+            history=history,
+            weight=selectors.weight_fact(weight),
+            snoozed_rules=snoozed_rules,
+            snoozed_symptoms=snoozed_symptoms,
+        )
+    for fact in facts:
+        hits += engine.evaluate(
+            rules, history=history, entry=fact, snoozed_rules=snoozed_rules, snoozed_symptoms=snoozed_symptoms
+        )
+    results: dict[int, FlagResult] = {}
+    for hit in hits:
+        result = _flag_attach(survivor=survivor, hit=hit)
+        earlier = results.get(result.flag.pk)
+        results[result.flag.pk] = FlagResult(
+            flag=result.flag,
+            created=result.created or (earlier is not None and earlier.created),
+            tier_raised=result.tier_raised or (earlier is not None and earlier.tier_raised),
+        )
+    for result in results.values():
+        transaction.on_commit(
+            lambda r=result: flag_raised.send(
+                sender=Flag, flag_id=r.flag.pk, created=r.created, tier=r.flag.tier, tier_raised=r.tier_raised
+            )
+        )
+    if results:
+        log.info("survivor %s: %d flag(s) raised or updated", survivor.pk, len(results))
+    return list(results.values())
+
+
+def _flag_attach(*, survivor: User, hit: engine.Hit) -> FlagResult:
+    version_id, rule_id = hit.rule.version_id, hit.rule.rule_id
+    now = timezone.now()
+    flag = Flag.objects.select_for_update().filter(survivor=survivor, rule_id=rule_id, status=Flag.Status.OPEN).first()
+    created = tier_raised = False
+    if flag is None:
+        try:
+            with transaction.atomic():
+                flag = Flag.objects.create(
+                    survivor=survivor,
+                    rule_id=rule_id,
+                    rule_version_id=version_id,
+                    tier=hit.rule.tier,
+                    evidence=hit.evidence,
+                    created_at=now,
+                    updated_at=now,
+                )
+                created = True
+        except IntegrityError:
+            # Another check-in opened it a moment ago: attach to that one.
+            flag = Flag.objects.select_for_update().get(survivor=survivor, rule_id=rule_id, status=Flag.Status.OPEN)
+    if not created:
+        fields = ["updated_at", "evidence"]
+        if engine.TIER_RANK[hit.rule.tier] > engine.TIER_RANK[flag.tier]:
+            flag.tier = hit.rule.tier
+            fields.append("tier")
+            tier_raised = True
+        flag.evidence = hit.evidence
+        flag.updated_at = now
+        flag.save(update_fields=fields)
+    FlagEntry.objects.create(
+        flag=flag,
+        entry_id=hit.entry.id if hit.entry is not None else None,
+        weight_id=hit.weight.id if hit.weight is not None else None,
+        rule_version_id=version_id,
+        tier=hit.rule.tier,
+        evidence=hit.evidence,
+        matched_text=list(hit.matched_text),
+        created_at=now,
+    )
+    return FlagResult(flag=flag, created=created, tier_raised=tier_raised)
+
+
+def snooze_create(
+    *, survivor: User, by: User, ends_at: dt.datetime, reason: str, rule: Rule | None = None, symptom: Symptom | None = None
+) -> Snooze:
+    """Silence one rule or one symptom for one survivor, for at most 30 days.
+    An emergency-tier rule can never be snoozed."""
+    now = timezone.now()
+    errors: dict[str, str] = {}
+    if (rule is None) == (symptom is None):
+        errors["rule"] = "Choose one rule or one symptom to snooze."
+    if rule is not None and rule.current is not None and rule.current.tier == "emergency":
+        errors["rule"] = "Emergency rules can't be snoozed: these signs always need action."
+    if ends_at <= now:
+        errors["ends_at"] = "The snooze must end in the future."
+    elif ends_at > now + dt.timedelta(days=30):
+        errors["ends_at"] = "A snooze can last at most 30 days."
+    if not reason.strip():
+        errors["reason"] = "Say why, for example \u201cknown arthritis in the left knee\u201d."
+    if errors:
+        raise ValidationError(errors)
+    snooze = Snooze(survivor=survivor, rule=rule, symptom=symptom, ends_at=ends_at, reason=reason.strip(), created_by=by)
+    snooze.full_clean()
+    snooze.save()
+    audit_record(actor=by, action="snooze.create", survivor=survivor, target=snooze)
+    return snooze
+
+
+# ------------------------------------------------------------------ rules
+
+
+RULE_FIELDS = ("name", "tier", "condition", "advice", "nurse_note", "source")
+
+
+def rule_vocabulary() -> engine.Vocabulary:
+    from .rules.text import CONCEPTS
+
+    return engine.Vocabulary(
+        symptoms=frozenset(Symptom.objects.values_list("code", flat=True)),
+        body_sites=frozenset(BodySite.objects.values_list("code", flat=True)),
+        concepts=frozenset(CONCEPTS),
+    )
+
+
+def rule_content_errors(data: dict, vocab: engine.Vocabulary | None = None) -> dict[str, list[str]]:
+    """Field -> messages for a rule's content; empty when it is valid."""
+    errors: dict[str, list[str]] = {}
+    if not str(data.get("name", "")).strip():
+        errors["name"] = ["Give the rule a name."]
+    if data.get("tier") not in engine.TIERS:
+        errors["tier"] = [f"Tier must be one of: {', '.join(engine.TIERS)}."]
+    if not str(data.get("advice", "")).strip():
+        errors["advice"] = ["Write the advice the survivor will see."]
+    if not str(data.get("source", "")).strip():
+        errors["source"] = ["Name the source: the article's section and the guideline that sets the urgency."]
+    problems = engine.validate_condition(data.get("condition"), vocab or rule_vocabulary())
+    if problems:
+        errors["condition"] = problems
+    return errors
+
+
+def rule_save(*, by: User | None, slug: str, data: dict, change_note: str = "", rule: Rule | None = None) -> RuleVersion:
+    """Create the rule if needed and a new version of it; the new version
+    becomes current. Nothing is ever overwritten: flags keep their version."""
+    errors = rule_content_errors(data)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if rule is None:
+            rule, _ = Rule.objects.get_or_create(slug=slug)
+        rule = Rule.objects.select_for_update().get(pk=rule.pk)
+        last = rule.versions.order_by("-number").values_list("number", flat=True).first() or 0
+        version = RuleVersion(
+            rule=rule,
+            number=last + 1,
+            created_by=by,
+            change_note=change_note,
+            **{name: data[name] if name != "nurse_note" else data.get(name, "") for name in RULE_FIELDS},
+        )
+        version.full_clean()
+        version.save()
+        rule.current = version
+        rule.save(update_fields=["current"])
+        if by is not None:
+            audit_record(actor=by, action="rule.save", target=version)
+    return version
+
+
+def rule_set_active(*, rule: Rule, active: bool, by: User) -> Rule:
+    """Switching off stops new flags; existing flags are left as they are."""
+    rule.is_active = active
+    rule.save(update_fields=["is_active"])
+    audit_record(actor=by, action="rule.enable" if active else "rule.disable", target=rule)
+    return rule
+
+
+def rules_load_defaults() -> dict[str, int]:
+    """Create the shipped rules, and refresh the ones no admin has touched.
+    Idempotent; never overwrites a rule an admin changed."""
+    from .rules.defaults import DEFAULT_RULES
+
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "kept_admin_changes": 0}
+    for default in DEFAULT_RULES:
+        data = {name: default[name] for name in RULE_FIELDS}
+        rule = Rule.objects.filter(slug=default["slug"]).select_related("current").first()
+        if rule is None:
+            rule_save(by=None, slug=default["slug"], data=data, change_note="Shipped default")
+            counts["created"] += 1
+        elif rule.current is not None and rule.current.created_by_id is not None:
+            counts["kept_admin_changes"] += 1
+        elif rule.current is not None and all(getattr(rule.current, n) == data[n] for n in RULE_FIELDS):
+            counts["unchanged"] += 1
+        else:
+            rule_save(by=None, slug=default["slug"], data=data, change_note="Updated shipped default", rule=rule)
+            counts["updated"] += 1
+    return counts
+
+
+def rules_import(*, payload, by: User) -> dict[str, int]:
+    """Apply an exported rule set: validated in full first, then applied all
+    at once, or not at all (ValidationError lists every problem)."""
+    problems: list[str] = []
+    if not isinstance(payload, dict) or not isinstance(payload.get("rules"), list):
+        raise ValidationError(['The file must be a JSON object with a "rules" list (as exported).'])
+    vocab = rule_vocabulary()
+    seen: set[str] = set()
+    for i, item in enumerate(payload["rules"]):
+        where = f"rules[{i}]"
+        if not isinstance(item, dict):
+            problems.append(f"{where}: must be an object")
+            continue
+        slug = item.get("slug")
+        if not isinstance(slug, str) or not slug or slug != slug.strip().lower() or " " in slug:
+            problems.append(f"{where}.slug: must be a lower-case slug, e.g. \u201cbone-pain\u201d")
+        elif slug in seen:
+            problems.append(f"{where}.slug: \u201c{slug}\u201d appears twice")
+        else:
+            seen.add(slug)
+            where = f"rule \u201c{slug}\u201d"
+        if "is_active" in item and not isinstance(item["is_active"], bool):
+            problems.append(f"{where}.is_active: must be true or false")
+        for field_name, messages in rule_content_errors(item, vocab).items():
+            problems += [f"{where}.{field_name}: {m}" for m in messages]
+    if problems:
+        raise ValidationError(problems)
+    counts = {"created": 0, "new_versions": 0, "unchanged": 0}
+    with transaction.atomic():
+        for item in payload["rules"]:
+            data = {name: item.get(name, "") for name in RULE_FIELDS}
+            rule = Rule.objects.filter(slug=item["slug"]).select_related("current").first()
+            if rule is not None and rule.current is not None and all(
+                getattr(rule.current, n) == data[n] for n in RULE_FIELDS
+            ):
+                counts["unchanged"] += 1
+            else:
+                counts["created" if rule is None else "new_versions"] += 1
+                rule_save(by=by, slug=item["slug"], data=data, change_note="Imported", rule=rule)
+                rule = Rule.objects.get(slug=item["slug"])
+            if "is_active" in item and rule.is_active != item["is_active"]:
+                rule_set_active(rule=rule, active=item["is_active"], by=by)
+    return counts

@@ -76,6 +76,7 @@ def _history(request: HttpRequest, *, survivor: User) -> HttpResponse:
         "survivor": survivor,
         "is_own": survivor.pk == request.user.pk,
         "recent_checkins": selectors.checkin_list_recent(survivor=survivor),
+        "open_flags": selectors.flags_open_for_survivor(survivor=survivor),
         "weights": [(w, _display_weight(w.kg, survivor)) for w in reversed(weights)][:10],
         "chart_data": chart_data,
         "has_chart_data": bool(weights or timeline),
@@ -134,7 +135,12 @@ def checkin_detail(request: HttpRequest, checkin_id: int) -> HttpResponse:
     checkin = selectors.checkin_get_for_user(user=request.user, checkin_id=checkin_id)
     if not request.user.is_survivor:
         services.audit_record(actor=request.user, action="checkin.view", survivor=checkin.survivor, target=checkin)
-    return render(request, "tracker/checkin_detail.html", {"checkin": checkin, "survivor": checkin.survivor})
+    context = {
+        "checkin": checkin,
+        "survivor": checkin.survivor,
+        "checkin_flags": selectors.flags_for_checkin(checkin=checkin),
+    }
+    return render(request, "tracker/checkin_detail.html", context)
 
 
 @survivor_required

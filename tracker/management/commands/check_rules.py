@@ -1,0 +1,35 @@
+"""Evaluate scenarios (JSON lines) against the active rules. Writes nothing."""
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from tracker import selectors, services
+from tracker.rules import scenarios
+from tracker.rules.text import find_mentions
+
+
+class Command(BaseCommand):
+    help = "Evaluate scenarios in FILE.jsonl against the active rules and print one JSON result per line."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="a .jsonl file of scenarios, or - for standard input")
+
+    def handle(self, *args, **options):
+        path = options["file"]
+        stream = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+        try:
+            results = scenarios.run_many(
+                stream,
+                rules=selectors.rule_defs_active(),
+                vocab=services.rule_vocabulary(),
+                find_mentions=find_mentions,
+                now=timezone.now(),
+            )
+            for result in results:
+                self.stdout.write(json.dumps(result, ensure_ascii=False))
+        finally:
+            if stream is not sys.stdin:
+                stream.close()
