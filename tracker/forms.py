@@ -276,3 +276,97 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["time_zone", "weight_unit"]
         widgets = {"weight_unit": forms.RadioSelect}
+
+
+class RuleForm(forms.Form):
+    """A rule's content. The condition is a JSON tree (see tracker/rules/engine.py
+    and the reference on the edit page); every problem is listed by the field."""
+
+    slug = forms.SlugField(
+        max_length=80, required=False, help_text="Lower-case words joined by hyphens, e.g. bone-pain-new-or-worse."
+    )
+    name = forms.CharField(max_length=200)
+    tier = forms.ChoiceField(choices=[("emergency", "Emergency"), ("urgent", "Urgent"), ("routine", "Routine")])
+    condition = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 16, "class": "font-monospace", "spellcheck": "false"}),
+        help_text="A JSON tree of all / any / not groups and tests; see the reference below.",
+    )
+    advice = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text="Shown to the survivor. Plain words.")
+    nurse_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    source = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), help_text="Article section, and the guideline that sets the urgency."
+    )
+    change_note = forms.CharField(max_length=300, required=False, label="What changed and why")
+    preview_days = forms.IntegerField(
+        min_value=1, max_value=365, initial=30, label="Preview over the last N days",
+        error_messages={"min_value": "Choose 1 to 365 days.", "max_value": "Choose 1 to 365 days."},
+    )
+
+    def __init__(self, *args, new_rule: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.new_rule = new_rule
+        if new_rule:
+            self.fields["slug"].required = True
+        else:
+            del self.fields["slug"]
+
+    def clean_condition(self):
+        import json
+
+        raw = self.cleaned_data["condition"]
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise forms.ValidationError(
+                f"This isn't valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
+            ) from None
+
+    def clean_slug(self):
+        from .models import Rule
+
+        slug = self.cleaned_data["slug"]
+        if slug and Rule.objects.filter(slug=slug).exists():
+            raise forms.ValidationError("A rule with this slug already exists.")
+        return slug
+
+    def clean(self):
+        from .services import rule_content_errors
+
+        cleaned = super().clean()
+        if "condition" in cleaned:
+            for field_name, messages in rule_content_errors(cleaned).items():
+                if field_name in self.fields and field_name not in self.errors:
+                    for message in messages:
+                        self.add_error(field_name, message)
+        return cleaned
+
+    def content(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("name", "tier", "condition", "advice", "nurse_note", "source")}
+
+
+class RulesImportForm(forms.Form):
+    file = forms.FileField(required=False, help_text="A rules JSON file, as exported.")
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8, "class": "font-monospace"}), required=False,
+                           label="…or paste the JSON here")
+
+    def clean(self):
+        import json
+
+        cleaned = super().clean()
+        upload, text = cleaned.get("file"), cleaned.get("text", "").strip()
+        if not upload and not text:
+            raise forms.ValidationError("Choose a file or paste the JSON.")
+        raw = upload.read().decode("utf-8", errors="replace") if upload else text
+        try:
+            cleaned["payload"] = json.loads(raw)
+        except json.JSONDecodeError as error:
+            self.add_error("file" if upload else "text", f"This isn't valid JSON: {error.msg} at line {error.lineno}.")
+        return cleaned
+
+
+class ScenarioBenchForm(forms.Form):
+    scenarios = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 10, "class": "font-monospace", "spellcheck": "false"}),
+        help_text="One scenario per line (JSON), as for manage.py check_rules.",
+        max_length=200_000,
+    )

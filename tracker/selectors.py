@@ -8,13 +8,17 @@ Clinic admins manage accounts and rules; they do not read symptoms.
 """
 
 import datetime as dt
+import functools
+import operator
+import re
 import zoneinfo
+from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
-from .models import CheckIn, Clinic, Flag, Invitation, RuleVersion, Snooze, SymptomEntry, User, WeightEntry
+from .models import CheckIn, Clinic, Flag, Invitation, Rule, RuleVersion, Snooze, SymptomEntry, User, WeightEntry
 from .rules import engine
 
 
@@ -183,3 +187,273 @@ def flags_for_checkin(*, checkin: CheckIn) -> list[Flag]:
         .distinct()
     )
     return sorted(flags, key=lambda f: -engine.TIER_RANK[f.tier])
+
+
+# ------------------------------------------------------------------ rule preview
+
+
+PREVIEW_SAMPLE = 20
+
+
+def _text_regex(concepts: list[str]) -> str:
+    """A PostgreSQL/SQLite regex that every note mentioning one of these
+    concepts must match: the first words of the concepts' patterns. A
+    superset: medspaCy makes the exact call on the rows it lets through."""
+    from .rules.text import CONCEPTS
+
+    words: set[str] = set()
+    for concept in concepts:
+        for pattern in CONCEPTS[concept][1]:
+            first = pattern[0]["LOWER"]
+            words.update(first["IN"] if isinstance(first, dict) else [first])
+    return "|".join(sorted(re.escape(w) for w in words))
+
+
+def _superset_q(node: dict) -> Q | None:
+    """A SQL filter that every entry the node matches passes (None: no
+    filter), so that preview streams only candidates to the engine."""
+    [(key, value)] = node.items()
+    if key == "all":
+        parts = [q for q in (_superset_q(child) for child in value) if q is not None]
+        return functools.reduce(operator.and_, parts) if parts else None
+    if key == "any":
+        parts = [_superset_q(child) for child in value]
+        return None if any(q is None for q in parts) else functools.reduce(operator.or_, parts)
+    if key == "symptom":
+        return Q(symptom__code__in=value)
+    if key == "body_site":
+        return Q(body_site__code__in=value)
+    if key == "min_severity":
+        return Q(severity__gte=value)
+    if key in ("new", "worse"):
+        return Q(**{"is_new" if key == "new" else "is_worse": value})
+    if key == "text":
+        return Q(note__iregex=_text_regex(value))
+    if key == "combination":
+        a, b = _superset_q(value["a"]), _superset_q(value["b"])
+        return None if a is None or b is None else a | b
+    return None  # not, persistence, weight_loss: any entry may take part
+
+
+def _history_q(node: dict) -> Q | None:
+    """Entries the node's history tests (persistence, combination) look at."""
+    found: list[Q | None] = []
+
+    def walk(n):
+        [(key, value)] = n.items()
+        if key in ("all", "any"):
+            for child in value:
+                walk(child)
+        elif key == "not":
+            walk(value)
+        elif key == "persistence":
+            found.append(Q(symptom__code__in=value["symptoms"]))
+        elif key == "combination":
+            found.append(_superset_q(value["a"]))
+            found.append(_superset_q(value["b"]))
+
+    walk(node)
+    if not found:
+        return Q(pk__in=[])
+    if any(q is None for q in found):
+        return None
+    return functools.reduce(operator.or_, found)
+
+
+@dataclass
+class PreviewSide:
+    entries: int = 0
+    checkins: set = field(default_factory=set)
+    survivors: set = field(default_factory=set)
+
+    @property
+    def checkin_count(self) -> int:
+        return len(self.checkins)
+
+    @property
+    def survivor_count(self) -> int:
+        return len(self.survivors)
+
+
+@dataclass
+class Preview:
+    days: int
+    scanned: int
+    draft: PreviewSide
+    current: PreviewSide | None
+    sample: list[dict]
+
+
+def rule_preview(*, condition: dict, tier: str, days: int, current: engine.RuleDef | None = None, now=None) -> Preview:
+    """Run a draft condition (and the rule's current version, to compare)
+    over the last `days` of stored check-ins. Reads only; streams rows with a
+    server-side cursor, and lets SQL drop every row that cannot match.
+
+    Snoozes are not applied: the preview shows what the rule itself catches.
+    The sample is de-identified: date and evidence, no name."""
+    from .rules.text import find_mentions
+
+    now = now or timezone.now()
+    draft = engine.RuleDef(slug="draft", tier=tier, condition=condition)
+    rules = [draft] + ([engine.RuleDef(slug="current", tier=current.tier, condition=current.condition)] if current else [])
+    start = now - dt.timedelta(days=days)
+    result = Preview(days=days, scanned=0, draft=PreviewSide(), current=PreviewSide() if current else None, sample=[])
+    if all(engine.trigger(r.condition) == "weight" for r in rules):
+        _preview_weights(rules, start, now, result)
+        return result
+    candidate_q = [_superset_q(r.condition) for r in rules]
+    candidate = None if any(q is None for q in candidate_q) else functools.reduce(operator.or_, candidate_q)
+    history_qs = [_history_q(r.condition) for r in rules]
+    history = None if any(q is None for q in history_qs) else functools.reduce(operator.or_, history_qs)
+    needs_history = history is None or history != Q(pk__in=[])
+    history_start = start - dt.timedelta(days=engine.max_window_days(r.condition for r in rules) + 1)
+    needs_weights = any("weight_loss" in engine.leaves(r.condition) for r in rules)
+
+    rows = SymptomEntry.objects.filter(created_at__lte=now)
+    in_window = Q(created_at__gte=start) & (candidate if candidate is not None else Q())
+    if history is None:
+        rows = rows.filter(created_at__gte=history_start)
+    elif needs_history:
+        rows = rows.filter(created_at__gte=history_start).filter(in_window | history)
+    else:
+        rows = rows.filter(in_window)
+    rows = rows.annotate(
+        is_candidate=Case(When(in_window, then=Value(True)), default=Value(False), output_field=BooleanField())
+    ).order_by("survivor_id", "created_at", "id")
+    columns = (
+        "id", "survivor_id", "checkin_id", "symptom__code", "body_site__code", "severity",
+        "is_new", "is_worse", "created_at", "note", "is_candidate",
+    )
+    text_used = any("text" in engine.leaves(r.condition) for r in rules)
+
+    def flush(survivor_id, facts, candidates):
+        if not candidates:
+            return
+        weights = _preview_weights_for(survivor_id, now) if needs_weights else ()
+        for fact, checkin_id in candidates:
+            history_facts = engine.History(entries=tuple(f for f in facts if f.at <= fact.at), weights=weights)
+            for hit in engine.evaluate(rules, history=history_facts, entry=fact):
+                side = result.draft if hit.rule.slug == "draft" else result.current
+                side.entries += 1
+                side.checkins.add(checkin_id)
+                side.survivors.add(survivor_id)
+                if hit.rule.slug == "draft" and len(result.sample) < PREVIEW_SAMPLE:
+                    result.sample.append({"date": fact.at, "evidence": _deidentified(hit)})
+
+    survivor_id, facts, candidates = None, [], []
+    for row in rows.values_list(*columns).iterator(chunk_size=5000):
+        (entry_id, sid, checkin_id, symptom, site, severity, is_new, is_worse, at, note, is_candidate) = row
+        if sid != survivor_id:
+            flush(survivor_id, facts, candidates)
+            survivor_id, facts, candidates = sid, [], []
+        mentions = find_mentions(note) if (text_used and is_candidate and note) else ()
+        fact = engine.Entry(
+            id=entry_id, symptom=symptom, body_site=site, severity=severity, is_new=is_new, is_worse=is_worse,
+            at=at, day=at.date(), note="", mentions=mentions,
+        )
+        facts.append(fact)
+        if is_candidate:
+            result.scanned += 1
+            candidates.append((fact, checkin_id))
+    flush(survivor_id, facts, candidates)
+    return result
+
+
+def _deidentified(hit: engine.Hit) -> str:
+    # Evidence without her own words: a clinic admin previews rules, she does
+    # not read survivors' notes.
+    return "; ".join(part for part in hit.evidence.split("; ") if not part.startswith("in her words"))
+
+
+def _preview_weights_for(survivor_id: int, now) -> tuple[engine.Weight, ...]:
+    return tuple(
+        engine.Weight(id=pk, kg=float(kg), at=at)
+        for pk, kg, at in WeightEntry.objects.filter(survivor_id=survivor_id, recorded_at__lte=now)
+        .order_by("recorded_at")
+        .values_list("id", "kg", "recorded_at")
+    )
+
+
+def _preview_weights(rules, start, now, result: Preview) -> None:
+    window = engine.max_window_days(r.condition for r in rules)
+    rows = (
+        WeightEntry.objects.filter(recorded_at__gte=start - dt.timedelta(days=window), recorded_at__lte=now)
+        .order_by("survivor_id", "recorded_at")
+        .values_list("id", "survivor_id", "kg", "recorded_at")
+    )
+    survivor_id, weights = None, []
+
+    def flush():
+        for weight in weights:
+            if weight.at < start:
+                continue
+            history = engine.History(weights=tuple(w for w in weights if w.at <= weight.at))
+            for hit in engine.evaluate(rules, history=history, weight=weight):
+                side = result.draft if hit.rule.slug == "draft" else result.current
+                side.entries += 1
+                side.checkins.add(("w", weight.id))
+                side.survivors.add(survivor_id)
+                if hit.rule.slug == "draft" and len(result.sample) < PREVIEW_SAMPLE:
+                    result.sample.append({"date": weight.at, "evidence": hit.evidence})
+            result.scanned += 1
+
+    for pk, sid, kg, at in rows.iterator(chunk_size=5000):
+        if sid != survivor_id:
+            flush()
+            survivor_id, weights = sid, []
+        weights.append(engine.Weight(id=pk, kg=float(kg), at=at))
+    flush()
+
+
+# ------------------------------------------------------------------ rules pages
+
+
+def rule_list_with_counts(*, user: User, days: int = 90) -> list[Rule]:
+    """Every rule with its 90-day record for the admin's clinics: fired,
+    confirmed and dismissed (outcomes come from nurses' triage)."""
+    since = timezone.now() - dt.timedelta(days=days)
+    mine = Q(flags__survivor__clinic__in=staff_clinics(user=user), flags__created_at__gte=since)
+    return list(
+        Rule.objects.select_related("current")
+        .annotate(
+            fired=Count("flags", filter=mine),
+            confirmed=Count("flags", filter=mine & Q(flags__outcome__in=Flag.CONFIRMED_OUTCOMES)),
+            dismissed=Count("flags", filter=mine & Q(flags__outcome__in=Flag.DISMISSED_OUTCOMES)),
+        )
+        .order_by("slug")
+    )
+
+
+def rule_get_for_admin(*, user: User, slug: str) -> Rule:
+    if not user.is_authenticated or not user.is_clinic_admin:
+        raise Http404
+    rule = Rule.objects.select_related("current").filter(slug=slug).first()
+    if rule is None:
+        raise Http404
+    return rule
+
+
+def rule_versions(*, rule: Rule) -> list[RuleVersion]:
+    return list(rule.versions.select_related("created_by").order_by("-number"))
+
+
+def rules_export() -> dict:
+    rules = Rule.objects.select_related("current").order_by("slug")
+    return {
+        "format": "followup-rules/1",
+        "exported_at": timezone.now().isoformat(),
+        "rules": [
+            {
+                "slug": rule.slug,
+                "is_active": rule.is_active,
+                "name": rule.current.name,
+                "tier": rule.current.tier,
+                "condition": rule.current.condition,
+                "advice": rule.current.advice,
+                "nurse_note": rule.current.nurse_note,
+                "source": rule.current.source,
+            }
+            for rule in rules
+            if rule.current is not None
+        ],
+    }

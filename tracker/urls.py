@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import rule_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,4 +11,15 @@ urlpatterns = [
     path("invite/<str:token>/", views.invite_accept, name="invite_accept"),
     path("staff/", views.staff_home, name="staff_home"),
     path("staff/survivors/<int:survivor_id>/", views.survivor_history, name="survivor_history"),
+]
+
+urlpatterns += [
+    path("rules/", rule_views.rule_list, name="rule_list"),
+    path("rules/new/", rule_views.rule_edit, name="rule_create"),
+    path("rules/export/", rule_views.rules_export, name="rules_export"),
+    path("rules/import/", rule_views.rules_import, name="rules_import"),
+    path("rules/bench/", rule_views.rules_bench, name="rules_bench"),
+    path("rules/<slug:slug>/", rule_views.rule_detail, name="rule_detail"),
+    path("rules/<slug:slug>/edit/", rule_views.rule_edit, name="rule_edit"),
+    path("rules/<slug:slug>/toggle/", rule_views.rule_toggle, name="rule_toggle"),
 ]

@@ -114,7 +114,7 @@ def validate_condition(tree, vocab: Vocabulary) -> list[str]:
     """Every problem in the tree, each with where it is, in plain words."""
     errors: list[str] = []
     _validate(tree, vocab, "condition", errors, inside_combination=False)
-    if not errors and not _leaves(tree):
+    if not errors and not leaves(tree):
         errors.append("condition: needs at least one test")
     return errors
 
@@ -154,7 +154,7 @@ def _validate(node, vocab: Vocabulary, path: str, errors: list[str], *, inside_c
         _days(value["within_days"], f"{where}.within_days", errors)
         if not _is_int(value["min_days"]) or value["min_days"] < 1:
             errors.append(f"{where}.min_days: must be a whole number of days, 1 or more")
-        elif _is_int(value["within_days"]) and value["min_days"] > value["within_days"] + 1:
+        elif _is_int(value["within_days"]) and 1 <= value["within_days"] < value["min_days"] - 1:
             errors.append(f"{where}.min_days: can't be more than the days in the window")
     elif key == "combination":
         if inside_combination:
@@ -163,7 +163,7 @@ def _validate(node, vocab: Vocabulary, path: str, errors: list[str], *, inside_c
             return
         for side in ("a", "b"):
             _validate(value[side], vocab, f"{where}.{side}", errors, inside_combination=True)
-            if any(leaf in HISTORY_LEAVES for leaf in _leaves(value[side])):
+            if any(leaf in HISTORY_LEAVES for leaf in leaves(value[side])):
                 errors.append(f"{where}.{side}: can only test one entry (symptom, site, severity, new, worse, text)")
         _days(value["within_days"], f"{where}.within_days", errors, allow_zero=True)
     elif key == "weight_loss":
@@ -214,14 +214,14 @@ def _keys(value, wanted: set[str], where: str, errors: list[str]) -> bool:
     return True
 
 
-def _leaves(node) -> list[str]:
+def leaves(node) -> list[str]:
     if not isinstance(node, dict) or len(node) != 1:
         return []
     [(key, value)] = node.items()
     if key in ("all", "any"):
-        return [leaf for child in value for leaf in _leaves(child)] if isinstance(value, list) else []
+        return [leaf for child in value for leaf in leaves(child)] if isinstance(value, list) else []
     if key == "not":
-        return _leaves(value)
+        return leaves(value)
     if key == "combination" and isinstance(value, dict):
         return ["combination"]
     return [key]
@@ -229,7 +229,7 @@ def _leaves(node) -> list[str]:
 
 def trigger(condition: dict) -> str:
     """"entry" if the rule looks at symptom entries, "weight" if only at weights."""
-    return "entry" if any(leaf in ENTRY_LEAVES for leaf in _leaves(condition)) else "weight"
+    return "entry" if any(leaf in ENTRY_LEAVES for leaf in leaves(condition)) else "weight"
 
 
 def max_window_days(conditions: Iterable[dict]) -> int:

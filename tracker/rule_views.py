@@ -1,0 +1,179 @@
+"""Clinic admins' rules pages: list, history, edit with preview, on/off,
+import/export and the scenario bench. Everyone else gets 404."""
+
+import difflib
+import json
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import selectors, services
+from .forms import RuleForm, RulesImportForm, ScenarioBenchForm
+from .rules import engine, scenarios
+from .rules.text import CONCEPTS, find_mentions
+
+
+def clinic_admin_required(view):
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_clinic_admin:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@clinic_admin_required
+def rule_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "rules/list.html", {"rules": selectors.rule_list_with_counts(user=request.user)})
+
+
+@clinic_admin_required
+def rule_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    rule = selectors.rule_get_for_admin(user=request.user, slug=slug)
+    versions = selectors.rule_versions(rule=rule)
+    history = []
+    for newer, older in zip(versions, versions[1:] + [None], strict=True):
+        history.append({"version": newer, "diff": _diff(older, newer) if older else []})
+    return render(request, "rules/detail.html", {"rule": rule, "history": history})
+
+
+def _as_lines(version) -> list[str]:
+    lines = [
+        f"name: {version.name}",
+        f"tier: {version.tier}",
+        f"advice: {version.advice}",
+        f"nurse note: {version.nurse_note}",
+        f"source: {version.source}",
+        "condition:",
+    ]
+    return lines + ["  " + line for line in json.dumps(version.condition, indent=2).splitlines()]
+
+
+def _diff(older, newer) -> list[tuple[str, str]]:
+    """A readable diff: ("-"|"+"|" ", line) for changed lines with a little context."""
+    out = []
+    for line in difflib.unified_diff(_as_lines(older), _as_lines(newer), lineterm="", n=1):
+        if line.startswith(("---", "+++")):
+            continue
+        if line.startswith("@@"):
+            out.append(("…", ""))
+        else:
+            out.append((line[0], line[1:]))
+    return out
+
+
+@clinic_admin_required
+@require_http_methods(["GET", "POST"])
+def rule_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """Edit (or create) a rule. "Preview" runs the draft over stored
+    check-ins and saves nothing; "Save" makes a new version."""
+    rule = selectors.rule_get_for_admin(user=request.user, slug=slug) if slug else None
+    preview = None
+    if request.method == "POST":
+        form = RuleForm(request.POST, new_rule=rule is None)
+        if form.is_valid():
+            if "preview" in request.POST:
+                current = selectors.rule_def(rule.current) if rule and rule.current else None
+                preview = selectors.rule_preview(
+                    condition=form.cleaned_data["condition"],
+                    tier=form.cleaned_data["tier"],
+                    days=form.cleaned_data["preview_days"],
+                    current=current,
+                )
+            else:
+                try:
+                    version = services.rule_save(
+                        by=request.user,
+                        slug=rule.slug if rule else form.cleaned_data["slug"],
+                        rule=rule,
+                        data=form.content(),
+                        change_note=form.cleaned_data["change_note"],
+                    )
+                except ValidationError as error:
+                    for field_name, problems in error.message_dict.items():
+                        form.add_error(field_name if field_name in form.fields else None, problems)
+                else:
+                    messages.success(request, f"Saved version {version.number} of \u201c{version.name}\u201d.")
+                    return redirect("rule_detail", slug=version.rule.slug)
+    else:
+        initial = {"preview_days": 30, "tier": "urgent", "condition": '{"all": [{"symptom": ["pain"]}]}'}
+        if rule is not None and rule.current is not None:
+            v = rule.current
+            initial.update(
+                name=v.name, tier=v.tier, advice=v.advice, nurse_note=v.nurse_note, source=v.source,
+                condition=json.dumps(v.condition, indent=2),
+            )
+        form = RuleForm(initial=initial, new_rule=rule is None)
+    vocab = services.rule_vocabulary()
+    context = {
+        "form": form,
+        "rule": rule,
+        "preview": preview,
+        "concepts": sorted((code, label) for code, (label, _) in CONCEPTS.items()),
+        "symptom_codes": sorted(vocab.symptoms),
+        "body_site_codes": sorted(vocab.body_sites),
+    }
+    return render(request, "rules/edit.html", context)
+
+
+@clinic_admin_required
+@require_POST
+def rule_toggle(request: HttpRequest, slug: str) -> HttpResponse:
+    rule = selectors.rule_get_for_admin(user=request.user, slug=slug)
+    services.rule_set_active(rule=rule, active=not rule.is_active, by=request.user)
+    state = "on" if rule.is_active else "off"
+    messages.success(request, f"\u201c{rule.current.name if rule.current else rule.slug}\u201d is now {state}.")
+    return redirect(request.POST.get("next") or "rule_list")
+
+
+@clinic_admin_required
+def rules_export(request: HttpRequest) -> HttpResponse:
+    body = json.dumps(selectors.rules_export(), indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="followup-rules-{stamp}.json"'
+    return response
+
+
+@clinic_admin_required
+@require_http_methods(["GET", "POST"])
+def rules_import(request: HttpRequest) -> HttpResponse:
+    form = RulesImportForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            counts = services.rules_import(payload=form.cleaned_data["payload"], by=request.user)
+        except ValidationError as error:
+            problems = error.messages
+        else:
+            messages.success(
+                request,
+                f"Imported: {counts['created']} new rules, {counts['new_versions']} new versions, "
+                f"{counts['unchanged']} unchanged.",
+            )
+            return redirect("rule_list")
+    return render(request, "rules/import.html", {"form": form, "problems": problems})
+
+
+@clinic_admin_required
+@require_http_methods(["GET", "POST"])
+def rules_bench(request: HttpRequest) -> HttpResponse:
+    form = ScenarioBenchForm(request.POST or None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        results = list(
+            scenarios.run_many(
+                form.cleaned_data["scenarios"].splitlines(),
+                rules=selectors.rule_defs_active(),
+                vocab=services.rule_vocabulary(),
+                find_mentions=find_mentions,
+                now=timezone.now(),
+            )
+        )
+    return render(request, "rules/bench.html", {"form": form, "results": results, "tiers": engine.TIERS})
