@@ -76,9 +76,12 @@ def _close_stray_test_db_sessions(django_db_setup, django_db_blocker):
     """The live server's request threads (browser tests) can leave an idle
     connection behind, which would stop the test database from being dropped
     at the end of the run. End those sessions first; only ours, only here."""
+    name = connection.settings_dict["NAME"]
     yield
+    if connection.vendor != "postgresql" or not name.startswith("test_"):
+        return
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
         )

@@ -152,10 +152,13 @@ EXTRA_CONTEXT = [
     ("no longer", "NEGATED_EXISTENCE", "FORWARD"),
     ("none now", "NEGATED_EXISTENCE", "BACKWARD"),
     ("gone now", "NEGATED_EXISTENCE", "BACKWARD"),
-    ("my sister", "FAMILY", "FORWARD"),
-    ("my daughter", "FAMILY", "FORWARD"),
-    ("my husband", "FAMILY", "FORWARD"),
-    ("my friend", "FAMILY", "FORWARD"),
+    # "My husband says I seem confused" is about her: what someone says or
+    # notices ends the family term's reach.
+    ("says", "TERMINATE", "TERMINATE"),
+    ("said", "TERMINATE", "TERMINATE"),
+    ("thinks", "TERMINATE", "TERMINATE"),
+    ("noticed", "TERMINATE", "TERMINATE"),
+    ("tells me", "TERMINATE", "TERMINATE"),
 ]
 
 

@@ -1,0 +1,223 @@
+"""The pure engine, table-driven, with no database."""
+
+import datetime as dt
+
+import pytest
+
+from tracker.rules import engine
+from tracker.rules.engine import Entry, History, Mention, RuleDef, Weight
+
+NOW = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
+VOCAB = engine.Vocabulary(
+    symptoms=frozenset({"pain", "headache", "vomiting", "fatigue", "nausea", "cough"}),
+    body_sites=frozenset({"hip", "knee", "lower_back"}),
+    concepts=frozenset({"bone_pain", "headache"}),
+)
+
+
+def entry(symptom="pain", site=None, severity=5, new=False, worse=False, days_ago=0, mentions=(), id=None):
+    at = NOW - dt.timedelta(days=days_ago)
+    return Entry(symptom=symptom, body_site=site, severity=severity, is_new=new, is_worse=worse, at=at,
+                 day=at.date(), mentions=tuple(mentions), id=id)
+
+
+def fires(condition, current, earlier=(), weights=(), tier="urgent"):
+    rule = RuleDef(slug="r", tier=tier, condition=condition)
+    history = History(entries=(*earlier, current) if current else tuple(earlier), weights=tuple(weights))
+    if current is None:
+        hits = engine.evaluate([rule], history=history, weight=weights[-1])
+    else:
+        hits = engine.evaluate([rule], history=history, entry=current)
+    return hits[0] if hits else None
+
+
+LEAF_CASES = [
+    ("symptom in list", {"symptom": ["pain", "cough"]}, entry("cough"), True),
+    ("symptom not in list", {"symptom": ["pain"]}, entry("cough"), False),
+    ("body site", {"body_site": ["hip"]}, entry(site="hip"), True),
+    ("no body site", {"body_site": ["hip"]}, entry(site=None), False),
+    ("severity at the minimum", {"min_severity": 7}, entry(severity=7), True),
+    ("severity below", {"min_severity": 7}, entry(severity=6), False),
+    ("new", {"new": True}, entry(new=True), True),
+    ("not new", {"new": True}, entry(new=False), False),
+    ("worse", {"worse": True}, entry(worse=True), True),
+    ("new false matches old", {"new": False}, entry(new=False), True),
+    ("text found", {"text": ["bone_pain"]}, entry("other", mentions=[Mention("bone_pain", "hip pain")]), True),
+    ("text other concept", {"text": ["bone_pain"]}, entry("other", mentions=[Mention("headache", "headache")]), False),
+    ("all", {"all": [{"symptom": ["pain"]}, {"body_site": ["hip"]}]}, entry(site="hip"), True),
+    ("all fails", {"all": [{"symptom": ["pain"]}, {"body_site": ["hip"]}]}, entry(site="knee"), False),
+    ("any", {"any": [{"new": True}, {"worse": True}]}, entry(worse=True), True),
+    ("any fails", {"any": [{"new": True}, {"worse": True}]}, entry(), False),
+    ("not", {"not": {"body_site": ["hip"]}}, entry(site="knee"), True),
+    ("not fails", {"not": {"body_site": ["hip"]}}, entry(site="hip"), False),
+]
+
+
+@pytest.mark.parametrize(("case", "condition", "current", "expected"), LEAF_CASES, ids=[c[0] for c in LEAF_CASES])
+def test_entry_tests(case, condition, current, expected):
+    assert (fires(condition, current) is not None) is expected
+
+
+PERSIST = {"persistence": {"symptoms": ["fatigue", "nausea"], "min_days": 3, "within_days": 14}}
+
+
+@pytest.mark.parametrize(
+    ("earlier_days", "expected"),
+    [((13, 6), True), ((15, 6), False), ((6,), False), ((0, 0), False), ((2, 1, 1), True)],
+)
+def test_persistence_counts_distinct_days_in_the_window(earlier_days, expected):
+    earlier = [entry("fatigue", days_ago=d) for d in earlier_days]
+    assert (fires(PERSIST, entry("nausea"), earlier) is not None) is expected
+
+
+COMBO = {"combination": {"a": {"symptom": ["headache"]}, "b": {"symptom": ["vomiting"]}, "within_days": 3}}
+
+
+@pytest.mark.parametrize(
+    ("current", "earlier", "expected"),
+    [
+        (entry("vomiting", id=2), [entry("headache", days_ago=2, id=1)], True),
+        (entry("headache", id=2), [entry("vomiting", days_ago=3, id=1)], True),
+        (entry("headache", id=2), [entry("vomiting", days_ago=4, id=1)], False),
+        (entry("headache", id=2), [entry("headache", days_ago=1, id=1)], False),
+        (entry("vomiting", id=2), [entry("vomiting", id=1)], False),
+        (entry("headache", id=1), [], False),
+    ],
+)
+def test_combination_needs_both_within_the_window(current, earlier, expected):
+    hit = fires(COMBO, current, earlier)
+    assert (hit is not None) is expected
+    if expected:
+        assert "with" in hit.evidence
+
+
+def test_an_entry_does_not_combine_with_itself():
+    both = {"combination": {"a": {"symptom": ["headache"]}, "b": {"symptom": ["headache"]}, "within_days": 3}}
+    assert fires(both, entry("headache", id=5)) is None
+
+
+def weights(*pairs):
+    return [Weight(kg=kg, at=NOW - dt.timedelta(days=d), id=i) for i, (d, kg) in enumerate(pairs)]
+
+
+@pytest.mark.parametrize(
+    ("series", "rule", "expected"),
+    [
+        (((200, 70.0), (0, 66.5)), {"min_percent": 5, "within_days": 365}, True),
+        (((200, 70.0), (0, 66.6)), {"min_percent": 5, "within_days": 365}, False),
+        (((400, 70.0), (0, 60.0)), {"min_percent": 5, "within_days": 365}, False),
+        (((100, 80.0), (50, 90.0), (0, 85.0)), {"min_percent": 5, "within_days": 365}, True),
+        (((100, 60.0), (0, 66.0)), {"min_percent": 5, "within_days": 365}, False),
+        (((0, 60.0),), {"min_percent": 5, "within_days": 365}, False),
+        (((300, 100.0), (0, 95.5)), {"min_kg": 4.5, "within_days": 365}, True),
+        (((300, 100.0), (0, 95.6)), {"min_kg": 4.5, "within_days": 365}, False),
+    ],
+)
+def test_weight_loss_compares_the_latest_weight_with_the_heaviest_in_the_window(series, rule, expected):
+    hit = fires({"weight_loss": rule}, None, weights=weights(*series))
+    assert (hit is not None) is expected
+    if expected:
+        assert "weight down" in hit.evidence
+
+
+def test_weight_rules_wait_for_a_weight_and_entry_rules_for_an_entry():
+    weight_rule = RuleDef("w", "routine", {"weight_loss": {"min_percent": 5, "within_days": 365}})
+    entry_rule = RuleDef("e", "urgent", {"symptom": ["pain"]})
+    history = History(entries=(entry(),), weights=tuple(weights((200, 70.0), (0, 60.0))))
+    on_entry = engine.evaluate([weight_rule, entry_rule], history=history, entry=history.entries[0])
+    on_weight = engine.evaluate([weight_rule, entry_rule], history=history, weight=history.weights[-1])
+    assert [h.rule.slug for h in on_entry] == ["e"]
+    assert [h.rule.slug for h in on_weight] == ["w"]
+
+
+def test_snoozes_silence_a_rule_or_a_symptom_but_never_an_emergency():
+    urgent = RuleDef("bone", "urgent", {"symptom": ["pain"]})
+    emergency = RuleDef("walk", "emergency", {"symptom": ["pain"]})
+    current = entry()
+    history = History(entries=(current,))
+    assert engine.evaluate([urgent], history=history, entry=current, snoozed_rules=frozenset({"bone"})) == []
+    assert engine.evaluate([urgent], history=history, entry=current, snoozed_symptoms=frozenset({"pain"})) == []
+    still = engine.evaluate([emergency], history=history, entry=current, snoozed_rules=frozenset({"walk"}),
+                            snoozed_symptoms=frozenset({"pain"}))
+    assert [h.rule.slug for h in still] == ["walk"]
+
+
+def test_evidence_reads_like_a_nurse_would_write_it():
+    hit = fires({"symptom": ["pain"]}, entry(site="hip", severity=7, new=True, worse=True))
+    assert hit.evidence == "pain at hip, new, severity 7, getting worse"
+
+
+def test_text_evidence_keeps_her_own_words():
+    hit = fires({"text": ["bone_pain"]}, entry("other", mentions=[Mention("bone_pain", "pain in my right hip")]))
+    assert hit.matched_text == ("pain in my right hip",)
+    assert "\u201cpain in my right hip\u201d" in hit.evidence
+
+
+VALIDATION_CASES = [
+    ("unknown symptom", {"symptom": ["hipp"]}, "unknown symptom code \u201chipp\u201d"),
+    ("unknown site", {"body_site": ["tail"]}, "unknown body site code"),
+    ("unknown concept", {"text": ["sadness"]}, "unknown text concept"),
+    ("empty group", {"all": []}, "the group is empty"),
+    ("empty any nested", {"any": [{"symptom": ["pain"]}, {"all": []}]}, "condition.any[1].all: the group is empty"),
+    ("negative window", {"persistence": {"symptoms": ["pain"], "min_days": 2, "within_days": -3}}, "not negative"),
+    ("negative combination window",
+     {"combination": {"a": {"symptom": ["pain"]}, "b": {"symptom": ["cough"]}, "within_days": -1}}, "not negative"),
+    ("severity out of range", {"min_severity": 11}, "0 to 10"),
+    ("bool as severity", {"min_severity": True}, "0 to 10"),
+    ("unknown test", {"colour": ["red"]}, "unknown test \u201ccolour\u201d"),
+    ("two keys", {"symptom": ["pain"], "new": True}, "one group"),
+    ("not a dict", ["pain"], "one group"),
+    ("weight both thresholds", {"weight_loss": {"min_percent": 5, "min_kg": 3, "within_days": 30}}, "exactly one"),
+    ("weight zero percent", {"weight_loss": {"min_percent": 0, "within_days": 30}}, "above 0"),
+    ("history in combination",
+     {"combination": {"a": {"weight_loss": {"min_percent": 5, "within_days": 30}}, "b": {"symptom": ["pain"]},
+                      "within_days": 2}}, "can't be used inside a combination"),
+    ("new not bool", {"new": "yes"}, "true or false"),
+    ("only a not", {"not": {"all": []}}, "the group is empty"),
+]
+
+
+@pytest.mark.parametrize(("case", "condition", "message"), VALIDATION_CASES, ids=[c[0] for c in VALIDATION_CASES])
+def test_validation_explains_each_problem(case, condition, message):
+    errors = engine.validate_condition(condition, VOCAB)
+    assert any(message in e for e in errors), errors
+
+
+def test_a_valid_tree_has_no_errors():
+    tree = {
+        "any": [
+            {"all": [{"symptom": ["pain"]}, {"body_site": ["hip"]}, {"any": [{"new": True}, {"worse": True}]}]},
+            {"text": ["bone_pain"]},
+            {"combination": {"a": {"symptom": ["headache"]}, "b": {"symptom": ["vomiting"]}, "within_days": 3}},
+            {"all": [{"symptom": ["fatigue"]},
+                     {"persistence": {"symptoms": ["fatigue"], "min_days": 3, "within_days": 14}}]},
+            {"weight_loss": {"min_percent": 5, "within_days": 365}},
+        ]
+    }
+    assert engine.validate_condition(tree, VOCAB) == []
+
+
+def test_every_default_rule_is_valid_and_has_advice_and_a_source():
+    from tracker.catalog import BODY_SITES, SYMPTOMS
+    from tracker.rules.defaults import DEFAULT_RULES
+    from tracker.rules.text import CONCEPTS
+
+    vocab = engine.Vocabulary(
+        symptoms=frozenset(s[0] for s in SYMPTOMS), body_sites=frozenset(b[0] for b in BODY_SITES),
+        concepts=frozenset(CONCEPTS),
+    )
+    slugs = [r["slug"] for r in DEFAULT_RULES]
+    assert len(slugs) == len(set(slugs))
+    for rule in DEFAULT_RULES:
+        assert engine.validate_condition(rule["condition"], vocab) == [], rule["slug"]
+        assert rule["tier"] in engine.TIERS
+        assert rule["advice"] and rule["nurse_note"] and rule["source"].startswith("Article:")
+
+
+def test_the_emergency_tiers_follow_red_flags_md():
+    from tracker.rules.defaults import DEFAULT_RULES
+
+    tiers = {r["slug"]: r["tier"] for r in DEFAULT_RULES}
+    for slug in ("mscc-leg-weakness-numbness", "mscc-trouble-walking", "mscc-bladder-bowel", "seizure", "confusion",
+                 "chest-pain-with-breathlessness"):
+        assert tiers[slug] == "emergency", slug
