@@ -298,7 +298,10 @@ class RuleForm(forms.Form):
     )
     change_note = forms.CharField(max_length=300, required=False, label="What changed and why")
     preview_days = forms.IntegerField(
-        min_value=1, max_value=365, initial=30, label="Preview over the last N days",
+        min_value=1,
+        max_value=365,
+        initial=30,
+        label="Preview over the last N days",
         error_messages={"min_value": "Choose 1 to 365 days.", "max_value": "Choose 1 to 365 days."},
     )
 
@@ -346,8 +349,11 @@ class RuleForm(forms.Form):
 
 class RulesImportForm(forms.Form):
     file = forms.FileField(required=False, help_text="A rules JSON file, as exported.")
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8, "class": "font-monospace"}), required=False,
-                           label="…or paste the JSON here")
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8, "class": "font-monospace"}),
+        required=False,
+        label="…or paste the JSON here",
+    )
 
     def clean(self):
         import json

@@ -106,7 +106,11 @@ def rule_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         if rule is not None and rule.current is not None:
             v = rule.current
             initial.update(
-                name=v.name, tier=v.tier, advice=v.advice, nurse_note=v.nurse_note, source=v.source,
+                name=v.name,
+                tier=v.tier,
+                advice=v.advice,
+                nurse_note=v.nurse_note,
+                source=v.source,
                 condition=json.dumps(v.condition, indent=2),
             )
         form = RuleForm(initial=initial, new_rule=rule is None)

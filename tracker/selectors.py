@@ -295,7 +295,9 @@ def rule_preview(*, condition: dict, tier: str, days: int, current: engine.RuleD
 
     now = now or timezone.now()
     draft = engine.RuleDef(slug="draft", tier=tier, condition=condition)
-    rules = [draft] + ([engine.RuleDef(slug="current", tier=current.tier, condition=current.condition)] if current else [])
+    rules = [draft] + (
+        [engine.RuleDef(slug="current", tier=current.tier, condition=current.condition)] if current else []
+    )
     start = now - dt.timedelta(days=days)
     result = Preview(days=days, scanned=0, draft=PreviewSide(), current=PreviewSide() if current else None, sample=[])
     if all(engine.trigger(r.condition) == "weight" for r in rules):
@@ -321,8 +323,17 @@ def rule_preview(*, condition: dict, tier: str, days: int, current: engine.RuleD
         is_candidate=Case(When(in_window, then=Value(True)), default=Value(False), output_field=BooleanField())
     ).order_by("survivor_id", "created_at", "id")
     columns = (
-        "id", "survivor_id", "checkin_id", "symptom__code", "body_site__code", "severity",
-        "is_new", "is_worse", "created_at", "note", "is_candidate",
+        "id",
+        "survivor_id",
+        "checkin_id",
+        "symptom__code",
+        "body_site__code",
+        "severity",
+        "is_new",
+        "is_worse",
+        "created_at",
+        "note",
+        "is_candidate",
     )
     text_used = any("text" in engine.leaves(r.condition) for r in rules)
 
@@ -348,8 +359,16 @@ def rule_preview(*, condition: dict, tier: str, days: int, current: engine.RuleD
             survivor_id, facts, candidates = sid, [], []
         mentions = find_mentions(note) if (text_used and is_candidate and note) else ()
         fact = engine.Entry(
-            id=entry_id, symptom=symptom, body_site=site, severity=severity, is_new=is_new, is_worse=is_worse,
-            at=at, day=at.date(), note="", mentions=mentions,
+            id=entry_id,
+            symptom=symptom,
+            body_site=site,
+            severity=severity,
+            is_new=is_new,
+            is_worse=is_worse,
+            at=at,
+            day=at.date(),
+            note="",
+            mentions=mentions,
         )
         facts.append(fact)
         if is_candidate:

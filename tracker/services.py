@@ -322,7 +322,13 @@ def _flag_attach(*, survivor: User, hit: engine.Hit) -> FlagResult:
 
 
 def snooze_create(
-    *, survivor: User, by: User, ends_at: dt.datetime, reason: str, rule: Rule | None = None, symptom: Symptom | None = None
+    *,
+    survivor: User,
+    by: User,
+    ends_at: dt.datetime,
+    reason: str,
+    rule: Rule | None = None,
+    symptom: Symptom | None = None,
 ) -> Snooze:
     """Silence one rule or one symptom for one survivor, for at most 30 days.
     An emergency-tier rule can never be snoozed."""
@@ -340,7 +346,9 @@ def snooze_create(
         errors["reason"] = "Say why, for example \u201cknown arthritis in the left knee\u201d."
     if errors:
         raise ValidationError(errors)
-    snooze = Snooze(survivor=survivor, rule=rule, symptom=symptom, ends_at=ends_at, reason=reason.strip(), created_by=by)
+    snooze = Snooze(
+        survivor=survivor, rule=rule, symptom=symptom, ends_at=ends_at, reason=reason.strip(), created_by=by
+    )
     snooze.full_clean()
     snooze.save()
     audit_record(actor=by, action="snooze.create", survivor=survivor, target=snooze)
@@ -380,10 +388,18 @@ def rule_content_errors(data: dict, vocab: engine.Vocabulary | None = None) -> d
     return errors
 
 
-def rule_save(*, by: User | None, slug: str, data: dict, change_note: str = "", rule: Rule | None = None) -> RuleVersion:
+def rule_save(
+    *,
+    by: User | None,
+    slug: str,
+    data: dict,
+    change_note: str = "",
+    rule: Rule | None = None,
+    vocab: engine.Vocabulary | None = None,
+) -> RuleVersion:
     """Create the rule if needed and a new version of it; the new version
     becomes current. Nothing is ever overwritten: flags keep their version."""
-    errors = rule_content_errors(data)
+    errors = rule_content_errors(data, vocab)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -421,18 +437,21 @@ def rules_load_defaults() -> dict[str, int]:
     from .rules.defaults import DEFAULT_RULES
 
     counts = {"created": 0, "updated": 0, "unchanged": 0, "kept_admin_changes": 0}
+    vocab = rule_vocabulary()
     for default in DEFAULT_RULES:
         data = {name: default[name] for name in RULE_FIELDS}
         rule = Rule.objects.filter(slug=default["slug"]).select_related("current").first()
         if rule is None:
-            rule_save(by=None, slug=default["slug"], data=data, change_note="Shipped default")
+            rule_save(by=None, slug=default["slug"], data=data, change_note="Shipped default", vocab=vocab)
             counts["created"] += 1
         elif rule.current is not None and rule.current.created_by_id is not None:
             counts["kept_admin_changes"] += 1
         elif rule.current is not None and all(getattr(rule.current, n) == data[n] for n in RULE_FIELDS):
             counts["unchanged"] += 1
         else:
-            rule_save(by=None, slug=default["slug"], data=data, change_note="Updated shipped default", rule=rule)
+            rule_save(
+                by=None, slug=default["slug"], data=data, change_note="Updated shipped default", rule=rule, vocab=vocab
+            )
             counts["updated"] += 1
     return counts
 
@@ -469,13 +488,15 @@ def rules_import(*, payload, by: User) -> dict[str, int]:
         for item in payload["rules"]:
             data = {name: item.get(name, "") for name in RULE_FIELDS}
             rule = Rule.objects.filter(slug=item["slug"]).select_related("current").first()
-            if rule is not None and rule.current is not None and all(
-                getattr(rule.current, n) == data[n] for n in RULE_FIELDS
+            if (
+                rule is not None
+                and rule.current is not None
+                and all(getattr(rule.current, n) == data[n] for n in RULE_FIELDS)
             ):
                 counts["unchanged"] += 1
             else:
                 counts["created" if rule is None else "new_versions"] += 1
-                rule_save(by=by, slug=item["slug"], data=data, change_note="Imported", rule=rule)
+                rule_save(by=by, slug=item["slug"], data=data, change_note="Imported", rule=rule, vocab=vocab)
                 rule = Rule.objects.get(slug=item["slug"])
             if "is_active" in item and rule.is_active != item["is_active"]:
                 rule_set_active(rule=rule, active=item["is_active"], by=by)

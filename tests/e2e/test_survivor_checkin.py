@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from tracker.demo import DEMO_PASSWORD
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_a_survivor_records_two_symptoms_and_sees_them_in_her_history(live_server, page, tmp_path):

@@ -60,7 +60,10 @@ def test_a_harmless_checkin_raises_nothing(survivor):
 
 
 def test_the_survivors_own_matching_words_are_kept_as_evidence(survivor):
-    report(survivor, ("other", None, 4, True, True, "the pain in my right hip keeps getting worse, nothing like my arthritis"))
+    report(
+        survivor,
+        ("other", None, 4, True, True, "the pain in my right hip keeps getting worse, nothing like my arthritis"),
+    )
     flag = open_flags(survivor)["bone-pain-new-or-worse"]
     assert flag.attachments.get().matched_text == ["pain in my right hip"]
     assert "\u201cpain in my right hip\u201d" in flag.evidence
@@ -175,8 +178,11 @@ def test_a_snoozed_rule_records_the_entry_but_raises_no_flag(survivor, nurse):
 
 def test_a_snoozed_symptom_still_raises_emergency_rules(survivor, nurse):
     services.snooze_create(
-        survivor=survivor, by=nurse, symptom=symptom("trouble_walking"),
-        ends_at=timezone.now() + dt.timedelta(days=5), reason="known knee replacement",
+        survivor=survivor,
+        by=nurse,
+        symptom=symptom("trouble_walking"),
+        ends_at=timezone.now() + dt.timedelta(days=5),
+        reason="known knee replacement",
     )
     report(survivor, ("trouble_walking", None, 5, True, True, ""))
     assert "mscc-trouble-walking" in open_flags(survivor)
@@ -186,8 +192,14 @@ def test_an_expired_snooze_no_longer_silences(survivor, nurse):
     from tracker.models import Snooze
 
     rule = Rule.objects.get(slug="bone-pain-new-or-worse")
-    Snooze.objects.create(survivor=survivor, rule=rule, reason="x", created_by=nurse,
-                          starts_at=timezone.now() - dt.timedelta(days=10), ends_at=timezone.now() - dt.timedelta(days=1))
+    Snooze.objects.create(
+        survivor=survivor,
+        rule=rule,
+        reason="x",
+        created_by=nurse,
+        starts_at=timezone.now() - dt.timedelta(days=10),
+        ends_at=timezone.now() - dt.timedelta(days=1),
+    )
     report(survivor, ("pain", "hip", 5, True, True, ""))
     assert "bone-pain-new-or-worse" in open_flags(survivor)
 
@@ -204,8 +216,11 @@ def test_an_expired_snooze_no_longer_silences(survivor, nurse):
 def test_snooze_limits(survivor, nurse, kwargs, field, message):
     with pytest.raises(ValidationError) as error:
         services.snooze_create(
-            survivor=survivor, by=nurse, rule=Rule.objects.get(slug=kwargs["rule"]),
-            ends_at=timezone.now() + dt.timedelta(days=kwargs["days"]), reason=kwargs.get("reason", "known"),
+            survivor=survivor,
+            by=nurse,
+            rule=Rule.objects.get(slug=kwargs["rule"]),
+            ends_at=timezone.now() + dt.timedelta(days=kwargs["days"]),
+            reason=kwargs.get("reason", "known"),
         )
     assert message in " ".join(error.value.message_dict[field])
 
@@ -220,11 +235,23 @@ def as_survivor(client, survivor):
 
 
 def post_checkin(client, **entry):
-    row = {"symptom": "pain", "body_site": "hip", "severity": "6", "is_new": "yes", "is_worse": "yes",
-           "started_on": timezone.localdate().isoformat(), "note": ""}
+    row = {
+        "symptom": "pain",
+        "body_site": "hip",
+        "severity": "6",
+        "is_new": "yes",
+        "is_worse": "yes",
+        "started_on": timezone.localdate().isoformat(),
+        "note": "",
+    }
     row.update(entry)
-    data = {"entry-TOTAL_FORMS": "1", "entry-INITIAL_FORMS": "0", "entry-MIN_NUM_FORMS": "1",
-            "entry-MAX_NUM_FORMS": "10", "submission_token": str(uuid.uuid4())}
+    data = {
+        "entry-TOTAL_FORMS": "1",
+        "entry-INITIAL_FORMS": "0",
+        "entry-MIN_NUM_FORMS": "1",
+        "entry-MAX_NUM_FORMS": "10",
+        "submission_token": str(uuid.uuid4()),
+    }
     data.update({f"entry-0-{k}": v for k, v in row.items()})
     return client.post(reverse("checkin_create"), data, follow=True)
 

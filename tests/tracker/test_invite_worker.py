@@ -8,7 +8,7 @@ from django.urls import reverse
 from tests.integration_helpers import celery_worker, wait_for
 from tracker.models import Invitation
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_a_real_worker_sends_the_invite_email_after_commit(client, tmp_path, clinic, nurse):

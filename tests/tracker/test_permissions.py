@@ -8,7 +8,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import CheckInFactory, SymptomEntryFactory
-from tracker.models import AuditEvent
+from tracker import services
+from tracker.models import AuditEvent, Rule
 
 PERSONAS = ["owner", "nurse", "clinic_admin", "same_clinic_survivor", "other_nurse", "anonymous"]
 LOGIN = "login-redirect"
@@ -93,6 +94,27 @@ CASES = {
         },
     ),
 }
+ADMIN_ONLY = {
+    "owner": 404,
+    "nurse": 404,
+    "clinic_admin": 200,
+    "same_clinic_survivor": 404,
+    "other_nurse": 404,
+    "anonymous": LOGIN,
+}
+CASES.update(
+    {
+        "rule_list": (lambda d: reverse("rule_list"), ADMIN_ONLY),
+        "rule_create": (lambda d: reverse("rule_create"), ADMIN_ONLY),
+        "rules_export": (lambda d: reverse("rules_export"), ADMIN_ONLY),
+        "rules_import": (lambda d: reverse("rules_import"), ADMIN_ONLY),
+        "rules_bench": (lambda d: reverse("rules_bench"), ADMIN_ONLY),
+        "rule_detail": (lambda d: reverse("rule_detail", args=[d["rule"].slug]), ADMIN_ONLY),
+        "rule_edit": (lambda d: reverse("rule_edit", args=[d["rule"].slug]), ADMIN_ONLY),
+        # POST only: the admin's GET is refused with 405, everyone else's with 404.
+        "rule_toggle": (lambda d: reverse("rule_toggle", args=[d["rule"].slug]), {**ADMIN_ONLY, "clinic_admin": 405}),
+    }
+)
 # Public by design (no survivor data), or Django's own admin (superusers only).
 PUBLIC = {
     "login",
@@ -110,7 +132,9 @@ LOGIN_ONLY = {"password_change", "password_change_done"}
 def world(survivor, nurse, clinic_admin, same_clinic_survivor, other_nurse):
     checkin = CheckInFactory(survivor=survivor)
     SymptomEntryFactory(checkin=checkin, note="private words")
+    services.rules_load_defaults()
     return {
+        "rule": Rule.objects.get(slug="headache"),
         "owner": survivor,
         "nurse": nurse,
         "clinic_admin": clinic_admin,

@@ -17,8 +17,17 @@ VOCAB = engine.Vocabulary(
 
 def entry(symptom="pain", site=None, severity=5, new=False, worse=False, days_ago=0, mentions=(), id=None):
     at = NOW - dt.timedelta(days=days_ago)
-    return Entry(symptom=symptom, body_site=site, severity=severity, is_new=new, is_worse=worse, at=at,
-                 day=at.date(), mentions=tuple(mentions), id=id)
+    return Entry(
+        symptom=symptom,
+        body_site=site,
+        severity=severity,
+        is_new=new,
+        is_worse=worse,
+        at=at,
+        day=at.date(),
+        mentions=tuple(mentions),
+        id=id,
+    )
 
 
 def fires(condition, current, earlier=(), weights=(), tier="urgent"):
@@ -137,8 +146,13 @@ def test_snoozes_silence_a_rule_or_a_symptom_but_never_an_emergency():
     history = History(entries=(current,))
     assert engine.evaluate([urgent], history=history, entry=current, snoozed_rules=frozenset({"bone"})) == []
     assert engine.evaluate([urgent], history=history, entry=current, snoozed_symptoms=frozenset({"pain"})) == []
-    still = engine.evaluate([emergency], history=history, entry=current, snoozed_rules=frozenset({"walk"}),
-                            snoozed_symptoms=frozenset({"pain"}))
+    still = engine.evaluate(
+        [emergency],
+        history=history,
+        entry=current,
+        snoozed_rules=frozenset({"walk"}),
+        snoozed_symptoms=frozenset({"pain"}),
+    )
     assert [h.rule.slug for h in still] == ["walk"]
 
 
@@ -160,8 +174,11 @@ VALIDATION_CASES = [
     ("empty group", {"all": []}, "the group is empty"),
     ("empty any nested", {"any": [{"symptom": ["pain"]}, {"all": []}]}, "condition.any[1].all: the group is empty"),
     ("negative window", {"persistence": {"symptoms": ["pain"], "min_days": 2, "within_days": -3}}, "not negative"),
-    ("negative combination window",
-     {"combination": {"a": {"symptom": ["pain"]}, "b": {"symptom": ["cough"]}, "within_days": -1}}, "not negative"),
+    (
+        "negative combination window",
+        {"combination": {"a": {"symptom": ["pain"]}, "b": {"symptom": ["cough"]}, "within_days": -1}},
+        "not negative",
+    ),
     ("severity out of range", {"min_severity": 11}, "0 to 10"),
     ("bool as severity", {"min_severity": True}, "0 to 10"),
     ("unknown test", {"colour": ["red"]}, "unknown test \u201ccolour\u201d"),
@@ -169,9 +186,17 @@ VALIDATION_CASES = [
     ("not a dict", ["pain"], "one group"),
     ("weight both thresholds", {"weight_loss": {"min_percent": 5, "min_kg": 3, "within_days": 30}}, "exactly one"),
     ("weight zero percent", {"weight_loss": {"min_percent": 0, "within_days": 30}}, "above 0"),
-    ("history in combination",
-     {"combination": {"a": {"weight_loss": {"min_percent": 5, "within_days": 30}}, "b": {"symptom": ["pain"]},
-                      "within_days": 2}}, "can't be used inside a combination"),
+    (
+        "history in combination",
+        {
+            "combination": {
+                "a": {"weight_loss": {"min_percent": 5, "within_days": 30}},
+                "b": {"symptom": ["pain"]},
+                "within_days": 2,
+            }
+        },
+        "can't be used inside a combination",
+    ),
     ("new not bool", {"new": "yes"}, "true or false"),
     ("only a not", {"not": {"all": []}}, "the group is empty"),
 ]
@@ -189,8 +214,12 @@ def test_a_valid_tree_has_no_errors():
             {"all": [{"symptom": ["pain"]}, {"body_site": ["hip"]}, {"any": [{"new": True}, {"worse": True}]}]},
             {"text": ["bone_pain"]},
             {"combination": {"a": {"symptom": ["headache"]}, "b": {"symptom": ["vomiting"]}, "within_days": 3}},
-            {"all": [{"symptom": ["fatigue"]},
-                     {"persistence": {"symptoms": ["fatigue"], "min_days": 3, "within_days": 14}}]},
+            {
+                "all": [
+                    {"symptom": ["fatigue"]},
+                    {"persistence": {"symptoms": ["fatigue"], "min_days": 3, "within_days": 14}},
+                ]
+            },
             {"weight_loss": {"min_percent": 5, "within_days": 365}},
         ]
     }
@@ -203,7 +232,8 @@ def test_every_default_rule_is_valid_and_has_advice_and_a_source():
     from tracker.rules.text import CONCEPTS
 
     vocab = engine.Vocabulary(
-        symptoms=frozenset(s[0] for s in SYMPTOMS), body_sites=frozenset(b[0] for b in BODY_SITES),
+        symptoms=frozenset(s[0] for s in SYMPTOMS),
+        body_sites=frozenset(b[0] for b in BODY_SITES),
         concepts=frozenset(CONCEPTS),
     )
     slugs = [r["slug"] for r in DEFAULT_RULES]
@@ -218,6 +248,12 @@ def test_the_emergency_tiers_follow_red_flags_md():
     from tracker.rules.defaults import DEFAULT_RULES
 
     tiers = {r["slug"]: r["tier"] for r in DEFAULT_RULES}
-    for slug in ("mscc-leg-weakness-numbness", "mscc-trouble-walking", "mscc-bladder-bowel", "seizure", "confusion",
-                 "chest-pain-with-breathlessness"):
+    for slug in (
+        "mscc-leg-weakness-numbness",
+        "mscc-trouble-walking",
+        "mscc-bladder-bowel",
+        "seizure",
+        "confusion",
+        "chest-pain-with-breathlessness",
+    ):
         assert tiers[slug] == "emergency", slug

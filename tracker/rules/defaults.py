@@ -210,9 +210,7 @@ DEFAULT_RULES = [
         "slug": "shortness-of-breath",
         "name": "New or worsening shortness of breath",
         "tier": "urgent",
-        "condition": {
-            "any": [{"all": [_sym("shortness_of_breath"), NEW_OR_WORSE]}, _text("short_of_breath")]
-        },
+        "condition": {"any": [{"all": [_sym("shortness_of_breath"), NEW_OR_WORSE]}, _text("short_of_breath")]},
         "advice": "Getting short of breath more easily than usual should be looked at soon.",
         "nurse_note": "Lung metastasis or pleural effusion; ask about chest pain (emergency if present).",
         "source": "Article: In the Lungs; Complications - Malignant pleural effusion.",

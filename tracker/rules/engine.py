@@ -121,7 +121,7 @@ def validate_condition(tree, vocab: Vocabulary) -> list[str]:
 
 def _validate(node, vocab: Vocabulary, path: str, errors: list[str], *, inside_combination: bool) -> None:
     if not isinstance(node, dict) or len(node) != 1:
-        errors.append(f"{path}: each part must be one group (all, any, not) or one test, e.g. {{\"symptom\": [\"pain\"]}}")
+        errors.append(f'{path}: each part must be one group (all, any, not) or one test, e.g. {{"symptom": ["pain"]}}')
         return
     [(key, value)] = node.items()
     where = f"{path}.{key}"
@@ -179,8 +179,9 @@ def _validate(node, vocab: Vocabulary, path: str, errors: list[str], *, inside_c
         if ("min_percent" in value) == ("min_kg" in value):
             errors.append(f"{where}: give exactly one of min_percent or min_kg")
         for name, top in (("min_percent", 100), ("min_kg", 200)):
-            if name in value and (not isinstance(value[name], int | float) or isinstance(value[name], bool)
-                                  or not 0 < value[name] <= top):
+            if name in value and (
+                not isinstance(value[name], int | float) or isinstance(value[name], bool) or not 0 < value[name] <= top
+            ):
                 errors.append(f"{where}.{name}: must be a number above 0 and at most {top}")
     else:
         errors.append(f"{path}: unknown test \u201c{key}\u201d (use one of: {', '.join(GROUPS + LEAVES)})")
@@ -228,7 +229,7 @@ def leaves(node) -> list[str]:
 
 
 def trigger(condition: dict) -> str:
-    """"entry" if the rule looks at symptom entries, "weight" if only at weights."""
+    """ "entry" if the rule looks at symptom entries, "weight" if only at weights."""
     return "entry" if any(leaf in ENTRY_LEAVES for leaf in leaves(condition)) else "weight"
 
 
@@ -283,15 +284,24 @@ def evaluate(
         if (kind == "entry") != (entry is not None):
             continue
         now = entry.at if entry is not None else weight.at
-        scope = _Scope(entry=entry, history=history, now=now, snoozed_symptoms=(
-            frozenset() if rule.tier == "emergency" else snoozed_symptoms))
+        scope = _Scope(
+            entry=entry,
+            history=history,
+            now=now,
+            snoozed_symptoms=(frozenset() if rule.tier == "emergency" else snoozed_symptoms),
+        )
         match = _eval(rule.condition, scope)
         if match is None:
             continue
         parts = ([describe_entry(entry)] if entry is not None else []) + match.evidence
         hits.append(
-            Hit(rule=rule, evidence="; ".join(_unique(parts)), matched_text=tuple(_unique(match.words)),
-                entry=entry, weight=weight)
+            Hit(
+                rule=rule,
+                evidence="; ".join(_unique(parts)),
+                matched_text=tuple(_unique(match.words)),
+                entry=entry,
+                weight=weight,
+            )
         )
     return hits
 
@@ -324,10 +334,7 @@ class _Scope:
 
     def window(self, days: int) -> list[Entry]:
         start = self.now - dt.timedelta(days=days)
-        return [
-            e for e in self.history.entries
-            if start <= e.at <= self.now and e.symptom not in self.snoozed_symptoms
-        ]
+        return [e for e in self.history.entries if start <= e.at <= self.now and e.symptom not in self.snoozed_symptoms]
 
 
 def _eval(node: dict, scope: _Scope) -> _Match | None:

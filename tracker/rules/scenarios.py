@@ -122,7 +122,9 @@ def _parse(scenario: dict, vocab: engine.Vocabulary, find_mentions, now: dt.date
         kg = raw["kg"]
         if not isinstance(kg, int | float) or isinstance(kg, bool) or not 20 <= kg <= 300:
             raise ScenarioError(f"{where}.kg: must be a number from 20 to 300")
-        weights.append(engine.Weight(id=i + 1, kg=float(kg), at=now - dt.timedelta(days=_days_ago(raw.get("days_ago", 0), where))))
+        weights.append(
+            engine.Weight(id=i + 1, kg=float(kg), at=now - dt.timedelta(days=_days_ago(raw.get("days_ago", 0), where)))
+        )
     return entries, weights
 
 

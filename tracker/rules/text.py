@@ -16,7 +16,21 @@ import re
 from .engine import Mention
 
 PAIN = ["pain", "pains", "ache", "aches", "aching", "achy", "hurts", "hurt", "hurting", "sore", "soreness", "throbbing"]
-BONE_SITES = ["hip", "hips", "pelvis", "groin", "back", "spine", "spinal", "backbone", "rib", "ribs", "tailbone", "bone", "bones"]
+BONE_SITES = [
+    "hip",
+    "hips",
+    "pelvis",
+    "groin",
+    "back",
+    "spine",
+    "spinal",
+    "backbone",
+    "rib",
+    "ribs",
+    "tailbone",
+    "bone",
+    "bones",
+]
 LEG = ["leg", "legs", "foot", "feet", "knees", "thigh", "thighs"]
 MY = {"LOWER": {"IN": ["my", "the", "both", "his", "her", "a"]}, "OP": "?"}
 SIDE = {"LOWER": {"IN": ["right", "left", "lower", "upper", "middle", "low"]}, "OP": "?"}
@@ -43,7 +57,11 @@ CONCEPTS: dict[str, tuple[str, list[list[dict]]]] = {
         [
             [_any(BONE_SITES), _any(PAIN)],
             [_any(PAIN), _any(["in", "on", "at", "around"]), MY, SIDE, _any(BONE_SITES)],
-            [_any(BONE_SITES), _any(["is", "are", "keeps", "has", "have", "been"], "?"), _any(["hurting", "aching", "sore", "killing"])],
+            [
+                _any(BONE_SITES),
+                _any(["is", "are", "keeps", "has", "have", "been"], "?"),
+                _any(["hurting", "aching", "sore", "killing"]),
+            ],
         ],
     ),
     "chest_pain": (
@@ -65,18 +83,29 @@ CONCEPTS: dict[str, tuple[str, list[list[dict]]]] = {
     "headache": ("Headache", [[_any(["headache", "headaches", "migraine", "migraines"])], [_p("head")[0], _any(PAIN)]]),
     "seizure": (
         "Seizure or fit",
-        [[_any(["seizure", "seizures", "convulsion", "convulsions", "fit", "fits"])], _p("blacked", "out"), _p("passed", "out")],
+        [
+            [_any(["seizure", "seizures", "convulsion", "convulsions", "fit", "fits"])],
+            _p("blacked", "out"),
+            _p("passed", "out"),
+        ],
     ),
     "confusion": (
         "Confusion or drowsiness",
-        [[_any(["confused", "confusion", "muddled", "disoriented", "disorientated", "drowsy", "drowsiness"])], [*CANT, _any(["think"])]],
+        [
+            [_any(["confused", "confusion", "muddled", "disoriented", "disorientated", "drowsy", "drowsiness"])],
+            [*CANT, _any(["think"])],
+        ],
     ),
     "short_of_breath": (
         "Short of breath",
         [
-            _p("short", "of", "breath"), _p("shortness", "of", "breath"), _p("out", "of", "breath"),
+            _p("short", "of", "breath"),
+            _p("shortness", "of", "breath"),
+            _p("out", "of", "breath"),
             [_any(["breathless", "breathlessness", "breathing"]), _any(["is", "feels", "hard", "difficult"], "?")],
-            _p("catch", "my", "breath"), _p("hard", "to", "breathe"), [*CANT, _any(["breathe"])],
+            _p("catch", "my", "breath"),
+            _p("hard", "to", "breathe"),
+            [*CANT, _any(["breathe"])],
         ],
     ),
     "cough": ("Cough", [[_any(["cough", "coughs", "coughing"])]]),
@@ -85,21 +114,42 @@ CONCEPTS: dict[str, tuple[str, list[list[dict]]]] = {
         [
             [_any(["jaundice", "jaundiced"])],
             [_any(["yellow", "yellowish", "yellowy"]), _any(["skin", "eyes", "eye", "whites"])],
-            [_any(["skin", "eyes", "whites"]), _any(["is", "are", "look", "looks", "turned", "turning", "went"]), _any(["yellow", "yellowish"])],
+            [
+                _any(["skin", "eyes", "whites"]),
+                _any(["is", "are", "look", "looks", "turned", "turning", "went"]),
+                _any(["yellow", "yellowish"]),
+            ],
         ],
     ),
     "leg_weakness": (
         "Weak, heavy or numb legs",
         [
-            [_any(LEG), _any(["feel", "feels", "are", "went", "gone", "getting"], "?"), _any(["weak", "heavy", "numb", "wobbly", "gave", "giving", "dead"])],
-            [_any(["weak", "heavy", "numb", "weakness", "numbness", "tingling"]), _any(["in", "of"], "?"), MY, SIDE, _any(LEG)],
+            [
+                _any(LEG),
+                _any(["feel", "feels", "are", "went", "gone", "getting"], "?"),
+                _any(["weak", "heavy", "numb", "wobbly", "gave", "giving", "dead"]),
+            ],
+            [
+                _any(["weak", "heavy", "numb", "weakness", "numbness", "tingling"]),
+                _any(["in", "of"], "?"),
+                MY,
+                SIDE,
+                _any(LEG),
+            ],
         ],
     ),
-    "numbness": ("Numbness or tingling", [[_any(["numb", "numbness", "tingling", "tingly"])], _p("pins", "and", "needles")]),
+    "numbness": (
+        "Numbness or tingling",
+        [[_any(["numb", "numbness", "tingling", "tingly"])], _p("pins", "and", "needles")],
+    ),
     "trouble_walking": (
         "Trouble standing or walking",
         [
-            [_any(["trouble", "difficulty", "problems", "hard", "struggling", "struggle", "unable"]), _any(["to", "with"], "?"), _any(["walk", "walking", "stand", "standing"])],
+            [
+                _any(["trouble", "difficulty", "problems", "hard", "struggling", "struggle", "unable"]),
+                _any(["to", "with"], "?"),
+                _any(["walk", "walking", "stand", "standing"]),
+            ],
             [*CANT, _any(["walk", "stand"])],
             [_any(["unsteady", "stumbling", "falling"])],
         ],
@@ -108,21 +158,71 @@ CONCEPTS: dict[str, tuple[str, list[list[dict]]]] = {
         "Loss of bladder or bowel control",
         [
             [_any(["incontinence", "incontinent"])],
-            _p("wet", "myself"), _p("wetting", "myself"), _p("soiled", "myself"),
+            _p("wet", "myself"),
+            _p("wetting", "myself"),
+            _p("soiled", "myself"),
             [_any(["lost", "losing", "no"]), _p("control")[0], _p("of")[0], MY, _any(["bladder", "bowel", "bowels"])],
             [*CANT, _any(["pee", "urinate", "wee"])],
         ],
     ),
-    "fracture": ("Broken bone", [[_any(["fracture", "fractured", "fractures"])], [_any(["broke", "broken", "cracked"]), MY, SIDE, _any(["bone", "hip", "rib", "ribs", "wrist", "arm", "leg", "ankle", "back", "spine", "vertebra"])]]),
-    "nausea": ("Nausea", [[_any(["nausea", "nauseous", "nauseated", "queasy"])], _p("feel", "sick"), _p("feeling", "sick")]),
-    "vomiting": ("Vomiting", [[_any(["vomit", "vomiting", "vomited", "throwing", "threw"]), _any(["up"], "?")], _p("being", "sick")]),
-    "dizziness": ("Dizziness", [[_any(["dizzy", "dizziness", "lightheaded", "light-headed", "vertigo"])], _p("room", "spins"), _p("room", "spinning")]),
+    "fracture": (
+        "Broken bone",
+        [
+            [_any(["fracture", "fractured", "fractures"])],
+            [
+                _any(["broke", "broken", "cracked"]),
+                MY,
+                SIDE,
+                _any(["bone", "hip", "rib", "ribs", "wrist", "arm", "leg", "ankle", "back", "spine", "vertebra"]),
+            ],
+        ],
+    ),
+    "nausea": (
+        "Nausea",
+        [[_any(["nausea", "nauseous", "nauseated", "queasy"])], _p("feel", "sick"), _p("feeling", "sick")],
+    ),
+    "vomiting": (
+        "Vomiting",
+        [[_any(["vomit", "vomiting", "vomited", "throwing", "threw"]), _any(["up"], "?")], _p("being", "sick")],
+    ),
+    "dizziness": (
+        "Dizziness",
+        [
+            [_any(["dizzy", "dizziness", "lightheaded", "light-headed", "vertigo"])],
+            _p("room", "spins"),
+            _p("room", "spinning"),
+        ],
+    ),
     "thirst": ("Excessive thirst", [[_any(["thirsty", "thirst"])]]),
     "constipation": ("Constipation", [[_any(["constipated", "constipation"])]]),
-    "palpitations": ("Heart racing or skipping", [[_any(["palpitations", "palpitation"])], [_p("heart")[0], _any(["racing", "pounding", "skipping", "fluttering", "irregular"])]]),
-    "fatigue": ("Tiredness", [[_any(["exhausted", "exhaustion", "fatigue", "fatigued", "worn"])], _p("so", "tired"), _p("very", "tired")]),
-    "appetite_loss": ("Poor appetite", [_p("no", "appetite"), _p("lost", "my", "appetite"), _p("not", "hungry"), _p("off", "my", "food"), _p("poor", "appetite")]),
-    "weight_loss": ("Losing weight", [[_any(["lost", "losing"]), _any(["weight"])], [_any(["clothes", "trousers", "jeans"]), _any(["are", "feel"], "?"), _any(["loose", "baggy"])]]),
+    "palpitations": (
+        "Heart racing or skipping",
+        [
+            [_any(["palpitations", "palpitation"])],
+            [_p("heart")[0], _any(["racing", "pounding", "skipping", "fluttering", "irregular"])],
+        ],
+    ),
+    "fatigue": (
+        "Tiredness",
+        [[_any(["exhausted", "exhaustion", "fatigue", "fatigued", "worn"])], _p("so", "tired"), _p("very", "tired")],
+    ),
+    "appetite_loss": (
+        "Poor appetite",
+        [
+            _p("no", "appetite"),
+            _p("lost", "my", "appetite"),
+            _p("not", "hungry"),
+            _p("off", "my", "food"),
+            _p("poor", "appetite"),
+        ],
+    ),
+    "weight_loss": (
+        "Losing weight",
+        [
+            [_any(["lost", "losing"]), _any(["weight"])],
+            [_any(["clothes", "trousers", "jeans"]), _any(["are", "feel"], "?"), _any(["loose", "baggy"])],
+        ],
+    ),
 }
 
 # Extra ConText modifiers for how survivors write. medspaCy's defaults already
@@ -183,8 +283,11 @@ def _pipeline():
     nlp.add_pipe("sentencizer", first=True)
     matcher = nlp.get_pipe("medspacy_target_matcher")
     matcher.add(
-        [TargetRule(f"{code}-{i}", code.upper(), pattern=pattern)
-         for code, (_, patterns) in CONCEPTS.items() for i, pattern in enumerate(patterns)]
+        [
+            TargetRule(f"{code}-{i}", code.upper(), pattern=pattern)
+            for code, (_, patterns) in CONCEPTS.items()
+            for i, pattern in enumerate(patterns)
+        ]
     )
     context = nlp.get_pipe("medspacy_context")
     context.add([ConTextRule(literal, category, direction=direction) for literal, category, direction in EXTRA_CONTEXT])
