@@ -85,3 +85,13 @@ def _close_stray_test_db_sessions(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
             [name],
         )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rule_cache():
+    """Each test sees the rules in its own transaction, not a neighbour's."""
+    from tracker.selectors import rule_defs_forget
+
+    rule_defs_forget()
+    yield
+    rule_defs_forget()

@@ -276,6 +276,9 @@ class Rule(models.Model):
         "RuleVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="current_of"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Bumped by every save and switch: processes compare it to know when
+    # their cached copy of the active rules is stale (selectors.rule_defs_active).
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["slug"]

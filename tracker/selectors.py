@@ -11,14 +11,29 @@ import datetime as dt
 import functools
 import operator
 import re
+import time
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, Value, When
+from django.db import connection
+from django.db.models import BooleanField, Case, Count, Max, Prefetch, Q, QuerySet, Sum, Value, When
 from django.http import Http404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
-from .models import CheckIn, Clinic, Flag, Invitation, Rule, RuleVersion, Snooze, SymptomEntry, User, WeightEntry
+from .models import (
+    BodySite,
+    CheckIn,
+    Clinic,
+    Flag,
+    Invitation,
+    Rule,
+    RuleVersion,
+    Symptom,
+    SymptomEntry,
+    User,
+    WeightEntry,
+)
 from .rules import engine
 
 
@@ -100,10 +115,37 @@ def invitation_list_pending(*, user: User) -> QuerySet[Invitation]:
 # ------------------------------------------------------------------ rules and flags
 
 
+_RULES_CACHE: dict[str, tuple] = {}
+RULES_RECHECK_SECONDS = 1.0
+
+
 def rule_defs_active() -> list[engine.RuleDef]:
-    """The current version of every switched-on rule, as plain engine data."""
+    """The current version of every switched-on rule, as plain engine data.
+
+    Kept per process. At most once a second the process asks the database
+    (one tiny query) whether any rule changed, and reloads if so; a change
+    made in this process applies at once (rule_defs_forget). Django's cache
+    framework would need a shared backend to be right across web and worker
+    processes; the database already knows, so we ask it."""
+    cached = _RULES_CACHE.get("active")
+    if cached is not None and time.monotonic() - cached[2] < RULES_RECHECK_SECONDS:
+        return cached[1]
+    active = Q(is_active=True)
+    stamp = Rule.objects.aggregate(
+        changed=Max("changed_at"), newest=Max("current_id"), on=Count("id", filter=active), ids=Sum("id", filter=active)
+    )
+    key = tuple(stamp.values())
+    if cached is not None and cached[0] == key:
+        _RULES_CACHE["active"] = (key, cached[1], time.monotonic())
+        return cached[1]
     versions = RuleVersion.objects.filter(current_of__is_active=True).select_related("rule").order_by("rule__slug")
-    return [rule_def(v) for v in versions]
+    defs = [rule_def(v) for v in versions]
+    _RULES_CACHE["active"] = (key, defs, time.monotonic())
+    return defs
+
+
+def rule_defs_forget() -> None:
+    _RULES_CACHE.clear()
 
 
 def rule_def(version: RuleVersion) -> engine.RuleDef:
@@ -115,19 +157,6 @@ def rule_def(version: RuleVersion) -> engine.RuleDef:
         rule_id=version.rule_id,
         name=version.name,
     )
-
-
-def snoozes_active(*, survivor: User, at=None) -> tuple[frozenset[str], frozenset[str]]:
-    """(snoozed rule slugs, snoozed symptom codes) for this survivor now."""
-    at = at or timezone.now()
-    rows = Snooze.objects.filter(survivor=survivor, starts_at__lte=at, ends_at__gt=at, ended_early_at__isnull=True)
-    rules, symptoms = set(), set()
-    for rule_slug, symptom_code in rows.values_list("rule__slug", "symptom__code"):
-        if rule_slug:
-            rules.add(rule_slug)
-        if symptom_code:
-            symptoms.add(symptom_code)
-    return frozenset(rules), frozenset(symptoms)
 
 
 def _local_day(moment, survivor: User):
@@ -153,22 +182,97 @@ def weight_fact(row: WeightEntry) -> engine.Weight:
     return engine.Weight(id=row.pk, kg=float(row.kg), at=row.recorded_at)
 
 
-def rule_history(*, survivor: User, rules: list[engine.RuleDef], now=None) -> engine.History:
-    """The entries and weights the rules' windows can reach. Earlier notes
-    are not re-read by medspaCy: history tests use structured fields."""
+@dataclass(frozen=True)
+class RuleInputs:
+    history: engine.History
+    snoozed_rules: frozenset[str]
+    snoozed_symptoms: frozenset[str]
+
+
+# One round trip for everything evaluation needs about her: entries in the
+# rules' windows, weights, and active snoozes. Written as SQL by hand because
+# this runs inside every check-in and three ORM queries cost three round
+# trips (see bench/README.md); it is plain SQL that PostgreSQL and SQLite share.
+_RULE_INPUTS_SQL = """
+SELECT 'e', id, symptom_id, body_site_id, severity, is_new, is_worse, created_at, NULL
+  FROM tracker_symptomentry WHERE survivor_id = %s AND created_at >= %s
+UNION ALL
+SELECT 'w', id, NULL, NULL, NULL, NULL, NULL, recorded_at, kg
+  FROM tracker_weightentry WHERE survivor_id = %s AND recorded_at >= %s
+UNION ALL
+SELECT 's', id, symptom_id, rule_id, NULL, NULL, NULL, ends_at, NULL
+  FROM tracker_snooze
+ WHERE survivor_id = %s AND starts_at <= %s AND ends_at > %s AND ended_early_at IS NULL
+"""
+_CATALOG: dict[str, dict[int, str]] = {}
+
+
+def _catalog_code(kind: str, pk: int | None) -> str | None:
+    """Symptom or body-site code by id, from a per-process copy of the small,
+    append-only catalog (saves two joins on the hot path)."""
+    if pk is None:
+        return None
+    codes = _CATALOG.get(kind)
+    if codes is None or pk not in codes:
+        model = Symptom if kind == "symptom" else BodySite
+        codes = _CATALOG[kind] = dict(model.objects.values_list("id", "code"))
+    return codes[pk]
+
+
+def rule_inputs(*, survivor: User, rules: list[engine.RuleDef], now=None) -> RuleInputs:
+    """Her history within the rules' windows, and her active snoozes. Earlier
+    notes are not re-read by medspaCy: history tests use structured fields."""
     now = now or timezone.now()
-    days = engine.max_window_days(r.condition for r in rules)
-    since = now - dt.timedelta(days=days, hours=1)
-    entries = (
-        SymptomEntry.objects.filter(survivor=survivor, created_at__gte=since)
-        .select_related("symptom", "body_site")
-        .order_by("created_at", "id")
+    tz = zoneinfo.ZoneInfo(survivor.time_zone)
+    entry_days = max((r.entry_days for r in rules), default=0)
+    weight_days = max((r.weight_days for r in rules), default=0)
+    # A window of 0 still reads today's rows: this check-in's own entries.
+    entries_since = now - dt.timedelta(days=entry_days, hours=1)
+    weights_since = now - dt.timedelta(days=weight_days, hours=1) if weight_days else now + dt.timedelta(days=1)
+    params = [survivor.pk, entries_since, survivor.pk, weights_since, survivor.pk, now, now]
+    with connection.cursor() as cursor:
+        cursor.execute(_RULE_INPUTS_SQL, params)
+        rows = cursor.fetchall()
+    entries, weights, snoozed_rules, snoozed_symptoms = [], [], set(), set()
+    slugs = {rule.rule_id: rule.slug for rule in rules}
+    for kind, pk, symptom_id, site_or_rule_id, severity, is_new, is_worse, at, kg in rows:
+        if kind == "s":
+            if site_or_rule_id is not None:
+                # A snooze of a switched-off rule needs no slug: that rule cannot fire.
+                snoozed_rules.add(slugs.get(site_or_rule_id, f"rule-{site_or_rule_id}"))
+            if symptom_id is not None:
+                snoozed_symptoms.add(_catalog_code("symptom", symptom_id))
+            continue
+        at = _aware(at)
+        if kind == "e":
+            entries.append(
+                engine.Entry(
+                    id=pk,
+                    symptom=_catalog_code("symptom", symptom_id),
+                    body_site=_catalog_code("body_site", site_or_rule_id),
+                    severity=severity,
+                    is_new=bool(is_new),
+                    is_worse=bool(is_worse),
+                    at=at,
+                    day=at.astimezone(tz).date(),
+                )
+            )
+        else:
+            weights.append(engine.Weight(id=pk, kg=float(kg), at=at))
+    entries.sort(key=lambda e: (e.at, e.id))
+    weights.sort(key=lambda w: w.at)
+    return RuleInputs(
+        history=engine.History(entries=tuple(entries), weights=tuple(weights)),
+        snoozed_rules=frozenset(snoozed_rules),
+        snoozed_symptoms=frozenset(snoozed_symptoms),
     )
-    weights = WeightEntry.objects.filter(survivor=survivor, recorded_at__gte=since).order_by("recorded_at")
-    return engine.History(
-        entries=tuple(entry_fact(e, survivor=survivor) for e in entries),
-        weights=tuple(weight_fact(w) for w in weights),
-    )
+
+
+def _aware(value) -> dt.datetime:
+    # PostgreSQL hands back aware datetimes; SQLite's raw cursor hands back text.
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
 
 
 def flags_open_for_survivor(*, survivor: User) -> list[Flag]:

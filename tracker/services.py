@@ -238,9 +238,9 @@ def flags_evaluate(
     rules = selectors.rule_defs_active()
     if not rules:
         return []
-    snoozed_rules, snoozed_symptoms = selectors.snoozes_active(survivor=survivor)
     facts = [selectors.entry_fact(row, survivor=survivor, mentions=find_mentions(row.note)) for row in entries or []]
-    history = selectors.rule_history(survivor=survivor, rules=rules)
+    inputs = selectors.rule_inputs(survivor=survivor, rules=rules)
+    snoozed_rules, snoozed_symptoms, history = inputs.snoozed_rules, inputs.snoozed_symptoms, inputs.history
     # This check-in's own entries carry their note concepts, so that a
     # combination can pair two of them ("headache" + a note "I threw up").
     by_id = {fact.id: fact for fact in facts}
@@ -258,16 +258,8 @@ def flags_evaluate(
         hits += engine.evaluate(
             rules, history=history, entry=fact, snoozed_rules=snoozed_rules, snoozed_symptoms=snoozed_symptoms
         )
-    results: dict[int, FlagResult] = {}
-    for hit in hits:
-        result = _flag_attach(survivor=survivor, hit=hit)
-        earlier = results.get(result.flag.pk)
-        results[result.flag.pk] = FlagResult(
-            flag=result.flag,
-            created=result.created or (earlier is not None and earlier.created),
-            tier_raised=result.tier_raised or (earlier is not None and earlier.tier_raised),
-        )
-    for result in results.values():
+    results = _flags_record(survivor=survivor, hits=hits) if hits else []
+    for result in results:
         transaction.on_commit(
             lambda r=result: flag_raised.send(
                 sender=Flag, flag_id=r.flag.pk, created=r.created, tier=r.flag.tier, tier_raised=r.tier_raised
@@ -275,50 +267,75 @@ def flags_evaluate(
         )
     if results:
         log.info("survivor %s: %d flag(s) raised or updated", survivor.pk, len(results))
-    return list(results.values())
+    return results
 
 
-def _flag_attach(*, survivor: User, hit: engine.Hit) -> FlagResult:
-    version_id, rule_id = hit.rule.version_id, hit.rule.rule_id
+def _flags_record(*, survivor: User, hits: list[engine.Hit]) -> list[FlagResult]:
+    """One open flag per rule that fired: open the missing ones, attach every
+    hit, raise (never lower) tiers. A fixed handful of queries however many
+    rules fired.
+
+    Locking her user row serialises two check-ins of the same survivor, so
+    the "one open flag per rule" index is never raced; it stays as the
+    database's guarantee."""
+    by_rule: dict[int, list[engine.Hit]] = {}
+    for hit in hits:
+        by_rule.setdefault(hit.rule.rule_id, []).append(hit)
     now = timezone.now()
-    flag = Flag.objects.select_for_update().filter(survivor=survivor, rule_id=rule_id, status=Flag.Status.OPEN).first()
-    created = tier_raised = False
-    if flag is None:
-        try:
-            with transaction.atomic():
-                flag = Flag.objects.create(
+    list(User.objects.select_for_update().filter(pk=survivor.pk).order_by().values_list("pk"))
+    open_flags = {
+        flag.rule_id: flag
+        for flag in Flag.objects.filter(survivor=survivor, status=Flag.Status.OPEN, rule_id__in=list(by_rule))
+        .order_by()
+        .only("id", "rule_id", "tier")
+    }
+    new_flags = []
+    for rule_id, rule_hits in by_rule.items():
+        if rule_id not in open_flags:
+            top = max(rule_hits, key=lambda h: engine.TIER_RANK[h.rule.tier])
+            new_flags.append(
+                Flag(
                     survivor=survivor,
                     rule_id=rule_id,
-                    rule_version_id=version_id,
-                    tier=hit.rule.tier,
-                    evidence=hit.evidence,
+                    rule_version_id=top.rule.version_id,
+                    tier=top.rule.tier,
+                    evidence=rule_hits[-1].evidence,
                     created_at=now,
                     updated_at=now,
                 )
-                created = True
-        except IntegrityError:
-            # Another check-in opened it a moment ago: attach to that one.
-            flag = Flag.objects.select_for_update().get(survivor=survivor, rule_id=rule_id, status=Flag.Status.OPEN)
-    if not created:
-        fields = ["updated_at", "evidence"]
-        if engine.TIER_RANK[hit.rule.tier] > engine.TIER_RANK[flag.tier]:
-            flag.tier = hit.rule.tier
-            fields.append("tier")
-            tier_raised = True
-        flag.evidence = hit.evidence
-        flag.updated_at = now
-        flag.save(update_fields=fields)
-    FlagEntry.objects.create(
-        flag=flag,
-        entry_id=hit.entry.id if hit.entry is not None else None,
-        weight_id=hit.weight.id if hit.weight is not None else None,
-        rule_version_id=version_id,
-        tier=hit.rule.tier,
-        evidence=hit.evidence,
-        matched_text=list(hit.matched_text),
-        created_at=now,
-    )
-    return FlagResult(flag=flag, created=created, tier_raised=tier_raised)
+            )
+    created = {flag.rule_id for flag in Flag.objects.bulk_create(new_flags)}
+    open_flags.update({flag.rule_id: flag for flag in new_flags})
+    changed, links, results = [], [], []
+    for rule_id, rule_hits in by_rule.items():
+        flag = open_flags[rule_id]
+        raised = False
+        if rule_id not in created:
+            top = max(rule_hits, key=lambda h: engine.TIER_RANK[h.rule.tier])
+            if engine.TIER_RANK[top.rule.tier] > engine.TIER_RANK[flag.tier]:
+                flag.tier = top.rule.tier
+                raised = True
+            flag.evidence = rule_hits[-1].evidence
+            flag.updated_at = now
+            changed.append(flag)
+        links += [
+            FlagEntry(
+                flag=flag,
+                entry_id=hit.entry.id if hit.entry is not None else None,
+                weight_id=hit.weight.id if hit.weight is not None else None,
+                rule_version_id=hit.rule.version_id,
+                tier=hit.rule.tier,
+                evidence=hit.evidence,
+                matched_text=list(hit.matched_text),
+                created_at=now,
+            )
+            for hit in rule_hits
+        ]
+        results.append(FlagResult(flag=flag, created=rule_id in created, tier_raised=raised))
+    if changed:
+        Flag.objects.bulk_update(changed, ["tier", "evidence", "updated_at"])
+    FlagEntry.objects.bulk_create(links)
+    return results
 
 
 def snooze_create(
@@ -417,16 +434,22 @@ def rule_save(
         version.full_clean()
         version.save()
         rule.current = version
-        rule.save(update_fields=["current"])
+        rule.changed_at = timezone.now()
+        rule.save(update_fields=["current", "changed_at"])
         if by is not None:
             audit_record(actor=by, action="rule.save", target=version)
+        transaction.on_commit(selectors.rule_defs_forget)
+    selectors.rule_defs_forget()
     return version
 
 
 def rule_set_active(*, rule: Rule, active: bool, by: User) -> Rule:
     """Switching off stops new flags; existing flags are left as they are."""
     rule.is_active = active
-    rule.save(update_fields=["is_active"])
+    rule.changed_at = timezone.now()
+    rule.save(update_fields=["is_active", "changed_at"])
+    selectors.rule_defs_forget()
+    transaction.on_commit(selectors.rule_defs_forget)
     audit_record(actor=by, action="rule.enable" if active else "rule.disable", target=rule)
     return rule
 

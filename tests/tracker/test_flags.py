@@ -112,7 +112,7 @@ def test_evaluation_runs_in_the_checkin_transaction(survivor, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("flag store down")
 
-    monkeypatch.setattr(services, "_flag_attach", broken)
+    monkeypatch.setattr(services, "_flags_record", broken)
     with pytest.raises(RuntimeError):
         report(survivor, ("seizure", None, 8, True, False, ""))
     assert not survivor.checkins.exists()

@@ -257,3 +257,18 @@ def test_the_emergency_tiers_follow_red_flags_md():
         "chest-pain-with-breathlessness",
     ):
         assert tiers[slug] == "emergency", slug
+
+
+@pytest.mark.parametrize(
+    ("condition", "current", "gated_out"),
+    [
+        ({"all": [{"symptom": ["pain"]}, {"min_severity": 3}]}, entry("cough"), True),
+        ({"any": [{"symptom": ["pain"]}, {"text": ["bone_pain"]}]}, entry("other", mentions=[Mention("bone_pain", "x")]), False),
+        ({"combination": {"a": {"symptom": ["headache"]}, "b": {"body_site": ["hip"]}, "within_days": 2}}, entry("cough", site="hip"), False),
+        ({"combination": {"a": {"symptom": ["headache"]}, "b": {"body_site": ["hip"]}, "within_days": 2}}, entry("cough", site="knee"), True),
+        ({"min_severity": 3}, entry("cough"), False),
+    ],
+)
+def test_the_gate_only_skips_rules_that_could_not_match(condition, current, gated_out):
+    rule = RuleDef("r", "urgent", condition)
+    assert (rule.gate is not None and not engine._passes(rule.gate, current)) is gated_out

@@ -72,6 +72,19 @@ class RuleDef:
     version_id: int | None = None
     rule_id: int | None = None
     name: str = ""
+    # Filled from the condition: which symptoms / note concepts an entry
+    # needs to have any chance of matching (None: any entry may match).
+    gate: tuple[frozenset[str], frozenset[str], frozenset[str]] | None = field(default=None, compare=False)
+    kind: str = field(default="", compare=False)
+    # How many days back this rule looks at entries / at weights.
+    entry_days: int = field(default=0, compare=False)
+    weight_days: int = field(default=0, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "gate", entry_gate(self.condition))
+        object.__setattr__(self, "kind", trigger(self.condition))
+        object.__setattr__(self, "entry_days", max_window_days([self.condition], kinds=("persistence", "combination")))
+        object.__setattr__(self, "weight_days", max_window_days([self.condition], kinds=("weight_loss",)))
 
 
 @dataclass(frozen=True)
@@ -228,13 +241,55 @@ def leaves(node) -> list[str]:
     return [key]
 
 
+Gate = tuple[frozenset[str], frozenset[str], frozenset[str]]
+
+
+def entry_gate(node) -> Gate | None:
+    """(symptoms, body sites, concepts): an entry can only match this node if
+    its symptom is in the first set, its body site in the second, or its note
+    mentions a concept in the third. None when no such limit holds. Lets
+    evaluate() skip most rules at once."""
+    if not isinstance(node, dict) or len(node) != 1:
+        return None
+    [(key, value)] = node.items()
+    empty: frozenset[str] = frozenset()
+    if key == "symptom":
+        return frozenset(value), empty, empty
+    if key == "body_site":
+        return empty, frozenset(value), empty
+    if key == "text":
+        return empty, empty, frozenset(value)
+    if key == "any":
+        gates = [entry_gate(child) for child in value]
+        if not gates or any(g is None for g in gates):
+            return None
+        return tuple(frozenset().union(*(g[i] for g in gates)) for i in range(3))  # type: ignore[return-value]
+    if key == "all":
+        gates = [g for g in (entry_gate(child) for child in value) if g is not None]
+        return min(gates, key=lambda g: sum(map(len, g))) if gates else None
+    if key == "combination":
+        a, b = entry_gate(value["a"]), entry_gate(value["b"])
+        return None if a is None or b is None else (a[0] | b[0], a[1] | b[1], a[2] | b[2])
+    return None
+
+
+def _passes(gate: Gate, entry: Entry) -> bool:
+    symptoms, sites, concepts = gate
+    return (
+        entry.symptom in symptoms
+        or (entry.body_site is not None and entry.body_site in sites)
+        or any(m.concept in concepts for m in entry.mentions)
+    )
+
+
 def trigger(condition: dict) -> str:
     """ "entry" if the rule looks at symptom entries, "weight" if only at weights."""
     return "entry" if any(leaf in ENTRY_LEAVES for leaf in leaves(condition)) else "weight"
 
 
-def max_window_days(conditions: Iterable[dict]) -> int:
-    """How far back evaluation needs history, over all these rules."""
+def max_window_days(conditions: Iterable[dict], *, kinds=("persistence", "combination", "weight_loss")) -> int:
+    """How far back evaluation needs history, over all these rules (only the
+    given kinds of test: entries and weights have different windows)."""
     longest = 0
 
     def walk(node):
@@ -247,7 +302,7 @@ def max_window_days(conditions: Iterable[dict]) -> int:
                 walk(child)
         elif key == "not":
             walk(value)
-        elif key in ("persistence", "combination", "weight_loss"):
+        elif key in kinds:
             longest = max(longest, int(value.get("within_days", 0)))
 
     for condition in conditions:
@@ -280,8 +335,9 @@ def evaluate(
                 continue
             if entry is not None and entry.symptom in snoozed_symptoms:
                 continue
-        kind = trigger(rule.condition)
-        if (kind == "entry") != (entry is not None):
+        if (rule.kind == "entry") != (entry is not None):
+            continue
+        if entry is not None and rule.gate is not None and not _passes(rule.gate, entry):
             continue
         now = entry.at if entry is not None else weight.at
         scope = _Scope(

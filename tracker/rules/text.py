@@ -294,13 +294,22 @@ def _pipeline():
     return nlp
 
 
-_WORD = re.compile(r"[a-z]", re.IGNORECASE)
+@functools.cache
+def _could_mention() -> re.Pattern:
+    """Every mention starts with the first token of one of its patterns, so a
+    note with none of those words needs no trip through spaCy (most notes)."""
+    words: set[str] = set()
+    for _, patterns in CONCEPTS.values():
+        for pattern in patterns:
+            first = pattern[0]["LOWER"]
+            words.update(first["IN"] if isinstance(first, dict) else [first])
+    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + ")", re.IGNORECASE)
 
 
 def find_mentions(note: str) -> tuple[Mention, ...]:
     """Affirmed, current mentions about the survivor herself. A negated,
     historical, hypothetical or family mention does not count."""
-    if not note or not _WORD.search(note):
+    if not note or not _could_mention().search(note):
         return ()
     doc = _pipeline()(note)
     found = []

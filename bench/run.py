@@ -1,0 +1,388 @@
+"""Benchmarks (not tests): `make bench`.
+
+Runs against its own PostgreSQL database (followup_bench, created on first
+run and kept, since filling it takes a while) and prints a Markdown table.
+Every figure comes with a bare baseline measured in the same run, so the
+ratios are comparable across machines. Copy the table into bench/README.md.
+
+  python bench/run.py [--only evaluation|preview] [--survivors 20000] [--checkins 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH_DB = os.environ.get("BENCH_DATABASE", "followup_bench")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
+            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+
+
+def setup_django() -> None:
+    ensure_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_catalog", verbosity=0)
+
+
+def timed(fn, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def ms(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:.2f} ms"
+
+
+def p95(values: list[float]) -> float:
+    return sorted(values)[max(0, int(len(values) * 0.95) - 1)]
+
+
+# ------------------------------------------------------------------ evaluation
+
+
+NOTES = [
+    "the pain in my right hip keeps getting worse, nothing like my arthritis",
+    "no headaches this week, just tired",
+    "I had hip pain two years ago",
+    "call if I get short of breath",
+    "my mother had a seizure",
+    "Room spins when I stand up and I feel sick in the mornings",
+    "legs feel heavy when I climb the stairs, and my back aches at night",
+    "Mostly fine. A bit more tired than usual after the school run.",
+]
+
+
+def synthetic_rules(n: int) -> list[dict]:
+    """The shipped rules plus look-alike variants, up to n rules."""
+    import itertools
+
+    from tracker.catalog import BODY_SITES, SYMPTOMS
+    from tracker.rules.defaults import DEFAULT_RULES
+
+    rules = [dict(r) for r in DEFAULT_RULES]
+    codes = [s[0] for s in SYMPTOMS if s[0] != "other"]
+    sites = [b[0] for b in BODY_SITES]
+    for i, (code, site) in enumerate(itertools.product(codes, sites)):
+        if len(rules) >= n:
+            break
+        shape = i % 3
+        if shape == 0:
+            condition = {"all": [{"symptom": [code]}, {"body_site": [site]}, {"min_severity": 6}]}
+        elif shape == 1:
+            condition = {"all": [{"symptom": [code]}, {"persistence": {"symptoms": [code], "min_days": 4, "within_days": 21}}]}
+        else:
+            condition = {"combination": {"a": {"symptom": [code]}, "b": {"body_site": [site]}, "within_days": 5}}
+        rules.append({**DEFAULT_RULES[0], "slug": f"bench-{code}-{site}", "name": f"Bench {i}", "tier": "routine",
+                      "condition": condition})
+    return rules
+
+
+def bench_evaluation(out: list[str]) -> None:
+    import datetime as dt
+
+    from django.conf import settings
+    from django.db import transaction
+    from django.test import Client
+    from django.utils import timezone
+
+    from tracker import selectors, services
+    from tracker.models import CheckIn, Clinic, Flag, Rule, Symptom, SymptomEntry, User
+    from tracker.rules import engine
+    from tracker.rules.text import find_mentions, warm_up
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    started_at = timezone.now()
+    warm_up()
+    clinic, _ = Clinic.objects.get_or_create(name="Bench clinic", defaults={"care_team_phone": "555-0199"})
+    survivor = User.objects.filter(email="bench-eval@example.org").first()
+    if survivor is None:
+        survivor = User.objects.create_user(
+            "bench-eval@example.org", "x", full_name="Bench Eval", role="survivor", clinic=clinic,
+            enrolled_on=timezone.localdate() - dt.timedelta(days=400),
+        )
+    vocab = services.rule_vocabulary()
+    for rule in synthetic_rules(200):
+        if not Rule.objects.filter(slug=rule["slug"]).exists():
+            services.rule_save(by=None, slug=rule["slug"], data={k: rule[k] for k in services.RULE_FIELDS}, vocab=vocab)
+    Rule.objects.filter(slug__in=[r["slug"] for r in synthetic_rules(200)]).update(is_active=True)
+    Rule.objects.exclude(slug__in=[r["slug"] for r in synthetic_rules(200)]).update(is_active=False)
+    active = selectors.rule_defs_active()
+
+    # 1. The pure engine: one check-in (two entries) against 200 rules, for a
+    # survivor with a year of weekly check-ins.
+    history = selectors.rule_inputs(survivor=_survivor_pool(clinic, 240)[0], rules=active).history
+    now = timezone.now()
+    entries = [
+        engine.Entry(id=10**9, symptom="pain", body_site="hip", severity=6, is_new=True, is_worse=True, at=now,
+                     day=now.date(), mentions=find_mentions(NOTES[0])),
+        engine.Entry(id=10**9 + 1, symptom="headache", body_site=None, severity=4, is_new=False, is_worse=False,
+                     at=now, day=now.date()),
+    ]
+    hist = engine.History(entries=tuple(history.entries) + tuple(entries), weights=history.weights)
+    engine_times = timed(lambda: [engine.evaluate(active, history=hist, entry=e) for e in entries], 300)
+
+    # 2. medspaCy on one note: the pipeline is built once (warm_up above).
+    note_times = []
+    for _ in range(40):
+        for note in NOTES:
+            start = time.perf_counter()
+            find_mentions(note)
+            note_times.append(time.perf_counter() - start)
+
+    # 3. The whole check-in request, rules on against rules off, interleaved.
+    # Realistic survivors: a year of weekly check-ins and monthly weights
+    # each; a fresh survivor per request, so history does not pile up.
+    pool = _survivor_pool(clinic, 360)
+    client = Client()
+    today = timezone.localdate().isoformat()
+    # (symptom, site, severity, new, worse, note). About a third of these
+    # check-ins raise a flag, as in PRO-TECT (34% of weekly reports alerted).
+    checkins = [
+        [("pain", "knee", "3", "no", "no", "usual arthritis in my left knee")],
+        [("fatigue", "", "3", "no", "no", "")],
+        [("pain", "hip", "6", "yes", "yes", NOTES[0]), ("headache", "", "4", "no", "no", NOTES[6])],
+        [("cough", "", "2", "no", "no", NOTES[1])],
+        [("nausea", "", "3", "yes", "no", ""), ("appetite_loss", "", "2", "no", "no", NOTES[7])],
+        [("pain", "shoulder", "2", "no", "no", "stiff in the mornings")],
+        [("numbness", "hand", "2", "no", "no", "same tingling fingers since chemo")],
+        [("headache", "", "6", "yes", "no", NOTES[5])],
+        [("appetite_loss", "", "2", "no", "no", "")],
+    ]
+
+    def post(survivor, rows) -> float:
+        client.force_login(survivor)
+        data = {"entry-TOTAL_FORMS": str(len(rows)), "entry-INITIAL_FORMS": "0", "entry-MIN_NUM_FORMS": "1",
+                "entry-MAX_NUM_FORMS": "10", "submission_token": str(uuid.uuid4())}
+        for i, (code, site, severity, new, worse, note) in enumerate(rows):
+            data.update({f"entry-{i}-symptom": code, f"entry-{i}-body_site": site, f"entry-{i}-severity": severity,
+                         f"entry-{i}-is_new": new, f"entry-{i}-is_worse": worse, f"entry-{i}-started_on": today,
+                         f"entry-{i}-note": note})
+        start = time.perf_counter()
+        response = client.post("/check-in/", data)
+        elapsed = time.perf_counter() - start
+        assert response.status_code == 302, response.status_code
+        return elapsed
+
+    slugs = [r["slug"] for r in synthetic_rules(200)]
+    on, off, worst_on, worst_off = [], [], [], []
+    for i in range(4):  # warm both paths
+        post(pool[i], checkins[i % len(checkins)])
+    for i in range(4, 4 + 360):
+        rules_on = i % 2 == 0
+        Rule.objects.filter(slug__in=slugs).update(is_active=rules_on, changed_at=timezone.now())
+        selectors.rule_defs_forget()
+        selectors.rule_defs_active()  # load outside the timed request, as a warm process has it
+        rows = checkins[(i // 2) % len(checkins)]
+        elapsed = post(pool[i % len(pool)], rows)
+        (on if rules_on else off).append(elapsed)
+        if rows is checkins[2]:
+            (worst_on if rules_on else worst_off).append(elapsed)
+    Rule.objects.filter(slug__in=slugs).update(is_active=True)
+    # Put the pool back as it was, so the next run measures the same thing.
+    with transaction.atomic():
+        Flag.objects.filter(survivor__in=pool).delete()
+        SymptomEntry.objects.filter(survivor__in=pool, created_at__gte=started_at).delete()
+        CheckIn.objects.filter(survivor__in=pool, created_at__gte=started_at).delete()
+
+    ratio = statistics.median(on) / statistics.median(off)
+    worst = statistics.median(worst_on) / statistics.median(worst_off)
+    out += [
+        "| evaluation | figure | baseline (same run) | ratio | goal |",
+        "| --- | --- | --- | --- | --- |",
+        f"| engine: one check-in (2 entries) vs {len(active)} active rules | {ms(engine_times)} median | — | — | — |",
+        f"| medspaCy: one note | {ms(note_times)} median, {p95(note_times) * 1000:.2f} ms p95 | — | — | < 10 ms median |",
+        f"| check-in request (POST), {len(active)} rules on, a third of check-ins flagged | {ms(on)} median | rules off: {ms(off)} median | "
+        f"{ratio:.2f}x (+{(ratio - 1) * 100:.0f}%) | < 1.25x |",
+        f"| worst case: a check-in that fires 6+ rules (hip pain new and worse, notes) | {ms(worst_on)} median | "
+        f"rules off: {ms(worst_off)} | {worst:.2f}x | — |",
+        "",
+    ]
+
+
+def _survivor_pool(clinic, n: int):
+    """n survivors, each with a year of weekly check-ins and monthly weights."""
+    import datetime as dt
+    import random
+
+    from django.utils import timezone
+
+    from tracker.models import CheckIn, Symptom, SymptomEntry, User, WeightEntry
+
+    existing = list(User.objects.filter(email__startswith="bench-pool-").order_by("id"))
+    if len(existing) >= n:
+        return existing[:n]
+    rng = random.Random(7)
+    symptoms = list(Symptom.objects.exclude(code="other"))
+    now = timezone.now()
+    for k in range(len(existing), n):
+        user = User.objects.create(email=f"bench-pool-{k}@example.org", full_name=f"Pool {k}", role="survivor",
+                                   clinic=clinic, enrolled_on=timezone.localdate() - dt.timedelta(days=400),
+                                   time_zone="America/Chicago")
+        for week in range(52):
+            at = now - dt.timedelta(weeks=week, hours=rng.randint(1, 60))
+            checkin = CheckIn.objects.create(survivor=user, created_at=at, submission_token=uuid.uuid4())
+            for _ in range(rng.choice((1, 1, 2))):
+                SymptomEntry.objects.create(checkin=checkin, survivor=user, symptom=rng.choice(symptoms), severity=rng.randint(0, 6),
+                                            is_new=False, is_worse=False, started_on=at.date(), created_at=at)
+            if week % 4 == 0:
+                WeightEntry.objects.create(survivor=user, kg=65 + rng.random(), recorded_at=at, submission_token=uuid.uuid4())
+        existing.append(user)
+    return existing
+
+
+# ------------------------------------------------------------------ preview
+
+
+def fill_preview_data(survivors: int, checkins: int) -> None:
+    """20,000 survivors and 1,000,000 check-ins (one entry each) over the
+    last 365 days, in plain SQL so that filling takes seconds, not hours."""
+    from django.db import connection
+
+    from tracker.models import SymptomEntry
+
+    if SymptomEntry.objects.filter(survivor__email__startswith="bench-s").count() >= checkins:
+        return
+    per = checkins // survivors
+    with connection.cursor() as c:
+        c.execute("DELETE FROM tracker_flagentry; DELETE FROM tracker_flag;")
+        c.execute("""DELETE FROM tracker_symptomentry WHERE survivor_id IN (SELECT id FROM tracker_user WHERE email LIKE 'bench-s%%')""")
+        c.execute("""DELETE FROM tracker_checkin WHERE survivor_id IN (SELECT id FROM tracker_user WHERE email LIKE 'bench-s%%')""")
+        c.execute("""DELETE FROM tracker_weightentry WHERE survivor_id IN (SELECT id FROM tracker_user WHERE email LIKE 'bench-s%%')""")
+        c.execute("DELETE FROM tracker_user WHERE email LIKE 'bench-s%%'")
+        c.execute("SELECT id FROM tracker_clinic WHERE name = 'Bench clinic'")
+        clinic_id = c.fetchone()[0]
+        c.execute(
+            """
+            INSERT INTO tracker_user (password, last_login, is_superuser, email, full_name, role, clinic_id, time_zone,
+                weight_unit, date_of_birth, enrolled_on, is_active, is_staff, date_joined)
+            SELECT '!', NULL, false, 'bench-s' || g || '@example.org', 'Bench ' || g, 'survivor', %s, 'UTC', 'kg',
+                   DATE '1960-01-01', CURRENT_DATE - 400, true, false, now()
+            FROM generate_series(1, %s) g
+            """,
+            [clinic_id, survivors],
+        )
+        c.execute(
+            """
+            INSERT INTO tracker_checkin (survivor_id, created_at, callback_requested, submission_token)
+            SELECT u.id, now() - (random() * interval '365 days'), false, md5(u.id || '-' || g)::uuid
+            FROM tracker_user u CROSS JOIN generate_series(1, %s) g
+            WHERE u.email LIKE 'bench-s%%'
+            """,
+            [per],
+        )
+        c.execute("SELECT array_agg(id ORDER BY sort_order) FROM tracker_symptom WHERE code <> 'other'")
+        symptom_ids = c.fetchone()[0]
+        c.execute("SELECT array_agg(id ORDER BY sort_order) FROM tracker_bodysite")
+        site_ids = c.fetchone()[0]
+        c.execute(
+            """
+            INSERT INTO tracker_symptomentry (checkin_id, survivor_id, symptom_id, body_site_id, severity, is_new,
+                is_worse, started_on, note, created_at)
+            SELECT ci.id, ci.survivor_id,
+                   (%(symptoms)s::bigint[])[1 + (ci.id %% array_length(%(symptoms)s::bigint[], 1))],
+                   CASE WHEN ci.id %% 3 = 0 THEN (%(sites)s::bigint[])[1 + (ci.id %% array_length(%(sites)s::bigint[], 1))] END,
+                   (ci.id * 7) %% 11, ci.id %% 5 = 0, ci.id %% 7 = 0, ci.created_at::date,
+                   CASE WHEN ci.id %% 10 = 0 THEN (ARRAY[%(notes)s])[1 + (ci.id / 10) %% %(n_notes)s] ELSE '' END,
+                   ci.created_at
+            FROM tracker_checkin ci JOIN tracker_user u ON u.id = ci.survivor_id
+            WHERE u.email LIKE 'bench-s%%'
+            """,
+            {"symptoms": symptom_ids, "sites": site_ids, "notes": NOTES, "n_notes": len(NOTES)},
+        )
+        c.execute(
+            """
+            INSERT INTO tracker_weightentry (survivor_id, kg, recorded_at, submission_token)
+            SELECT u.id, 60 + (u.id %% 20) - (g * (u.id %% 3) * 0.4), now() - (g * interval '30 days'),
+                   md5('w' || u.id || '-' || g)::uuid
+            FROM tracker_user u CROSS JOIN generate_series(0, 11) g WHERE u.email LIKE 'bench-s%%'
+            """
+        )
+        c.execute("ANALYZE")
+
+
+def bench_preview(out: list[str], survivors: int, checkins: int) -> None:
+    from tracker import selectors
+    from tracker.models import Rule, SymptomEntry, User
+    from tracker.rules.defaults import DEFAULT_RULES
+
+    started = time.perf_counter()
+    fill_preview_data(survivors, checkins)
+    fill = time.perf_counter() - started
+    n_entries = SymptomEntry.objects.count()
+    n_survivors = User.objects.filter(role="survivor").count()
+    defaults = {r["slug"]: r for r in DEFAULT_RULES}
+
+    # Baseline: stream every stored entry once, doing nothing with it.
+    def bare_scan():
+        count = 0
+        for _ in SymptomEntry.objects.values_list("id", "survivor_id", "severity").iterator(chunk_size=5000):
+            count += 1
+        return count
+
+    baseline = timed(bare_scan, 1)[0]
+    out += [
+        f"Preview data: {n_entries:,} stored entries (one per check-in) from {n_survivors:,} survivors "
+        f"(filled in {fill:.0f} s, kept between runs).",
+        "",
+        "| preview over 365 days | time | bare scan of all entries (same run) | ratio | goal |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for slug in ("bone-pain-new-or-worse", "persistent-fatigue-appetite-nausea", "headache-with-nausea-vomiting-dizziness",
+                 "unexplained-weight-loss"):
+        rule = Rule.objects.select_related("current").get(slug=slug)
+        current = selectors.rule_def(rule.current)
+        start = time.perf_counter()
+        result = selectors.rule_preview(condition=defaults[slug]["condition"], tier=defaults[slug]["tier"], days=365,
+                                        current=current)
+        elapsed = time.perf_counter() - start
+        out.append(
+            f"| `{slug}` draft + current ({result.scanned:,} candidates, {result.draft.checkin_count:,} flagged) | "
+            f"{elapsed:.2f} s | {baseline:.2f} s | {elapsed / baseline:.2f}x | < 15 s |"
+        )
+    out.append("")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--only", choices=["evaluation", "preview"])
+    parser.add_argument("--survivors", type=int, default=20_000)
+    parser.add_argument("--checkins", type=int, default=1_000_000)
+    args = parser.parse_args()
+    setup_django()
+    from tracker import services
+
+    services.rules_load_defaults()
+    out = [f"Machine: {os.cpu_count()} cores; PostgreSQL on 127.0.0.1; {time.strftime('%Y-%m-%d')}", ""]
+    if args.only in (None, "evaluation"):
+        bench_evaluation(out)
+    if args.only in (None, "preview"):
+        bench_preview(out, args.survivors, args.checkins)
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
