@@ -93,11 +93,20 @@ def synthetic_rules(n: int) -> list[dict]:
         if shape == 0:
             condition = {"all": [{"symptom": [code]}, {"body_site": [site]}, {"min_severity": 6}]}
         elif shape == 1:
-            condition = {"all": [{"symptom": [code]}, {"persistence": {"symptoms": [code], "min_days": 4, "within_days": 21}}]}
+            condition = {
+                "all": [{"symptom": [code]}, {"persistence": {"symptoms": [code], "min_days": 4, "within_days": 21}}]
+            }
         else:
             condition = {"combination": {"a": {"symptom": [code]}, "b": {"body_site": [site]}, "within_days": 5}}
-        rules.append({**DEFAULT_RULES[0], "slug": f"bench-{code}-{site}", "name": f"Bench {i}", "tier": "routine",
-                      "condition": condition})
+        rules.append(
+            {
+                **DEFAULT_RULES[0],
+                "slug": f"bench-{code}-{site}",
+                "name": f"Bench {i}",
+                "tier": "routine",
+                "condition": condition,
+            }
+        )
     return rules
 
 
@@ -110,7 +119,7 @@ def bench_evaluation(out: list[str]) -> None:
     from django.utils import timezone
 
     from tracker import selectors, services
-    from tracker.models import CheckIn, Clinic, Flag, Rule, Symptom, SymptomEntry, User
+    from tracker.models import CheckIn, Clinic, Flag, Rule, SymptomEntry, User
     from tracker.rules import engine
     from tracker.rules.text import find_mentions, warm_up
 
@@ -121,7 +130,11 @@ def bench_evaluation(out: list[str]) -> None:
     survivor = User.objects.filter(email="bench-eval@example.org").first()
     if survivor is None:
         survivor = User.objects.create_user(
-            "bench-eval@example.org", "x", full_name="Bench Eval", role="survivor", clinic=clinic,
+            "bench-eval@example.org",
+            "x",
+            full_name="Bench Eval",
+            role="survivor",
+            clinic=clinic,
             enrolled_on=timezone.localdate() - dt.timedelta(days=400),
         )
     vocab = services.rule_vocabulary()
@@ -137,10 +150,27 @@ def bench_evaluation(out: list[str]) -> None:
     history = selectors.rule_inputs(survivor=_survivor_pool(clinic, 240)[0], rules=active).history
     now = timezone.now()
     entries = [
-        engine.Entry(id=10**9, symptom="pain", body_site="hip", severity=6, is_new=True, is_worse=True, at=now,
-                     day=now.date(), mentions=find_mentions(NOTES[0])),
-        engine.Entry(id=10**9 + 1, symptom="headache", body_site=None, severity=4, is_new=False, is_worse=False,
-                     at=now, day=now.date()),
+        engine.Entry(
+            id=10**9,
+            symptom="pain",
+            body_site="hip",
+            severity=6,
+            is_new=True,
+            is_worse=True,
+            at=now,
+            day=now.date(),
+            mentions=find_mentions(NOTES[0]),
+        ),
+        engine.Entry(
+            id=10**9 + 1,
+            symptom="headache",
+            body_site=None,
+            severity=4,
+            is_new=False,
+            is_worse=False,
+            at=now,
+            day=now.date(),
+        ),
     ]
     hist = engine.History(entries=tuple(history.entries) + tuple(entries), weights=history.weights)
     engine_times = timed(lambda: [engine.evaluate(active, history=hist, entry=e) for e in entries], 300)
@@ -156,7 +186,7 @@ def bench_evaluation(out: list[str]) -> None:
     # 3. The whole check-in request, rules on against rules off, interleaved.
     # Realistic survivors: a year of weekly check-ins and monthly weights
     # each; a fresh survivor per request, so history does not pile up.
-    pool = _survivor_pool(clinic, 360)
+    pool = _survivor_pool(clinic, 720)
     client = Client()
     today = timezone.localdate().isoformat()
     # (symptom, site, severity, new, worse, note). About a third of these
@@ -175,12 +205,25 @@ def bench_evaluation(out: list[str]) -> None:
 
     def post(survivor, rows) -> float:
         client.force_login(survivor)
-        data = {"entry-TOTAL_FORMS": str(len(rows)), "entry-INITIAL_FORMS": "0", "entry-MIN_NUM_FORMS": "1",
-                "entry-MAX_NUM_FORMS": "10", "submission_token": str(uuid.uuid4())}
+        data = {
+            "entry-TOTAL_FORMS": str(len(rows)),
+            "entry-INITIAL_FORMS": "0",
+            "entry-MIN_NUM_FORMS": "1",
+            "entry-MAX_NUM_FORMS": "10",
+            "submission_token": str(uuid.uuid4()),
+        }
         for i, (code, site, severity, new, worse, note) in enumerate(rows):
-            data.update({f"entry-{i}-symptom": code, f"entry-{i}-body_site": site, f"entry-{i}-severity": severity,
-                         f"entry-{i}-is_new": new, f"entry-{i}-is_worse": worse, f"entry-{i}-started_on": today,
-                         f"entry-{i}-note": note})
+            data.update(
+                {
+                    f"entry-{i}-symptom": code,
+                    f"entry-{i}-body_site": site,
+                    f"entry-{i}-severity": severity,
+                    f"entry-{i}-is_new": new,
+                    f"entry-{i}-is_worse": worse,
+                    f"entry-{i}-started_on": today,
+                    f"entry-{i}-note": note,
+                }
+            )
         start = time.perf_counter()
         response = client.post("/check-in/", data)
         elapsed = time.perf_counter() - start
@@ -191,7 +234,7 @@ def bench_evaluation(out: list[str]) -> None:
     on, off, worst_on, worst_off = [], [], [], []
     for i in range(4):  # warm both paths
         post(pool[i], checkins[i % len(checkins)])
-    for i in range(4, 4 + 360):
+    for i in range(4, 4 + 720):
         rules_on = i % 2 == 0
         Rule.objects.filter(slug__in=slugs).update(is_active=rules_on, changed_at=timezone.now())
         selectors.rule_defs_forget()
@@ -239,17 +282,32 @@ def _survivor_pool(clinic, n: int):
     symptoms = list(Symptom.objects.exclude(code="other"))
     now = timezone.now()
     for k in range(len(existing), n):
-        user = User.objects.create(email=f"bench-pool-{k}@example.org", full_name=f"Pool {k}", role="survivor",
-                                   clinic=clinic, enrolled_on=timezone.localdate() - dt.timedelta(days=400),
-                                   time_zone="America/Chicago")
+        user = User.objects.create(
+            email=f"bench-pool-{k}@example.org",
+            full_name=f"Pool {k}",
+            role="survivor",
+            clinic=clinic,
+            enrolled_on=timezone.localdate() - dt.timedelta(days=400),
+            time_zone="America/Chicago",
+        )
         for week in range(52):
             at = now - dt.timedelta(weeks=week, hours=rng.randint(1, 60))
             checkin = CheckIn.objects.create(survivor=user, created_at=at, submission_token=uuid.uuid4())
             for _ in range(rng.choice((1, 1, 2))):
-                SymptomEntry.objects.create(checkin=checkin, survivor=user, symptom=rng.choice(symptoms), severity=rng.randint(0, 6),
-                                            is_new=False, is_worse=False, started_on=at.date(), created_at=at)
+                SymptomEntry.objects.create(
+                    checkin=checkin,
+                    survivor=user,
+                    symptom=rng.choice(symptoms),
+                    severity=rng.randint(0, 6),
+                    is_new=False,
+                    is_worse=False,
+                    started_on=at.date(),
+                    created_at=at,
+                )
             if week % 4 == 0:
-                WeightEntry.objects.create(survivor=user, kg=65 + rng.random(), recorded_at=at, submission_token=uuid.uuid4())
+                WeightEntry.objects.create(
+                    survivor=user, kg=65 + rng.random(), recorded_at=at, submission_token=uuid.uuid4()
+                )
         existing.append(user)
     return existing
 
@@ -262,16 +320,23 @@ def fill_preview_data(survivors: int, checkins: int) -> None:
     last 365 days, in plain SQL so that filling takes seconds, not hours."""
     from django.db import connection
 
-    from tracker.models import SymptomEntry
+    from tracker.models import SymptomEntry, WeightEntry
 
-    if SymptomEntry.objects.filter(survivor__email__startswith="bench-s").count() >= checkins:
+    ours = {"survivor__email__startswith": "bench-s"}
+    if SymptomEntry.objects.filter(**ours).count() >= checkins and WeightEntry.objects.filter(**ours).exists():
         return
     per = checkins // survivors
     with connection.cursor() as c:
         c.execute("DELETE FROM tracker_flagentry; DELETE FROM tracker_flag;")
-        c.execute("""DELETE FROM tracker_symptomentry WHERE survivor_id IN (SELECT id FROM tracker_user WHERE email LIKE 'bench-s%%')""")
-        c.execute("""DELETE FROM tracker_checkin WHERE survivor_id IN (SELECT id FROM tracker_user WHERE email LIKE 'bench-s%%')""")
-        c.execute("""DELETE FROM tracker_weightentry WHERE survivor_id IN (SELECT id FROM tracker_user WHERE email LIKE 'bench-s%%')""")
+        c.execute(
+            """DELETE FROM tracker_symptomentry WHERE survivor_id IN (SELECT id FROM tracker_user WHERE email LIKE 'bench-s%%')"""
+        )
+        c.execute(
+            """DELETE FROM tracker_checkin WHERE survivor_id IN (SELECT id FROM tracker_user WHERE email LIKE 'bench-s%%')"""
+        )
+        c.execute(
+            """DELETE FROM tracker_weightentry WHERE survivor_id IN (SELECT id FROM tracker_user WHERE email LIKE 'bench-s%%')"""
+        )
         c.execute("DELETE FROM tracker_user WHERE email LIKE 'bench-s%%'")
         c.execute("SELECT id FROM tracker_clinic WHERE name = 'Bench clinic'")
         clinic_id = c.fetchone()[0]
@@ -306,7 +371,7 @@ def fill_preview_data(survivors: int, checkins: int) -> None:
                    (%(symptoms)s::bigint[])[1 + (ci.id %% array_length(%(symptoms)s::bigint[], 1))],
                    CASE WHEN ci.id %% 3 = 0 THEN (%(sites)s::bigint[])[1 + (ci.id %% array_length(%(sites)s::bigint[], 1))] END,
                    (ci.id * 7) %% 11, ci.id %% 5 = 0, ci.id %% 7 = 0, ci.created_at::date,
-                   CASE WHEN ci.id %% 10 = 0 THEN (ARRAY[%(notes)s])[1 + (ci.id / 10) %% %(n_notes)s] ELSE '' END,
+                   CASE WHEN ci.id %% 10 = 0 THEN (%(notes)s::text[])[1 + (ci.id / 10) %% %(n_notes)s] ELSE '' END,
                    ci.created_at
             FROM tracker_checkin ci JOIN tracker_user u ON u.id = ci.survivor_id
             WHERE u.email LIKE 'bench-s%%'
@@ -316,10 +381,11 @@ def fill_preview_data(survivors: int, checkins: int) -> None:
         c.execute(
             """
             INSERT INTO tracker_weightentry (survivor_id, kg, recorded_at, submission_token)
-            SELECT u.id, 60 + (u.id %% 20) - (g * (u.id %% 3) * 0.4), now() - (g * interval '30 days'),
+            SELECT u.id, 60 + (u.id %% 20) + (g * (u.id %% 3) * 0.4), now() - (g * interval '30 days'),
                    md5('w' || u.id || '-' || g)::uuid
             FROM tracker_user u CROSS JOIN generate_series(0, 11) g WHERE u.email LIKE 'bench-s%%'
-            """
+            """,
+            [],
         )
         c.execute("ANALYZE")
 
@@ -351,13 +417,18 @@ def bench_preview(out: list[str], survivors: int, checkins: int) -> None:
         "| preview over 365 days | time | bare scan of all entries (same run) | ratio | goal |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for slug in ("bone-pain-new-or-worse", "persistent-fatigue-appetite-nausea", "headache-with-nausea-vomiting-dizziness",
-                 "unexplained-weight-loss"):
+    for slug in (
+        "bone-pain-new-or-worse",
+        "persistent-fatigue-appetite-nausea",
+        "headache-with-nausea-vomiting-dizziness",
+        "unexplained-weight-loss",
+    ):
         rule = Rule.objects.select_related("current").get(slug=slug)
         current = selectors.rule_def(rule.current)
         start = time.perf_counter()
-        result = selectors.rule_preview(condition=defaults[slug]["condition"], tier=defaults[slug]["tier"], days=365,
-                                        current=current)
+        result = selectors.rule_preview(
+            condition=defaults[slug]["condition"], tier=defaults[slug]["tier"], days=365, current=current
+        )
         elapsed = time.perf_counter() - start
         out.append(
             f"| `{slug}` draft + current ({result.scanned:,} candidates, {result.draft.checkin_count:,} flagged) | "

@@ -50,7 +50,18 @@ def seed_demo() -> list[tuple[str, str]]:
             logins.append(("Survivor", email))
             if not user.checkins.exists():
                 _history(user, story=story, start_kg=kg, trend=trend)
+                _raise_recent_flags(user)
     return logins
+
+
+def _raise_recent_flags(user: User) -> None:
+    """Run the rules over the last three weeks of the story, oldest first, so
+    the demo shows flags as the app would have raised them."""
+    from .services import flags_evaluate
+
+    since = timezone.now() - dt.timedelta(weeks=3)
+    for checkin in user.checkins.filter(created_at__gte=since).order_by("created_at"):
+        flags_evaluate(survivor=user, entries=list(checkin.entries.select_related("symptom", "body_site")))
 
 
 def _user(email: str, **fields) -> User:

@@ -7,13 +7,15 @@ Who may see a survivor's health data:
 Clinic admins manage accounts and rules; they do not read symptoms.
 """
 
+import bisect
 import datetime as dt
 import functools
+import itertools
 import operator
 import re
 import time
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import connection
 from django.db.models import BooleanField, Case, Count, Max, Prefetch, Q, QuerySet, Sum, Value, When
@@ -395,7 +397,7 @@ def rule_preview(*, condition: dict, tier: str, days: int, current: engine.RuleD
 
     Snoozes are not applied: the preview shows what the rule itself catches.
     The sample is de-identified: date and evidence, no name."""
-    from .rules.text import find_mentions
+    from .rules.text import could_mention, find_mentions
 
     now = now or timezone.now()
     draft = engine.RuleDef(slug="draft", tier=tier, condition=condition)
@@ -439,15 +441,35 @@ def rule_preview(*, condition: dict, tier: str, days: int, current: engine.RuleD
         "note",
         "is_candidate",
     )
-    text_used = any("text" in engine.leaves(r.condition) for r in rules)
+    text_rules = {r.slug for r in rules if "text" in engine.leaves(r.condition)}
+    concepts = frozenset(c for r in rules for c in _text_concepts(r.condition))
+    # Text tests only ever add matches unless one sits under a "not"; then
+    # the note is read only when the structured fields did not already match.
+    lazy_text = not any(_text_under_not(r.condition) for r in rules)
+    window = dt.timedelta(days=max((r.entry_days for r in rules), default=0) + 1)
+    weight_stream = _WeightStream(history_start - dt.timedelta(days=366), now) if needs_weights else None
+
+    def evaluate(fact: engine.Entry, note: str, history: engine.History) -> list[engine.Hit]:
+        if text_rules and lazy_text:
+            hits = engine.evaluate(rules, history=history, entry=fact)
+            if text_rules <= {h.rule.slug for h in hits} or not could_mention(note, concepts):
+                return hits
+        elif not text_rules or not could_mention(note, concepts):
+            return engine.evaluate(rules, history=history, entry=fact)
+        mentions = find_mentions(note, concepts)
+        return engine.evaluate(rules, history=history, entry=replace(fact, mentions=mentions))
 
     def flush(survivor_id, facts, candidates):
         if not candidates:
             return
-        weights = _preview_weights_for(survivor_id, now) if needs_weights else ()
-        for fact, checkin_id in candidates:
-            history_facts = engine.History(entries=tuple(f for f in facts if f.at <= fact.at), weights=weights)
-            for hit in engine.evaluate(rules, history=history_facts, entry=fact):
+        weights = weight_stream.get(survivor_id) if weight_stream else ()
+        times = [f.at for f in facts]
+        for index, checkin_id, note in candidates:
+            fact = facts[index]
+            # Only the entries the rules' windows can see: sorted, so bisect.
+            lo, hi = bisect.bisect_left(times, fact.at - window), bisect.bisect_right(times, fact.at)
+            history = engine.History(entries=tuple(facts[lo:hi]), weights=weights)
+            for hit in evaluate(fact, note, history):
                 side = result.draft if hit.rule.slug == "draft" else result.current
                 side.entries += 1
                 side.checkins.add(checkin_id)
@@ -461,40 +483,84 @@ def rule_preview(*, condition: dict, tier: str, days: int, current: engine.RuleD
         if sid != survivor_id:
             flush(survivor_id, facts, candidates)
             survivor_id, facts, candidates = sid, [], []
-        mentions = find_mentions(note) if (text_used and is_candidate and note) else ()
-        fact = engine.Entry(
-            id=entry_id,
-            symptom=symptom,
-            body_site=site,
-            severity=severity,
-            is_new=is_new,
-            is_worse=is_worse,
-            at=at,
-            day=at.date(),
-            note="",
-            mentions=mentions,
+        facts.append(
+            engine.Entry(
+                id=entry_id,
+                symptom=symptom,
+                body_site=site,
+                severity=severity,
+                is_new=is_new,
+                is_worse=is_worse,
+                at=at,
+                day=at.date(),
+            )
         )
-        facts.append(fact)
         if is_candidate:
             result.scanned += 1
-            candidates.append((fact, checkin_id))
+            candidates.append((len(facts) - 1, checkin_id, note if text_rules else ""))
     flush(survivor_id, facts, candidates)
     return result
+
+
+def _text_concepts(node) -> list[str]:
+    if not isinstance(node, dict) or len(node) != 1:
+        return []
+    [(key, value)] = node.items()
+    if key == "text":
+        return list(value)
+    if key in ("all", "any"):
+        return [c for child in value for c in _text_concepts(child)]
+    if key == "not":
+        return _text_concepts(value)
+    if key == "combination":
+        return _text_concepts(value["a"]) + _text_concepts(value["b"])
+    return []
+
+
+def _text_under_not(node, negated: bool = False) -> bool:
+    if not isinstance(node, dict) or len(node) != 1:
+        return False
+    [(key, value)] = node.items()
+    if key == "text":
+        return negated
+    if key in ("all", "any"):
+        return any(_text_under_not(child, negated) for child in value)
+    if key == "not":
+        return _text_under_not(value, True)
+    if key == "combination":
+        return _text_under_not(value["a"], negated) or _text_under_not(value["b"], negated)
+    return False
+
+
+class _WeightStream:
+    """Weights grouped by survivor, read in survivor order alongside the
+    entries (a merge join in Python: one query, not one per survivor)."""
+
+    def __init__(self, since, now):
+        rows = (
+            WeightEntry.objects.filter(recorded_at__gte=since, recorded_at__lte=now)
+            .order_by("survivor_id", "recorded_at")
+            .values_list("survivor_id", "id", "kg", "recorded_at")
+            .iterator(chunk_size=5000)
+        )
+        self._groups = itertools.groupby(rows, key=operator.itemgetter(0))
+        self._current: tuple[int, tuple[engine.Weight, ...]] | None = None
+
+    def get(self, survivor_id: int) -> tuple[engine.Weight, ...]:
+        while self._current is None or self._current[0] < survivor_id:
+            try:
+                sid, group = next(self._groups)
+            except StopIteration:
+                self._current = (float("inf"), ())
+                break
+            self._current = (sid, tuple(engine.Weight(id=pk, kg=float(kg), at=at) for _, pk, kg, at in group))
+        return self._current[1] if self._current[0] == survivor_id else ()
 
 
 def _deidentified(hit: engine.Hit) -> str:
     # Evidence without her own words: a clinic admin previews rules, she does
     # not read survivors' notes.
     return "; ".join(part for part in hit.evidence.split("; ") if not part.startswith("in her words"))
-
-
-def _preview_weights_for(survivor_id: int, now) -> tuple[engine.Weight, ...]:
-    return tuple(
-        engine.Weight(id=pk, kg=float(kg), at=at)
-        for pk, kg, at in WeightEntry.objects.filter(survivor_id=survivor_id, recorded_at__lte=now)
-        .order_by("recorded_at")
-        .values_list("id", "kg", "recorded_at")
-    )
 
 
 def _preview_weights(rules, start, now, result: Preview) -> None:

@@ -81,3 +81,15 @@ def test_the_catalog_is_seeded_with_its_contract_codes(db):
     assert Symptom.objects.get(code="jaundice").help_text == "Yellow skin or yellow whites of the eyes."
     assert Symptom.objects.get(code="pain").body_site == "required"
     assert all(s.label and s.help_text for s in Symptom.objects.all())
+
+
+def test_seed_demo_raises_the_flags_the_rules_would_have_raised(db):
+    from tracker.models import Flag
+    from tracker.services import rules_load_defaults
+
+    rules_load_defaults()
+    call_command("seed_demo", stdout=StringIO())
+    joan = User.objects.get(email="joan@demo.followup.test")
+    maria = User.objects.get(email="maria@demo.followup.test")
+    assert Flag.objects.filter(survivor=joan, rule__slug="bone-pain-new-or-worse").exists()
+    assert not Flag.objects.filter(survivor=maria).exists()  # stable arthritis and usual tiredness

@@ -263,9 +263,21 @@ def test_the_emergency_tiers_follow_red_flags_md():
     ("condition", "current", "gated_out"),
     [
         ({"all": [{"symptom": ["pain"]}, {"min_severity": 3}]}, entry("cough"), True),
-        ({"any": [{"symptom": ["pain"]}, {"text": ["bone_pain"]}]}, entry("other", mentions=[Mention("bone_pain", "x")]), False),
-        ({"combination": {"a": {"symptom": ["headache"]}, "b": {"body_site": ["hip"]}, "within_days": 2}}, entry("cough", site="hip"), False),
-        ({"combination": {"a": {"symptom": ["headache"]}, "b": {"body_site": ["hip"]}, "within_days": 2}}, entry("cough", site="knee"), True),
+        (
+            {"any": [{"symptom": ["pain"]}, {"text": ["bone_pain"]}]},
+            entry("other", mentions=[Mention("bone_pain", "x")]),
+            False,
+        ),
+        (
+            {"combination": {"a": {"symptom": ["headache"]}, "b": {"body_site": ["hip"]}, "within_days": 2}},
+            entry("cough", site="hip"),
+            False,
+        ),
+        (
+            {"combination": {"a": {"symptom": ["headache"]}, "b": {"body_site": ["hip"]}, "within_days": 2}},
+            entry("cough", site="knee"),
+            True,
+        ),
         ({"min_severity": 3}, entry("cough"), False),
     ],
 )
