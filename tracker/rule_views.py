@@ -3,6 +3,7 @@ import/export and the scenario bench. Everyone else gets 404."""
 
 import difflib
 import json
+import re
 from functools import wraps
 
 from django.contrib import messages
@@ -40,7 +41,27 @@ def rule_detail(request: HttpRequest, slug: str) -> HttpResponse:
     history = []
     for newer, older in zip(versions, versions[1:] + [None], strict=True):
         history.append({"version": newer, "diff": _diff(older, newer) if older else []})
-    return render(request, "rules/detail.html", {"rule": rule, "history": history})
+    context = {
+        "rule": rule,
+        "history": history,
+        "condition": condition_text(rule.current.condition) if rule.current else "",
+    }
+    return render(request, "rules/detail.html", context)
+
+
+_SCALAR_LIST = re.compile(
+    r"\[\s*((?:\"[^\"]*\"|-?\d+(?:\.\d+)?|true|false)(?:,\s*(?:\"[^\"]*\"|-?\d+(?:\.\d+)?|true|false))*)\s*\]"
+)
+
+
+_ONE_LINE_OBJECT = re.compile(r"\{\s*(\"[^\"\n]+\": [^\n{}]+?)\s*\}")
+
+
+def condition_text(condition) -> str:
+    """Indented JSON with short lists kept on one line: easier to read and edit."""
+    text = json.dumps(condition, indent=2, ensure_ascii=False)
+    text = _SCALAR_LIST.sub(lambda m: "[" + ", ".join(p.strip() for p in m.group(1).split(",")) + "]", text)
+    return _ONE_LINE_OBJECT.sub(lambda m: "{" + m.group(1) + "}", text)
 
 
 def _as_lines(version) -> list[str]:
@@ -52,7 +73,7 @@ def _as_lines(version) -> list[str]:
         f"source: {version.source}",
         "condition:",
     ]
-    return lines + ["  " + line for line in json.dumps(version.condition, indent=2).splitlines()]
+    return lines + ["  " + line for line in condition_text(version.condition).splitlines()]
 
 
 def _diff(older, newer) -> list[tuple[str, str]]:
@@ -111,7 +132,7 @@ def rule_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
                 advice=v.advice,
                 nurse_note=v.nurse_note,
                 source=v.source,
-                condition=json.dumps(v.condition, indent=2),
+                condition=condition_text(v.condition),
             )
         form = RuleForm(initial=initial, new_rule=rule is None)
     vocab = services.rule_vocabulary()

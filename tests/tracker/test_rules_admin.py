@@ -275,3 +275,12 @@ def test_the_checkin_uses_the_edited_rule_at_once(as_admin, client, survivor):
     )
     flag = Flag.objects.get(rule=rule)
     assert flag.tier == "emergency" and flag.rule_version.number == 2
+
+
+def test_conditions_are_shown_compactly_and_round_trip():
+    from tracker.rule_views import condition_text
+    from tracker.rules.defaults import DEFAULT_RULES
+
+    for rule in DEFAULT_RULES:
+        assert json.loads(condition_text(rule["condition"])) == rule["condition"]
+    assert '{"new": true}' in condition_text({"any": [{"new": True}, {"symptom": ["pain", "cough"]}]})
