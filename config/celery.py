@@ -11,7 +11,11 @@ app = Celery("followup")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+SWEEP_SECONDS = float(os.environ.get("FOLLOWUP_SWEEP_SECONDS", "60"))
+
 app.conf.beat_schedule = {
+    # Claim due messages, schedule weekly check-ins, escalate unreviewed flags.
+    "followup-sweep": {"task": "followup.tasks.sweep", "schedule": SWEEP_SECONDS},
     # Housekeeping: drop expired login sessions so the session table stays small.
     "clear-expired-sessions": {
         "task": "tracker.tasks.clear_expired_sessions",

@@ -5,4 +5,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("tracker.auth_urls")),
     path("", include("tracker.urls")),
+    path("", include("followup.urls")),
 ]

@@ -1,1 +1,190 @@
-# Reminders, check-in schedules and nurse triage arrive with issues 4 and 5.
+"""What happens after a flag: the messages that are due (one row per logical
+message and channel, in PostgreSQL: the source of truth), every delivery
+attempt, survivors' contact preferences, clinics' reminder cadence, and each
+flag's follow-up state (contact confirmed, first opened by a nurse, overdue)."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from tracker.models import Clinic, Flag, Tier
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message (SMS)"
+    IN_APP = "in_app", "In the app"
+
+
+class Preferences(models.Model):
+    """How a survivor wants to hear from us. Her time zone lives on her user."""
+
+    WEEKDAYS = [
+        (0, "Monday"),
+        (1, "Tuesday"),
+        (2, "Wednesday"),
+        (3, "Thursday"),
+        (4, "Friday"),
+        (5, "Saturday"),
+        (6, "Sunday"),
+    ]
+
+    survivor = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences")
+    email_on = models.BooleanField("Email", default=True)
+    sms_on = models.BooleanField("Text message (SMS)", default=False)
+    in_app_on = models.BooleanField("In the app", default=True)
+    phone = models.CharField("Mobile number for texts", max_length=32, blank=True)
+    checkin_weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS, default=0)
+    checkin_hour = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(8), MaxValueValidator(20)], help_text="Between 8:00 and 20:00."
+    )
+    # Set when a channel fails for good (a bouncing address): that channel
+    # stops and she goes on the nurses' call list until someone fixes it.
+    email_failed_at = models.DateTimeField(null=True, blank=True)
+    sms_failed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.survivor_id}"
+
+    def channel_on(self, channel: str) -> bool:
+        if channel == Channel.EMAIL:
+            return self.email_on and self.email_failed_at is None
+        if channel == Channel.SMS:
+            return self.sms_on and bool(self.phone) and self.sms_failed_at is None
+        return self.in_app_on
+
+
+class Cadence(models.Model):
+    """A clinic's reminder cadence for one tier (defaults in followup/cadence.py)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="cadences")
+    tier = models.CharField(max_length=10, choices=Tier.choices)
+    first_after_minutes = models.PositiveIntegerField()
+    every_minutes = models.PositiveIntegerField(validators=[MinValueValidator(30)])
+    max_count = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(20)])
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clinic", "tier"], name="cadence_per_clinic_tier")]
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id} {self.tier}"
+
+
+class FlagFollowup(models.Model):
+    """Follow-up state of one flag. Reminders run until the loop is closed:
+    she confirms contact, a nurse records contact, or the flag is closed."""
+
+    flag = models.OneToOneField(Flag, on_delete=models.CASCADE, related_name="followup")
+    survivor_contacted_at = models.DateTimeField(null=True, blank=True)
+    nurse_contacted_at = models.DateTimeField(null=True, blank=True)
+    first_opened_at = models.DateTimeField(null=True, blank=True)
+    first_opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    overdue_at = models.DateTimeField(null=True, blank=True)
+    # The tier whose review deadline last escalated: once per breach.
+    escalated_tier = models.CharField(max_length=10, blank=True)
+
+    def __str__(self) -> str:
+        return f"Follow-up of flag {self.flag_id}"
+
+    @property
+    def loop_closed(self) -> bool:
+        return bool(self.survivor_contacted_at or self.nurse_contacted_at or self.flag.status != Flag.Status.OPEN)
+
+
+class Message(models.Model):
+    """One logical message on one channel. The dedupe key makes a second
+    row for the same message impossible; the state machine makes a second
+    send impossible in the normal course:
+
+        pending --sweep--> queued --task--> sending --> sent
+                                                   \\--> pending (transient error, later)
+                                                   \\--> failed (permanent, or too many tries)
+        pending/queued --> cancelled (loop closed, channel off, checked in)
+    """
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "Contact your care team"
+        CHECKIN = "checkin", "Weekly check-in"
+        NUDGE = "nudge", "Check-in nudge"
+        ESCALATION = "escalation", "Escalation to nurses"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    # Who receives it: the survivor, or a nurse for escalations.
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages")
+    # Whose care it concerns (for the call list and the admin page).
+    survivor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="messages")
+    flag = models.ForeignKey(Flag, null=True, blank=True, on_delete=models.CASCADE, related_name="messages")
+    sequence = models.PositiveSmallIntegerField(default=0)
+    iso_week = models.CharField(max_length=8, blank=True)
+    dedupe_key = models.CharField(max_length=120, unique=True)
+    urgent = models.BooleanField(default=False, help_text="Emergency: sent even in quiet hours.")
+    due_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    state_changed_at = models.DateTimeField(default=timezone.now)
+    tries = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True, help_text="In-app notice closed by the survivor.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            # The sweep's claim: due pending rows, oldest first.
+            models.Index(fields=["due_at"], name="message_pending_due", condition=models.Q(state="pending")),
+            models.Index(
+                fields=["state_changed_at"],
+                name="message_inflight",
+                condition=models.Q(state__in=["queued", "sending"]),
+            ),
+            models.Index(fields=["flag", "state"], name="message_flag_state"),
+            models.Index(fields=["clinic", "state", "-due_at"], name="message_clinic_state"),
+        ]
+
+    def __str__(self) -> str:
+        return self.dedupe_key
+
+
+class Attempt(models.Model):
+    """Every try to deliver a message: when, how, what came of it, how long."""
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", "Sent"
+        TRANSIENT = "transient", "Failed, will retry"
+        PERMANENT = "permanent", "Failed for good"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attempts")
+    at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    duration_ms = models.PositiveIntegerField()
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.outcome}"
+
+
+class Heartbeat(models.Model):
+    """When periodic jobs last ran, for /healthz."""
+
+    name = models.CharField(max_length=40, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at:%H:%M:%S}"

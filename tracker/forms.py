@@ -271,13 +271,6 @@ class InvitationAcceptForm(forms.Form):
         return cleaned
 
 
-class ProfileForm(forms.ModelForm):
-    class Meta:
-        model = User
-        fields = ["time_zone", "weight_unit"]
-        widgets = {"weight_unit": forms.RadioSelect}
-
-
 class RuleForm(forms.Form):
     """A rule's content. The condition is a JSON tree (see tracker/rules/engine.py
     and the reference on the edit page); every problem is listed by the field."""

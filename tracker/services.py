@@ -28,7 +28,7 @@ from .models import (
     WeightEntry,
 )
 from .rules import engine
-from .signals import flag_raised
+from .signals import flag_raised, flag_recorded
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +259,15 @@ def flags_evaluate(
             rules, history=history, entry=fact, snoozed_rules=snoozed_rules, snoozed_symptoms=snoozed_symptoms
         )
     results = _flags_record(survivor=survivor, hits=hits) if hits else []
+    for result in results:
+        flag_recorded.send(
+            sender=Flag,
+            flag=result.flag,
+            flag_id=result.flag.pk,
+            created=result.created,
+            tier=result.flag.tier,
+            tier_raised=result.tier_raised,
+        )
     for result in results:
         transaction.on_commit(
             lambda r=result: flag_raised.send(
@@ -533,3 +542,16 @@ def rules_import(*, payload, by: User) -> dict[str, int]:
             if "is_active" in item and rule.is_active != item["is_active"]:
                 rule_set_active(rule=rule, active=item["is_active"], by=by)
     return counts
+
+
+def flag_close(*, flag: Flag, by: User, outcome: str) -> Flag:
+    """Close a flag with a nurse's outcome (feeds the rules page's confirmed /
+    dismissed counts). The follow-up app stops reminders when it hears of it."""
+    if outcome not in Flag.Outcome.values:
+        raise ValidationError({"outcome": "Choose an outcome from the list."})
+    flag.status = Flag.Status.CLOSED
+    flag.outcome = outcome
+    flag.closed_at = timezone.now()
+    flag.save(update_fields=["status", "outcome", "closed_at"])
+    audit_record(actor=by, action="flag.close", survivor=flag.survivor, target=flag)
+    return flag

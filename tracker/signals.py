@@ -7,3 +7,8 @@ from django.dispatch import Signal
 # commits. kwargs: flag_id (int), created (bool: a new flag, not an attachment),
 # tier (str), tier_raised (bool).
 flag_raised = Signal()
+
+# Sent once per flag INSIDE the transaction that raised or escalated it, so a
+# receiver's writes (the follow-up app's reminder rows) commit or roll back
+# with the flag. Same kwargs as flag_raised, plus flag (the Flag instance).
+flag_recorded = Signal()

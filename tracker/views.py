@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
-from .forms import CheckInForm, InvitationAcceptForm, InvitationForm, ProfileForm, SymptomEntryFormSet, WeightForm
+from .forms import CheckInForm, InvitationAcceptForm, InvitationForm, SymptomEntryFormSet, WeightForm
 from .models import Invitation, Symptom, User
 from .tokens import invite_token_read
 
@@ -161,21 +161,6 @@ def weight_create(request: HttpRequest) -> HttpResponse:
     else:
         form = WeightForm(initial={"unit": survivor.weight_unit, "submission_token": uuid.uuid4()})
     return render(request, "tracker/weight_form.html", {"form": form})
-
-
-@survivor_required
-@require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)
-    if request.method == "POST" and form.is_valid():
-        services.survivor_profile_update(
-            survivor=request.user,
-            time_zone=form.cleaned_data["time_zone"],
-            weight_unit=form.cleaned_data["weight_unit"],
-        )
-        messages.success(request, "Your settings are saved.")
-        return redirect("home")
-    return render(request, "tracker/profile.html", {"form": form})
 
 
 @login_not_required

@@ -59,6 +59,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tracker.context_processors.care_team",
+                "followup.context_processors.notices",
             ],
         },
     },
@@ -158,6 +159,16 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+
+# Follow-up. Texts: "console", "file:///path", or a provider class path.
+SMS_BACKEND = env("SMS_BACKEND", default="console")
+FOLLOWUP_MAX_TRIES = env.int("FOLLOWUP_MAX_TRIES", default=5)
+FOLLOWUP_RETRY_BASE_SECONDS = env.int("FOLLOWUP_RETRY_BASE_SECONDS", default=60)
+# A message queued (task lost?) or sending (worker died?) this long goes back to pending.
+FOLLOWUP_QUEUED_TIMEOUT = env.int("FOLLOWUP_QUEUED_TIMEOUT", default=120)
+FOLLOWUP_SENDING_TIMEOUT = env.int("FOLLOWUP_SENDING_TIMEOUT", default=300)
+# /healthz calls the sweep stale (HTTP 503) after this long.
+FOLLOWUP_SWEEP_STALE_SECONDS = env.int("FOLLOWUP_SWEEP_STALE_SECONDS", default=180)
 
 # Content Security Policy (django-csp): everything from our own origin, no inline
 # script. Chart.js and Bootstrap are served from static/, never a CDN.

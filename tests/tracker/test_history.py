@@ -73,7 +73,7 @@ def test_pages_send_a_strict_content_security_policy(as_survivor):
 def test_every_form_field_has_a_label(as_survivor):
     import re
 
-    for url in (reverse("checkin_create"), reverse("weight_create"), reverse("profile")):
+    for url in (reverse("checkin_create"), reverse("weight_create"), reverse("preferences")):
         html = as_survivor.get(url).content.decode()
         ids = re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html)
         for field_id in ids:
@@ -99,7 +99,18 @@ def test_every_page_shows_her_care_team_number(as_survivor, clinic):
 
 
 def test_settings_change_time_zone_and_unit(as_survivor, survivor):
-    response = as_survivor.post(reverse("profile"), {"time_zone": "Asia/Tokyo", "weight_unit": "lb"})
+    response = as_survivor.post(
+        reverse("preferences"),
+        {
+            "time_zone": "Asia/Tokyo",
+            "weight_unit": "lb",
+            "email_on": "on",
+            "in_app_on": "on",
+            "phone": "",
+            "checkin_weekday": "2",
+            "checkin_hour": "10",
+        },
+    )
     assert response.status_code == 302
     survivor.refresh_from_db()
     assert (survivor.time_zone, survivor.weight_unit) == ("Asia/Tokyo", "lb")

@@ -71,8 +71,8 @@ CASES = {
             "anonymous": LOGIN,
         },
     ),
-    "profile": (
-        lambda d: reverse("profile"),
+    "preferences": (
+        lambda d: reverse("preferences"),
         {
             "owner": 200,
             "nurse": 404,
@@ -115,6 +115,42 @@ CASES.update(
         "rule_toggle": (lambda d: reverse("rule_toggle", args=[d["rule"].slug]), {**ADMIN_ONLY, "clinic_admin": 405}),
     }
 )
+NURSE_ONLY = {
+    "owner": 404,
+    "nurse": 200,
+    "clinic_admin": 404,
+    "same_clinic_survivor": 404,
+    "other_nurse": 404,
+    "anonymous": LOGIN,
+}
+POST_ONLY = {
+    "owner": 405,
+    "nurse": 405,
+    "clinic_admin": 405,
+    "same_clinic_survivor": 405,
+    "other_nurse": 405,
+    "anonymous": LOGIN,
+}
+CASES.update(
+    {
+        "flag_contacted": (
+            lambda d: reverse("flag_contacted", args=[d["flag"].pk]),
+            {
+                "owner": 200,
+                "nurse": 404,
+                "clinic_admin": 404,
+                "same_clinic_survivor": 404,
+                "other_nurse": 404,
+                "anonymous": LOGIN,
+            },
+        ),
+        "nurse_flag": (lambda d: reverse("nurse_flag", args=[d["flag"].pk]), NURSE_ONLY),
+        "message_list": (lambda d: reverse("message_list"), ADMIN_ONLY),
+        "cadence_edit": (lambda d: reverse("cadence_edit"), ADMIN_ONLY),
+        "notice_dismiss": (lambda d: reverse("notice_dismiss", args=[d["message"].pk]), POST_ONLY),
+        "message_retry": (lambda d: reverse("message_retry", args=[d["message"].pk]), POST_ONLY),
+    }
+)
 # Public by design (no survivor data), or Django's own admin (superusers only).
 PUBLIC = {
     "login",
@@ -124,6 +160,7 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
     "invite_accept",
+    "healthz",
 }
 LOGIN_ONLY = {"password_change", "password_change_done"}
 
@@ -133,8 +170,25 @@ def world(survivor, nurse, clinic_admin, same_clinic_survivor, other_nurse):
     checkin = CheckInFactory(survivor=survivor)
     SymptomEntryFactory(checkin=checkin, note="private words")
     services.rules_load_defaults()
+    from followup.models import Message
+    from tracker.models import Flag
+
+    rule = Rule.objects.get(slug="headache")
+    flag = Flag.objects.create(survivor=survivor, rule=rule, rule_version=rule.current, tier="urgent", evidence="x")
+    message = Message.objects.create(
+        kind="reminder",
+        channel="in_app",
+        recipient=survivor,
+        survivor=survivor,
+        clinic=survivor.clinic,
+        flag=flag,
+        dedupe_key="t",
+        due_at=flag.created_at,
+    )
     return {
-        "rule": Rule.objects.get(slug="headache"),
+        "flag": flag,
+        "message": message,
+        "rule": rule,
         "owner": survivor,
         "nurse": nurse,
         "clinic_admin": clinic_admin,

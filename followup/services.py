@@ -1,0 +1,455 @@
+"""Every write of the follow-up app: scheduling messages, the sweep, delivery,
+closing the loop. PostgreSQL holds the schedule; Celery only carries ids.
+
+At-least-once: a message whose worker died mid-send (or whose task the broker
+lost) is found again by the sweep and sent again. For clinical reminders a
+rare duplicate is better than a miss. In the normal course the dedupe key and
+the conditional claims make a second send impossible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import zoneinfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from tracker import services as tracker_services
+from tracker.models import CheckIn, Flag, User
+
+from . import cadence, channels
+from .models import Attempt, Cadence, Channel, FlagFollowup, Heartbeat, Message, Preferences
+
+log = logging.getLogger(__name__)
+
+ALL_CHANNELS = [Channel.EMAIL, Channel.SMS, Channel.IN_APP]
+OPEN_STATES = [Message.State.PENDING, Message.State.QUEUED]
+
+
+def preferences_for(survivor: User) -> Preferences:
+    prefs, _ = Preferences.objects.get_or_create(survivor=survivor)
+    return prefs
+
+
+def preferences_update(*, survivor: User, data: dict) -> Preferences:
+    prefs = preferences_for(survivor)
+    fields = ["email_on", "sms_on", "in_app_on", "phone", "checkin_weekday", "checkin_hour"]
+    for name in fields:
+        setattr(prefs, name, data[name])
+    if prefs.email_on and prefs.email_failed_at and data.get("email_fixed"):
+        prefs.email_failed_at = None
+        fields.append("email_failed_at")
+    prefs.full_clean()
+    prefs.save(update_fields=fields)
+    # A new weekday or hour applies from the next scheduled check-in.
+    Message.objects.filter(
+        recipient=survivor,
+        kind__in=[Message.Kind.CHECKIN, Message.Kind.NUDGE],
+        state=Message.State.PENDING,
+        due_at__gt=timezone.now(),
+    ).update(state=Message.State.CANCELLED, state_changed_at=timezone.now())
+    return prefs
+
+
+def cadence_plan(*, clinic_id: int, tier: str) -> cadence.Plan:
+    row = Cadence.objects.filter(clinic_id=clinic_id, tier=tier).first()
+    if row is None:
+        return cadence.DEFAULT_CADENCE[tier]
+    return cadence.Plan(
+        dt.timedelta(minutes=row.first_after_minutes), dt.timedelta(minutes=row.every_minutes), row.max_count
+    )
+
+
+# ------------------------------------------------------------------ flags -> reminders
+
+
+def reminders_schedule(*, flag: Flag, created: bool, tier_raised: bool) -> int:
+    """Write the flag's contact-your-provider reminders, in the flag's own
+    transaction: one row per reminder and channel, at the tier's cadence.
+    A raised tier replaces the pending ones with the faster cadence."""
+    followup, _ = FlagFollowup.objects.get_or_create(flag=flag)
+    if not (created or tier_raised) or followup.survivor_contacted_at or followup.nurse_contacted_at:
+        return 0
+    now = timezone.now()
+    start = 1
+    if tier_raised:
+        Message.objects.filter(flag=flag, kind=Message.Kind.REMINDER, state=Message.State.PENDING).update(
+            state=Message.State.CANCELLED, state_changed_at=now
+        )
+        start = (
+            Message.objects.filter(flag=flag, kind=Message.Kind.REMINDER)
+            .order_by("-sequence")
+            .values_list("sequence", flat=True)
+            .first()
+            or 0
+        ) + 1
+    plan = cadence_plan(clinic_id=flag.survivor.clinic_id, tier=flag.tier)
+    rows = [
+        Message(
+            kind=Message.Kind.REMINDER,
+            channel=channel,
+            recipient=flag.survivor,
+            survivor=flag.survivor,
+            clinic_id=flag.survivor.clinic_id,
+            flag=flag,
+            sequence=start + n,
+            dedupe_key=f"reminder:{flag.pk}:{start + n}:{channel}",
+            urgent=flag.tier == "emergency",
+            due_at=now + plan.first_after + n * plan.every,
+            state_changed_at=now,
+            created_at=now,
+        )
+        for n in range(plan.max_count)
+        for channel in ALL_CHANNELS
+    ]
+    Message.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def loop_close(*, flag: Flag, by_survivor: bool = False, nurse: User | None = None) -> int:
+    """She contacted her care team, or a nurse reached her, or the flag was
+    closed: no more reminders. A send already in flight may finish; nothing
+    is claimed afterwards. Returns how many messages were cancelled."""
+    now = timezone.now()
+    followup, _ = FlagFollowup.objects.get_or_create(flag=flag)
+    if by_survivor and followup.survivor_contacted_at is None:
+        followup.survivor_contacted_at = now
+        followup.save(update_fields=["survivor_contacted_at"])
+    if nurse is not None and followup.nurse_contacted_at is None:
+        followup.nurse_contacted_at = now
+        followup.save(update_fields=["nurse_contacted_at"])
+    return Message.objects.filter(flag=flag, kind=Message.Kind.REMINDER, state__in=OPEN_STATES).update(
+        state=Message.State.CANCELLED, state_changed_at=now
+    )
+
+
+def flag_survivor_confirm_contact(*, flag: Flag, survivor: User) -> int:
+    cancelled = loop_close(flag=flag, by_survivor=True)
+    log.info("flag %s: survivor confirmed contact, %d reminders cancelled", flag.pk, cancelled)
+    return cancelled
+
+
+def flag_nurse_contact(*, flag: Flag, nurse: User) -> int:
+    tracker_services.audit_record(actor=nurse, action="flag.contact", survivor=flag.survivor, target=flag)
+    return loop_close(flag=flag, nurse=nurse)
+
+
+def flag_nurse_resolve(*, flag: Flag, nurse: User, outcome: str) -> int:
+    with transaction.atomic():
+        tracker_services.flag_close(flag=flag, by=nurse, outcome=outcome)
+        return loop_close(flag=flag, nurse=nurse)
+
+
+def flag_opened(*, flag: Flag, nurse: User) -> None:
+    """A nurse opened the flag: it no longer escalates."""
+    FlagFollowup.objects.get_or_create(flag=flag)
+    FlagFollowup.objects.filter(flag=flag, first_opened_at__isnull=True).update(
+        first_opened_at=timezone.now(), first_opened_by=nurse
+    )
+
+
+# ------------------------------------------------------------------ the sweep
+
+
+def sweep(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
+    """Beat runs this every minute. Each step is idempotent; a second beat
+    running at the same time claims nothing twice (skip_locked).
+
+    1. Note the run for /healthz.
+    2. Write this week's check-in reminders and nudges that are missing.
+    3. Escalate flags no nurse opened in time (once per breach).
+    4. Put back messages stuck in queued or sending (lost task, dead worker).
+    5. Claim due messages: defer the ones in her quiet hours, queue the rest
+       and enqueue one task each after commit.
+    Returns the ids queued."""
+    now = now or timezone.now()
+    Heartbeat.objects.update_or_create(name="sweep", defaults={"at": now})
+    checkins_schedule(now=now)
+    escalations_check(now=now)
+    requeue_stuck(now=now)
+    return claim_due(now=now, batch=batch)
+
+
+def claim_due(*, now: dt.datetime, batch: int) -> list[int]:
+    from . import tasks
+
+    queued: list[int] = []
+    with transaction.atomic():
+        due = list(
+            Message.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(state=Message.State.PENDING, due_at__lte=now)
+            .select_related("recipient")
+            .order_by("due_at", "id")[:batch]
+        )
+        later: dict[int, dt.datetime] = {}
+        for message in due:
+            resume = None if message.urgent else quiet_until(message.recipient.time_zone, now)
+            if resume is not None:
+                later[message.pk] = resume
+            else:
+                queued.append(message.pk)
+        for pk, resume in later.items():
+            Message.objects.filter(pk=pk).update(due_at=resume)
+        Message.objects.filter(pk__in=queued).update(state=Message.State.QUEUED, state_changed_at=now)
+        transaction.on_commit(lambda: _enqueue(tasks.deliver_message, queued))
+    return queued
+
+
+def _enqueue(task, ids: list[int]) -> None:
+    # With the broker down the rows stay "queued"; requeue_stuck finds them.
+    for pk in ids:
+        try:
+            task.delay(pk)
+        except Exception:  # noqa: BLE001 - any broker failure: the sweep will retry
+            log.warning("broker unavailable; %d message(s) wait for the next sweep", len(ids))
+            return
+
+
+def requeue_stuck(*, now: dt.datetime) -> int:
+    queued_for = dt.timedelta(seconds=settings.FOLLOWUP_QUEUED_TIMEOUT)
+    sending_for = dt.timedelta(seconds=settings.FOLLOWUP_SENDING_TIMEOUT)
+    stuck = Q(state=Message.State.QUEUED, state_changed_at__lt=now - queued_for) | Q(
+        state=Message.State.SENDING, state_changed_at__lt=now - sending_for
+    )
+    count = Message.objects.filter(stuck).update(state=Message.State.PENDING, state_changed_at=now)
+    if count:
+        log.warning("requeued %d message(s) stuck in queued/sending", count)
+    return count
+
+
+def quiet_until(time_zone: str, now: dt.datetime) -> dt.datetime | None:
+    """When quiet hours (21:00-08:00 in her zone) end, or None outside them.
+    zoneinfo does the arithmetic, so DST changes land on 08:00 local."""
+    tz = zoneinfo.ZoneInfo(time_zone)
+    local = now.astimezone(tz)
+    if cadence.QUIET_END_HOUR <= local.hour < cadence.QUIET_START_HOUR:
+        return None
+    day = local.date() if local.hour < cadence.QUIET_END_HOUR else local.date() + dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(cadence.QUIET_END_HOUR), tzinfo=tz).astimezone(dt.UTC)
+
+
+# ------------------------------------------------------------------ weekly check-ins
+
+
+def next_checkin_at(*, prefs: Preferences, time_zone: str, now: dt.datetime) -> dt.datetime:
+    """Her chosen weekday and hour, this week if still ahead, else next week."""
+    tz = zoneinfo.ZoneInfo(time_zone)
+    local_today = now.astimezone(tz).date()
+    monday = local_today - dt.timedelta(days=local_today.weekday())
+    for week in (0, 1):
+        day = monday + dt.timedelta(days=7 * week + prefs.checkin_weekday)
+        at = dt.datetime.combine(day, dt.time(prefs.checkin_hour), tzinfo=tz).astimezone(dt.UTC)
+        if at >= now:
+            return at
+    raise AssertionError("unreachable: next week is always ahead")
+
+
+def checkins_schedule(*, now: dt.datetime, limit: int = 2000) -> int:
+    """Write the next weekly check-in reminder (and its nudge) for every
+    active survivor who has none ahead. Unique keys make reruns harmless."""
+    ahead = Message.objects.filter(recipient=OuterRef("pk"), kind=Message.Kind.CHECKIN, due_at__gte=now)
+    survivors = (
+        User.objects.filter(role=User.Role.SURVIVOR, is_active=True)
+        .exclude(Exists(ahead))
+        .select_related("preferences")[:limit]
+    )
+    rows = []
+    for survivor in survivors:
+        prefs = getattr(survivor, "preferences", None) or preferences_for(survivor)
+        at = next_checkin_at(prefs=prefs, time_zone=survivor.time_zone, now=now)
+        local = at.astimezone(zoneinfo.ZoneInfo(survivor.time_zone)).date()
+        year, week, _ = local.isocalendar()
+        iso_week = f"{year}-W{week:02d}"
+        for kind, due in ((Message.Kind.CHECKIN, at), (Message.Kind.NUDGE, at + cadence.NUDGE_AFTER)):
+            for channel in ALL_CHANNELS:
+                rows.append(
+                    Message(
+                        kind=kind,
+                        channel=channel,
+                        recipient=survivor,
+                        survivor=survivor,
+                        clinic_id=survivor.clinic_id,
+                        iso_week=iso_week,
+                        dedupe_key=f"{kind}:{survivor.pk}:{iso_week}:{channel}",
+                        due_at=due,
+                        state_changed_at=now,
+                        created_at=now,
+                    )
+                )
+    Message.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+# ------------------------------------------------------------------ escalation
+
+
+def escalations_check(*, now: dt.datetime) -> int:
+    """Flags no nurse opened within their tier's time: mark overdue and email
+    the clinic's nurses, once per breach (per tier reached)."""
+    escalated = 0
+    for tier, deadline in cadence.REVIEW_DEADLINE.items():
+        flags = (
+            Flag.objects.filter(status=Flag.Status.OPEN, tier=tier, created_at__lte=now - deadline)
+            .filter(Q(followup__isnull=True) | Q(followup__first_opened_at__isnull=True))
+            .exclude(followup__escalated_tier=tier)
+            .select_related("survivor__clinic")
+        )
+        for flag in flags:
+            with transaction.atomic():
+                followup, _ = FlagFollowup.objects.select_for_update().get_or_create(flag=flag)
+                if followup.escalated_tier == tier or followup.first_opened_at:
+                    continue
+                followup.escalated_tier = tier
+                followup.overdue_at = followup.overdue_at or now
+                followup.save(update_fields=["escalated_tier", "overdue_at"])
+                nurses = User.objects.filter(
+                    role=User.Role.NURSE, is_active=True, staff_clinics=flag.survivor.clinic_id
+                )
+                Message.objects.bulk_create(
+                    [
+                        Message(
+                            kind=Message.Kind.ESCALATION,
+                            channel=Channel.EMAIL,
+                            recipient=nurse,
+                            survivor=flag.survivor,
+                            clinic_id=flag.survivor.clinic_id,
+                            flag=flag,
+                            dedupe_key=f"escalation:{flag.pk}:{tier}:{nurse.pk}",
+                            urgent=True,
+                            due_at=now,
+                            state_changed_at=now,
+                            created_at=now,
+                        )
+                        for nurse in nurses
+                    ],
+                    ignore_conflicts=True,
+                )
+                escalated += 1
+    if escalated:
+        log.warning("%d flag(s) overdue for review, nurses alerted", escalated)
+    return escalated
+
+
+# ------------------------------------------------------------------ delivery
+
+
+def deliver(*, message_id: int) -> str:
+    """Claim one queued message and send it. Thin tasks call this.
+
+    1. Claim: queued -> sending, or stop (someone else has it, or it was
+       cancelled). 2. Check it is still wanted. 3. Send, outside any
+    transaction. 4. Record the attempt and the new state."""
+    now = timezone.now()
+    claimed = Message.objects.filter(pk=message_id, state=Message.State.QUEUED).update(
+        state=Message.State.SENDING, state_changed_at=now, tries=F("tries") + 1
+    )
+    if claimed != 1:
+        return "not claimed"
+    message = Message.objects.select_related("recipient", "clinic", "flag__followup", "survivor").get(pk=message_id)
+    reason = _not_wanted(message)
+    if reason:
+        _finish(message, Message.State.CANCELLED, error=reason)
+        return "cancelled"
+    started = time.monotonic()
+    try:
+        channels.channel_for(message.channel).send(message)
+    except channels.DeliveryError as error:
+        duration = int((time.monotonic() - started) * 1000)
+        return _failed(message, error, duration)
+    duration = int((time.monotonic() - started) * 1000)
+    with transaction.atomic():
+        Attempt.objects.create(
+            message=message, channel=message.channel, outcome=Attempt.Outcome.SENT, duration_ms=duration
+        )
+        _finish(message, Message.State.SENT, sent=True)
+    return "sent"
+
+
+def _not_wanted(message: Message) -> str:
+    if message.kind != Message.Kind.ESCALATION:
+        prefs = preferences_for(message.recipient)
+        if not prefs.channel_on(message.channel):
+            return "channel off"
+    if message.kind == Message.Kind.REMINDER:
+        followup = getattr(message.flag, "followup", None)
+        if message.flag.status != Flag.Status.OPEN or (followup and followup.loop_closed):
+            return "loop closed"
+    if message.kind == Message.Kind.ESCALATION:
+        followup = getattr(message.flag, "followup", None)
+        if message.flag.status != Flag.Status.OPEN or (followup and followup.first_opened_at):
+            return "already opened"
+    if message.kind == Message.Kind.NUDGE:
+        since = message.due_at - cadence.NUDGE_AFTER
+        if CheckIn.objects.filter(survivor=message.survivor, created_at__gte=since).exists():
+            return "checked in"
+    return ""
+
+
+def _finish(message: Message, state: str, *, error: str = "", sent: bool = False) -> None:
+    now = timezone.now()
+    update = {"state": state, "state_changed_at": now, "last_error": error}
+    if sent:
+        update["sent_at"] = now
+    Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(**update)
+
+
+def _failed(message: Message, error: channels.DeliveryError, duration: int) -> str:
+    """Transient: back to pending with a growing delay (the row is the retry
+    schedule, not a Celery countdown). Permanent or too many tries: failed,
+    and a permanent failure switches that channel off for her, which puts her
+    on the nurses' call list."""
+    now = timezone.now()
+    give_up = error.permanent or message.tries >= settings.FOLLOWUP_MAX_TRIES
+    with transaction.atomic():
+        Attempt.objects.create(
+            message=message,
+            channel=message.channel,
+            outcome=Attempt.Outcome.PERMANENT if error.permanent else Attempt.Outcome.TRANSIENT,
+            duration_ms=duration,
+            detail=error.reason,
+        )
+        if give_up:
+            _finish(message, Message.State.FAILED, error=error.reason)
+            if error.permanent and message.kind != Message.Kind.ESCALATION:
+                field = {"email": "email_failed_at", "sms": "sms_failed_at"}.get(message.channel)
+                if field:
+                    Preferences.objects.filter(survivor=message.recipient).update(**{field: now})
+        else:
+            backoff = dt.timedelta(seconds=settings.FOLLOWUP_RETRY_BASE_SECONDS * 2 ** (message.tries - 1))
+            Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
+                state=Message.State.PENDING, state_changed_at=now, due_at=now + backoff, last_error=error.reason
+            )
+    log.warning("message %s %s: %s", message.pk, "failed" if give_up else "will retry", error.reason)
+    return "failed" if give_up else "retry"
+
+
+def message_retry(*, message: Message, by: User) -> None:
+    """An admin sends a failed message again."""
+    Message.objects.filter(pk=message.pk, state=Message.State.FAILED).update(
+        state=Message.State.PENDING, state_changed_at=timezone.now(), due_at=timezone.now(), tries=0
+    )
+    tracker_services.audit_record(actor=by, action="message.retry", survivor=message.survivor, target=message)
+
+
+def notice_dismiss(*, message: Message, survivor: User) -> None:
+    Message.objects.filter(pk=message.pk, recipient=survivor, channel=Channel.IN_APP).update(
+        dismissed_at=timezone.now()
+    )
+
+
+def cadence_save(
+    *, clinic, tier: str, first_after_minutes: int, every_minutes: int, max_count: int, by: User
+) -> Cadence:
+    row, _ = Cadence.objects.update_or_create(
+        clinic=clinic,
+        tier=tier,
+        defaults={"first_after_minutes": first_after_minutes, "every_minutes": every_minutes, "max_count": max_count},
+    )
+    row.full_clean()
+    tracker_services.audit_record(actor=by, action="cadence.save", target=row)
+    return row

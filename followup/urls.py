@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("flags/<int:flag_id>/contacted/", views.flag_contacted, name="flag_contacted"),
+    path("notices/<int:message_id>/dismiss/", views.notice_dismiss, name="notice_dismiss"),
+    path("staff/flags/<int:flag_id>/", views.nurse_flag, name="nurse_flag"),
+    path("admin-pages/messages/", views.message_list, name="message_list"),
+    path("admin-pages/messages/<int:message_id>/retry/", views.message_retry, name="message_retry"),
+    path("admin-pages/cadence/", views.cadence_edit, name="cadence_edit"),
+]
