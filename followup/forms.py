@@ -28,7 +28,10 @@ class PreferencesForm(forms.ModelForm):
         self.fields["weight_unit"].initial = survivor.weight_unit
         self.fields["checkin_hour"].widget = forms.Select(choices=[(h, f"{h}:00") for h in range(8, 21)])
         self.fields["checkin_hour"].error_messages.update(
-            {"max_value": "Choose an hour between 8:00 and 20:00.", "min_value": "Choose an hour between 8:00 and 20:00."}
+            {
+                "max_value": "Choose an hour between 8:00 and 20:00.",
+                "min_value": "Choose an hour between 8:00 and 20:00.",
+            }
         )
         if not (self.instance and self.instance.email_failed_at):
             del self.fields["email_fixed"]

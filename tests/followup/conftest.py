@@ -24,8 +24,13 @@ def report(default_rules):
             submission_token=uuid.uuid4(),
             entries=[
                 tracker_services.EntryData(
-                    symptom=symptom(code), body_site=body_site(site) if site else None, severity=severity,
-                    is_new=new, is_worse=worse, started_on=timezone.localdate() - dt.timedelta(days=1), note=note,
+                    symptom=symptom(code),
+                    body_site=body_site(site) if site else None,
+                    severity=severity,
+                    is_new=new,
+                    is_worse=worse,
+                    started_on=timezone.localdate() - dt.timedelta(days=1),
+                    note=note,
                 )
             ],
         )

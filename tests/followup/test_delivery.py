@@ -22,8 +22,9 @@ def sweep_and_deliver(now=None):
     return {pk: services.deliver(message_id=pk) for pk in ids}
 
 
-def test_the_sweep_queues_due_rows_enqueues_one_task_each_and_notes_its_run(survivor, report, enqueued,
-                                                                            django_capture_on_commit_callbacks):
+def test_the_sweep_queues_due_rows_enqueues_one_task_each_and_notes_its_run(
+    survivor, report, enqueued, django_capture_on_commit_callbacks
+):
     flag = report(survivor, code="seizure", site=None)["seizure"]
     with django_capture_on_commit_callbacks(execute=True):
         ids = services.sweep()
@@ -170,7 +171,11 @@ def test_messages_stuck_in_queued_or_sending_go_back_to_pending(survivor, report
         # DST starts in New York on 8 March 2026: 08:00 local is 12:00 UTC, not 13:00.
         ("America/New_York", dt.datetime(2026, 3, 8, 5, 0, tzinfo=dt.UTC), dt.datetime(2026, 3, 8, 12, tzinfo=dt.UTC)),
         # DST ends in London on 25 October 2026: 08:00 local is 08:00 UTC.
-        ("Europe/London", dt.datetime(2026, 10, 24, 21, 30, tzinfo=dt.UTC), dt.datetime(2026, 10, 25, 8, tzinfo=dt.UTC)),
+        (
+            "Europe/London",
+            dt.datetime(2026, 10, 24, 21, 30, tzinfo=dt.UTC),
+            dt.datetime(2026, 10, 25, 8, tzinfo=dt.UTC),
+        ),
     ],
 )
 def test_quiet_hours_are_hers_across_time_zones_and_dst(zone, utc, quiet_until):

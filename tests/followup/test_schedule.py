@@ -127,8 +127,15 @@ def test_healthz_is_503_when_the_sweep_never_ran_or_the_broker_is_down(db, clien
 
 
 def post_prefs(client, **over):
-    data = {"time_zone": "Europe/London", "weight_unit": "kg", "email_on": "on", "in_app_on": "on", "phone": "",
-            "checkin_weekday": "4", "checkin_hour": "18"}
+    data = {
+        "time_zone": "Europe/London",
+        "weight_unit": "kg",
+        "email_on": "on",
+        "in_app_on": "on",
+        "phone": "",
+        "checkin_weekday": "4",
+        "checkin_hour": "18",
+    }
     data.update(over)
     return client.post(reverse("preferences"), {k: v for k, v in data.items() if v is not None})
 
@@ -164,8 +171,16 @@ def test_the_admin_sees_failed_messages_of_her_clinic_and_can_retry(client, clin
     failed = Message.objects.filter(flag=flag, channel="email", sequence=1).get()
     Message.objects.filter(pk=failed.pk).update(state="failed", last_error="mail server: timeout")
     other = SurvivorFactory()
-    Message.objects.create(kind="checkin", channel="email", recipient=other, survivor=other, clinic=other.clinic,
-                           dedupe_key="x", due_at=timezone.now(), state="failed")
+    Message.objects.create(
+        kind="checkin",
+        channel="email",
+        recipient=other,
+        survivor=other,
+        clinic=other.clinic,
+        dedupe_key="x",
+        due_at=timezone.now(),
+        state="failed",
+    )
     client.force_login(clinic_admin)
     page = client.get(reverse("message_list") + "?state=failed")
     assert [m.pk for m in page.context["page"]] == [failed.pk]
@@ -179,7 +194,11 @@ def test_the_admin_sets_her_clinics_cadence(client, clinic_admin, clinic):
     page = client.get(reverse("cadence_edit"))
     assert page.context["forms"]["emergency"].initial["every_minutes"] == 120
     data = {}
-    for tier, (first, every, count) in {"emergency": (0, 60, 8), "urgent": (0, 720, 4), "routine": (60, 1440, 2)}.items():
+    for tier, (first, every, count) in {
+        "emergency": (0, 60, 8),
+        "urgent": (0, 720, 4),
+        "routine": (60, 1440, 2),
+    }.items():
         data |= {f"{tier}-first_after_minutes": first, f"{tier}-every_minutes": every, f"{tier}-max_count": count}
     assert client.post(reverse("cadence_edit"), data).status_code == 302
     assert services.cadence_plan(clinic_id=clinic.pk, tier="urgent").every == dt.timedelta(hours=12)

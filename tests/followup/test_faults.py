@@ -1,0 +1,258 @@
+"""Fault tests: real worker and beat processes, a private redis-server on a
+free port (the shared Redis is never touched), the real PostgreSQL."""
+
+import datetime as dt
+import time
+import uuid
+
+import pytest
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+
+from followup.models import Attempt, Message
+from tests.factories import ClinicFactory, NurseFactory, SurvivorFactory, body_site, symptom
+from tests.faults import cluster, midday_zone, midnight_zone, wait_for
+from tracker import services as tracker_services
+from tracker.models import Flag
+
+pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture(autouse=True)
+def daytime_in_new_york():
+    """Overrides the package fixture: these tests run on the real clock,
+    like the worker and beat processes they start."""
+    yield
+
+
+@pytest.fixture
+def daytime_survivor():
+    clinic = ClinicFactory()
+    NurseFactory(clinics=[clinic])
+    return SurvivorFactory(
+        clinic=clinic, time_zone=midday_zone(), enrolled_on=timezone.localdate() - dt.timedelta(days=30)
+    )
+
+
+def report(survivor, code="jaundice", site=None):
+    tracker_services.checkin_create(
+        survivor=survivor,
+        callback_requested=False,
+        submission_token=uuid.uuid4(),
+        entries=[
+            tracker_services.EntryData(
+                symptom=symptom(code),
+                body_site=body_site(site) if site else None,
+                severity=6,
+                is_new=True,
+                is_worse=True,
+                started_on=timezone.localdate(),
+            )
+        ],
+    )
+    return Flag.objects.filter(survivor=survivor).latest("created_at")
+
+
+def sent_count(**filters) -> int:
+    return Attempt.objects.filter(outcome="sent", **{f"message__{k}": v for k, v in filters.items()}).count()
+
+
+def first_reminder(flag, channel="email") -> Message:
+    return Message.objects.get(flag=flag, kind="reminder", sequence=1, channel=channel)
+
+
+def test_1_broker_down_checkin_is_fast_and_the_reminder_follows_exactly_once(client, daytime_survivor, tmp_path):
+    tracker_services.rules_load_defaults()
+    with cluster(tmp_path, redis_running=False) as c:
+        c.worker()
+        c.beat()
+        client.force_login(daytime_survivor)
+        data = {
+            "entry-TOTAL_FORMS": "1",
+            "entry-INITIAL_FORMS": "0",
+            "entry-MIN_NUM_FORMS": "1",
+            "entry-MAX_NUM_FORMS": "10",
+            "submission_token": str(uuid.uuid4()),
+            "entry-0-symptom": "jaundice",
+            "entry-0-body_site": "",
+            "entry-0-severity": "5",
+            "entry-0-is_new": "yes",
+            "entry-0-is_worse": "no",
+            "entry-0-started_on": timezone.localdate().isoformat(),
+            "entry-0-note": "",
+        }
+        started = time.monotonic()
+        response = client.post(reverse("checkin_create"), data)
+        elapsed = time.monotonic() - started
+        assert response.status_code == 302 and elapsed < 2, elapsed
+        flag = Flag.objects.get(survivor=daytime_survivor, rule__slug="jaundice")
+        assert flag.tier == "urgent"
+        time.sleep(3)
+        assert sent_count(flag=flag) == 0  # nothing can go out without a broker
+        c.redis.start()
+        back = time.monotonic()
+        wait_for(lambda: first_reminder(flag).state == "sent", timeout=60)
+        assert time.monotonic() - back < 60
+        time.sleep(4)  # a few more sweeps: nothing is sent twice
+        assert sent_count(flag=flag, sequence=1, channel="email") == 1
+        assert len([m for m in c.mails() if daytime_survivor.email in m]) == 1
+
+
+def test_2_kill_9_while_sending_still_delivers_with_at_most_one_duplicate(daytime_survivor, tmp_path):
+    tracker_services.rules_load_defaults()
+    with cluster(tmp_path, FAULT_SEND_DELAY=4) as c:
+        worker = c.worker("w1")
+        c.beat()
+        flag = report(daytime_survivor)
+        message = first_reminder(flag)
+        wait_for(lambda: Message.objects.get(pk=message.pk).state == "sending", timeout=30)
+        c.kill(worker)
+        assert Message.objects.get(pk=message.pk).state == "sending"
+        c.worker("w2")
+        wait_for(lambda: Message.objects.get(pk=message.pk).state == "sent", timeout=60)
+        delivered = [m for m in c.mails() if daytime_survivor.email in m and "contact your care team" in m]
+        assert 1 <= len(delivered) <= 2
+        assert 1 <= sent_count(pk=message.pk) <= 2
+
+
+def test_3_two_beats_and_two_workers_send_each_message_exactly_once(tmp_path):
+    clinic = ClinicFactory()
+    survivors = [SurvivorFactory(clinic=clinic, time_zone=midday_zone()) for _ in range(40)]
+    now = timezone.now()
+    Message.objects.bulk_create(
+        [
+            Message(
+                kind="checkin",
+                channel=channel,
+                recipient=s,
+                survivor=s,
+                clinic=clinic,
+                iso_week="2026-W01",
+                dedupe_key=f"checkin:{s.pk}:load:{channel}",
+                due_at=now,
+                state_changed_at=now,
+            )
+            for s in survivors
+            for channel in ("email", "in_app")
+        ]
+    )
+    total = len(survivors) * 2
+    with cluster(tmp_path) as c:
+        c.worker("w1", concurrency=2)
+        c.worker("w2", concurrency=2)
+        c.beat("b1")
+        c.beat("b2")
+        wait_for(
+            lambda: Message.objects.filter(dedupe_key__contains=":load:", state="sent").count() == total, timeout=90
+        )
+        time.sleep(3)
+    per_message = Attempt.objects.filter(outcome="sent", message__dedupe_key__contains=":load:").values("message")
+    counts = per_message.annotate(n=Count("id")).values_list("n", flat=True)
+    assert len(counts) == total and set(counts) == {1}
+    assert len([m for m in c.mails() if "weekly check-in" in m]) == len(survivors)
+
+
+def test_4_a_flushed_broker_loses_nothing(tmp_path):
+    clinic = ClinicFactory()
+    survivors = [SurvivorFactory(clinic=clinic, time_zone=midday_zone()) for _ in range(10)]
+    now = timezone.now()
+    Message.objects.bulk_create(
+        [
+            Message(
+                kind="checkin",
+                channel="email",
+                recipient=s,
+                survivor=s,
+                clinic=clinic,
+                iso_week="2026-W01",
+                dedupe_key=f"checkin:{s.pk}:flush",
+                due_at=now,
+                state_changed_at=now,
+            )
+            for s in survivors
+        ]
+    )
+    rows = Message.objects.filter(dedupe_key__endswith=":flush")
+    with cluster(tmp_path) as c:
+        import redis
+
+        from config.celery import app
+        from followup import services
+
+        # A sweep queues the rows and their tasks reach the broker (the
+        # private one), but no worker takes them yet.
+        queued = services.claim_due(now=timezone.now(), batch=100)
+        assert sorted(queued) == sorted(rows.values_list("pk", flat=True))
+        with app.connection_for_write(c.redis.url) as conn:
+            for pk in queued:
+                app.send_task("followup.tasks.deliver_message", args=[pk], connection=conn)
+        assert redis.Redis(port=c.redis.port).llen("celery") == 10
+        c.redis.flush()  # every queued task is gone
+        assert redis.Redis(port=c.redis.port).llen("celery") == 0
+        c.worker()
+        c.beat()
+        wait_for(lambda: rows.filter(state="sent").count() == 10, timeout=60)
+    assert set(Attempt.objects.filter(message__in=rows, outcome="sent").values_list("message", flat=True)) == set(
+        rows.values_list("pk", flat=True)
+    )
+    assert Attempt.objects.filter(message__in=rows, outcome="sent").count() == 10
+
+
+def test_5_a_rolled_back_flag_leaves_no_message_and_sends_nothing(daytime_survivor, tmp_path):
+    tracker_services.rules_load_defaults()
+    with cluster(tmp_path) as c:
+        c.worker()
+        c.beat()
+        with pytest.raises(RuntimeError):
+            from django.db import transaction
+
+            with transaction.atomic():
+                report(daytime_survivor, code="seizure")
+                assert Message.objects.filter(kind="reminder").exists()
+                raise RuntimeError("roll back")
+        time.sleep(4)
+    assert not Message.objects.filter(kind="reminder").exists()
+    assert not Flag.objects.exists()
+    assert not Attempt.objects.exists()
+    assert c.mails() == []
+
+
+def test_6_confirming_contact_stops_the_reminders(daytime_survivor, tmp_path):
+    tracker_services.rules_load_defaults()
+    with cluster(tmp_path) as c:
+        c.worker()
+        c.beat()
+        flag = report(daytime_survivor)
+        wait_for(lambda: first_reminder(flag).state == "sent", timeout=30)
+        from followup import services
+
+        services.flag_survivor_confirm_contact(flag=flag, survivor=daytime_survivor)
+        confirmed = timezone.now()
+        # Make every later reminder due now: none may go out.
+        Message.objects.filter(flag=flag, sequence__gt=1).update(due_at=timezone.now())
+        time.sleep(5)
+    late = Attempt.objects.filter(message__flag=flag, outcome="sent", at__gt=confirmed, message__sequence__gt=1)
+    assert not late.exists()
+    assert set(Message.objects.filter(flag=flag, sequence__gt=1).values_list("state", flat=True)) == {"cancelled"}
+
+
+def test_7_quiet_hours_hold_for_real_processes_and_escalation_fires_once(tmp_path):
+    tracker_services.rules_load_defaults()
+    clinic = ClinicFactory()
+    nurses = [NurseFactory(clinics=[clinic]) for _ in range(2)]
+    asleep = SurvivorFactory(clinic=clinic, time_zone=midnight_zone())
+    urgent = report(asleep, code="jaundice")
+    emergency = report(asleep, code="seizure")
+    Flag.objects.filter(pk=emergency.pk).update(created_at=timezone.now() - dt.timedelta(hours=2))
+    with cluster(tmp_path) as c:
+        c.worker()
+        c.beat()
+        wait_for(lambda: first_reminder(emergency).state == "sent", timeout=30)
+        wait_for(lambda: Message.objects.filter(kind="escalation", state="sent").count() == 2, timeout=30)
+        time.sleep(4)  # more sweeps: no second escalation
+    assert first_reminder(urgent).state == "pending"  # waits for 08:00 in her zone
+    assert first_reminder(urgent).due_at > timezone.now()
+    escalations = Message.objects.filter(kind="escalation", flag=emergency)
+    assert sorted(escalations.values_list("recipient", flat=True)) == sorted(n.pk for n in nurses)
+    assert sent_count(kind="escalation") == 2
