@@ -437,9 +437,104 @@ def bench_preview(out: list[str], survivors: int, checkins: int) -> None:
     out.append("")
 
 
+# ------------------------------------------------------------------ reminders
+
+
+def bench_reminders(out: list[str], n: int) -> None:
+    """Drain n due reminders with 2 worker processes (mail backend that
+    writes nothing) against draining n no-op tasks, same private broker."""
+    import subprocess
+
+    import redis as redis_lib
+    from django.db import connection
+    from django.utils import timezone
+
+    from followup import services
+    from followup.models import Attempt, Message
+    from tests.faults import PrivateRedis, midday_zone
+    from tracker.models import Clinic, User
+
+    broker = PrivateRedis()
+    broker.start()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": os.environ["DATABASE_URL"],
+           "CELERY_BROKER_URL": broker.url, "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+           "PYTHONPATH": str(ROOT), "CONN_MAX_AGE": "60"}
+
+    def workers():
+        return [
+            subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "-I", "bench.tasks",
+                              "--pool=prefork", "--concurrency=1", "--without-gossip", "--without-mingle",
+                              "--without-heartbeat", "--loglevel=WARNING", "-n", f"bench{i}@%h"],
+                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for i in range(2)
+        ]
+
+    def stop(procs):
+        for p in procs:
+            p.kill()
+            p.wait()
+
+    r = redis_lib.Redis(port=broker.port)
+    from config.celery import app
+
+    app.conf.broker_url = broker.url
+    try:
+        # Baseline: n no-op tasks, published first, then drained by 2 workers.
+        with app.connection_for_write(broker.url) as conn:
+            with app.producer_or_acquire() as producer:
+                for i in range(n):
+                    app.send_task("bench.noop", args=[i], connection=conn, producer=producer)
+        procs = workers()
+        start = time.perf_counter()
+        while int(r.get("bench:noop") or 0) < n:
+            time.sleep(0.05)
+        noop_s = time.perf_counter() - start
+        stop(procs)
+
+        # The real thing: n reminder rows due now, one sweep after another
+        # claiming them (as beat would, every second), 2 workers delivering.
+        clinic = Clinic.objects.get(name="Bench clinic")
+        survivors = list(User.objects.filter(email__startswith="bench-s").values_list("id", flat=True)[: n // 5 + 1])
+        User.objects.filter(id__in=survivors).update(time_zone=midday_zone())
+        with connection.cursor() as c:
+            c.execute("DELETE FROM followup_attempt; DELETE FROM followup_message;")
+        now = timezone.now()
+        # Their zone is set to where it is midday now: quiet hours would hold the rows back.
+        Message.objects.bulk_create(
+            [Message(kind="checkin", channel="email", recipient_id=sid, survivor_id=sid, clinic=clinic,
+                     iso_week=f"B{k}", dedupe_key=f"bench:{sid}:{k}", due_at=now, state_changed_at=now)
+             for sid in survivors for k in range(5)][:n],
+            batch_size=5000,
+        )
+        procs = workers()
+        start = time.perf_counter()
+        while Message.objects.filter(state__in=["pending", "queued", "sending"]).exists():
+            ids = services.claim_due(now=timezone.now(), batch=2000)
+            if not ids:
+                time.sleep(0.2)
+        sent_s = time.perf_counter() - start
+        stop(procs)
+        sent = Attempt.objects.filter(outcome="sent").count()
+        distinct = Attempt.objects.filter(outcome="sent").values("message").distinct().count()
+        noop_rate, sent_rate = n / noop_s, n / sent_s
+        out += [
+            f"| delivery, {n:,} messages, 2 worker processes | throughput | baseline: no-op task, same broker | ratio | goal |",
+            "| --- | --- | --- | --- | --- |",
+            f"| sweep claims + deliver (mail backend writes nothing) | {sent_rate:,.0f} msg/s ({sent_s:.1f} s) | "
+            f"{noop_rate:,.0f} tasks/s ({noop_s:.1f} s) | {sent_rate / noop_rate:.2f} | >= 0.5 |",
+            "",
+            f"Sent exactly once: {sent:,} sent attempts for {distinct:,} messages "
+            f"({Message.objects.filter(state='sent').count():,} rows sent, {n:,} expected).",
+            "",
+        ]
+    finally:
+        broker.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", choices=["evaluation", "preview"])
+    parser.add_argument("--only", choices=["evaluation", "preview", "reminders"])
+    parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--survivors", type=int, default=20_000)
     parser.add_argument("--checkins", type=int, default=1_000_000)
     args = parser.parse_args()
@@ -452,6 +547,8 @@ def main() -> None:
         bench_evaluation(out)
     if args.only in (None, "preview"):
         bench_preview(out, args.survivors, args.checkins)
+    if args.only in (None, "reminders"):
+        bench_reminders(out, args.messages)
     print("\n".join(out))
 
 

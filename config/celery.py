@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -22,3 +23,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=17),
     },
 }
+
+
+@worker_process_init.connect
+def _worker_process_init(**kwargs) -> None:
+    # Worker writes may commit asynchronously: the sweep recovers any lost one.
+    from followup.db import use_async_commit_in_this_process
+
+    use_async_commit_in_this_process()

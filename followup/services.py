@@ -350,7 +350,7 @@ def deliver(*, message_id: int) -> str:
     )
     if claimed != 1:
         return "not claimed"
-    message = Message.objects.select_related("recipient", "clinic", "flag__followup", "survivor").get(pk=message_id)
+    message = Message.objects.select_related("recipient__preferences", "clinic", "flag__followup").get(pk=message_id)
     reason = _not_wanted(message)
     if reason:
         _finish(message, Message.State.CANCELLED, error=reason)
@@ -372,7 +372,7 @@ def deliver(*, message_id: int) -> str:
 
 def _not_wanted(message: Message) -> str:
     if message.kind != Message.Kind.ESCALATION:
-        prefs = preferences_for(message.recipient)
+        prefs = getattr(message.recipient, "preferences", None) or preferences_for(message.recipient)
         if not prefs.channel_on(message.channel):
             return "channel off"
     if message.kind == Message.Kind.REMINDER:
@@ -385,7 +385,7 @@ def _not_wanted(message: Message) -> str:
             return "already opened"
     if message.kind == Message.Kind.NUDGE:
         since = message.due_at - cadence.NUDGE_AFTER
-        if CheckIn.objects.filter(survivor=message.survivor, created_at__gte=since).exists():
+        if CheckIn.objects.filter(survivor_id=message.survivor_id, created_at__gte=since).exists():
             return "checked in"
     return ""
 

@@ -90,6 +90,7 @@ class Cluster:
             "FOLLOWUP_QUEUED_TIMEOUT": "4",
             "FOLLOWUP_SENDING_TIMEOUT": "6",
             "PYTHONPATH": str(ROOT),
+            "CONN_MAX_AGE": "60",
             **{k: str(v) for k, v in env.items()},
         }
 

@@ -8,6 +8,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/followup"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Worker processes started by the fault tests and benchmarks keep their
+# connection (CONN_MAX_AGE=60), as production workers do.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 if not env.str("EMAIL_URL", default="") and not env.str("EMAIL_BACKEND", default=""):
