@@ -456,16 +456,42 @@ def bench_reminders(out: list[str], n: int) -> None:
 
     broker = PrivateRedis()
     broker.start()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": os.environ["DATABASE_URL"],
-           "CELERY_BROKER_URL": broker.url, "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-           "PYTHONPATH": str(ROOT), "CONN_MAX_AGE": "60"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": os.environ["DATABASE_URL"],
+        "CELERY_BROKER_URL": broker.url,
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        "PYTHONPATH": str(ROOT),
+        "CONN_MAX_AGE": "60",
+    }
 
     def workers():
         return [
-            subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "-I", "bench.tasks",
-                              "--pool=prefork", "--concurrency=1", "--without-gossip", "--without-mingle",
-                              "--without-heartbeat", "--loglevel=WARNING", "-n", f"bench{i}@%h"],
-                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "-I",
+                    "bench.tasks",
+                    "--pool=prefork",
+                    "--concurrency=1",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "--loglevel=WARNING",
+                    "-n",
+                    f"bench{i}@%h",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             for i in range(2)
         ]
 
@@ -501,9 +527,21 @@ def bench_reminders(out: list[str], n: int) -> None:
         now = timezone.now()
         # Their zone is set to where it is midday now: quiet hours would hold the rows back.
         Message.objects.bulk_create(
-            [Message(kind="checkin", channel="email", recipient_id=sid, survivor_id=sid, clinic=clinic,
-                     iso_week=f"B{k}", dedupe_key=f"bench:{sid}:{k}", due_at=now, state_changed_at=now)
-             for sid in survivors for k in range(5)][:n],
+            [
+                Message(
+                    kind="checkin",
+                    channel="email",
+                    recipient_id=sid,
+                    survivor_id=sid,
+                    clinic=clinic,
+                    iso_week=f"B{k}",
+                    dedupe_key=f"bench:{sid}:{k}",
+                    due_at=now,
+                    state_changed_at=now,
+                )
+                for sid in survivors
+                for k in range(5)
+            ][:n],
             batch_size=5000,
         )
         procs = workers()

@@ -9,9 +9,12 @@ who to call and asks her to log in.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import smtplib
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -24,6 +27,38 @@ from .models import Channel, Message
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Envelope:
+    """One message as delivery sees it: plain values read in one query, no
+    model objects (channels never touch the ORM)."""
+
+    id: int
+    kind: str
+    channel: str
+    urgent: bool
+    due_at: dt.datetime
+    tries: int
+    recipient_id: int
+    survivor_id: int
+    to_email: str
+    to_name: str
+    to_phone: str
+    clinic_name: str
+    care_team_phone: str
+    emergency_number: str
+    flag_id: int | None
+    flag_tier: str
+    # For the still-wanted check at send time.
+    flag_status: str | None
+    loop_closed_at: dt.datetime | None
+    first_opened_at: dt.datetime | None
+    channel_on: bool
+
+    @property
+    def first_name(self) -> str:
+        return self.to_name.split(" ")[0] if self.to_name else ""
+
+
 class DeliveryError(Exception):
     def __init__(self, reason: str, *, permanent: bool = False):
         super().__init__(reason)
@@ -31,7 +66,7 @@ class DeliveryError(Exception):
         self.permanent = permanent
 
 
-def message_context(message: Message) -> dict:
+def message_context(message: Envelope) -> dict:
     site = settings.SITE_URL.rstrip("/")
     if message.kind == Message.Kind.REMINDER:
         path = reverse("flag_contacted", args=[message.flag_id])
@@ -41,8 +76,10 @@ def message_context(message: Message) -> dict:
         path = reverse("checkin_create")
     return {
         "message": message,
-        "clinic": message.clinic,
-        "first_name": message.recipient.get_short_name(),
+        "clinic": SimpleNamespace(
+            name=message.clinic_name, care_team_phone=message.care_team_phone, emergency_number=message.emergency_number
+        ),
+        "first_name": message.first_name,
         "link": site + reverse("login") + "?next=" + path,
         "emergency": message.urgent,
     }
@@ -51,13 +88,13 @@ def message_context(message: Message) -> dict:
 class EmailChannel:
     kind = Channel.EMAIL
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Envelope) -> None:
         context = message_context(message)
         name = message.kind
         email = EmailMultiAlternatives(
             subject=render_to_string(f"emails/{name}-subject.txt", context).strip(),
             body=render_to_string(f"emails/{name}-body.txt", context),
-            to=[message.recipient.email],
+            to=[message.to_email],
         )
         email.attach_alternative(render_to_string(f"emails/{name}-body.html", context), "text/html")
         try:
@@ -75,14 +112,14 @@ class SmsChannel:
 
     kind = Channel.SMS
 
-    def send(self, message: Message) -> None:
-        to = message.recipient.preferences.phone
+    def send(self, message: Envelope) -> None:
+        to = message.to_phone
         if not to:
             raise DeliveryError("no mobile number", permanent=True)
         text = render_to_string(f"sms/{message.kind}.txt", message_context(message)).strip()
         backend = settings.SMS_BACKEND
         if backend == "console":
-            log.info("sms to message %s: %d characters", message.pk, len(text))
+            log.info("sms for message %s: %d characters", message.id, len(text))
         elif backend.startswith("file://"):
             with Path(backend.removeprefix("file://")).open("a", encoding="utf-8") as out:
                 out.write(f"{to}\t{text}\n")
@@ -98,7 +135,7 @@ class InAppChannel:
 
     kind = Channel.IN_APP
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Envelope) -> None:
         return None
 
 

@@ -15,7 +15,7 @@ import time
 import zoneinfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -180,19 +180,19 @@ def claim_due(*, now: dt.datetime, batch: int) -> list[int]:
 
     queued: list[int] = []
     with transaction.atomic():
-        due = list(
+        due = (
             Message.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(state=Message.State.PENDING, due_at__lte=now)
-            .select_related("recipient")
-            .order_by("due_at", "id")[:batch]
+            .order_by("due_at", "id")
+            .values_list("id", "urgent", "recipient__time_zone")[:batch]
         )
         later: dict[int, dt.datetime] = {}
-        for message in due:
-            resume = None if message.urgent else quiet_until(message.recipient.time_zone, now)
+        for pk, urgent, time_zone in due:
+            resume = None if urgent else quiet_until(time_zone, now)
             if resume is not None:
-                later[message.pk] = resume
+                later[pk] = resume
             else:
-                queued.append(message.pk)
+                queued.append(pk)
         for pk, resume in later.items():
             Message.objects.filter(pk=pk).update(due_at=resume)
         Message.objects.filter(pk__in=queued).update(state=Message.State.QUEUED, state_changed_at=now)
@@ -202,12 +202,14 @@ def claim_due(*, now: dt.datetime, batch: int) -> list[int]:
 
 def _enqueue(task, ids: list[int]) -> None:
     # With the broker down the rows stay "queued"; requeue_stuck finds them.
-    for pk in ids:
-        try:
-            task.delay(pk)
-        except Exception:  # noqa: BLE001 - any broker failure: the sweep will retry
-            log.warning("broker unavailable; %d message(s) wait for the next sweep", len(ids))
-            return
+    if not ids:
+        return
+    try:
+        with task.app.producer_or_acquire() as producer:
+            for pk in ids:
+                task.apply_async(args=[pk], producer=producer)
+    except Exception:  # noqa: BLE001 - any broker failure: the sweep will retry
+        log.warning("broker unavailable; %d message(s) wait for the next sweep", len(ids))
 
 
 def requeue_stuck(*, now: dt.datetime) -> int:
@@ -342,63 +344,208 @@ def deliver(*, message_id: int) -> str:
     """Claim one queued message and send it. Thin tasks call this.
 
     1. Claim: queued -> sending, or stop (someone else has it, or it was
-       cancelled). 2. Check it is still wanted. 3. Send, outside any
-    transaction. 4. Record the attempt and the new state."""
+       cancelled). 2. Read it and check it is still wanted. 3. Send, outside
+    any transaction. 4. Record the attempt and the new state."""
+    envelope = _claim(message_id)
+    if envelope is None:
+        return "not claimed"
+    reason = _not_wanted(envelope)
+    if reason:
+        _finish(envelope.id, Message.State.CANCELLED, error=reason)
+        return "cancelled"
+    started = time.monotonic()
+    try:
+        channels.channel_for(envelope.channel).send(envelope)
+    except channels.DeliveryError as error:
+        duration = int((time.monotonic() - started) * 1000)
+        return _failed(envelope, error, duration)
+    duration = int((time.monotonic() - started) * 1000)
+    _record_sent(envelope, duration)
+    return "sent"
+
+
+_ENVELOPE_FIELDS = (
+    "id",
+    "kind",
+    "channel",
+    "urgent",
+    "due_at",
+    "tries",
+    "recipient_id",
+    "survivor_id",
+    "recipient__email",
+    "recipient__full_name",
+    "recipient__preferences__phone",
+    "clinic__name",
+    "clinic__care_team_phone",
+    "clinic__emergency_number",
+    "flag_id",
+    "flag__tier",
+    "flag__status",
+    "flag__followup__survivor_contacted_at",
+    "flag__followup__nurse_contacted_at",
+    "flag__followup__first_opened_at",
+    "recipient__preferences__email_on",
+    "recipient__preferences__email_failed_at",
+    "recipient__preferences__sms_on",
+    "recipient__preferences__sms_failed_at",
+    "recipient__preferences__in_app_on",
+)
+
+
+# Claim and read in one statement on PostgreSQL: the conditional UPDATE is
+# the claim, RETURNING feeds the joins. Hand-written because delivery runs once
+# per message and the ORM's two queries cost a third of its time
+# (bench/README.md). Columns in _ENVELOPE_FIELDS order.
+_CLAIM_SQL = """
+WITH claimed AS (
+    UPDATE followup_message SET state = 'sending', state_changed_at = %(now)s, tries = tries + 1
+     WHERE id = %(id)s AND state = 'queued'
+    RETURNING id, kind, channel, urgent, due_at, tries, recipient_id, survivor_id, clinic_id, flag_id
+)
+SELECT c.id, c.kind, c.channel, c.urgent, c.due_at, c.tries, c.recipient_id, c.survivor_id,
+       u.email, u.full_name, p.phone, cl.name, cl.care_team_phone, cl.emergency_number, c.flag_id, f.tier, f.status,
+       fu.survivor_contacted_at, fu.nurse_contacted_at, fu.first_opened_at,
+       p.email_on, p.email_failed_at, p.sms_on, p.sms_failed_at, p.in_app_on
+  FROM claimed c
+  JOIN tracker_user u ON u.id = c.recipient_id
+  JOIN tracker_clinic cl ON cl.id = c.clinic_id
+  LEFT JOIN followup_preferences p ON p.survivor_id = c.recipient_id
+  LEFT JOIN tracker_flag f ON f.id = c.flag_id
+  LEFT JOIN followup_flagfollowup fu ON fu.flag_id = c.flag_id
+"""
+
+
+def _claim(message_id: int) -> channels.Envelope | None:
+    """queued -> sending and read it, or None if someone else has it or it
+    was cancelled."""
     now = timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_CLAIM_SQL, {"now": now, "id": message_id})
+            row = cursor.fetchone()
+        return None if row is None else _envelope(row)
     claimed = Message.objects.filter(pk=message_id, state=Message.State.QUEUED).update(
         state=Message.State.SENDING, state_changed_at=now, tries=F("tries") + 1
     )
     if claimed != 1:
-        return "not claimed"
-    message = Message.objects.select_related("recipient__preferences", "clinic", "flag__followup").get(pk=message_id)
-    reason = _not_wanted(message)
-    if reason:
-        _finish(message, Message.State.CANCELLED, error=reason)
-        return "cancelled"
-    started = time.monotonic()
-    try:
-        channels.channel_for(message.channel).send(message)
-    except channels.DeliveryError as error:
-        duration = int((time.monotonic() - started) * 1000)
-        return _failed(message, error, duration)
-    duration = int((time.monotonic() - started) * 1000)
-    with transaction.atomic():
-        Attempt.objects.create(
-            message=message, channel=message.channel, outcome=Attempt.Outcome.SENT, duration_ms=duration
-        )
-        _finish(message, Message.State.SENT, sent=True)
-    return "sent"
+        return None
+    return _envelope(Message.objects.filter(pk=message_id).values_list(*_ENVELOPE_FIELDS).get())
 
 
-def _not_wanted(message: Message) -> str:
-    if message.kind != Message.Kind.ESCALATION:
-        prefs = getattr(message.recipient, "preferences", None) or preferences_for(message.recipient)
-        if not prefs.channel_on(message.channel):
-            return "channel off"
-    if message.kind == Message.Kind.REMINDER:
-        followup = getattr(message.flag, "followup", None)
-        if message.flag.status != Flag.Status.OPEN or (followup and followup.loop_closed):
-            return "loop closed"
-    if message.kind == Message.Kind.ESCALATION:
-        followup = getattr(message.flag, "followup", None)
-        if message.flag.status != Flag.Status.OPEN or (followup and followup.first_opened_at):
-            return "already opened"
-    if message.kind == Message.Kind.NUDGE:
-        since = message.due_at - cadence.NUDGE_AFTER
-        if CheckIn.objects.filter(survivor_id=message.survivor_id, created_at__gte=since).exists():
+def _envelope(row) -> channels.Envelope:
+    (
+        pk,
+        kind,
+        channel,
+        urgent,
+        due_at,
+        tries,
+        recipient_id,
+        survivor_id,
+        email,
+        name,
+        phone,
+        clinic_name,
+        care_phone,
+        emergency,
+        flag_id,
+        tier,
+        status,
+        her_contact,
+        nurse_contact,
+        opened,
+        email_on,
+        email_failed,
+        sms_on,
+        sms_failed,
+        in_app_on,
+    ) = row
+    if email_on is None:  # she has never saved preferences: the defaults
+        defaults = Preferences()
+        email_on, sms_on, in_app_on = defaults.email_on, defaults.sms_on, defaults.in_app_on
+    channel_on = {
+        Channel.EMAIL: email_on and email_failed is None,
+        Channel.SMS: sms_on and bool(phone) and sms_failed is None,
+        Channel.IN_APP: in_app_on,
+    }[channel]
+    return channels.Envelope(
+        id=pk,
+        kind=kind,
+        channel=channel,
+        urgent=urgent,
+        due_at=due_at,
+        tries=tries,
+        recipient_id=recipient_id,
+        survivor_id=survivor_id,
+        to_email=email,
+        to_name=name,
+        to_phone=phone or "",
+        clinic_name=clinic_name,
+        care_team_phone=care_phone,
+        emergency_number=emergency,
+        flag_id=flag_id,
+        flag_tier=tier or "",
+        flag_status=status,
+        loop_closed_at=her_contact or nurse_contact,
+        first_opened_at=opened,
+        channel_on=bool(channel_on),
+    )
+
+
+def _not_wanted(envelope: channels.Envelope) -> str:
+    if envelope.kind != Message.Kind.ESCALATION and not envelope.channel_on:
+        return "channel off"
+    if envelope.kind == Message.Kind.REMINDER and (envelope.flag_status != Flag.Status.OPEN or envelope.loop_closed_at):
+        return "loop closed"
+    if envelope.kind == Message.Kind.ESCALATION and (
+        envelope.flag_status != Flag.Status.OPEN or envelope.first_opened_at
+    ):
+        return "already opened"
+    if envelope.kind == Message.Kind.NUDGE:
+        since = envelope.due_at - cadence.NUDGE_AFTER
+        if CheckIn.objects.filter(survivor_id=envelope.survivor_id, created_at__gte=since).exists():
             return "checked in"
     return ""
 
 
-def _finish(message: Message, state: str, *, error: str = "", sent: bool = False) -> None:
+def _finish(message_id: int, state: str, *, error: str = "") -> None:
+    Message.objects.filter(pk=message_id, state=Message.State.SENDING).update(
+        state=state, state_changed_at=timezone.now(), last_error=error
+    )
+
+
+# One statement for "sent": the attempt row and the message's new state
+# (PostgreSQL's data-modifying CTE). Two statements in a transaction cost an
+# extra round trip per message (bench/README.md); other databases use the ORM.
+_RECORD_SENT_SQL = """
+WITH attempt AS (
+    INSERT INTO followup_attempt (message_id, at, channel, outcome, duration_ms, detail)
+    VALUES (%(id)s, %(now)s, %(channel)s, 'sent', %(ms)s, '')
+)
+UPDATE followup_message SET state = 'sent', state_changed_at = %(now)s, sent_at = %(now)s, last_error = ''
+ WHERE id = %(id)s AND state = 'sending'
+"""
+
+
+def _record_sent(envelope: channels.Envelope, duration: int) -> None:
     now = timezone.now()
-    update = {"state": state, "state_changed_at": now, "last_error": error}
-    if sent:
-        update["sent_at"] = now
-    Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(**update)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _RECORD_SENT_SQL, {"id": envelope.id, "now": now, "channel": envelope.channel, "ms": duration}
+            )
+        return
+    with transaction.atomic():
+        Attempt.objects.create(
+            message_id=envelope.id, channel=envelope.channel, outcome=Attempt.Outcome.SENT, duration_ms=duration, at=now
+        )
+        Message.objects.filter(pk=envelope.id, state=Message.State.SENDING).update(
+            state=Message.State.SENT, state_changed_at=now, sent_at=now, last_error=""
+        )
 
 
-def _failed(message: Message, error: channels.DeliveryError, duration: int) -> str:
+def _failed(message: channels.Envelope, error: channels.DeliveryError, duration: int) -> str:
     """Transient: back to pending with a growing delay (the row is the retry
     schedule, not a Celery countdown). Permanent or too many tries: failed,
     and a permanent failure switches that channel off for her, which puts her
@@ -407,24 +554,24 @@ def _failed(message: Message, error: channels.DeliveryError, duration: int) -> s
     give_up = error.permanent or message.tries >= settings.FOLLOWUP_MAX_TRIES
     with transaction.atomic():
         Attempt.objects.create(
-            message=message,
+            message_id=message.id,
             channel=message.channel,
             outcome=Attempt.Outcome.PERMANENT if error.permanent else Attempt.Outcome.TRANSIENT,
             duration_ms=duration,
             detail=error.reason,
         )
         if give_up:
-            _finish(message, Message.State.FAILED, error=error.reason)
+            _finish(message.id, Message.State.FAILED, error=error.reason)
             if error.permanent and message.kind != Message.Kind.ESCALATION:
                 field = {"email": "email_failed_at", "sms": "sms_failed_at"}.get(message.channel)
                 if field:
-                    Preferences.objects.filter(survivor=message.recipient).update(**{field: now})
+                    Preferences.objects.update_or_create(survivor_id=message.recipient_id, defaults={field: now})
         else:
             backoff = dt.timedelta(seconds=settings.FOLLOWUP_RETRY_BASE_SECONDS * 2 ** (message.tries - 1))
-            Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
+            Message.objects.filter(pk=message.id, state=Message.State.SENDING).update(
                 state=Message.State.PENDING, state_changed_at=now, due_at=now + backoff, last_error=error.reason
             )
-    log.warning("message %s %s: %s", message.pk, "failed" if give_up else "will retry", error.reason)
+    log.warning("message %s %s: %s", message.id, "failed" if give_up else "will retry", error.reason)
     return "failed" if give_up else "retry"
 
 
