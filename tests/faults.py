@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.core.mail.backends.filebased import EmailBackend as FileBackend
 
-from tests.integration_helpers import ROOT, test_database_url
+from tests.integration_helpers import ROOT, test_database_url, wait_for
 
 
 class SlowFileBackend(FileBackend):
@@ -163,16 +163,6 @@ def cluster(tmp: Path, *, redis_running: bool = True, **env):
     finally:
         c.stop_all()
         redis.stop()
-
-
-def wait_for(predicate, *, timeout: float = 60, interval: float = 0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 def midday_zone(now: dt.datetime | None = None) -> str:

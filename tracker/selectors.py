@@ -12,7 +12,6 @@ import datetime as dt
 import functools
 import itertools
 import operator
-import re
 import time
 import zoneinfo
 from dataclasses import dataclass, field, replace
@@ -301,20 +300,6 @@ def flags_for_checkin(*, checkin: CheckIn) -> list[Flag]:
 PREVIEW_SAMPLE = 20
 
 
-def _text_regex(concepts: list[str]) -> str:
-    """A PostgreSQL/SQLite regex that every note mentioning one of these
-    concepts must match: the first words of the concepts' patterns. A
-    superset: medspaCy makes the exact call on the rows it lets through."""
-    from .rules.text import CONCEPTS
-
-    words: set[str] = set()
-    for concept in concepts:
-        for pattern in CONCEPTS[concept][1]:
-            first = pattern[0]["LOWER"]
-            words.update(first["IN"] if isinstance(first, dict) else [first])
-    return "|".join(sorted(re.escape(w) for w in words))
-
-
 def _superset_q(node: dict) -> Q | None:
     """A SQL filter that every entry the node matches passes (None: no
     filter), so that preview streams only candidates to the engine."""
@@ -334,7 +319,9 @@ def _superset_q(node: dict) -> Q | None:
     if key in ("new", "worse"):
         return Q(**{"is_new" if key == "new" else "is_worse": value})
     if key == "text":
-        return Q(note__iregex=_text_regex(value))
+        from .rules.text import first_words_regex
+
+        return Q(note__iregex=first_words_regex(frozenset(value)))
     if key == "combination":
         a, b = _superset_q(value["a"]), _superset_q(value["b"])
         return None if a is None or b is None else a | b

@@ -294,10 +294,10 @@ def _pipeline():
     return nlp
 
 
-@functools.cache
-def _could_mention(concepts: frozenset[str] | None = None) -> re.Pattern:
-    """Every mention starts with the first token of one of its patterns, so a
-    note with none of those words needs no trip through spaCy (most notes)."""
+def first_words_regex(concepts: frozenset[str] | None = None) -> str:
+    """A regex every note mentioning one of these concepts (all, by default)
+    matches: every mention starts with the first token of one of its
+    patterns. Used to skip spaCy for most notes, and by rule preview in SQL."""
     words: set[str] = set()
     for code, (_, patterns) in CONCEPTS.items():
         if concepts is not None and code not in concepts:
@@ -305,7 +305,12 @@ def _could_mention(concepts: frozenset[str] | None = None) -> re.Pattern:
         for pattern in patterns:
             first = pattern[0]["LOWER"]
             words.update(first["IN"] if isinstance(first, dict) else [first])
-    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + ")", re.IGNORECASE)
+    return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+
+
+@functools.cache
+def _could_mention(concepts: frozenset[str] | None = None) -> re.Pattern:
+    return re.compile(r"\b(?:" + first_words_regex(concepts) + ")", re.IGNORECASE)
 
 
 @functools.cache
