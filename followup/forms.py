@@ -1,8 +1,8 @@
 from django import forms
 
-from tracker.models import TIME_ZONE_CHOICES, Flag, User
+from tracker.models import TIME_ZONE_CHOICES, Flag, Symptom, User
 
-from .models import Cadence, Preferences
+from .models import Cadence, FlagEvent, Preferences
 
 
 class PreferencesForm(forms.ModelForm):
@@ -65,3 +65,36 @@ class CadenceForm(forms.ModelForm):
 
 class ResolveForm(forms.Form):
     outcome = forms.ChoiceField(choices=Flag.Outcome.choices)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+
+
+class ContactForm(forms.Form):
+    result = forms.ChoiceField(choices=FlagEvent.Result.choices, widget=forms.RadioSelect)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label="Note")
+
+
+class SnoozeForm(forms.Form):
+    what = forms.ChoiceField(
+        label="Snooze", choices=[("rule", "This rule"), ("symptom", "A symptom")], widget=forms.RadioSelect
+    )
+    symptom = forms.ModelChoiceField(
+        queryset=Symptom.objects.filter(is_active=True), required=False, to_field_name="code"
+    )
+    until = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), help_text="At most 30 days from today.")
+    reason = forms.CharField(max_length=300, help_text="For example: known arthritis in the left knee.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("what") == "symptom" and not cleaned.get("symptom"):
+            self.add_error("symptom", "Choose the symptom to snooze.")
+        return cleaned
+
+
+class CallForm(forms.Form):
+    survivor = forms.IntegerField(widget=forms.HiddenInput)
+    result = forms.ChoiceField(choices=FlagEvent.Result.choices)
+    note = forms.CharField(required=False, max_length=2000)

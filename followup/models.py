@@ -83,6 +83,10 @@ class FlagFollowup(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     overdue_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="claimed_flags"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
     # The tier whose review deadline last escalated: once per breach.
     escalated_tier = models.CharField(max_length=10, blank=True)
 
@@ -188,3 +192,50 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.at:%H:%M:%S}"
+
+
+class FlagEvent(models.Model):
+    """Every nurse action on a flag, with who and when: claim, unclaim, note,
+    contact attempt, resolution, snooze. Append-only in practice; the audit
+    trail (tracker.AuditEvent) records the same actions for compliance."""
+
+    class Kind(models.TextChoices):
+        CLAIM = "claim", "Claimed"
+        UNCLAIM = "unclaim", "Unclaimed"
+        NOTE = "note", "Note"
+        CONTACT = "contact", "Contact attempt"
+        RESOLVE = "resolve", "Resolved"
+
+    class Result(models.TextChoices):
+        REACHED = "reached", "Reached her"
+        NO_ANSWER = "no_answer", "No answer"
+        LEFT_MESSAGE = "left_message", "Left a message"
+
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    result = models.CharField(max_length=15, choices=Result.choices, blank=True)
+    text = models.TextField(blank=True, max_length=2000)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on flag {self.flag_id}"
+
+
+class CallLog(models.Model):
+    """A call from the call lists (no recent check-in, bounced, call back)."""
+
+    survivor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calls")
+    nurse = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    result = models.CharField(max_length=15, choices=FlagEvent.Result.choices)
+    note = models.TextField(blank=True, max_length=2000)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"Call to {self.survivor_id}"

@@ -3,7 +3,7 @@
 
 import datetime as dt
 
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Case, DateTimeField, Exists, F, Max, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -92,3 +92,78 @@ def call_list_bounced(*, user: User) -> QuerySet[User]:
         Q(email_failed_at__isnull=False) | Q(sms_failed_at__isnull=False)
     )
     return _clinic_survivors(user).filter(Exists(failed)).order_by("full_name")
+
+
+# ------------------------------------------------------------------ triage queue
+
+QUEUE_PAGE_SIZE = 25
+TIER_ORDER = Case(When(tier="emergency", then=0), When(tier="urgent", then=1), default=2)
+
+
+def _deadline():
+    """created_at + the tier's review time, in SQL, so the queue sorts on it."""
+    return Case(
+        *[When(tier=tier, then=F("created_at") + Value(delta)) for tier, delta in cadence.REVIEW_DEADLINE.items()],
+        output_field=DateTimeField(),
+    )
+
+
+def flag_queue(
+    *,
+    user: User,
+    tier: str = "",
+    rule: str = "",
+    mine: bool = False,
+    unclaimed: bool = False,
+    overdue: bool = False,
+    now: dt.datetime | None = None,
+) -> QuerySet[Flag]:
+    """Open flags of her clinics: emergency first, then the least time left
+    before the review deadline (overdue first). A fixed number of queries
+    whatever the size: everything a row shows comes by join or annotation."""
+    if not user.is_authenticated or not user.is_nurse:
+        raise Http404
+    now = now or timezone.now()
+    callback = CheckIn.objects.filter(callback_requested=True, entries__flag_links__flag=OuterRef("pk"))
+    rows = (
+        Flag.objects.filter(status=Flag.Status.OPEN, survivor__clinic__in=user.staff_clinics.all())
+        .select_related("survivor", "rule_version", "rule", "followup__claimed_by")
+        .annotate(deadline=_deadline(), tier_order=TIER_ORDER, callback_wanted=Exists(callback))
+    )
+    if tier:
+        rows = rows.filter(tier=tier)
+    if rule:
+        rows = rows.filter(rule__slug=rule)
+    if mine:
+        rows = rows.filter(followup__claimed_by=user)
+    if unclaimed:
+        rows = rows.filter(Q(followup__isnull=True) | Q(followup__claimed_by__isnull=True))
+    if overdue:
+        rows = rows.filter(deadline__lt=now)
+    return rows.order_by("tier_order", "deadline", "id")
+
+
+def survivor_for_nurse(*, user: User, survivor_id: int) -> User:
+    survivor = _clinic_survivors(user).filter(pk=survivor_id).first()
+    if survivor is None:
+        raise Http404
+    return survivor
+
+
+def call_list_callback(*, user: User) -> QuerySet[User]:
+    """Survivors who asked for a call back and have had no logged call since."""
+    from .models import CallLog
+
+    called_since = CallLog.objects.filter(survivor=OuterRef("survivor"), at__gte=OuterRef("created_at"))
+    asked = CheckIn.objects.filter(survivor=OuterRef("pk"), callback_requested=True).exclude(Exists(called_since))
+    return _clinic_survivors(user).filter(Exists(asked)).order_by("full_name")
+
+
+def snoozes_for(*, survivor: User):
+    from tracker.models import Snooze
+
+    return list(
+        Snooze.objects.filter(survivor=survivor, ended_early_at__isnull=True, ends_at__gt=timezone.now())
+        .select_related("rule__current", "symptom", "created_by")
+        .order_by("ends_at")
+    )

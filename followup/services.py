@@ -15,6 +15,7 @@ import time
 import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -23,7 +24,7 @@ from tracker import services as tracker_services
 from tracker.models import CheckIn, Flag, User
 
 from . import cadence, channels
-from .models import Attempt, Cadence, Channel, FlagFollowup, Heartbeat, Message, Preferences
+from .models import Attempt, Cadence, CallLog, Channel, FlagEvent, FlagFollowup, Heartbeat, Message, Preferences
 
 log = logging.getLogger(__name__)
 
@@ -134,15 +135,54 @@ def flag_survivor_confirm_contact(*, flag: Flag, survivor: User) -> int:
     return cancelled
 
 
-def flag_nurse_contact(*, flag: Flag, nurse: User) -> int:
-    tracker_services.audit_record(actor=nurse, action="flag.contact", survivor=flag.survivor, target=flag)
-    return loop_close(flag=flag, nurse=nurse)
+def _event(*, flag: Flag, nurse: User, kind: str, result: str = "", text: str = "") -> FlagEvent:
+    event = FlagEvent(flag=flag, kind=kind, result=result, text=text.strip(), author=nurse)
+    event.full_clean()
+    event.save()
+    tracker_services.audit_record(actor=nurse, action=f"flag.{kind}", survivor=flag.survivor, target=flag)
+    return event
 
 
-def flag_nurse_resolve(*, flag: Flag, nurse: User, outcome: str) -> int:
+def flag_nurse_contact(*, flag: Flag, nurse: User, result: str = FlagEvent.Result.REACHED, note: str = "") -> int:
+    """A contact attempt. Reaching her closes the loop: no more reminders."""
+    with transaction.atomic():
+        _event(flag=flag, nurse=nurse, kind=FlagEvent.Kind.CONTACT, result=result, text=note)
+        return loop_close(flag=flag, nurse=nurse) if result == FlagEvent.Result.REACHED else 0
+
+
+def flag_nurse_resolve(*, flag: Flag, nurse: User, outcome: str, note: str = "") -> int:
     with transaction.atomic():
         tracker_services.flag_close(flag=flag, by=nurse, outcome=outcome)
+        _event(flag=flag, nurse=nurse, kind=FlagEvent.Kind.RESOLVE, result="", text=note)
         return loop_close(flag=flag, nurse=nurse)
+
+
+def flag_claim(*, flag: Flag, nurse: User) -> None:
+    with transaction.atomic():
+        followup, _ = FlagFollowup.objects.select_for_update().get_or_create(flag=flag)
+        followup.claimed_by, followup.claimed_at = nurse, timezone.now()
+        followup.save(update_fields=["claimed_by", "claimed_at"])
+        _event(flag=flag, nurse=nurse, kind=FlagEvent.Kind.CLAIM)
+
+
+def flag_unclaim(*, flag: Flag, nurse: User) -> None:
+    with transaction.atomic():
+        FlagFollowup.objects.filter(flag=flag).update(claimed_by=None, claimed_at=None)
+        _event(flag=flag, nurse=nurse, kind=FlagEvent.Kind.UNCLAIM)
+
+
+def flag_note_add(*, flag: Flag, nurse: User, text: str) -> FlagEvent:
+    if not text.strip():
+        raise ValidationError({"text": "Write the note first."})
+    return _event(flag=flag, nurse=nurse, kind=FlagEvent.Kind.NOTE, text=text)
+
+
+def call_log(*, survivor: User, nurse: User, result: str, note: str = "") -> CallLog:
+    call = CallLog(survivor=survivor, nurse=nurse, result=result, note=note.strip())
+    call.full_clean()
+    call.save()
+    tracker_services.audit_record(actor=nurse, action="call.log", survivor=survivor, target=call)
+    return call
 
 
 def flag_opened(*, flag: Flag, nurse: User) -> None:

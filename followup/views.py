@@ -2,6 +2,7 @@
 messages and cadence for clinic admins, and /healthz."""
 
 import datetime as dt
+import zoneinfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,12 +17,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tracker import services as tracker_services
-from tracker.models import Tier
+from tracker.models import Flag, Rule, Tier
 
 from . import selectors, services
 from .cadence import DEFAULT_CADENCE
-from .forms import CadenceForm, PreferencesForm, ResolveForm
-from .models import Cadence, Heartbeat, Message
+from .forms import CadenceForm, CallForm, ContactForm, NoteForm, PreferencesForm, ResolveForm, SnoozeForm
+from .models import Cadence, FlagEvent, Heartbeat, Message
 
 
 @require_http_methods(["GET", "POST"])
@@ -66,32 +67,104 @@ def notice_dismiss(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def nurse_flag(request: HttpRequest, flag_id: int) -> HttpResponse:
-    """A nurse's page for one flag: opening it stops escalation; she can
-    record a contact or resolve it (the full triage workspace is issue 5)."""
+    """A nurse's page for one flag. Opening it stops escalation. Actions:
+    claim or unclaim, a note, a contact attempt, resolve, snooze."""
     flag = selectors.flag_get_for_nurse(user=request.user, flag_id=flag_id)
-    form = ResolveForm(request.POST or None)
+    forms_ = {
+        "resolve": ResolveForm(request.POST if "resolve" in request.POST else None, prefix="resolve"),
+        "contact": ContactForm(request.POST if "contact" in request.POST else None, prefix="contact"),
+        "note": NoteForm(request.POST if "note" in request.POST else None, prefix="note"),
+        "snooze": SnoozeForm(request.POST if "snooze" in request.POST else None, prefix="snooze"),
+    }
     if request.method == "POST":
-        if "contact" in request.POST:
-            services.flag_nurse_contact(flag=flag, nurse=request.user)
-            messages.success(request, "Contact recorded; her reminders have stopped.")
+        done = _nurse_action(request, flag, forms_)
+        if done:
+            messages.success(request, done)
             return redirect("nurse_flag", flag_id=flag.pk)
-        if form.is_valid():
-            try:
-                services.flag_nurse_resolve(flag=flag, nurse=request.user, outcome=form.cleaned_data["outcome"])
-            except ValidationError as error:
-                form.add_error("outcome", error.messages)
-            else:
-                messages.success(request, "Flag resolved.")
-                return redirect("nurse_flag", flag_id=flag.pk)
     services.flag_opened(flag=flag, nurse=request.user)
     tracker_services.audit_record(actor=request.user, action="flag.view", survivor=flag.survivor, target=flag)
     context = {
         "flag": flag,
         "attachments": flag.attachments.select_related("entry__symptom", "entry__body_site", "weight"),
+        "events": flag.events.select_related("author"),
         "reminders": flag.messages.order_by("sequence", "channel"),
-        "form": form,
+        "other_flags": Flag.objects.filter(survivor=flag.survivor, status=Flag.Status.OPEN)
+        .exclude(pk=flag.pk)
+        .select_related("rule_version"),
+        "snoozes": selectors.snoozes_for(survivor=flag.survivor),
+        "forms": forms_,
     }
     return render(request, "followup/nurse_flag.html", context)
+
+
+def _nurse_action(request: HttpRequest, flag: Flag, forms_: dict) -> str:
+    """Run the posted action; a message on success, "" when a form has errors."""
+    nurse = request.user
+    if "claim" in request.POST:
+        services.flag_claim(flag=flag, nurse=nurse)
+        return "You have claimed this flag."
+    if "unclaim" in request.POST:
+        services.flag_unclaim(flag=flag, nurse=nurse)
+        return "Flag released."
+    if "note" in request.POST and forms_["note"].is_valid():
+        services.flag_note_add(flag=flag, nurse=nurse, text=forms_["note"].cleaned_data["text"])
+        return "Note added."
+    if "contact" in request.POST and forms_["contact"].is_valid():
+        data = forms_["contact"].cleaned_data
+        services.flag_nurse_contact(flag=flag, nurse=nurse, result=data["result"], note=data["note"])
+        return "Contact attempt recorded."
+    if "resolve" in request.POST and forms_["resolve"].is_valid():
+        data = forms_["resolve"].cleaned_data
+        try:
+            services.flag_nurse_resolve(flag=flag, nurse=nurse, outcome=data["outcome"], note=data["note"])
+        except ValidationError as error:
+            forms_["resolve"].add_error("outcome", error.messages)
+            return ""
+        return "Flag resolved; her reminders have stopped."
+    if "snooze" in request.POST and forms_["snooze"].is_valid():
+        data = forms_["snooze"].cleaned_data
+        until = dt.datetime.combine(data["until"], dt.time(23, 59), tzinfo=zoneinfo.ZoneInfo(flag.survivor.time_zone))
+        try:
+            tracker_services.snooze_create(
+                survivor=flag.survivor,
+                by=nurse,
+                ends_at=until,
+                reason=data["reason"],
+                rule=flag.rule if data["what"] == "rule" else None,
+                symptom=data["symptom"] if data["what"] == "symptom" else None,
+            )
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                target = {"rule": "what", "ends_at": "until"}.get(field, field)
+                forms_["snooze"].add_error(target if target in forms_["snooze"].fields else None, problems)
+            return ""
+        return "Snoozed."
+    if "end_snooze" in request.POST:
+        tracker_services.snooze_end(survivor=flag.survivor, snooze_id=int(request.POST["end_snooze"]), by=nurse)
+        return "Snooze ended."
+    return ""
+
+
+@require_http_methods(["GET", "POST"])
+def call_lists(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_nurse:
+        raise Http404
+    form = CallForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        survivor = selectors.survivor_for_nurse(user=request.user, survivor_id=form.cleaned_data["survivor"])
+        services.call_log(
+            survivor=survivor, nurse=request.user, result=form.cleaned_data["result"], note=form.cleaned_data["note"]
+        )
+        messages.success(request, f"Call to {survivor.full_name} recorded.")
+        return redirect("call_lists")
+    lists = {
+        "No check-in for 5 days or more": list(selectors.call_list_no_recent_checkin(user=request.user)),
+        "Messages bounced": list(selectors.call_list_bounced(user=request.user)),
+        "Asked for a call back": list(selectors.call_list_callback(user=request.user)),
+    }
+    shown = {s.pk for rows in lists.values() for s in rows}
+    tracker_services.audit_record_many(actor=request.user, action="call_list.view", survivor_ids=sorted(shown))
+    return render(request, "followup/call_lists.html", {"lists": lists, "results": FlagEvent.Result.choices})
 
 
 def message_list(request: HttpRequest) -> HttpResponse:
@@ -169,3 +242,34 @@ def healthz(request: HttpRequest) -> HttpResponse:
         healthy = healthy and age <= stale.total_seconds()
     report["status"] = "ok" if healthy else "unhealthy"
     return JsonResponse(report, status=200 if healthy else 503)
+
+
+def flag_queue(request: HttpRequest) -> HttpResponse:
+    """The nurse's triage queue. htmx reloads the table every 30 s with the
+    same filters; the page (and its scroll position) stays."""
+    filters = {
+        "tier": request.GET.get("tier", "") if request.GET.get("tier") in Tier.values else "",
+        "rule": request.GET.get("rule", "")[:80],
+        "mine": request.GET.get("mine") == "1",
+        "unclaimed": request.GET.get("unclaimed") == "1",
+        "overdue": request.GET.get("overdue") == "1",
+    }
+    rows = selectors.flag_queue(user=request.user, **filters)
+    page = Paginator(rows, selectors.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    flags = list(page)
+    tracker_services.audit_record_many(
+        actor=request.user, action="queue.view", survivor_ids=sorted({f.survivor_id for f in flags})
+    )
+    newest_emergency = max((f.pk for f in flags if f.tier == "emergency"), default=0)
+    context = {
+        "page": page,
+        "flags": flags,
+        "filters": filters,
+        "query": request.GET.copy(),
+        "now": timezone.now(),
+        "newest_emergency": newest_emergency,
+        "tiers": Tier.choices,
+        "rules": Rule.objects.order_by("slug").values_list("slug", flat=True),
+    }
+    template = "followup/_queue_table.html" if request.headers.get("HX-Request") else "followup/queue.html"
+    return render(request, template, context)

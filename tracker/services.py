@@ -60,6 +60,16 @@ def audit_record(*, actor: User, action: str, survivor: User | None = None, targ
     return event
 
 
+def audit_record_many(*, actor: User, action: str, survivor_ids) -> None:
+    """One row per survivor shown, in one insert (a queue page lists many)."""
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(actor=actor, action=action, survivor_id=pk, object_type="user", object_id=str(pk))
+            for pk in survivor_ids
+        ]
+    )
+
+
 def invitation_create(*, invited_by: User, clinic: Clinic, email: str, full_name: str) -> Invitation:
     """1. Check the inviter works for the clinic. 2. Save the invitation.
     3. Send the email from a worker once the row is committed."""
@@ -388,6 +398,13 @@ def snooze_create(
     snooze.save()
     audit_record(actor=by, action="snooze.create", survivor=survivor, target=snooze)
     return snooze
+
+
+def snooze_end(*, survivor: User, snooze_id: int, by: User) -> None:
+    Snooze.objects.filter(pk=snooze_id, survivor=survivor, ended_early_at__isnull=True).update(
+        ended_early_at=timezone.now()
+    )
+    audit_record(actor=by, action="snooze.end", survivor=survivor)
 
 
 # ------------------------------------------------------------------ rules

@@ -145,6 +145,10 @@ CASES.update(
             },
         ),
         "nurse_flag": (lambda d: reverse("nurse_flag", args=[d["flag"].pk]), NURSE_ONLY),
+        # Every nurse has a queue and call lists; each shows only her clinics
+        # (tests/followup/test_triage.py checks the contents).
+        "flag_queue": (lambda d: reverse("flag_queue"), {**NURSE_ONLY, "other_nurse": 200}),
+        "call_lists": (lambda d: reverse("call_lists"), {**NURSE_ONLY, "other_nurse": 200}),
         "message_list": (lambda d: reverse("message_list"), ADMIN_ONLY),
         "cadence_edit": (lambda d: reverse("cadence_edit"), ADMIN_ONLY),
         "notice_dismiss": (lambda d: reverse("notice_dismiss", args=[d["message"].pk]), POST_ONLY),

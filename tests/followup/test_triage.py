@@ -1,0 +1,158 @@
+"""The nurse's queue, actions on a flag, snoozes and call lists (issue 5, in part)."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from followup.models import CallLog, FlagEvent, Message
+from tests.factories import CheckInFactory, SurvivorFactory
+from tracker.models import AuditEvent, Flag, Snooze
+
+
+@pytest.fixture
+def as_nurse(client, nurse):
+    client.force_login(nurse)
+    return client
+
+
+def test_the_queue_puts_emergencies_first_then_the_nearest_deadline(as_nurse, survivor, same_clinic_survivor, report):
+    routine = report(survivor, code="dizziness", site=None)["dizziness-new"]
+    urgent = report(same_clinic_survivor, code="jaundice", site=None)["jaundice"]
+    emergency = report(same_clinic_survivor, code="seizure", site=None)["seizure"]
+    old_urgent = report(survivor, code="jaundice", site=None)["jaundice"]
+    Flag.objects.filter(pk=old_urgent.pk).update(created_at=timezone.now() - dt.timedelta(hours=30))
+    page = as_nurse.get(reverse("flag_queue"))
+    assert [f.pk for f in page.context["flags"]] == [emergency.pk, old_urgent.pk, urgent.pk, routine.pk]
+    html = page.content.decode()
+    assert "Overdue" in html and "Emergency" in html  # a word with every colour
+    assert 'hx-trigger="every 30s"' in html
+
+
+def test_the_queue_filters_and_keeps_its_filters_in_the_refresh_url(as_nurse, nurse, survivor, report):
+    urgent = report(survivor, code="jaundice", site=None)["jaundice"]
+    report(survivor, code="seizure", site=None)
+    assert [f.pk for f in as_nurse.get(reverse("flag_queue") + "?tier=urgent").context["flags"]] == [urgent.pk]
+    assert [f.pk for f in as_nurse.get(reverse("flag_queue") + "?rule=jaundice").context["flags"]] == [urgent.pk]
+    assert as_nurse.get(reverse("flag_queue") + "?mine=1").context["flags"] == []
+    as_nurse.post(reverse("nurse_flag", args=[urgent.pk]), {"claim": "1"})
+    assert [f.pk for f in as_nurse.get(reverse("flag_queue") + "?mine=1").context["flags"]] == [urgent.pk]
+    assert urgent.pk not in [f.pk for f in as_nurse.get(reverse("flag_queue") + "?unclaimed=1").context["flags"]]
+    page = as_nurse.get(reverse("flag_queue") + "?tier=urgent", headers={"HX-Request": "true"})
+    assert "<html" not in page.content.decode()  # only the table for htmx
+
+
+def test_each_queue_page_audits_the_survivors_it_lists(as_nurse, nurse, survivor, same_clinic_survivor, report):
+    report(survivor, code="jaundice", site=None)
+    report(same_clinic_survivor, code="jaundice", site=None)
+    as_nurse.get(reverse("flag_queue"))
+    listed = set(AuditEvent.objects.filter(actor=nurse, action="queue.view").values_list("survivor", flat=True))
+    assert listed == {survivor.pk, same_clinic_survivor.pk}
+
+
+def test_the_queue_shows_only_her_clinics(client, other_nurse, survivor, report):
+    report(survivor, code="seizure", site=None)
+    client.force_login(other_nurse)
+    assert client.get(reverse("flag_queue")).context["flags"] == []
+
+
+def test_the_queue_runs_a_fixed_number_of_queries(as_nurse, survivor, report, django_assert_max_num_queries):
+    for _ in range(3):
+        report(SurvivorFactory(clinic=survivor.clinic), code="jaundice", site=None)
+    with django_assert_max_num_queries(12) as small:
+        as_nurse.get(reverse("flag_queue"))
+    for _ in range(12):
+        report(SurvivorFactory(clinic=survivor.clinic), code="seizure", site=None)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        as_nurse.get(reverse("flag_queue"))
+
+
+def test_claim_note_contact_and_resolve_are_recorded_with_who_and_when(as_nurse, nurse, survivor, report):
+    flag = report(survivor, code="jaundice", site=None)["jaundice"]
+    url = reverse("nurse_flag", args=[flag.pk])
+    as_nurse.post(url, {"claim": "1"})
+    as_nurse.post(url, {"note": "1", "note-text": "Will call <b>after</b> clinic"})
+    as_nurse.post(url, {"contact": "1", "contact-result": "no_answer", "contact-note": ""})
+    assert Message.objects.filter(flag=flag, state="pending").exists()  # no answer: reminders go on
+    as_nurse.post(url, {"contact": "1", "contact-result": "reached", "contact-note": "Booked in"})
+    assert not Message.objects.filter(flag=flag, state="pending").exists()
+    as_nurse.post(url, {"resolve": "1", "resolve-outcome": "appointment", "resolve-note": "Thursday"})
+    flag.refresh_from_db()
+    assert (flag.status, flag.outcome) == ("closed", "appointment")
+    kinds = list(FlagEvent.objects.filter(flag=flag).values_list("kind", "result", "author"))
+    assert kinds == [
+        ("claim", "", nurse.pk),
+        ("note", "", nurse.pk),
+        ("contact", "no_answer", nurse.pk),
+        ("contact", "reached", nurse.pk),
+        ("resolve", "", nurse.pk),
+    ]
+    page = as_nurse.get(url).content.decode()
+    assert "&lt;b&gt;after&lt;/b&gt;" in page
+
+
+def test_an_empty_note_is_explained(as_nurse, survivor, report):
+    flag = report(survivor, code="jaundice", site=None)["jaundice"]
+    response = as_nurse.post(reverse("nurse_flag", args=[flag.pk]), {"note": "1", "note-text": ""})
+    assert response.status_code == 200
+    assert response.context["forms"]["note"].errors["text"]
+
+
+def test_a_snooze_silences_a_rule_and_an_emergency_rule_cannot_be_snoozed(as_nurse, survivor, report):
+    flag = report(survivor, code="jaundice", site=None)["jaundice"]
+    url = reverse("nurse_flag", args=[flag.pk])
+    until = (timezone.localdate() + dt.timedelta(days=10)).isoformat()
+    response = as_nurse.post(
+        url, {"snooze": "1", "snooze-what": "rule", "snooze-until": until, "snooze-reason": "Known Gilbert's syndrome"}
+    )
+    assert response.status_code == 302
+    assert Snooze.objects.filter(survivor=survivor, rule=flag.rule).exists()
+    emergency = report(survivor, code="seizure", site=None)["seizure"]
+    response = as_nurse.post(
+        reverse("nurse_flag", args=[emergency.pk]),
+        {"snooze": "1", "snooze-what": "rule", "snooze-until": until, "snooze-reason": "x"},
+    )
+    assert response.status_code == 200
+    assert "Emergency rules can't be snoozed" in " ".join(response.context["forms"]["snooze"].errors["what"])
+    too_long = (timezone.localdate() + dt.timedelta(days=40)).isoformat()
+    response = as_nurse.post(
+        url,
+        {
+            "snooze": "1",
+            "snooze-what": "symptom",
+            "snooze-symptom": "pain",
+            "snooze-until": too_long,
+            "snooze-reason": "knee",
+        },
+    )
+    assert "at most 30 days" in " ".join(response.context["forms"]["snooze"].errors["until"])
+    snooze = Snooze.objects.get(survivor=survivor, rule=flag.rule)
+    as_nurse.post(url, {"end_snooze": str(snooze.pk)})
+    snooze.refresh_from_db()
+    assert snooze.ended_early_at is not None
+
+
+def test_call_lists_show_no_checkin_bounced_and_call_back_and_log_calls(
+    as_nurse, nurse, survivor, same_clinic_survivor
+):
+    CheckInFactory(survivor=survivor, callback_requested=True)
+    page = as_nurse.get(reverse("call_lists"))
+    lists = page.context["lists"]
+    assert survivor in lists["Asked for a call back"]
+    assert same_clinic_survivor in lists["No check-in for 5 days or more"]
+    as_nurse.post(reverse("call_lists"), {"survivor": survivor.pk, "result": "reached", "note": "All fine"})
+    assert CallLog.objects.filter(survivor=survivor, nurse=nurse).exists()
+    assert survivor not in as_nurse.get(reverse("call_lists")).context["lists"]["Asked for a call back"]
+
+
+def test_a_nurse_cannot_log_a_call_for_another_clinic(client, other_nurse, survivor):
+    client.force_login(other_nurse)
+    assert client.post(reverse("call_lists"), {"survivor": survivor.pk, "result": "reached"}).status_code == 404
+
+
+def test_another_clinics_nurse_sees_none_of_our_survivors_on_her_call_lists(client, other_nurse, survivor):
+    CheckInFactory(survivor=survivor, callback_requested=True)
+    client.force_login(other_nurse)
+    lists = client.get(reverse("call_lists")).context["lists"]
+    assert all(survivor not in rows for rows in lists.values())
