@@ -98,3 +98,16 @@ class CallForm(forms.Form):
     survivor = forms.IntegerField(widget=forms.HiddenInput)
     result = forms.ChoiceField(choices=FlagEvent.Result.choices)
     note = forms.CharField(required=False, max_length=2000)
+
+
+class AuditFilterForm(forms.Form):
+    survivor = forms.CharField(required=False, max_length=200, label="Survivor (name or email)")
+    staff = forms.CharField(required=False, max_length=200, label="Staff member (name or email)")
+    day_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    day_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("day_from") and cleaned.get("day_to") and cleaned["day_from"] > cleaned["day_to"]:
+            self.add_error("day_to", "The end date is before the start date.")
+        return cleaned

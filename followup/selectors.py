@@ -167,3 +167,80 @@ def snoozes_for(*, survivor: User):
         .select_related("rule__current", "symptom", "created_by")
         .order_by("ends_at")
     )
+
+
+# ------------------------------------------------------------------ audit and dashboard
+
+
+def audit_for_admin(*, user: User, survivor: str = "", staff: str = "", day_from=None, day_to=None):
+    """Audit rows about her clinics' survivors, or by her clinics' staff."""
+    from tracker.models import AuditEvent
+
+    clinics = admin_clinics(user=user)
+    rows = (
+        AuditEvent.objects.filter(Q(survivor__clinic__in=clinics) | Q(actor__staff_clinics__in=clinics))
+        .select_related("actor", "survivor")
+        .distinct()
+    )
+    if survivor:
+        rows = rows.filter(Q(survivor__full_name__icontains=survivor) | Q(survivor__email__iexact=survivor))
+    if staff:
+        rows = rows.filter(Q(actor__full_name__icontains=staff) | Q(actor__email__iexact=staff))
+    if day_from:
+        rows = rows.filter(at__date__gte=day_from)
+    if day_to:
+        rows = rows.filter(at__date__lte=day_to)
+    return rows.order_by("-at", "-id")
+
+
+def dashboard(*, user: User, days: int, now: dt.datetime | None = None) -> dict:
+    """The clinic's figures over the last `days`: a fixed handful of queries."""
+    from django.db.models import Count, DurationField, ExpressionWrapper, Min
+
+    now = now or timezone.now()
+    clinics = list(admin_clinics(user=user)) if user.is_clinic_admin else list(user.staff_clinics.all())
+    since = now - dt.timedelta(days=days)
+    flags = Flag.objects.filter(survivor__clinic__in=clinics, created_at__gte=since)
+    open_by_tier = dict(
+        Flag.objects.filter(survivor__clinic__in=clinics, status=Flag.Status.OPEN)
+        .values_list("tier")
+        .annotate(n=Count("id"))
+        .values_list("tier", "n")
+    )
+    first_action = (
+        flags.annotate(first=Min("events__at"))
+        .filter(first__isnull=False)
+        .annotate(wait=ExpressionWrapper(F("first") - F("created_at"), output_field=DurationField()))
+        .values_list("wait", flat=True)
+    )
+    waits = sorted(first_action)
+    median_wait = waits[len(waits) // 2] if waits else None
+    closed_48h = flags.filter(closed_at__isnull=False, closed_at__lte=F("created_at") + Value(dt.timedelta(hours=48)))
+    total = flags.count()
+    overdue_now = (
+        Flag.objects.filter(survivor__clinic__in=clinics, status=Flag.Status.OPEN)
+        .annotate(deadline=_deadline())
+        .filter(deadline__lt=now)
+        .count()
+    )
+    per_rule = list(
+        flags.values("rule__slug")
+        .annotate(
+            fired=Count("id"),
+            confirmed=Count("id", filter=Q(outcome__in=Flag.CONFIRMED_OUTCOMES)),
+            dismissed=Count("id", filter=Q(outcome__in=Flag.DISMISSED_OUTCOMES)),
+        )
+        .order_by("-fired", "rule__slug")
+    )
+    for row in per_rule:
+        decided = row["confirmed"] + row["dismissed"]
+        row["share_confirmed"] = round(100 * row["confirmed"] / decided) if decided else None
+    return {
+        "days": days,
+        "open_by_tier": {tier: open_by_tier.get(tier, 0) for tier in ("emergency", "urgent", "routine")},
+        "median_first_action": median_wait,
+        "flags": total,
+        "closed_within_48h": round(100 * closed_48h.count() / total) if total else None,
+        "overdue_now": overdue_now,
+        "per_rule": per_rule,
+    }

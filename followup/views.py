@@ -21,7 +21,16 @@ from tracker.models import Flag, Rule, Tier
 
 from . import selectors, services
 from .cadence import DEFAULT_CADENCE
-from .forms import CadenceForm, CallForm, ContactForm, NoteForm, PreferencesForm, ResolveForm, SnoozeForm
+from .forms import (
+    AuditFilterForm,
+    CadenceForm,
+    CallForm,
+    ContactForm,
+    NoteForm,
+    PreferencesForm,
+    ResolveForm,
+    SnoozeForm,
+)
 from .models import Cadence, FlagEvent, Heartbeat, Message
 
 
@@ -273,3 +282,31 @@ def flag_queue(request: HttpRequest) -> HttpResponse:
     }
     template = "followup/_queue_table.html" if request.headers.get("HX-Request") else "followup/queue.html"
     return render(request, template, context)
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_clinic_staff:
+        raise Http404
+    figures = {days: selectors.dashboard(user=request.user, days=days) for days in (30, 90)}
+    chart = {
+        "tiers": ["Emergency", "Urgent", "Routine"],
+        "open": list(figures[30]["open_by_tier"].values()),
+        "rules": [r["rule__slug"] for r in figures[90]["per_rule"][:12]],
+        "confirmed": [r["confirmed"] for r in figures[90]["per_rule"][:12]],
+        "dismissed": [r["dismissed"] for r in figures[90]["per_rule"][:12]],
+    }
+    return render(request, "followup/dashboard.html", {"figures": figures, "chart": chart})
+
+
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = selectors.audit_for_admin(
+        user=request.user,
+        survivor=filters.get("survivor", ""),
+        staff=filters.get("staff", ""),
+        day_from=filters.get("day_from"),
+        day_to=filters.get("day_to"),
+    )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "followup/audit.html", {"form": form, "page": page, "query": request.GET.copy()})

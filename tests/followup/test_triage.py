@@ -156,3 +156,53 @@ def test_another_clinics_nurse_sees_none_of_our_survivors_on_her_call_lists(clie
     client.force_login(other_nurse)
     lists = client.get(reverse("call_lists")).context["lists"]
     assert all(survivor not in rows for rows in lists.values())
+
+
+def test_the_dashboard_counts_open_flags_closing_times_and_rule_records(client, clinic_admin, nurse, survivor, report):
+    from followup import services
+
+    urgent = report(survivor, code="jaundice", site=None)["jaundice"]
+    report(survivor, code="seizure", site=None)
+    services.flag_claim(flag=urgent, nurse=nurse)
+    services.flag_nurse_resolve(flag=urgent, nurse=nurse, outcome="appointment")
+    client.force_login(clinic_admin)
+    page = client.get(reverse("dashboard"))
+    figures = page.context["figures"][30]
+    assert figures["open_by_tier"] == {"emergency": 1, "urgent": 0, "routine": 0}
+    assert figures["flags"] == 2 and figures["closed_within_48h"] == 50
+    assert figures["median_first_action"] is not None
+    jaundice = next(r for r in figures["per_rule"] if r["rule__slug"] == "jaundice")
+    assert (jaundice["confirmed"], jaundice["share_confirmed"]) == (1, 100)
+    assert '<script src="/static/vendor/chartjs/chart.umd.min.js">' in page.content.decode()
+
+
+def test_the_dashboard_runs_a_fixed_number_of_queries(
+    client, clinic_admin, survivor, report, django_assert_max_num_queries
+):
+    client.force_login(clinic_admin)
+    report(survivor, code="jaundice", site=None)
+    with django_assert_max_num_queries(30) as small:
+        client.get(reverse("dashboard"))
+    for _ in range(10):
+        report(SurvivorFactory(clinic=survivor.clinic), code="seizure", site=None)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get(reverse("dashboard"))
+
+
+def test_the_admin_browses_the_audit_trail_of_her_clinic(client, clinic_admin, nurse, other_nurse, survivor):
+    from tracker import services as tracker_services
+    from tracker.models import AuditEvent
+
+    tracker_services.audit_record(actor=nurse, action="survivor.history.view", survivor=survivor)
+    outsider = SurvivorFactory()
+    tracker_services.audit_record(actor=other_nurse, action="survivor.history.view", survivor=outsider)
+    client.force_login(clinic_admin)
+    rows = list(client.get(reverse("audit_trail")).context["page"])
+    assert [r.survivor for r in rows if r.action == "survivor.history.view"] == [survivor]
+    filtered = client.get(reverse("audit_trail") + f"?staff={nurse.email}").context["page"]
+    assert {r.actor for r in filtered} == {nurse}
+    none = client.get(reverse("audit_trail") + "?day_from=2001-01-01&day_to=2001-01-02").context["page"]
+    assert list(none) == []
+    bad = client.get(reverse("audit_trail") + "?day_from=2026-01-05&day_to=2026-01-01")
+    assert bad.context["form"].errors["day_to"]
+    assert AuditEvent.objects.count() >= 2

@@ -148,6 +148,8 @@ CASES.update(
         # Every nurse has a queue and call lists; each shows only her clinics
         # (tests/followup/test_triage.py checks the contents).
         "flag_queue": (lambda d: reverse("flag_queue"), {**NURSE_ONLY, "other_nurse": 200}),
+        "dashboard": (lambda d: reverse("dashboard"), {**NURSE_ONLY, "clinic_admin": 200, "other_nurse": 200}),
+        "audit_trail": (lambda d: reverse("audit_trail"), ADMIN_ONLY),
         "call_lists": (lambda d: reverse("call_lists"), {**NURSE_ONLY, "other_nurse": 200}),
         "message_list": (lambda d: reverse("message_list"), ADMIN_ONLY),
         "cadence_edit": (lambda d: reverse("cadence_edit"), ADMIN_ONLY),
