@@ -29,7 +29,7 @@ def flag_get_for_nurse(*, user: User, flag_id: int) -> Flag:
         raise Http404
     flag = (
         Flag.objects.filter(pk=flag_id, survivor__clinic__in=user.staff_clinics.all())
-        .select_related("rule_version", "rule", "survivor__clinic")
+        .select_related("rule_version", "rule", "survivor__clinic", "survivor__preferences", "followup__claimed_by")
         .first()
     )
     if flag is None:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tracker import selectors as tracker_selectors
 from tracker import services as tracker_services
 from tracker.models import Flag, Rule, Tier
 
@@ -102,6 +103,9 @@ def nurse_flag(request: HttpRequest, flag_id: int) -> HttpResponse:
         .select_related("rule_version"),
         "snoozes": selectors.snoozes_for(survivor=flag.survivor),
         "forms": forms_,
+        "chart_data": tracker_selectors.history_chart(
+            survivor=flag.survivor, days=90, tz=timezone.get_current_timezone()
+        ).data,
     }
     return render(request, "followup/nurse_flag.html", context)
 

@@ -6,6 +6,7 @@ tracker/services.py, every permission-checked read through tracker/selectors.py.
 
 import uuid
 import zoneinfo
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
@@ -14,6 +15,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 NOTE_MAX_LENGTH = 2000
+LB_PER_KG = Decimal("2.20462262185")
 TIME_ZONE_CHOICES = sorted((tz, tz.replace("_", " ")) for tz in zoneinfo.available_timezones() if "/" in tz)
 
 

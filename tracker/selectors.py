@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from .models import (
+    LB_PER_KG,
     BodySite,
     CheckIn,
     Clinic,
@@ -89,6 +90,36 @@ def symptom_timeline(*, survivor: User, since) -> list[SymptomEntry]:
 
 def weight_list(*, survivor: User, since) -> list[WeightEntry]:
     return list(WeightEntry.objects.filter(survivor=survivor, recorded_at__gte=since).order_by("recorded_at"))
+
+
+@dataclass(frozen=True)
+class HistoryChart:
+    data: dict
+    recent_weights: list
+    has_data: bool
+
+
+def history_chart(*, survivor: User, days: int, tz) -> HistoryChart:
+    """Her symptom timeline and weights over `days`, for Chart.js (two queries)."""
+    since = timezone.now() - dt.timedelta(days=days)
+    timeline = symptom_timeline(survivor=survivor, since=since)
+    weights = weight_list(survivor=survivor, since=since)
+
+    def shown(kg):
+        # Her own unit; stored in kg.
+        return round(kg * LB_PER_KG, 1) if survivor.weight_unit == User.WeightUnit.LB else round(kg, 1)
+
+    data = {
+        "weights": [{"x": w.recorded_at.astimezone(tz).date().isoformat(), "y": float(shown(w.kg))} for w in weights],
+        "weight_unit": survivor.weight_unit,
+        "symptoms": [
+            {"x": e.created_at.astimezone(tz).date().isoformat(), "y": e.symptom.label, "severity": e.severity}
+            for e in timeline
+        ],
+    }
+    return HistoryChart(
+        data=data, recent_weights=[(w, shown(w.kg)) for w in reversed(weights)][:10], has_data=bool(weights or timeline)
+    )
 
 
 def staff_clinics(*, user: User) -> QuerySet[Clinic]:

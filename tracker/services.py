@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from . import selectors, tasks
 from .models import (
+    LB_PER_KG,
     AuditEvent,
     BodySite,
     CheckIn,
@@ -31,8 +32,6 @@ from .rules import engine
 from .signals import flag_raised, flag_recorded
 
 log = logging.getLogger(__name__)
-
-LB_PER_KG = Decimal("2.20462262185")
 
 
 @dataclass(frozen=True)

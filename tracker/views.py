@@ -1,6 +1,5 @@
 """Views validate, call one service or selector, and render."""
 
-import datetime as dt
 import uuid
 from functools import wraps
 
@@ -53,42 +52,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _history(request: HttpRequest, *, survivor: User) -> HttpResponse:
-    since = timezone.now() - dt.timedelta(days=HISTORY_DAYS)
-    timeline = selectors.symptom_timeline(survivor=survivor, since=since)
-    weights = selectors.weight_list(survivor=survivor, since=since)
-    tz = timezone.get_current_timezone()
-    chart_data = {
-        "weights": [
-            {"x": w.recorded_at.astimezone(tz).date().isoformat(), "y": float(_display_weight(w.kg, survivor))}
-            for w in weights
-        ],
-        "weight_unit": survivor.weight_unit,
-        "symptoms": [
-            {
-                "x": e.created_at.astimezone(tz).date().isoformat(),
-                "y": e.symptom.label,
-                "severity": e.severity,
-            }
-            for e in timeline
-        ],
-    }
+    chart = selectors.history_chart(survivor=survivor, days=HISTORY_DAYS, tz=timezone.get_current_timezone())
     context = {
         "survivor": survivor,
         "is_own": survivor.pk == request.user.pk,
         "recent_checkins": selectors.checkin_list_recent(survivor=survivor),
         "open_flags": selectors.flags_open_for_survivor(survivor=survivor),
-        "weights": [(w, _display_weight(w.kg, survivor)) for w in reversed(weights)][:10],
-        "chart_data": chart_data,
-        "has_chart_data": bool(weights or timeline),
+        "weights": chart.recent_weights,
+        "chart_data": chart.data,
+        "has_chart_data": chart.has_data,
         "history_days": HISTORY_DAYS,
     }
     return render(request, "tracker/history.html", context)
-
-
-def _display_weight(kg, survivor: User):
-    if survivor.weight_unit == User.WeightUnit.LB:
-        return round(kg * services.LB_PER_KG, 1)
-    return round(kg, 1)
 
 
 @survivor_required

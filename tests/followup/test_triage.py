@@ -206,3 +206,17 @@ def test_the_admin_browses_the_audit_trail_of_her_clinic(client, clinic_admin, n
     bad = client.get(reverse("audit_trail") + "?day_from=2026-01-05&day_to=2026-01-01")
     assert bad.context["form"].errors["day_to"]
     assert AuditEvent.objects.count() >= 2
+
+
+def test_the_flag_page_shows_her_90_days_and_runs_a_fixed_number_of_queries(
+    as_nurse, survivor, report, django_assert_max_num_queries
+):
+    flag = report(survivor, code="jaundice", site=None)["jaundice"]
+    url = reverse("nurse_flag", args=[flag.pk])
+    with django_assert_max_num_queries(40) as small:
+        page = as_nurse.get(url)
+    assert "symptom-chart" in page.content.decode() and "weight-chart" in page.content.decode()
+    for _ in range(6):
+        report(survivor, code="jaundice", site=None)  # more entries, attachments, reminders
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        as_nurse.get(url)
