@@ -569,9 +569,156 @@ def bench_reminders(out: list[str], n: int) -> None:
         broker.stop()
 
 
+# ------------------------------------------------------------------ triage web
+
+
+def fill_open_flags(target: int) -> None:
+    """Open flags for the bench survivors, two or three rules each, in SQL."""
+    from django.db import connection
+
+    from tracker.models import Flag
+
+    if Flag.objects.filter(status="open", survivor__email__startswith="bench-s").count() >= target:
+        return
+    with connection.cursor() as c:
+        c.execute("DELETE FROM followup_flagevent; DELETE FROM followup_flagfollowup; DELETE FROM followup_attempt;")
+        c.execute("DELETE FROM followup_message;")
+        c.execute("DELETE FROM tracker_flagentry; DELETE FROM tracker_flag;")
+        c.execute(
+            """
+            INSERT INTO tracker_flag (survivor_id, rule_id, rule_version_id, tier, status, evidence, created_at,
+                                      updated_at, outcome)
+            SELECT u.id, r.id, r.current_id, v.tier, 'open', 'pain at hip, new, severity 6, getting worse',
+                   now() - (random() * interval '6 days'), now(), ''
+              FROM tracker_user u
+              JOIN LATERAL (SELECT * FROM tracker_rule ORDER BY md5(u.id::text || tracker_rule.slug) LIMIT 3) r ON true
+              JOIN tracker_ruleversion v ON v.id = r.current_id
+             WHERE u.email LIKE 'bench-s%%'
+             LIMIT %s
+            """,
+            [target],
+        )
+        c.execute("ANALYZE")
+
+
+def bench_triage(out: list[str]) -> None:
+    """gunicorn with 2 workers; queue, filtered queue, flag detail and
+    dashboard against a bare view listing 50 flags, in the same run."""
+    import http.client
+    import subprocess
+    import threading
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from tests.faults import free_port, wait_for
+    from tracker.models import Clinic, Flag, User
+
+    fill_open_flags(50_000)
+    clinic = Clinic.objects.get(name="Bench clinic")
+    nurse, _ = User.objects.get_or_create(
+        email="bench-nurse@example.org", defaults={"full_name": "Bench Nurse", "role": "nurse"}
+    )
+    nurse.staff_clinics.add(clinic)
+    session = SessionStore()
+    session[SESSION_KEY], session[BACKEND_SESSION_KEY] = str(nurse.pk), "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = nurse.get_session_auth_hash()
+    session.save()
+    cookie = f"sessionid={session.session_key}"
+    port = free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "CONN_MAX_AGE": "60", "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "bench.wsgi_bench:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    flag_id = (
+        Flag.objects.filter(status="open", survivor__clinic=clinic).order_by("id").values_list("id", flat=True).first()
+    )
+
+    def get(path, conn):
+        conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+        response = conn.getresponse()
+        response.read()
+        return response.status
+
+    def load(path: str, seconds: float = 8.0, threads: int = 4) -> tuple[float, list[float]]:
+        times: list[float] = []
+        lock = threading.Lock()
+        stop = time.perf_counter() + seconds
+
+        def run():
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            while time.perf_counter() < stop:
+                started = time.perf_counter()
+                status = get(path, conn)
+                elapsed = time.perf_counter() - started
+                assert status == 200, (path, status)
+                with lock:
+                    times.append(elapsed)
+            conn.close()
+
+        workers = [threading.Thread(target=run) for _ in range(threads)]
+        started = time.perf_counter()
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        return len(times) / (time.perf_counter() - started), times
+
+    try:
+        wait_for(lambda: _port_open(port), timeout=30)
+        pages = [
+            ("bare view, 50 flags (baseline)", "/bench/bare/"),
+            ("queue, first page", "/staff/queue/"),
+            ("queue, filtered (urgent, unclaimed)", "/staff/queue/?tier=urgent&unclaimed=1"),
+            ("flag detail", f"/staff/flags/{flag_id}/"),
+            ("dashboard", "/staff/dashboard/"),
+        ]
+        for _, path in pages:  # warm up
+            load(path, seconds=1.0, threads=1)
+        results = {label: load(path) for label, path in pages}
+        bare = results[pages[0][0]][0]
+        out += [
+            f"Triage data: {Flag.objects.filter(status='open').count():,} open flags, "
+            f"{User.objects.filter(role='survivor').count():,} survivors; gunicorn 2 workers, 4 client threads, 8 s each.",
+            "",
+            "| page | throughput | median | p95 | throughput / bare view | goal |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for label, _ in pages:
+            rate, times = results[label]
+            goal = "≥ 0.5" if label.startswith("queue") else ("< 300 ms median" if label == "dashboard" else "—")
+            out.append(
+                f"| {label} | {rate:.0f} req/s | {ms(times)} | {p95(times) * 1000:.1f} ms | {rate / bare:.2f} | {goal} |"
+            )
+        out.append("")
+    finally:
+        server.kill()
+        server.wait()
+
+
+def _port_open(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", choices=["evaluation", "preview", "reminders"])
+    parser.add_argument("--only", choices=["evaluation", "preview", "reminders", "triage"])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--survivors", type=int, default=20_000)
     parser.add_argument("--checkins", type=int, default=1_000_000)
@@ -587,6 +734,8 @@ def main() -> None:
         bench_preview(out, args.survivors, args.checkins)
     if args.only in (None, "reminders"):
         bench_reminders(out, args.messages)
+    if args.only in (None, "triage"):
+        bench_triage(out)
     print("\n".join(out))
 
 

@@ -30,9 +30,19 @@ def test_a_nurse_resolves_an_urgent_flag_and_the_loop_closes(live_server, page):
     tracker_services.rules_load_defaults()
     maria = User.objects.get(email="maria@demo.followup.test")
     tracker_services.checkin_create(
-        survivor=maria, callback_requested=True, submission_token=uuid.uuid4(),
-        entries=[tracker_services.EntryData(symptom=symptom("jaundice"), body_site=None, severity=5, is_new=True,
-                                            is_worse=False, started_on=timezone.localdate())],
+        survivor=maria,
+        callback_requested=True,
+        submission_token=uuid.uuid4(),
+        entries=[
+            tracker_services.EntryData(
+                symptom=symptom("jaundice"),
+                body_site=None,
+                severity=5,
+                is_new=True,
+                is_worse=False,
+                started_on=timezone.localdate(),
+            )
+        ],
     )
     flag = Flag.objects.get(survivor=maria, rule__slug="jaundice")
     assert Message.objects.filter(flag=flag, state="pending").exists()
