@@ -586,9 +586,9 @@ def fill_open_flags(target: int) -> None:
         c.execute("DELETE FROM tracker_flagentry; DELETE FROM tracker_flag;")
         c.execute(
             """
-            INSERT INTO tracker_flag (survivor_id, rule_id, rule_version_id, tier, status, evidence, created_at,
-                                      updated_at, outcome)
-            SELECT u.id, r.id, r.current_id, v.tier, 'open', 'pain at hip, new, severity 6, getting worse',
+            INSERT INTO tracker_flag (survivor_id, rule_id, rule_version_id, tier, tier_rank, review_by, status,
+                                      evidence, created_at, updated_at, outcome)
+            SELECT u.id, r.id, r.current_id, v.tier, 0, now(), 'open', 'pain at hip, new, severity 6, getting worse',
                    now() - (random() * interval '6 days'), now(), ''
               FROM tracker_user u
               JOIN LATERAL (SELECT * FROM tracker_rule ORDER BY md5(u.id::text || tracker_rule.slug) LIMIT 3) r ON true
@@ -597,6 +597,11 @@ def fill_open_flags(target: int) -> None:
              LIMIT %s
             """,
             [target],
+        )
+        c.execute(
+            """UPDATE tracker_flag SET tier_rank = CASE tier WHEN 'emergency' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END,
+                   review_by = created_at + CASE tier WHEN 'emergency' THEN interval '1 hour'
+                                                      WHEN 'urgent' THEN interval '24 hours' ELSE interval '5 days' END"""
         )
         c.execute("ANALYZE")
 

@@ -2,8 +2,9 @@
 "missing" and "not yours"."""
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import Case, DateTimeField, Exists, F, Max, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -97,15 +98,6 @@ def call_list_bounced(*, user: User) -> QuerySet[User]:
 # ------------------------------------------------------------------ triage queue
 
 QUEUE_PAGE_SIZE = 25
-TIER_ORDER = Case(When(tier="emergency", then=0), When(tier="urgent", then=1), default=2)
-
-
-def _deadline():
-    """created_at + the tier's review time, in SQL, so the queue sorts on it."""
-    return Case(
-        *[When(tier=tier, then=F("created_at") + Value(delta)) for tier, delta in cadence.REVIEW_DEADLINE.items()],
-        output_field=DateTimeField(),
-    )
 
 
 def flag_queue(
@@ -119,8 +111,9 @@ def flag_queue(
     now: dt.datetime | None = None,
 ) -> QuerySet[Flag]:
     """Open flags of her clinics: emergency first, then the least time left
-    before the review deadline (overdue first). A fixed number of queries
-    whatever the size: everything a row shows comes by join or annotation."""
+    before the review deadline (overdue first). Reads in the order of the
+    flag_open_queue index; everything a row shows comes by join or
+    annotation, so the page runs a fixed number of queries."""
     if not user.is_authenticated or not user.is_nurse:
         raise Http404
     now = now or timezone.now()
@@ -128,7 +121,7 @@ def flag_queue(
     rows = (
         Flag.objects.filter(status=Flag.Status.OPEN, survivor__clinic__in=user.staff_clinics.all())
         .select_related("survivor", "rule_version", "rule", "followup__claimed_by")
-        .annotate(deadline=_deadline(), tier_order=TIER_ORDER, callback_wanted=Exists(callback))
+        .annotate(callback_wanted=Exists(callback))
     )
     if tier:
         rows = rows.filter(tier=tier)
@@ -139,8 +132,43 @@ def flag_queue(
     if unclaimed:
         rows = rows.filter(Q(followup__isnull=True) | Q(followup__claimed_by__isnull=True))
     if overdue:
-        rows = rows.filter(deadline__lt=now)
-    return rows.order_by("tier_order", "deadline", "id")
+        rows = rows.filter(review_by__lt=now)
+    return rows.order_by("tier_rank", "review_by", "id")
+
+
+@dataclass
+class QueuePage:
+    """A page without a count of every open flag (that count cost more than
+    the page itself on 50,000 flags): previous/next only."""
+
+    flags: list
+    number: int
+    has_previous: bool
+    has_next: bool
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def queue_page(rows: QuerySet[Flag], number: str | None) -> QueuePage:
+    try:
+        page = max(1, int(number or 1))
+    except ValueError:
+        page = 1
+    start = (page - 1) * QUEUE_PAGE_SIZE
+    flags = list(rows[start : start + QUEUE_PAGE_SIZE + 1])
+    return QueuePage(
+        flags=flags[:QUEUE_PAGE_SIZE], number=page, has_previous=page > 1, has_next=len(flags) > QUEUE_PAGE_SIZE
+    )
 
 
 def survivor_for_nurse(*, user: User, survivor_id: int) -> User:
@@ -217,12 +245,7 @@ def dashboard(*, user: User, days: int, now: dt.datetime | None = None) -> dict:
     median_wait = waits[len(waits) // 2] if waits else None
     closed_48h = flags.filter(closed_at__isnull=False, closed_at__lte=F("created_at") + Value(dt.timedelta(hours=48)))
     total = flags.count()
-    overdue_now = (
-        Flag.objects.filter(survivor__clinic__in=clinics, status=Flag.Status.OPEN)
-        .annotate(deadline=_deadline())
-        .filter(deadline__lt=now)
-        .count()
-    )
+    overdue_now = Flag.objects.filter(survivor__clinic__in=clinics, status=Flag.Status.OPEN, review_by__lt=now).count()
     per_rule = list(
         flags.values("rule__slug")
         .annotate(

@@ -267,9 +267,8 @@ def flag_queue(request: HttpRequest) -> HttpResponse:
         "unclaimed": request.GET.get("unclaimed") == "1",
         "overdue": request.GET.get("overdue") == "1",
     }
-    rows = selectors.flag_queue(user=request.user, **filters)
-    page = Paginator(rows, selectors.QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    flags = list(page)
+    page = selectors.queue_page(selectors.flag_queue(user=request.user, **filters), request.GET.get("page"))
+    flags = page.flags
     tracker_services.audit_record_many(
         actor=request.user, action="queue.view", survivor_ids=sorted({f.survivor_id for f in flags})
     )

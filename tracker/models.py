@@ -4,6 +4,7 @@ Fields, constraints and small properties only: every write goes through
 tracker/services.py, every permission-checked read through tracker/selectors.py.
 """
 
+import datetime as dt
 import uuid
 import zoneinfo
 from decimal import Decimal
@@ -268,6 +269,15 @@ class Tier(models.TextChoices):
     EMERGENCY = "emergency", "Emergency"
 
 
+# Queue order, and how soon a nurse should open a flag of each tier.
+TIER_RANK = {"emergency": 0, "urgent": 1, "routine": 2}
+REVIEW_WINDOW = {
+    "emergency": dt.timedelta(hours=1),
+    "urgent": dt.timedelta(hours=24),
+    "routine": dt.timedelta(days=5),
+}
+
+
 class Rule(models.Model):
     """A red-flag rule. Its content lives in immutable versions; `current`
     is the version that evaluates new entries."""
@@ -366,6 +376,9 @@ class Flag(models.Model):
     rule_version = models.ForeignKey(RuleVersion, on_delete=models.PROTECT, related_name="flags")
     tier = models.CharField(max_length=10, choices=Tier.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # Kept with the tier so the triage queue reads in index order.
+    tier_rank = models.PositiveSmallIntegerField(default=2)
+    review_by = models.DateTimeField(null=True)
     evidence = models.TextField(help_text="What matched, in words a nurse can read.")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -382,10 +395,19 @@ class Flag(models.Model):
         indexes = [
             models.Index(fields=["survivor", "status"], name="flag_survivor_status"),
             models.Index(fields=["rule", "created_at"], name="flag_rule_created"),
+            models.Index(
+                fields=["tier_rank", "review_by", "id"], name="flag_open_queue", condition=models.Q(status="open")
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Flag {self.pk} ({self.tier})"
+
+    def set_tier(self, tier: str) -> None:
+        """Tier, queue rank and review deadline move together."""
+        self.tier = tier
+        self.tier_rank = TIER_RANK[tier]
+        self.review_by = self.created_at + REVIEW_WINDOW[tier]
 
 
 class FlagEntry(models.Model):

@@ -311,17 +311,16 @@ def _flags_record(*, survivor: User, hits: list[engine.Hit]) -> list[FlagResult]
     for rule_id, rule_hits in by_rule.items():
         if rule_id not in open_flags:
             top = max(rule_hits, key=lambda h: engine.TIER_RANK[h.rule.tier])
-            new_flags.append(
-                Flag(
-                    survivor=survivor,
-                    rule_id=rule_id,
-                    rule_version_id=top.rule.version_id,
-                    tier=top.rule.tier,
-                    evidence=rule_hits[-1].evidence,
-                    created_at=now,
-                    updated_at=now,
-                )
+            flag = Flag(
+                survivor=survivor,
+                rule_id=rule_id,
+                rule_version_id=top.rule.version_id,
+                evidence=rule_hits[-1].evidence,
+                created_at=now,
+                updated_at=now,
             )
+            flag.set_tier(top.rule.tier)
+            new_flags.append(flag)
     created = {flag.rule_id for flag in Flag.objects.bulk_create(new_flags)}
     open_flags.update({flag.rule_id: flag for flag in new_flags})
     changed, links, results = [], [], []
@@ -331,7 +330,7 @@ def _flags_record(*, survivor: User, hits: list[engine.Hit]) -> list[FlagResult]
         if rule_id not in created:
             top = max(rule_hits, key=lambda h: engine.TIER_RANK[h.rule.tier])
             if engine.TIER_RANK[top.rule.tier] > engine.TIER_RANK[flag.tier]:
-                flag.tier = top.rule.tier
+                flag.set_tier(top.rule.tier)
                 raised = True
             flag.evidence = rule_hits[-1].evidence
             flag.updated_at = now
@@ -351,7 +350,7 @@ def _flags_record(*, survivor: User, hits: list[engine.Hit]) -> list[FlagResult]
         ]
         results.append(FlagResult(flag=flag, created=rule_id in created, tier_raised=raised))
     if changed:
-        Flag.objects.bulk_update(changed, ["tier", "evidence", "updated_at"])
+        Flag.objects.bulk_update(changed, ["tier", "tier_rank", "review_by", "evidence", "updated_at"])
     FlagEntry.objects.bulk_create(links)
     return results
 

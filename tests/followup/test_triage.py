@@ -22,7 +22,8 @@ def test_the_queue_puts_emergencies_first_then_the_nearest_deadline(as_nurse, su
     urgent = report(same_clinic_survivor, code="jaundice", site=None)["jaundice"]
     emergency = report(same_clinic_survivor, code="seizure", site=None)["seizure"]
     old_urgent = report(survivor, code="jaundice", site=None)["jaundice"]
-    Flag.objects.filter(pk=old_urgent.pk).update(created_at=timezone.now() - dt.timedelta(hours=30))
+    raised = timezone.now() - dt.timedelta(hours=30)
+    Flag.objects.filter(pk=old_urgent.pk).update(created_at=raised, review_by=raised + dt.timedelta(hours=24))
     page = as_nurse.get(reverse("flag_queue"))
     assert [f.pk for f in page.context["flags"]] == [emergency.pk, old_urgent.pk, urgent.pk, routine.pk]
     html = page.content.decode()
