@@ -221,49 +221,72 @@ def audit_for_admin(*, user: User, survivor: str = "", staff: str = "", day_from
     return rows.order_by("-at", "-id")
 
 
-def dashboard(*, user: User, days: int, now: dt.datetime | None = None) -> dict:
-    """The clinic's figures over the last `days`: a fixed handful of queries."""
+def dashboard(*, user: User, periods=(30, 90), now: dt.datetime | None = None) -> dict[int, dict]:
+    """The clinic's figures for each period (days): four queries for all
+    periods together, whatever the number of flags."""
     from django.db.models import Count, DurationField, ExpressionWrapper, Min
 
     now = now or timezone.now()
     clinics = list(admin_clinics(user=user)) if user.is_clinic_admin else list(user.staff_clinics.all())
-    since = now - dt.timedelta(days=days)
-    flags = Flag.objects.filter(survivor__clinic__in=clinics, created_at__gte=since)
-    open_by_tier = dict(
-        Flag.objects.filter(survivor__clinic__in=clinics, status=Flag.Status.OPEN)
-        .values_list("tier")
-        .annotate(n=Count("id"))
-        .values_list("tier", "n")
+    mine = Flag.objects.filter(survivor__clinic__in=clinics)
+    since = {days: now - dt.timedelta(days=days) for days in periods}
+    oldest = min(since.values())
+    # 1. Now: open flags by tier, and overdue.
+    open_now = mine.filter(status=Flag.Status.OPEN).aggregate(
+        **{tier: Count("id", filter=Q(tier=tier)) for tier in ("emergency", "urgent", "routine")},
+        overdue=Count("id", filter=Q(review_by__lt=now)),
     )
-    first_action = (
-        flags.annotate(first=Min("events__at"))
-        .filter(first__isnull=False)
-        .annotate(wait=ExpressionWrapper(F("first") - F("created_at"), output_field=DurationField()))
-        .values_list("wait", flat=True)
+    # 2. Per period: flags raised, closed within 48 hours.
+    within_48h = Q(closed_at__isnull=False, closed_at__lte=F("created_at") + Value(dt.timedelta(hours=48)))
+    totals = mine.filter(created_at__gte=oldest).aggregate(
+        **{f"raised_{d}": Count("id", filter=Q(created_at__gte=s)) for d, s in since.items()},
+        **{f"closed_{d}": Count("id", filter=Q(created_at__gte=s) & within_48h) for d, s in since.items()},
     )
-    waits = sorted(first_action)
-    median_wait = waits[len(waits) // 2] if waits else None
-    closed_48h = flags.filter(closed_at__isnull=False, closed_at__lte=F("created_at") + Value(dt.timedelta(hours=48)))
-    total = flags.count()
-    overdue_now = Flag.objects.filter(survivor__clinic__in=clinics, status=Flag.Status.OPEN, review_by__lt=now).count()
-    per_rule = list(
-        flags.values("rule__slug")
+    # 3. Per rule and period: fired, confirmed, dismissed.
+    confirmed, dismissed = Q(outcome__in=Flag.CONFIRMED_OUTCOMES), Q(outcome__in=Flag.DISMISSED_OUTCOMES)
+    rule_rows = list(
+        mine.filter(created_at__gte=oldest)
+        .values("rule__slug")
         .annotate(
-            fired=Count("id"),
-            confirmed=Count("id", filter=Q(outcome__in=Flag.CONFIRMED_OUTCOMES)),
-            dismissed=Count("id", filter=Q(outcome__in=Flag.DISMISSED_OUTCOMES)),
+            **{f"fired_{d}": Count("id", filter=Q(created_at__gte=s)) for d, s in since.items()},
+            **{f"confirmed_{d}": Count("id", filter=Q(created_at__gte=s) & confirmed) for d, s in since.items()},
+            **{f"dismissed_{d}": Count("id", filter=Q(created_at__gte=s) & dismissed) for d, s in since.items()},
         )
-        .order_by("-fired", "rule__slug")
     )
-    for row in per_rule:
-        decided = row["confirmed"] + row["dismissed"]
-        row["share_confirmed"] = round(100 * row["confirmed"] / decided) if decided else None
-    return {
-        "days": days,
-        "open_by_tier": {tier: open_by_tier.get(tier, 0) for tier in ("emergency", "urgent", "routine")},
-        "median_first_action": median_wait,
-        "flags": total,
-        "closed_within_48h": round(100 * closed_48h.count() / total) if total else None,
-        "overdue_now": overdue_now,
-        "per_rule": per_rule,
-    }
+    # 4. Time to first nurse action: only flags that have one (inner join).
+    waits = list(
+        mine.filter(created_at__gte=oldest, events__isnull=False)
+        .annotate(first=Min("events__at"))
+        .annotate(wait=ExpressionWrapper(F("first") - F("created_at"), output_field=DurationField()))
+        .values_list("created_at", "wait")
+    )
+    figures = {}
+    for days, start in since.items():
+        period_waits = sorted(w for created, w in waits if created >= start)
+        raised = totals[f"raised_{days}"]
+        per_rule = []
+        for row in rule_rows:
+            fired = row[f"fired_{days}"]
+            if not fired:
+                continue
+            c, d = row[f"confirmed_{days}"], row[f"dismissed_{days}"]
+            per_rule.append(
+                {
+                    "rule__slug": row["rule__slug"],
+                    "fired": fired,
+                    "confirmed": c,
+                    "dismissed": d,
+                    "share_confirmed": round(100 * c / (c + d)) if c + d else None,
+                }
+            )
+        per_rule.sort(key=lambda r: (-r["fired"], r["rule__slug"]))
+        figures[days] = {
+            "days": days,
+            "open_by_tier": {tier: open_now[tier] for tier in ("emergency", "urgent", "routine")},
+            "median_first_action": period_waits[len(period_waits) // 2] if period_waits else None,
+            "flags": raised,
+            "closed_within_48h": round(100 * totals[f"closed_{days}"] / raised) if raised else None,
+            "overdue_now": open_now["overdue"],
+            "per_rule": per_rule,
+        }
+    return figures

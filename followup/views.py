@@ -290,7 +290,7 @@ def flag_queue(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.is_clinic_staff:
         raise Http404
-    figures = {days: selectors.dashboard(user=request.user, days=days) for days in (30, 90)}
+    figures = selectors.dashboard(user=request.user, periods=(30, 90))
     chart = {
         "tiers": ["Emergency", "Urgent", "Routine"],
         "open": list(figures[30]["open_by_tier"].values()),
