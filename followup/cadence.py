@@ -4,8 +4,6 @@ Clinic admins override the cadence per clinic (Cadence rows)."""
 import datetime as dt
 from dataclasses import dataclass
 
-from tracker.models import REVIEW_WINDOW
-
 HOUR = 60
 DAY = 24 * HOUR
 
@@ -23,9 +21,6 @@ DEFAULT_CADENCE = {
     "routine": Plan(dt.timedelta(days=1), dt.timedelta(days=7), 3),
 }
 
-# A flag no nurse has opened within this time escalates to the clinic's nurses
-# (defined with the flag, which keeps its own review_by).
-REVIEW_DEADLINE = REVIEW_WINDOW
 
 QUIET_START_HOUR = 21  # 21:00 ... 08:00 in her own time zone: only emergencies
 QUIET_END_HOUR = 8

@@ -47,7 +47,6 @@ class Envelope:
     care_team_phone: str
     emergency_number: str
     flag_id: int | None
-    flag_tier: str
     # For the still-wanted check at send time.
     flag_status: str | None
     loop_closed_at: dt.datetime | None

@@ -302,7 +302,8 @@ def checkins_schedule(*, now: dt.datetime, limit: int = 2000) -> int:
     )
     rows = []
     for survivor in survivors:
-        prefs = getattr(survivor, "preferences", None) or preferences_for(survivor)
+        # Her saved preferences, or the defaults (scheduling writes no preferences rows).
+        prefs = getattr(survivor, "preferences", None) or Preferences(survivor=survivor)
         at = next_checkin_at(prefs=prefs, time_zone=survivor.time_zone, now=now)
         local = at.astimezone(zoneinfo.ZoneInfo(survivor.time_zone)).date()
         year, week, _ = local.isocalendar()
@@ -334,44 +335,44 @@ def escalations_check(*, now: dt.datetime) -> int:
     """Flags no nurse opened within their tier's time: mark overdue and email
     the clinic's nurses, once per breach (per tier reached)."""
     escalated = 0
-    for tier, deadline in cadence.REVIEW_DEADLINE.items():
-        flags = (
-            Flag.objects.filter(status=Flag.Status.OPEN, tier=tier, created_at__lte=now - deadline)
-            .filter(Q(followup__isnull=True) | Q(followup__first_opened_at__isnull=True))
-            .exclude(followup__escalated_tier=tier)
-            .select_related("survivor__clinic")
-        )
-        for flag in flags:
-            with transaction.atomic():
-                followup, _ = FlagFollowup.objects.select_for_update().get_or_create(flag=flag)
-                if followup.escalated_tier == tier or followup.first_opened_at:
-                    continue
-                followup.escalated_tier = tier
-                followup.overdue_at = followup.overdue_at or now
-                followup.save(update_fields=["escalated_tier", "overdue_at"])
-                nurses = User.objects.filter(
-                    role=User.Role.NURSE, is_active=True, staff_clinics=flag.survivor.clinic_id
-                )
-                Message.objects.bulk_create(
-                    [
-                        Message(
-                            kind=Message.Kind.ESCALATION,
-                            channel=Channel.EMAIL,
-                            recipient=nurse,
-                            survivor=flag.survivor,
-                            clinic_id=flag.survivor.clinic_id,
-                            flag=flag,
-                            dedupe_key=f"escalation:{flag.pk}:{tier}:{nurse.pk}",
-                            urgent=True,
-                            due_at=now,
-                            state_changed_at=now,
-                            created_at=now,
-                        )
-                        for nurse in nurses
-                    ],
-                    ignore_conflicts=True,
-                )
-                escalated += 1
+    # The flag keeps its own review deadline (tracker.Flag.review_by), moved
+    # with its tier; a raised tier is a new breach.
+    flags = (
+        Flag.objects.filter(status=Flag.Status.OPEN, review_by__lte=now)
+        .filter(Q(followup__isnull=True) | Q(followup__first_opened_at__isnull=True))
+        .exclude(followup__escalated_tier=F("tier"))
+        .select_related("survivor__clinic")
+    )
+    for flag in flags:
+        tier = flag.tier
+        with transaction.atomic():
+            followup, _ = FlagFollowup.objects.select_for_update().get_or_create(flag=flag)
+            if followup.escalated_tier == tier or followup.first_opened_at:
+                continue
+            followup.escalated_tier = tier
+            followup.overdue_at = followup.overdue_at or now
+            followup.save(update_fields=["escalated_tier", "overdue_at"])
+            nurses = User.objects.filter(role=User.Role.NURSE, is_active=True, staff_clinics=flag.survivor.clinic_id)
+            Message.objects.bulk_create(
+                [
+                    Message(
+                        kind=Message.Kind.ESCALATION,
+                        channel=Channel.EMAIL,
+                        recipient=nurse,
+                        survivor=flag.survivor,
+                        clinic_id=flag.survivor.clinic_id,
+                        flag=flag,
+                        dedupe_key=f"escalation:{flag.pk}:{tier}:{nurse.pk}",
+                        urgent=True,
+                        due_at=now,
+                        state_changed_at=now,
+                        created_at=now,
+                    )
+                    for nurse in nurses
+                ],
+                ignore_conflicts=True,
+            )
+            escalated += 1
     if escalated:
         log.warning("%d flag(s) overdue for review, nurses alerted", escalated)
     return escalated
@@ -525,7 +526,6 @@ def _envelope(row) -> channels.Envelope:
         care_team_phone=care_phone,
         emergency_number=emergency,
         flag_id=flag_id,
-        flag_tier=tier or "",
         flag_status=status,
         loop_closed_at=her_contact or nurse_contact,
         first_opened_at=opened,

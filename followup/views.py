@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tracker import selectors as tracker_selectors
 from tracker import services as tracker_services
+from tracker.access import clinic_staff_required, nurse_required, survivor_required
 from tracker.models import Flag, Rule, Tier
 
 from . import selectors, services
@@ -46,10 +47,9 @@ def flag_contacted(request: HttpRequest, flag_id: int) -> HttpResponse:
     return render(request, "followup/flag_contacted.html", {"flag": flag})
 
 
+@survivor_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_survivor:
-        raise Http404
     prefs = services.preferences_for(request.user)
     form = PreferencesForm(request.POST or None, instance=prefs, survivor=request.user)
     if request.method == "POST" and form.is_valid():
@@ -65,9 +65,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@survivor_required
 def notice_dismiss(request: HttpRequest, message_id: int) -> HttpResponse:
-    if not request.user.is_survivor:
-        raise Http404
     message = Message.objects.filter(pk=message_id, recipient=request.user).first()
     if message is None:
         raise Http404
@@ -158,10 +157,9 @@ def _nurse_action(request: HttpRequest, flag: Flag, forms_: dict) -> str:
     return ""
 
 
+@nurse_required
 @require_http_methods(["GET", "POST"])
 def call_lists(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_nurse:
-        raise Http404
     form = CallForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         survivor = selectors.survivor_for_nurse(user=request.user, survivor_id=form.cleaned_data["survivor"])
@@ -287,9 +285,8 @@ def flag_queue(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+@clinic_staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_clinic_staff:
-        raise Http404
     figures = selectors.dashboard(user=request.user, periods=(30, 90))
     chart = {
         "tiers": ["Emergency", "Urgent", "Routine"],

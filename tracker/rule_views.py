@@ -4,29 +4,19 @@ import/export and the scenario bench. Everyone else gets 404."""
 import difflib
 import json
 import re
-from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
+from .access import clinic_admin_required
 from .forms import RuleForm, RulesImportForm, ScenarioBenchForm
 from .rules import engine, scenarios
 from .rules.text import CONCEPTS, find_mentions
-
-
-def clinic_admin_required(view):
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_clinic_admin:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 @clinic_admin_required

@@ -359,8 +359,9 @@ def _superset_q(node: dict) -> Q | None:
     return None  # not, persistence, weight_loss: any entry may take part
 
 
-def _history_q(node: dict) -> Q | None:
-    """Entries the node's history tests (persistence, combination) look at."""
+def _history_qs(node: dict) -> list[Q | None]:
+    """A filter for the entries each of the node's history tests (persistence,
+    combination) looks at; None in the list: any entry may count."""
     found: list[Q | None] = []
 
     def walk(n):
@@ -377,11 +378,7 @@ def _history_q(node: dict) -> Q | None:
             found.append(_superset_q(value["b"]))
 
     walk(node)
-    if not found:
-        return Q(pk__in=[])
-    if any(q is None for q in found):
-        return None
-    return functools.reduce(operator.or_, found)
+    return found
 
 
 @dataclass
@@ -429,20 +426,18 @@ def rule_preview(*, condition: dict, tier: str, days: int, current: engine.RuleD
         return result
     candidate_q = [_superset_q(r.condition) for r in rules]
     candidate = None if any(q is None for q in candidate_q) else functools.reduce(operator.or_, candidate_q)
-    history_qs = [_history_q(r.condition) for r in rules]
-    history = None if any(q is None for q in history_qs) else functools.reduce(operator.or_, history_qs)
-    needs_history = history is None or history != Q(pk__in=[])
+    history_qs = [q for r in rules for q in _history_qs(r.condition)]
     history_start = start - dt.timedelta(days=engine.max_window_days(r.condition for r in rules) + 1)
     needs_weights = any("weight_loss" in engine.leaves(r.condition) for r in rules)
 
     rows = SymptomEntry.objects.filter(created_at__lte=now)
     in_window = Q(created_at__gte=start) & (candidate if candidate is not None else Q())
-    if history is None:
-        rows = rows.filter(created_at__gte=history_start)
-    elif needs_history:
-        rows = rows.filter(created_at__gte=history_start).filter(in_window | history)
-    else:
+    if not history_qs:  # no history tests: only the window's candidates
         rows = rows.filter(in_window)
+    elif any(q is None for q in history_qs):  # any entry may count as history
+        rows = rows.filter(created_at__gte=history_start)
+    else:
+        rows = rows.filter(created_at__gte=history_start).filter(in_window | functools.reduce(operator.or_, history_qs))
     rows = rows.annotate(
         is_candidate=Case(When(in_window, then=Value(True)), default=Value(False), output_field=BooleanField())
     ).order_by("survivor_id", "created_at", "id")

@@ -1,46 +1,24 @@
 """Views validate, call one service or selector, and render."""
 
 import uuid
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
+from .access import clinic_staff_required, survivor_required
 from .forms import CheckInForm, InvitationAcceptForm, InvitationForm, SymptomEntryFormSet, WeightForm
 from .models import Invitation, Symptom, User
 from .tokens import invite_token_read
 
 HISTORY_DAYS = 90
-
-
-def survivor_required(view):
-    """Survivor-only pages answer 404 to everyone else, like a missing page."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_survivor:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def clinic_staff_required(view):
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_clinic_staff:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -244,7 +244,8 @@ def test_7_quiet_hours_hold_for_real_processes_and_escalation_fires_once(tmp_pat
     asleep = SurvivorFactory(clinic=clinic, time_zone=midnight_zone())
     urgent = report(asleep, code="jaundice")
     emergency = report(asleep, code="seizure")
-    Flag.objects.filter(pk=emergency.pk).update(created_at=timezone.now() - dt.timedelta(hours=2))
+    raised = timezone.now() - dt.timedelta(hours=2)
+    Flag.objects.filter(pk=emergency.pk).update(created_at=raised, review_by=raised + dt.timedelta(hours=1))
     with cluster(tmp_path) as c:
         c.worker()
         c.beat()

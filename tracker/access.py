@@ -1,0 +1,28 @@
+"""Role checks for views, written once. A page a role may not use answers 404,
+like a missing page, so an outsider learns nothing from the status code.
+(Which rows a person may see is the selectors' job; this is only the door.)"""
+
+from functools import wraps
+
+from django.http import Http404
+
+
+def role_required(attribute: str):
+    """@role_required("is_survivor"), "is_nurse", "is_clinic_admin", "is_clinic_staff"."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not getattr(request.user, attribute, False):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+survivor_required = role_required("is_survivor")
+nurse_required = role_required("is_nurse")
+clinic_staff_required = role_required("is_clinic_staff")
+clinic_admin_required = role_required("is_clinic_admin")
