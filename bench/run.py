@@ -315,6 +315,12 @@ def _survivor_pool(clinic, n: int):
 # ------------------------------------------------------------------ preview
 
 
+def bench_clinic():
+    from tracker.models import Clinic
+
+    return Clinic.objects.get_or_create(name="Bench clinic", defaults={"care_team_phone": "555-0199"})[0]
+
+
 def fill_preview_data(survivors: int, checkins: int) -> None:
     """20,000 survivors and 1,000,000 check-ins (one entry each) over the
     last 365 days, in plain SQL so that filling takes seconds, not hours."""
@@ -338,8 +344,7 @@ def fill_preview_data(survivors: int, checkins: int) -> None:
             """DELETE FROM tracker_weightentry WHERE survivor_id IN (SELECT id FROM tracker_user WHERE email LIKE 'bench-s%%')"""
         )
         c.execute("DELETE FROM tracker_user WHERE email LIKE 'bench-s%%'")
-        c.execute("SELECT id FROM tracker_clinic WHERE name = 'Bench clinic'")
-        clinic_id = c.fetchone()[0]
+        clinic_id = bench_clinic().pk
         c.execute(
             """
             INSERT INTO tracker_user (password, last_login, is_superuser, email, full_name, role, clinic_id, time_zone,
@@ -606,7 +611,7 @@ def fill_open_flags(target: int) -> None:
         c.execute("ANALYZE")
 
 
-def bench_triage(out: list[str]) -> None:
+def bench_triage(out: list[str], survivors: int, checkins: int) -> None:
     """gunicorn with 2 workers; queue, filtered queue, flag detail and
     dashboard against a bare view listing 50 flags, in the same run."""
     import http.client
@@ -617,10 +622,11 @@ def bench_triage(out: list[str]) -> None:
     from django.contrib.sessions.backends.db import SessionStore
 
     from tests.faults import free_port, wait_for
-    from tracker.models import Clinic, Flag, User
+    from tracker.models import Flag, User
 
+    fill_preview_data(survivors, checkins)
     fill_open_flags(50_000)
-    clinic = Clinic.objects.get(name="Bench clinic")
+    clinic = bench_clinic()
     nurse, _ = User.objects.get_or_create(
         email="bench-nurse@example.org", defaults={"full_name": "Bench Nurse", "role": "nurse"}
     )
@@ -740,7 +746,7 @@ def main() -> None:
     if args.only in (None, "reminders"):
         bench_reminders(out, args.messages)
     if args.only in (None, "triage"):
-        bench_triage(out)
+        bench_triage(out, args.survivors, args.checkins)
     print("\n".join(out))
 
 

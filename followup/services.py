@@ -144,10 +144,14 @@ def _event(*, flag: Flag, nurse: User, kind: str, result: str = "", text: str = 
 
 
 def flag_nurse_contact(*, flag: Flag, nurse: User, result: str = FlagEvent.Result.REACHED, note: str = "") -> int:
-    """A contact attempt. Reaching her closes the loop: no more reminders."""
+    """A contact attempt. Reaching her closes the loop: no more reminders,
+    and her call back is done."""
     with transaction.atomic():
         _event(flag=flag, nurse=nurse, kind=FlagEvent.Kind.CONTACT, result=result, text=note)
-        return loop_close(flag=flag, nurse=nurse) if result == FlagEvent.Result.REACHED else 0
+        if result != FlagEvent.Result.REACHED:
+            return 0
+        Flag.objects.filter(pk=flag.pk).update(callback_wanted=False)
+        return loop_close(flag=flag, nurse=nurse)
 
 
 def flag_nurse_resolve(*, flag: Flag, nurse: User, outcome: str, note: str = "") -> int:
@@ -181,6 +185,8 @@ def call_log(*, survivor: User, nurse: User, result: str, note: str = "") -> Cal
     call = CallLog(survivor=survivor, nurse=nurse, result=result, note=note.strip())
     call.full_clean()
     call.save()
+    if result == FlagEvent.Result.REACHED:
+        Flag.objects.filter(survivor=survivor, status=Flag.Status.OPEN).update(callback_wanted=False)
     tracker_services.audit_record(actor=nurse, action="call.log", survivor=survivor, target=call)
     return call
 

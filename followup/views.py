@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tracker import selectors as tracker_selectors
 from tracker import services as tracker_services
 from tracker.access import clinic_staff_required, nurse_required, survivor_required
-from tracker.models import Flag, Rule, Tier
+from tracker.models import Flag, Tier
 
 from . import selectors, services
 from .cadence import DEFAULT_CADENCE
@@ -265,22 +265,23 @@ def flag_queue(request: HttpRequest) -> HttpResponse:
         "unclaimed": request.GET.get("unclaimed") == "1",
         "overdue": request.GET.get("overdue") == "1",
     }
-    page = selectors.queue_page(selectors.flag_queue(user=request.user, **filters), request.GET.get("page"))
+    now = timezone.now()
+    page = selectors.queue_page(
+        selectors.flag_queue(user=request.user, now=now, **filters), request.GET.get("page"), now=now
+    )
     flags = page.flags
     tracker_services.audit_record_many(
         actor=request.user, action="queue.view", survivor_ids=sorted({f.survivor_id for f in flags})
     )
-    newest_emergency = max((f.pk for f in flags if f.tier == "emergency"), default=0)
     context = {
         "page": page,
         "flags": flags,
         "filters": filters,
         "query": request.GET.copy(),
-        "now": timezone.now(),
-        "newest_emergency": newest_emergency,
-        "tiers": Tier.choices,
-        "rules": Rule.objects.order_by("slug").values_list("slug", flat=True),
+        "newest_emergency": max((f.pk for f in flags if f.tier == Tier.EMERGENCY), default=0),
     }
+    if not request.headers.get("HX-Request"):
+        context |= {"tiers": Tier.choices, "rules": tracker_selectors.rule_choices()}
     template = "followup/_queue_table.html" if request.headers.get("HX-Request") else "followup/queue.html"
     return render(request, template, context)
 

@@ -249,15 +249,22 @@ class AuditEvent(models.Model):
     On PostgreSQL a trigger refuses UPDATE and DELETE (migration 0002)."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="audit_actions")
+    # Indexed with the time below (one index each for "who looked at her"
+    # and "what did this nurse look at"): a queue page writes 25 rows.
+    actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="audit_actions", db_index=False)
     action = models.CharField(max_length=60)
-    survivor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_subject")
+    survivor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_subject", db_index=False
+    )
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=60, blank=True)
 
     class Meta:
         ordering = ["-at"]
-        indexes = [models.Index(fields=["survivor", "-at"], name="audit_survivor_recent")]
+        indexes = [
+            models.Index(fields=["survivor", "-at"], name="audit_survivor_recent"),
+            models.Index(fields=["actor", "-at"], name="audit_actor_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action}"
@@ -380,6 +387,9 @@ class Flag(models.Model):
     tier_rank = models.PositiveSmallIntegerField(default=2)
     review_by = models.DateTimeField(null=True)
     evidence = models.TextField(help_text="What matched, in words a nurse can read.")
+    # She ticked "please call me" in a check-in behind this flag; cleared when
+    # a nurse reaches her. Kept on the flag so that the queue reads no check-ins.
+    callback_wanted = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -402,6 +412,11 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"Flag {self.pk} ({self.tier})"
+
+    def save(self, *args, **kwargs):
+        if self.review_by is None:  # created without set_tier (admin, shell, tests)
+            self.set_tier(self.tier)
+        super().save(*args, **kwargs)
 
     def set_tier(self, tier: str) -> None:
         """Tier, queue rank and review deadline move together."""

@@ -159,21 +159,49 @@ def rule_defs_active() -> list[engine.RuleDef]:
     made in this process applies at once (rule_defs_forget). Django's cache
     framework would need a shared backend to be right across web and worker
     processes; the database already knows, so we ask it."""
-    cached = _RULES_CACHE.get("active")
-    if cached is not None and time.monotonic() - cached[2] < RULES_RECHECK_SECONDS:
+
+    def load():
+        versions = RuleVersion.objects.filter(current_of__is_active=True).select_related("rule").order_by("rule__slug")
+        return [rule_def(v) for v in versions]
+
+    return _rules_cached("active", load)
+
+
+@dataclass(frozen=True)
+class RuleChoice:
+    id: int
+    slug: str
+    name: str
+
+
+def rule_choices() -> list[RuleChoice]:
+    """Every rule (on or off: a switched-off rule can still have open flags)
+    by name, for filters; kept per process like rule_defs_active."""
+
+    def load():
+        rows = Rule.objects.values_list("id", "slug", "current__name").order_by("current__name", "slug")
+        return [RuleChoice(pk, slug, name or slug) for pk, slug, name in rows]
+
+    return _rules_cached("choices", load)
+
+
+def _rules_cached(name: str, load):
+    cached = _RULES_CACHE.get(name)
+    checked = time.monotonic()
+    if cached is not None and checked - cached[2] < RULES_RECHECK_SECONDS:
         return cached[1]
     active = Q(is_active=True)
     stamp = Rule.objects.aggregate(
-        changed=Max("changed_at"), newest=Max("current_id"), on=Count("id", filter=active), ids=Sum("id", filter=active)
+        changed=Max("changed_at"),
+        newest=Max("current_id"),
+        on=Count("id", filter=active),
+        ids=Sum("id", filter=active),
+        every=Count("id"),
     )
     key = tuple(stamp.values())
-    if cached is not None and cached[0] == key:
-        _RULES_CACHE["active"] = (key, cached[1], time.monotonic())
-        return cached[1]
-    versions = RuleVersion.objects.filter(current_of__is_active=True).select_related("rule").order_by("rule__slug")
-    defs = [rule_def(v) for v in versions]
-    _RULES_CACHE["active"] = (key, defs, time.monotonic())
-    return defs
+    value = cached[1] if cached is not None and cached[0] == key else load()
+    _RULES_CACHE[name] = (key, value, checked)
+    return value
 
 
 def rule_defs_forget() -> None:

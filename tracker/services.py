@@ -156,7 +156,7 @@ def checkin_create(
                 row.full_clean(exclude=["checkin"])
                 rows.append(row)
             saved = SymptomEntry.objects.bulk_create(rows)
-            flags_evaluate(survivor=survivor, entries=saved)
+            flags_evaluate(survivor=survivor, entries=saved, callback_requested=callback_requested)
     except IntegrityError:
         # Two submissions of one form raced; the other one won. Show it.
         return CheckIn.objects.get(survivor=survivor, submission_token=submission_token), False
@@ -231,7 +231,11 @@ class FlagResult:
 
 
 def flags_evaluate(
-    *, survivor: User, entries: list[SymptomEntry] | None = None, weight: WeightEntry | None = None
+    *,
+    survivor: User,
+    entries: list[SymptomEntry] | None = None,
+    weight: WeightEntry | None = None,
+    callback_requested: bool = False,
 ) -> list[FlagResult]:
     """Check new entries (or a new weight) against the active rules, inside
     the caller's transaction.
@@ -267,7 +271,7 @@ def flags_evaluate(
         hits += engine.evaluate(
             rules, history=history, entry=fact, snoozed_rules=snoozed_rules, snoozed_symptoms=snoozed_symptoms
         )
-    results = _flags_record(survivor=survivor, hits=hits) if hits else []
+    results = _flags_record(survivor=survivor, hits=hits, callback=callback_requested) if hits else []
     for result in results:
         flag_recorded.send(
             sender=Flag,
@@ -288,7 +292,7 @@ def flags_evaluate(
     return results
 
 
-def _flags_record(*, survivor: User, hits: list[engine.Hit]) -> list[FlagResult]:
+def _flags_record(*, survivor: User, hits: list[engine.Hit], callback: bool = False) -> list[FlagResult]:
     """One open flag per rule that fired: open the missing ones, attach every
     hit, raise (never lower) tiers. A fixed handful of queries however many
     rules fired.
@@ -305,7 +309,7 @@ def _flags_record(*, survivor: User, hits: list[engine.Hit]) -> list[FlagResult]
         flag.rule_id: flag
         for flag in Flag.objects.filter(survivor=survivor, status=Flag.Status.OPEN, rule_id__in=list(by_rule))
         .order_by()
-        .only("id", "rule_id", "tier")
+        .only("id", "rule_id", "tier", "callback_wanted")
     }
     new_flags = []
     for rule_id, rule_hits in by_rule.items():
@@ -316,6 +320,7 @@ def _flags_record(*, survivor: User, hits: list[engine.Hit]) -> list[FlagResult]
                 rule_id=rule_id,
                 rule_version_id=top.rule.version_id,
                 evidence=rule_hits[-1].evidence,
+                callback_wanted=callback,
                 created_at=now,
                 updated_at=now,
             )
@@ -333,6 +338,7 @@ def _flags_record(*, survivor: User, hits: list[engine.Hit]) -> list[FlagResult]
                 flag.set_tier(top.rule.tier)
                 raised = True
             flag.evidence = rule_hits[-1].evidence
+            flag.callback_wanted = flag.callback_wanted or callback
             flag.updated_at = now
             changed.append(flag)
         links += [
@@ -350,7 +356,9 @@ def _flags_record(*, survivor: User, hits: list[engine.Hit]) -> list[FlagResult]
         ]
         results.append(FlagResult(flag=flag, created=rule_id in created, tier_raised=raised))
     if changed:
-        Flag.objects.bulk_update(changed, ["tier", "tier_rank", "review_by", "evidence", "updated_at"])
+        Flag.objects.bulk_update(
+            changed, ["tier", "tier_rank", "review_by", "evidence", "callback_wanted", "updated_at"]
+        )
     FlagEntry.objects.bulk_create(links)
     return results
 

@@ -17,10 +17,10 @@ def default_rules(db):
 def report(default_rules):
     """Record a check-in through the real service; returns its flags by rule slug."""
 
-    def do(survivor, code="pain", site="hip", severity=6, new=True, worse=True, note=""):
+    def do(survivor, code="pain", site="hip", severity=6, new=True, worse=True, note="", callback=False):
         checkin, _ = tracker_services.checkin_create(
             survivor=survivor,
-            callback_requested=False,
+            callback_requested=callback,
             submission_token=uuid.uuid4(),
             entries=[
                 tracker_services.EntryData(

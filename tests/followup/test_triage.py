@@ -69,6 +69,24 @@ def test_the_queue_runs_a_fixed_number_of_queries(as_nurse, survivor, report, dj
         as_nurse.get(reverse("flag_queue"))
 
 
+def test_call_back_wanted_shows_in_the_queue_until_a_nurse_reaches_her(as_nurse, survivor, report):
+    flag = report(survivor, code="jaundice", site=None, callback=True)["jaundice"]
+    other = report(SurvivorFactory(clinic=survivor.clinic), code="seizure", site=None)["seizure"]
+
+    def wanted():
+        return {row.pk: row.callback_wanted for row in as_nurse.get(reverse("flag_queue")).context["flags"]}
+
+    assert wanted() == {flag.pk: True, other.pk: False}
+    assert "Call back wanted" in as_nurse.get(reverse("flag_queue")).content.decode()
+    report(survivor, code="jaundice", site=None)  # a later check-in without the tick keeps it
+    url = reverse("nurse_flag", args=[flag.pk])
+    as_nurse.post(url, {"contact": "1", "contact-result": "no_answer", "contact-note": ""})
+    assert wanted()[flag.pk] is True
+    as_nurse.post(url, {"contact": "1", "contact-result": "reached", "contact-note": ""})
+    assert wanted() == {flag.pk: False, other.pk: False}
+    assert "Call back wanted" not in as_nurse.get(reverse("flag_queue")).content.decode()
+
+
 def test_claim_note_contact_and_resolve_are_recorded_with_who_and_when(as_nurse, nurse, survivor, report):
     flag = report(survivor, code="jaundice", site=None)["jaundice"]
     url = reverse("nurse_flag", args=[flag.pk])
@@ -145,6 +163,16 @@ def test_call_lists_show_no_checkin_bounced_and_call_back_and_log_calls(
     as_nurse.post(reverse("call_lists"), {"survivor": survivor.pk, "result": "reached", "note": "All fine"})
     assert CallLog.objects.filter(survivor=survivor, nurse=nurse).exists()
     assert survivor not in as_nurse.get(reverse("call_lists")).context["lists"]["Asked for a call back"]
+
+
+def test_reaching_her_from_the_call_list_clears_call_back_wanted_on_her_flags(as_nurse, survivor, report):
+    flag = report(survivor, code="jaundice", site=None, callback=True)["jaundice"]
+    as_nurse.post(reverse("call_lists"), {"survivor": survivor.pk, "result": "no_answer"})
+    flag.refresh_from_db()
+    assert flag.callback_wanted
+    as_nurse.post(reverse("call_lists"), {"survivor": survivor.pk, "result": "reached"})
+    flag.refresh_from_db()
+    assert not flag.callback_wanted
 
 
 def test_a_nurse_cannot_log_a_call_for_another_clinic(client, other_nurse, survivor):
