@@ -147,7 +147,7 @@ def flag_queue(
     if tier:
         rows = rows.filter(tier_rank=TIER_RANK[tier])
     if rule:
-        rule_id = next((r.id for r in tracker_selectors.rule_choices() if r.slug == rule), None)
+        rule_id = queue_rule_id(rule)
         rows = rows.filter(rule_id=rule_id) if rule_id else rows.none()
     if mine:
         rows = rows.filter(followup__claimed_by=user)
@@ -192,15 +192,29 @@ class QueuePage:
 
 
 def queue_page(rows: QuerySet, number: str | None, *, now: dt.datetime | None = None) -> QueuePage:
-    now = now or timezone.now()
-    try:
-        page = max(1, int(number or 1))
-    except ValueError:
-        page = 1
+    """One page of flag_queue's rows (followup.services.queue_page_read is
+    the view's way in: it also writes the audit rows)."""
+    page = queue_page_number(number)
     start = (page - 1) * QUEUE_PAGE_SIZE
-    values = list(rows[start : start + QUEUE_PAGE_SIZE + 1])
+    return queue_page_from_values(list(rows[start : start + QUEUE_PAGE_SIZE + 1]), page, now=now)
+
+
+def queue_page_number(number: str | None) -> int:
+    try:
+        return max(1, int(number or 1))
+    except ValueError:
+        return 1
+
+
+def queue_page_from_values(values: list[tuple], page: int, *, now: dt.datetime | None = None) -> QueuePage:
+    """values: up to one more row than a page, in flag_queue's columns."""
+    now = now or timezone.now()
     flags = [_queue_row(v, now) for v in values[:QUEUE_PAGE_SIZE]]
     return QueuePage(flags=flags, number=page, has_previous=page > 1, has_next=len(values) > QUEUE_PAGE_SIZE)
+
+
+def queue_rule_id(slug: str) -> int | None:
+    return next((r.id for r in tracker_selectors.rule_choices() if r.slug == slug), None)
 
 
 def _span(delta: dt.timedelta) -> str:

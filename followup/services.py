@@ -18,12 +18,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
+from django.http import Http404
 from django.utils import timezone
 
 from tracker import services as tracker_services
-from tracker.models import CheckIn, Flag, User
+from tracker.models import TIER_RANK, CheckIn, Flag, User
 
-from . import cadence, channels
+from . import cadence, channels, selectors
 from .models import Attempt, Cadence, CallLog, Channel, FlagEvent, FlagFollowup, Heartbeat, Message, Preferences
 
 log = logging.getLogger(__name__)
@@ -179,6 +180,78 @@ def flag_note_add(*, flag: Flag, nurse: User, text: str) -> FlagEvent:
     if not text.strip():
         raise ValidationError({"text": "Write the note first."})
     return _event(flag=flag, nurse=nurse, kind=FlagEvent.Kind.NOTE, text=text)
+
+
+# ------------------------------------------------------------------ the queue
+
+# Hand-written for PostgreSQL: every nurse's queue reloads every 30 s, and one
+# statement that reads the page and writes its audit rows cost half of the
+# ORM's three (her clinic ids, the page, the audit insert) in CPU
+# (bench/README.md, issue 5). The ORM definition in selectors.flag_queue is
+# the reference: SQLite takes it, and a test holds the two to the same rows.
+# Her clinics go in as ARRAY(subquery), which the planner evaluates first;
+# as a join or IN (subquery) it guessed a few survivors and sorted every
+# open flag instead of reading the flag_open_queue index in order.
+_QUEUE_SQL = """
+WITH page AS (
+    SELECT f.id, f.survivor_id, s.full_name, f.tier, f.evidence, f.created_at, f.review_by,
+           f.callback_wanted, c.full_name AS claimed_by, f.tier_rank
+      FROM tracker_flag f
+      JOIN tracker_user s ON s.id = f.survivor_id
+      LEFT JOIN followup_flagfollowup ff ON ff.flag_id = f.id
+      LEFT JOIN tracker_user c ON c.id = ff.claimed_by_id
+     WHERE f.status = 'open'
+       AND s.clinic_id = ANY(ARRAY(SELECT clinic_id FROM tracker_user_staff_clinics WHERE user_id = %(nurse)s))
+       {filters}
+     ORDER BY f.tier_rank, f.review_by, f.id
+     LIMIT %(limit)s OFFSET %(offset)s
+), seen AS (
+    INSERT INTO tracker_auditevent (at, actor_id, action, survivor_id, object_type, object_id)
+    SELECT DISTINCT %(now)s, %(nurse)s, 'queue.view', survivor_id, 'user', survivor_id::text
+      FROM (SELECT survivor_id FROM page ORDER BY tier_rank, review_by, id LIMIT %(size)s) AS shown
+)
+SELECT id, survivor_id, full_name, tier, evidence, created_at, review_by, callback_wanted, claimed_by
+  FROM page
+ ORDER BY tier_rank, review_by, id
+"""
+_QUEUE_FILTERS = {
+    "tier": "AND f.tier_rank = %(tier_rank)s",
+    "rule": "AND f.rule_id = %(rule_id)s",
+    "mine": "AND ff.claimed_by_id = %(nurse)s",
+    "unclaimed": "AND ff.claimed_by_id IS NULL",
+    "overdue": "AND f.review_by < %(now)s",
+}
+
+
+def queue_page_read(
+    *, nurse: User, number: str | None = None, now: dt.datetime | None = None, **filters
+) -> selectors.QueuePage:
+    """One page of her queue (filters as selectors.flag_queue), and one
+    audit row for each survivor it lists, read and written together."""
+    if not nurse.is_authenticated or not nurse.is_nurse:
+        raise Http404
+    now = now or timezone.now()
+    if connection.vendor != "postgresql":
+        page = selectors.queue_page(selectors.flag_queue(user=nurse, now=now, **filters), number, now=now)
+        tracker_services.audit_record_many(
+            actor=nurse, action="queue.view", survivor_ids=sorted({row.survivor_id for row in page.flags})
+        )
+        return page
+    number = selectors.queue_page_number(number)
+    params = {
+        "nurse": nurse.pk,
+        "now": now,
+        "limit": selectors.QUEUE_PAGE_SIZE + 1,
+        "offset": (number - 1) * selectors.QUEUE_PAGE_SIZE,
+        "size": selectors.QUEUE_PAGE_SIZE,
+        "tier_rank": TIER_RANK.get(filters.get("tier") or ""),
+        "rule_id": selectors.queue_rule_id(filters["rule"]) if filters.get("rule") else None,
+    }
+    sql = _QUEUE_SQL.format(filters=" ".join(sql for name, sql in _QUEUE_FILTERS.items() if filters.get(name)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        values = cursor.fetchall()
+    return selectors.queue_page_from_values(values, number, now=now)
 
 
 def call_log(*, survivor: User, nurse: User, result: str, note: str = "") -> CallLog:

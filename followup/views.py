@@ -265,14 +265,8 @@ def flag_queue(request: HttpRequest) -> HttpResponse:
         "unclaimed": request.GET.get("unclaimed") == "1",
         "overdue": request.GET.get("overdue") == "1",
     }
-    now = timezone.now()
-    page = selectors.queue_page(
-        selectors.flag_queue(user=request.user, now=now, **filters), request.GET.get("page"), now=now
-    )
+    page = services.queue_page_read(nurse=request.user, number=request.GET.get("page"), **filters)
     flags = page.flags
-    tracker_services.audit_record_many(
-        actor=request.user, action="queue.view", survivor_ids=sorted({f.survivor_id for f in flags})
-    )
     context = {
         "page": page,
         "flags": flags,

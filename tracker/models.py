@@ -250,11 +250,28 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # Indexed with the time below (one index each for "who looked at her"
-    # and "what did this nurse look at"): a queue page writes 25 rows.
-    actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="audit_actions", db_index=False)
+    # and "what did this nurse look at"): a queue page writes 25 rows. No
+    # database foreign key: its check locks the user row (FOR KEY SHARE), so
+    # recording a read would wait on a check-in in progress (which locks her
+    # row) and cost 50 lookups a queue page. Users are never deleted
+    # (deactivated), and PROTECT still guards deletes made through Django.
+    actor = models.ForeignKey(
+        User,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="audit_actions",
+        db_index=False,
+        db_constraint=False,
+    )
     action = models.CharField(max_length=60)
     survivor = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_subject", db_index=False
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_subject",
+        db_index=False,
+        db_constraint=False,
     )
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=60, blank=True)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from followup.models import CallLog, FlagEvent, Message
-from tests.factories import CheckInFactory, SurvivorFactory
+from tests.factories import CheckInFactory, ClinicFactory, NurseFactory, SurvivorFactory
 from tracker.models import AuditEvent, Flag, Snooze
 
 
@@ -50,6 +50,14 @@ def test_each_queue_page_audits_the_survivors_it_lists(as_nurse, nurse, survivor
     as_nurse.get(reverse("flag_queue"))
     listed = set(AuditEvent.objects.filter(actor=nurse, action="queue.view").values_list("survivor", flat=True))
     assert listed == {survivor.pk, same_clinic_survivor.pk}
+
+
+def test_queue_rows_escape_names_and_link_to_the_flag(as_nurse, clinic, report):
+    survivor = SurvivorFactory(clinic=clinic, full_name="<b>Bea</b> & Co")
+    flag = report(survivor, code="jaundice", site=None)["jaundice"]
+    html = as_nurse.get(reverse("flag_queue")).content.decode()
+    assert "&lt;b&gt;Bea&lt;/b&gt; &amp; Co" in html and "<b>Bea</b>" not in html
+    assert f'href="{reverse("nurse_flag", args=[flag.pk])}"' in html
 
 
 def test_the_queue_shows_only_her_clinics(client, other_nurse, survivor, report):
@@ -249,3 +257,42 @@ def test_the_flag_page_shows_her_90_days_and_runs_a_fixed_number_of_queries(
         report(survivor, code="jaundice", site=None)  # more entries, attachments, reminders
     with django_assert_max_num_queries(len(small.captured_queries)):
         as_nurse.get(url)
+
+
+def test_the_queue_sql_returns_what_the_orm_definition_returns(
+    nurse, clinic, other_clinic, survivor, same_clinic_survivor, report, monkeypatch
+):
+    """followup.services reads the queue (and writes its audit rows) in one
+    hand-written statement on PostgreSQL; selectors.flag_queue is the
+    definition. Every filter, every page, two clinics, one outside hers."""
+    import itertools
+
+    from followup import selectors, services
+
+    monkeypatch.setattr(selectors, "QUEUE_PAGE_SIZE", 3)
+    nurse.staff_clinics.add(other_clinic)
+    outsider = SurvivorFactory(clinic=ClinicFactory())
+    for person in (survivor, same_clinic_survivor, SurvivorFactory(clinic=other_clinic), outsider):
+        report(person, code="jaundice", site=None, callback=person is survivor)
+        report(person, code="seizure", site=None)
+        report(person, code="dizziness", site=None)
+    claimed = Flag.objects.filter(survivor=same_clinic_survivor).order_by("id")
+    services.flag_claim(flag=claimed[0], nurse=nurse)
+    services.flag_claim(flag=claimed[1], nurse=NurseFactory(clinics=[clinic]))
+    raised = timezone.now() - dt.timedelta(days=2)
+    Flag.objects.filter(survivor=survivor, tier="urgent").update(created_at=raised, review_by=raised)
+    now = timezone.now()
+    shown = set()
+    combos = itertools.product(("", "urgent", "emergency"), ("", "jaundice", "no-such-rule"), *[(False, True)] * 3)
+    for tier, rule, mine, unclaimed, overdue in combos:
+        filters = {"tier": tier, "rule": rule, "mine": mine, "unclaimed": unclaimed, "overdue": overdue}
+        for number in ("1", "2", "3", "x"):
+            before = AuditEvent.objects.count()
+            fast = services.queue_page_read(nurse=nurse, number=number, now=now, **filters)
+            audited = set(AuditEvent.objects.order_by("id")[before:].values_list("survivor_id", flat=True))
+            defined = selectors.queue_page(selectors.flag_queue(user=nurse, now=now, **filters), number, now=now)
+            assert fast == defined, filters
+            assert audited == {row.survivor_id for row in fast.flags}
+            shown |= {row.pk for row in fast.flags}
+    assert outsider.pk not in Flag.objects.filter(pk__in=shown).values_list("survivor", flat=True)
+    assert len(shown) == Flag.objects.filter(status="open").exclude(survivor=outsider).count() == 9
