@@ -271,7 +271,6 @@ def flag_queue(request: HttpRequest) -> HttpResponse:
         "page": page,
         "flags": flags,
         "filters": filters,
-        "query": request.GET.copy(),
         "newest_emergency": max((f.pk for f in flags if f.tier == Tier.EMERGENCY), default=0),
     }
     if not request.headers.get("HX-Request"):
@@ -304,4 +303,4 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         day_to=filters.get("day_to"),
     )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(request, "followup/audit.html", {"form": form, "page": page, "query": request.GET.copy()})
+    return render(request, "followup/audit.html", {"form": form, "page": page})

@@ -296,3 +296,17 @@ def test_the_queue_sql_returns_what_the_orm_definition_returns(
             shown |= {row.pk for row in fast.flags}
     assert outsider.pk not in Flag.objects.filter(pk__in=shown).values_list("survivor", flat=True)
     assert len(shown) == Flag.objects.filter(status="open").exclude(survivor=outsider).count() == 9
+
+
+def test_queue_pages_link_to_each_other_keeping_the_filters(as_nurse, clinic, report, monkeypatch):
+    from followup import selectors
+
+    monkeypatch.setattr(selectors, "QUEUE_PAGE_SIZE", 2)
+    for _ in range(3):
+        report(SurvivorFactory(clinic=clinic), code="jaundice", site=None)
+    first = as_nurse.get(reverse("flag_queue") + "?tier=urgent&unclaimed=1")
+    assert 'href="?tier=urgent&amp;unclaimed=1&amp;page=2">Next' in first.content.decode()
+    second = as_nurse.get(reverse("flag_queue") + "?tier=urgent&unclaimed=1&page=2")
+    html = second.content.decode()
+    assert 'href="?tier=urgent&amp;unclaimed=1&amp;page=1">Previous' in html and "Next" not in html
+    assert len(second.context["flags"]) == 1
