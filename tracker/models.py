@@ -276,6 +276,30 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=60, blank=True)
 
+    # What the audit browser says for each action code.
+    ACTION_LABELS = {
+        "queue.view": "Saw her in the triage queue",
+        "flag.view": "Opened a flag",
+        "checkin.view": "Opened a check-in",
+        "survivor.history.view": "Opened her history",
+        "survivor.export": "Downloaded her record",
+        "call_list.view": "Saw her on a call list",
+        "call.log": "Logged a call",
+        "flag.claim": "Claimed a flag",
+        "flag.unclaim": "Unclaimed a flag",
+        "flag.note": "Added a note",
+        "flag.contact": "Logged a contact attempt",
+        "flag.resolve": "Resolved a flag",
+        "flag.close": "Closed a flag",
+        "snooze.create": "Snoozed a rule or symptom",
+        "snooze.end": "Ended a snooze",
+        "invitation.create": "Invited a survivor",
+        "rule.save": "Saved a rule",
+        "rule.enable": "Switched a rule on or off",
+        "cadence.save": "Changed the reminder cadence",
+        "message.retry": "Retried a message",
+    }
+
     class Meta:
         ordering = ["-at"]
         indexes = [
@@ -285,6 +309,10 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        return self.ACTION_LABELS.get(self.action, self.action)
 
 
 class Tier(models.TextChoices):

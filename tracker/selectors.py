@@ -10,6 +10,7 @@ Clinic admins manage accounts and rules; they do not read symptoms.
 import bisect
 import datetime as dt
 import functools
+import heapq
 import itertools
 import operator
 import time
@@ -333,6 +334,97 @@ def _aware(value) -> dt.datetime:
     if isinstance(value, str):
         value = parse_datetime(value)
     return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
+
+
+EXPORT_COLUMNS = (
+    "recorded (her time zone)",
+    "type",
+    "what",
+    "body site",
+    "severity (0-10)",
+    "new",
+    "getting worse",
+    "since",
+    "note",
+    "weight",
+    "weight unit",
+    "flag tier",
+    "flag status",
+    "flag outcome",
+)
+
+
+def record_export_rows(*, survivor: User):
+    """Her whole record, oldest first, one row per symptom, weight and flag,
+    in EXPORT_COLUMNS order: three queries read in time order and merged as
+    they stream. Callers have checked access through survivor_get_for_user."""
+    tz = zoneinfo.ZoneInfo(survivor.time_zone or "UTC")
+    lb = survivor.weight_unit == User.WeightUnit.LB
+    entries = _entries().filter(survivor=survivor).order_by("created_at", "id")
+    weights = WeightEntry.objects.filter(survivor=survivor).order_by("recorded_at", "id")
+    flags = Flag.objects.filter(survivor=survivor).select_related("rule__current").order_by("created_at", "id")
+    rows = heapq.merge(
+        (
+            (
+                e.created_at,
+                "symptom",
+                e.symptom.label,
+                e.body_site.label if e.body_site else "",
+                e.severity,
+                "yes" if e.is_new else "no",
+                "yes" if e.is_worse else "no",
+                e.started_on.isoformat() if e.started_on else "",
+                e.note,
+                "",
+                "",
+                "",
+                "",
+                "",
+            )
+            for e in entries.iterator(chunk_size=2000)
+        ),
+        (
+            (
+                w.recorded_at,
+                "weight",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                f"{(w.kg * LB_PER_KG if lb else w.kg):.1f}",
+                survivor.weight_unit,
+                "",
+                "",
+                "",
+            )
+            for w in weights.iterator(chunk_size=2000)
+        ),
+        (
+            (
+                f.created_at,
+                "flag",
+                f.rule.current.name if f.rule.current else f.rule.slug,
+                "",
+                "",
+                "",
+                "",
+                "",
+                f.evidence,
+                "",
+                "",
+                f.get_tier_display(),
+                f.get_status_display(),
+                f.get_outcome_display(),
+            )
+            for f in flags.iterator(chunk_size=2000)
+        ),
+        key=operator.itemgetter(0),
+    )
+    for row in rows:
+        yield (row[0].astimezone(tz).strftime("%Y-%m-%d %H:%M"), *row[1:])
 
 
 def flags_open_for_survivor(*, survivor: User) -> list[Flag]:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("invite/<str:token>/", views.invite_accept, name="invite_accept"),
     path("staff/", views.staff_home, name="staff_home"),
     path("staff/survivors/<int:survivor_id>/", views.survivor_history, name="survivor_history"),
+    path("staff/survivors/<int:survivor_id>/export.csv", views.survivor_export, name="survivor_export"),
 ]
 
 urlpatterns += [

@@ -1,5 +1,7 @@
 """Views validate, call one service or selector, and render."""
 
+import csv
+import itertools
 import uuid
 
 from django.contrib import messages
@@ -7,7 +9,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -197,6 +199,39 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "can_read_health_data": request.user.is_nurse,
         },
     )
+
+
+def survivor_export(request: HttpRequest, survivor_id: int) -> StreamingHttpResponse:
+    """Her whole record as CSV: for her own files, or for a nurse to attach
+    to the clinic's chart. A staff download is audited."""
+    survivor = selectors.survivor_get_for_user(user=request.user, survivor_id=survivor_id)
+    if survivor.pk != request.user.pk:
+        services.audit_record(actor=request.user, action="survivor.export", survivor=survivor, target=survivor)
+    writer = csv.writer(_Echo())
+    rows = itertools.chain([selectors.EXPORT_COLUMNS], selectors.record_export_rows(survivor=survivor))
+    response = StreamingHttpResponse(
+        (writer.writerow([_spreadsheet_safe(cell) for cell in row]) for row in rows), content_type="text/csv"
+    )
+    filename = f"followup-record-{survivor.pk}-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class _Echo:
+    """csv.writer writes into this and hands each line back (Django's
+    streaming CSV recipe)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _spreadsheet_safe(cell) -> str:
+    # A note like "=HYPERLINK(...)" would run as a formula when a nurse opens
+    # the file in a spreadsheet; a leading apostrophe keeps it text (OWASP
+    # "CSV injection").
+    text = str(cell)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def survivor_history(request: HttpRequest, survivor_id: int) -> HttpResponse:

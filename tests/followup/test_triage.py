@@ -226,6 +226,20 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
         client.get(reverse("dashboard"))
 
 
+def test_every_audited_action_has_words_in_the_audit_browser():
+    import pathlib
+    import re
+
+    from tracker.models import AuditEvent
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    source = "".join(p.read_text() for app in ("tracker", "followup") for p in (root / app).rglob("*.py"))
+    codes = set(re.findall(r'action="([a-z_.]+)"', source)) | set(re.findall(r"'([a-z_]+\.view)'", source))
+    codes |= {f"flag.{kind}" for kind in FlagEvent.Kind.values}
+    assert {"queue.view", "survivor.export", "flag.resolve"} <= codes
+    assert codes - set(AuditEvent.ACTION_LABELS) == set()
+
+
 def test_the_admin_browses_the_audit_trail_of_her_clinic(client, clinic_admin, nurse, other_nurse, survivor):
     from tracker import services as tracker_services
     from tracker.models import AuditEvent
@@ -234,8 +248,10 @@ def test_the_admin_browses_the_audit_trail_of_her_clinic(client, clinic_admin, n
     outsider = SurvivorFactory()
     tracker_services.audit_record(actor=other_nurse, action="survivor.history.view", survivor=outsider)
     client.force_login(clinic_admin)
-    rows = list(client.get(reverse("audit_trail")).context["page"])
+    page = client.get(reverse("audit_trail"))
+    rows = list(page.context["page"])
     assert [r.survivor for r in rows if r.action == "survivor.history.view"] == [survivor]
+    assert "Opened her history" in page.content.decode()
     filtered = client.get(reverse("audit_trail") + f"?staff={nurse.email}").context["page"]
     assert {r.actor for r in filtered} == {nurse}
     none = client.get(reverse("audit_trail") + "?day_from=2001-01-01&day_to=2001-01-02").context["page"]

@@ -38,6 +38,17 @@ CASES = {
             "anonymous": LOGIN,
         },
     ),
+    "survivor_export": (
+        lambda d: reverse("survivor_export", args=[d["owner"].pk]),
+        {
+            "owner": 200,
+            "nurse": 200,
+            "clinic_admin": 404,
+            "same_clinic_survivor": 404,
+            "other_nurse": 404,
+            "anonymous": LOGIN,
+        },
+    ),
     "home": (
         lambda d: reverse("home"),
         {
