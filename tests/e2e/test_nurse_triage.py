@@ -25,17 +25,14 @@ def login(page, base, email):
     page.get_by_role("button", name="Log in").click()
 
 
-def test_a_nurse_resolves_an_urgent_flag_and_the_loop_closes(live_server, page):
-    call_command("seed_demo", stdout=StringIO())  # no rules yet: the demo history raises nothing
-    tracker_services.rules_load_defaults()
-    maria = User.objects.get(email="maria@demo.followup.test")
+def report(survivor, code):
     tracker_services.checkin_create(
-        survivor=maria,
-        callback_requested=True,
+        survivor=survivor,
+        callback_requested=code == "jaundice",
         submission_token=uuid.uuid4(),
         entries=[
             tracker_services.EntryData(
-                symptom=symptom("jaundice"),
+                symptom=symptom(code),
                 body_site=None,
                 severity=5,
                 is_new=True,
@@ -44,6 +41,37 @@ def test_a_nurse_resolves_an_urgent_flag_and_the_loop_closes(live_server, page):
             )
         ],
     )
+
+
+def test_a_new_emergency_flag_is_announced_when_the_queue_refreshes(live_server, page):
+    call_command("seed_demo", stdout=StringIO())
+    tracker_services.rules_load_defaults()
+    maria = User.objects.get(email="maria@demo.followup.test")
+    report(maria, "jaundice")
+    login(page, live_server.url, "nurse@demo.followup.test")
+    page.goto(live_server.url + "/staff/queue/?unclaimed=1")
+    announcer = page.locator("#emergency-announcer")
+    assert not announcer.is_visible()
+    refresh = "htmx.ajax('GET', document.getElementById('queue').getAttribute('hx-get'), '#queue')"
+    page.evaluate(refresh)  # what "every 30s" does; nothing new yet
+    page.wait_for_load_state("networkidle")
+    assert not announcer.is_visible()
+
+    report(maria, "seizure")  # emergency
+    page.evaluate(refresh)
+    announcer.wait_for(state="visible")
+    assert announcer.get_by_text("New emergency flag.").is_visible()
+    first_row = page.locator("#queue tbody tr").first
+    assert first_row.get_by_text("Emergency").is_visible()
+    assert page.locator("#f-unclaimed").is_checked()  # the filters stay
+    assert "unclaimed=1" in page.evaluate("document.getElementById('queue').getAttribute('hx-get')")
+
+
+def test_a_nurse_resolves_an_urgent_flag_and_the_loop_closes(live_server, page):
+    call_command("seed_demo", stdout=StringIO())  # no rules yet: the demo history raises nothing
+    tracker_services.rules_load_defaults()
+    maria = User.objects.get(email="maria@demo.followup.test")
+    report(maria, "jaundice")
     flag = Flag.objects.get(survivor=maria, rule__slug="jaundice")
     assert Message.objects.filter(flag=flag, state="pending").exists()
 
