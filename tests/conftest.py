@@ -1,10 +1,15 @@
 """Personas shared by every test: a clinic with its survivor, a second survivor
 of the same clinic, its nurse and clinic admin, and a nurse of another clinic."""
 
+import datetime as dt
+import uuid
+
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from tests.factories import ClinicAdminFactory, ClinicFactory, NurseFactory, SurvivorFactory
+from tests.factories import ClinicAdminFactory, ClinicFactory, NurseFactory, SurvivorFactory, body_site, symptom
+from tracker import services as tracker_services
 
 
 @pytest.fixture
@@ -95,3 +100,36 @@ def _fresh_rule_cache():
     rule_defs_forget()
     yield
     rule_defs_forget()
+
+
+@pytest.fixture
+def default_rules(db):
+    tracker_services.rules_load_defaults()
+
+
+@pytest.fixture
+def report(default_rules):
+    """Record a check-in through the real service; returns its flags by rule slug."""
+
+    def do(survivor, code="pain", site="hip", severity=6, new=True, worse=True, note="", callback=False):
+        checkin, _ = tracker_services.checkin_create(
+            survivor=survivor,
+            callback_requested=callback,
+            submission_token=uuid.uuid4(),
+            entries=[
+                tracker_services.EntryData(
+                    symptom=symptom(code),
+                    body_site=body_site(site) if site else None,
+                    severity=severity,
+                    is_new=new,
+                    is_worse=worse,
+                    started_on=timezone.localdate() - dt.timedelta(days=1),
+                    note=note,
+                )
+            ],
+        )
+        from tracker.models import Flag
+
+        return {f.rule.slug: f for f in Flag.objects.filter(attachments__entry__checkin=checkin).distinct()}
+
+    return do

@@ -23,7 +23,7 @@ def rows_of(response) -> list[dict]:
 
 
 @pytest.fixture
-def record(survivor):
+def record(survivor, report):
     survivor.weight_unit = User.WeightUnit.LB
     survivor.save()
     checkin = CheckInFactory(survivor=survivor)
@@ -37,22 +37,7 @@ def record(survivor):
         created_at=timezone.now() - dt.timedelta(days=3),
     )
     services.weight_record(survivor=survivor, value=Decimal("150.0"), unit="lb", submission_token=uuid.uuid4())
-    services.rules_load_defaults()
-    services.checkin_create(
-        survivor=survivor,
-        callback_requested=False,
-        submission_token=uuid.uuid4(),
-        entries=[
-            services.EntryData(
-                symptom=symptom("jaundice"),
-                body_site=None,
-                severity=4,
-                is_new=True,
-                is_worse=False,
-                started_on=timezone.localdate(),
-            )
-        ],
-    )
+    report(survivor, code="jaundice", site=None, severity=4, worse=False)
     return survivor
 
 
