@@ -55,9 +55,25 @@ def test_each_queue_page_audits_the_survivors_it_lists(as_nurse, nurse, survivor
 def test_queue_rows_escape_names_and_link_to_the_flag(as_nurse, clinic, report):
     survivor = SurvivorFactory(clinic=clinic, full_name="<b>Bea</b> & Co")
     flag = report(survivor, code="jaundice", site=None)["jaundice"]
+    Flag.objects.filter(pk=flag.pk).update(evidence='yellow eyes, "<i>since Monday</i>"')
     html = as_nurse.get(reverse("flag_queue")).content.decode()
     assert "&lt;b&gt;Bea&lt;/b&gt; &amp; Co" in html and "<b>Bea</b>" not in html
+    assert "yellow eyes, &quot;&lt;i&gt;since Monday&lt;/i&gt;&quot;" in html
     assert f'href="{reverse("nurse_flag", args=[flag.pk])}"' in html
+
+
+def test_the_rule_filter_lists_rules_by_name_escaped_and_keeps_the_choice(as_nurse, default_rules):
+    from tracker import services as tracker_services
+    from tracker.models import Rule
+    from tracker.rules.defaults import DEFAULT_RULES
+
+    jaundice = next(r for r in DEFAULT_RULES if r["slug"] == "jaundice")
+    tracker_services.rule_save(
+        by=None, slug="jaundice", rule=Rule.objects.get(slug="jaundice"), data={**jaundice, "name": "Yellow <skin>"}
+    )
+    html = as_nurse.get(reverse("flag_queue") + "?rule=jaundice").content.decode()
+    assert '<option value="jaundice" selected>Yellow &lt;skin&gt;</option>' in html
+    assert "Yellow <skin>" not in html
 
 
 def test_the_queue_shows_only_her_clinics(client, other_nurse, survivor, report):
