@@ -199,9 +199,12 @@ def queue_page(rows: QuerySet, number: str | None, *, now: dt.datetime | None = 
     return queue_page_from_values(list(rows[start : start + QUEUE_PAGE_SIZE + 1]), page, now=now)
 
 
+QUEUE_LAST_PAGE = 100_000  # 2.5 million open flags; beyond it OFFSET would overflow
+
+
 def queue_page_number(number: str | None) -> int:
     try:
-        return max(1, int(number or 1))
+        return min(max(1, int(number or 1)), QUEUE_LAST_PAGE)
     except ValueError:
         return 1
 

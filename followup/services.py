@@ -185,8 +185,8 @@ def flag_note_add(*, flag: Flag, nurse: User, text: str) -> FlagEvent:
 # ------------------------------------------------------------------ the queue
 
 # Hand-written for PostgreSQL: every nurse's queue reloads every 30 s, and one
-# statement that reads the page and writes its audit rows cost half of the
-# ORM's three (her clinic ids, the page, the audit insert) in CPU
+# statement that reads the page and writes its audit rows costs about half
+# of what the ORM's three did (her clinic ids, the page, the audit insert)
 # (bench/README.md, issue 5). The ORM definition in selectors.flag_queue is
 # the reference: SQLite takes it, and a test holds the two to the same rows.
 # Her clinics go in as ARRAY(subquery), which the planner evaluates first;
@@ -247,7 +247,7 @@ def queue_page_read(
         "tier_rank": TIER_RANK.get(filters.get("tier") or ""),
         "rule_id": selectors.queue_rule_id(filters["rule"]) if filters.get("rule") else None,
     }
-    sql = _QUEUE_SQL.format(filters=" ".join(sql for name, sql in _QUEUE_FILTERS.items() if filters.get(name)))
+    sql = _QUEUE_SQL.format(filters=" ".join(clause for name, clause in _QUEUE_FILTERS.items() if filters.get(name)))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         values = cursor.fetchall()

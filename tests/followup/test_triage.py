@@ -330,6 +330,13 @@ def test_the_queue_sql_returns_what_the_orm_definition_returns(
     assert len(shown) == Flag.objects.filter(status="open").exclude(survivor=outsider).count() == 9
 
 
+@pytest.mark.parametrize("number", ["0", "-3", "x", "9" * 30])
+def test_a_page_number_out_of_range_shows_a_page_not_an_error(as_nurse, survivor, report, number):
+    report(survivor, code="jaundice", site=None)
+    response = as_nurse.get(reverse("flag_queue") + f"?page={number}")
+    assert response.status_code == 200
+
+
 def test_queue_pages_link_to_each_other_keeping_the_filters(as_nurse, clinic, report, monkeypatch):
     from followup import selectors
 
