@@ -336,22 +336,24 @@ def _aware(value) -> dt.datetime:
     return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
 
 
-EXPORT_COLUMNS = (
-    "recorded (her time zone)",
-    "type",
-    "what",
-    "body site",
-    "severity (0-10)",
-    "new",
-    "getting worse",
-    "since",
-    "note",
-    "weight",
-    "weight unit",
-    "flag tier",
-    "flag status",
-    "flag outcome",
-)
+# Column key -> heading, in the file's order.
+_EXPORT = {
+    "at": "recorded (her time zone)",
+    "type": "type",
+    "what": "what",
+    "site": "body site",
+    "severity": "severity (0-10)",
+    "new": "new",
+    "worse": "getting worse",
+    "since": "since",
+    "note": "note",
+    "weight": "weight",
+    "unit": "weight unit",
+    "tier": "flag tier",
+    "status": "flag status",
+    "outcome": "flag outcome",
+}
+EXPORT_COLUMNS = tuple(_EXPORT.values())
 
 
 def record_export_rows(*, survivor: User):
@@ -365,66 +367,45 @@ def record_export_rows(*, survivor: User):
     flags = Flag.objects.filter(survivor=survivor).select_related("rule__current").order_by("created_at", "id")
     rows = heapq.merge(
         (
-            (
-                e.created_at,
-                "symptom",
-                e.symptom.label,
-                e.body_site.label if e.body_site else "",
-                e.severity,
-                "yes" if e.is_new else "no",
-                "yes" if e.is_worse else "no",
-                e.started_on.isoformat() if e.started_on else "",
-                e.note,
-                "",
-                "",
-                "",
-                "",
-                "",
-            )
+            {
+                "at": e.created_at,
+                "type": "symptom",
+                "what": e.symptom.label,
+                "site": e.body_site.label if e.body_site else "",
+                "severity": e.severity,
+                "new": "yes" if e.is_new else "no",
+                "worse": "yes" if e.is_worse else "no",
+                "since": e.started_on.isoformat() if e.started_on else "",
+                "note": e.note,
+            }
             for e in entries.iterator(chunk_size=2000)
         ),
         (
-            (
-                w.recorded_at,
-                "weight",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                f"{(w.kg * LB_PER_KG if lb else w.kg):.1f}",
-                survivor.weight_unit,
-                "",
-                "",
-                "",
-            )
+            {
+                "at": w.recorded_at,
+                "type": "weight",
+                "weight": f"{(w.kg * LB_PER_KG if lb else w.kg):.1f}",
+                "unit": survivor.weight_unit,
+            }
             for w in weights.iterator(chunk_size=2000)
         ),
         (
-            (
-                f.created_at,
-                "flag",
-                f.rule.current.name if f.rule.current else f.rule.slug,
-                "",
-                "",
-                "",
-                "",
-                "",
-                f.evidence,
-                "",
-                "",
-                f.get_tier_display(),
-                f.get_status_display(),
-                f.get_outcome_display(),
-            )
+            {
+                "at": f.created_at,
+                "type": "flag",
+                "what": f.rule.current.name if f.rule.current else f.rule.slug,
+                "note": f.evidence,
+                "tier": f.get_tier_display(),
+                "status": f.get_status_display(),
+                "outcome": f.get_outcome_display(),
+            }
             for f in flags.iterator(chunk_size=2000)
         ),
-        key=operator.itemgetter(0),
+        key=operator.itemgetter("at"),
     )
     for row in rows:
-        yield (row[0].astimezone(tz).strftime("%Y-%m-%d %H:%M"), *row[1:])
+        row["at"] = row["at"].astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        yield tuple(row.get(key, "") for key in _EXPORT)
 
 
 def flags_open_for_survivor(*, survivor: User) -> list[Flag]:

@@ -59,26 +59,19 @@ def audit_record(*, actor: User, action: str, survivor: User | None = None, targ
     return event
 
 
-def audit_record_many(*, actor: User, action: str, survivor_ids) -> None:
-    """One row per survivor shown, in one statement (a queue page lists 25).
+def audit_read(*, reader: User, action: str, survivor: User, target=None) -> None:
+    """A read of a survivor's data: one audit row, unless she reads her own."""
+    if reader.pk != survivor.pk:
+        audit_record(actor=reader, action=action, survivor=survivor, target=target)
 
-    Plain SQL on PostgreSQL: every nurse's queue writes this every 30 s, and
-    bulk_create's model objects and transaction round trips cost twice the
-    insert itself (bench/README.md). One statement is atomic on its own."""
-    ids = list(survivor_ids)
-    if not ids:
-        return
-    if connection.vendor != "postgresql":
-        AuditEvent.objects.bulk_create(
-            AuditEvent(actor=actor, action=action, survivor_id=pk, object_type="user", object_id=str(pk)) for pk in ids
-        )
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO tracker_auditevent (at, actor_id, action, survivor_id, object_type, object_id)"
-            " SELECT %s, %s, %s, s, 'user', s::text FROM unnest(%s::bigint[]) AS s",
-            [timezone.now(), actor.pk, action, ids],
-        )
+
+def audit_record_many(*, actor: User, action: str, survivor_ids) -> None:
+    """One row per survivor shown, in one insert (a call list shows many).
+    The triage queue writes its own rows inside its read (followup.services)."""
+    AuditEvent.objects.bulk_create(
+        AuditEvent(actor=actor, action=action, survivor_id=pk, object_type="user", object_id=str(pk))
+        for pk in survivor_ids
+    )
 
 
 def invitation_create(*, invited_by: User, clinic: Clinic, email: str, full_name: str) -> Invitation:

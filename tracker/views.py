@@ -88,8 +88,7 @@ def _formset_with_extra_row(request: HttpRequest, survivor: User):
 
 def checkin_detail(request: HttpRequest, checkin_id: int) -> HttpResponse:
     checkin = selectors.checkin_get_for_user(user=request.user, checkin_id=checkin_id)
-    if not request.user.is_survivor:
-        services.audit_record(actor=request.user, action="checkin.view", survivor=checkin.survivor, target=checkin)
+    services.audit_read(reader=request.user, action="checkin.view", survivor=checkin.survivor, target=checkin)
     context = {
         "checkin": checkin,
         "survivor": checkin.survivor,
@@ -205,8 +204,7 @@ def survivor_export(request: HttpRequest, survivor_id: int) -> StreamingHttpResp
     """Her whole record as CSV: for her own files, or for a nurse to attach
     to the clinic's chart. A staff download is audited."""
     survivor = selectors.survivor_get_for_user(user=request.user, survivor_id=survivor_id)
-    if survivor.pk != request.user.pk:
-        services.audit_record(actor=request.user, action="survivor.export", survivor=survivor, target=survivor)
+    services.audit_read(reader=request.user, action="survivor.export", survivor=survivor, target=survivor)
     writer = csv.writer(_Echo())
     rows = itertools.chain([selectors.EXPORT_COLUMNS], selectors.record_export_rows(survivor=survivor))
     response = StreamingHttpResponse(
@@ -236,6 +234,5 @@ def _spreadsheet_safe(cell) -> str:
 
 def survivor_history(request: HttpRequest, survivor_id: int) -> HttpResponse:
     survivor = selectors.survivor_get_for_user(user=request.user, survivor_id=survivor_id)
-    if survivor.pk != request.user.pk:
-        services.audit_record(actor=request.user, action="survivor.history.view", survivor=survivor, target=survivor)
+    services.audit_read(reader=request.user, action="survivor.history.view", survivor=survivor, target=survivor)
     return _history(request, survivor=survivor)
