@@ -295,7 +295,8 @@ class AuditEvent(models.Model):
         "snooze.end": "Ended a snooze",
         "invitation.create": "Invited a survivor",
         "rule.save": "Saved a rule",
-        "rule.enable": "Switched a rule on or off",
+        "rule.enable": "Switched a rule on",
+        "rule.disable": "Switched a rule off",
         "cadence.save": "Changed the reminder cadence",
         "message.retry": "Retried a message",
     }
