@@ -592,9 +592,9 @@ def fill_open_flags(target: int) -> None:
         c.execute(
             """
             INSERT INTO tracker_flag (survivor_id, rule_id, rule_version_id, tier, tier_rank, review_by, status,
-                                      evidence, created_at, updated_at, outcome)
+                                      evidence, created_at, updated_at, outcome, callback_wanted)
             SELECT u.id, r.id, r.current_id, v.tier, 0, now(), 'open', 'pain at hip, new, severity 6, getting worse',
-                   now() - (random() * interval '6 days'), now(), ''
+                   now() - (random() * interval '6 days'), now(), '', random() < 0.1
               FROM tracker_user u
               JOIN LATERAL (SELECT * FROM tracker_rule ORDER BY md5(u.id::text || tracker_rule.slug) LIMIT 3) r ON true
               JOIN tracker_ruleversion v ON v.id = r.current_id

@@ -25,6 +25,7 @@ from tracker import services as tracker_services
 from tracker.models import TIER_RANK, CheckIn, Flag, User
 
 from . import cadence, channels, selectors
+from .db import prepared_cursor
 from .models import Attempt, Cadence, CallLog, Channel, FlagEvent, FlagFollowup, Heartbeat, Message, Preferences
 
 log = logging.getLogger(__name__)
@@ -204,11 +205,11 @@ WITH page AS (
        AND s.clinic_id = ANY(ARRAY(SELECT clinic_id FROM tracker_user_staff_clinics WHERE user_id = %(nurse)s))
        {filters}
      ORDER BY f.tier_rank, f.review_by, f.id
-     LIMIT %(limit)s OFFSET %(offset)s
+     LIMIT {limit} OFFSET {offset}
 ), seen AS (
     INSERT INTO tracker_auditevent (at, actor_id, action, survivor_id, object_type, object_id)
     SELECT DISTINCT %(now)s, %(nurse)s, 'queue.view', survivor_id, 'user', survivor_id::text
-      FROM (SELECT survivor_id FROM page ORDER BY tier_rank, review_by, id LIMIT %(size)s) AS shown
+      FROM (SELECT survivor_id FROM page ORDER BY tier_rank, review_by, id LIMIT {size}) AS shown
 )
 SELECT id, survivor_id, full_name, tier, evidence, created_at, review_by, callback_wanted, claimed_by
   FROM page
@@ -241,14 +242,19 @@ def queue_page_read(
     params = {
         "nurse": nurse.pk,
         "now": now,
-        "limit": selectors.QUEUE_PAGE_SIZE + 1,
-        "offset": (number - 1) * selectors.QUEUE_PAGE_SIZE,
-        "size": selectors.QUEUE_PAGE_SIZE,
         "tier_rank": TIER_RANK.get(filters.get("tier") or ""),
         "rule_id": selectors.queue_rule_id(filters["rule"]) if filters.get("rule") else None,
     }
-    sql = _QUEUE_SQL.format(filters=" ".join(clause for name, clause in _QUEUE_FILTERS.items() if filters.get(name)))
-    with connection.cursor() as cursor:
+    # LIMIT and OFFSET are written into the statement (integers of ours):
+    # as parameters, PostgreSQL's generic plan would assume a tenth of the
+    # table and never be chosen, so every run would be planned afresh.
+    sql = _QUEUE_SQL.format(
+        filters=" ".join(clause for name, clause in _QUEUE_FILTERS.items() if filters.get(name)),
+        limit=selectors.QUEUE_PAGE_SIZE + 1,
+        offset=(number - 1) * selectors.QUEUE_PAGE_SIZE,
+        size=selectors.QUEUE_PAGE_SIZE,
+    )
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         values = cursor.fetchall()
     return selectors.queue_page_from_values(values, number, now=now)
