@@ -14,14 +14,19 @@
    lose prepared statements; PgBouncer 1.21+ keeps them), and switching
    OPTIONS["server_side_binding"] on would change every ORM query in the app.
    So only this statement binds on the server and is prepared; PostgreSQL
-   then reuses a generic plan when it costs no more than a fresh one."""
+   then reuses a generic plan when it costs no more than a fresh one. Its
+   timestamps load with psycopg's C loader instead of Django's Python one
+   (50 a page)."""
 
 from django.db import connection
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.backends.signals import connection_created
 from django.db.backends.utils import CursorWrapper
+from psycopg import postgres
+from psycopg.pq import Format
 
 _worker = {"on": False}
+_TIMESTAMPTZ_LOADER = postgres.adapters.get_loader(postgres.types["timestamptz"].oid, Format.TEXT)
 _PREPARE_ONLY_WHEN_ASKED = 2**31 - 1  # psycopg's automatic threshold (runs before preparing), out of reach
 
 
@@ -40,8 +45,7 @@ def prepared_cursor() -> CursorWrapper:
     """A Django cursor (query logging, error wrapping, health checks as any
     other) over a psycopg cursor that binds on the server and prepares each
     statement it runs. PostgreSQL only. Use as `with prepared_cursor() as c:`.
-    Times come back in UTC, as from Django's own cursors (the connection's
-    adapters carry its time zone)."""
+    Times come back as aware UTC datetimes, as from Django's own cursors."""
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     if connection.connection.prepare_threshold is None:
@@ -50,6 +54,11 @@ def prepared_cursor() -> CursorWrapper:
         # only lets cursors of this kind prepare.
         connection.connection.prepare_threshold = _PREPARE_ONLY_WHEN_ASKED
     raw = _PreparingCursor(connection.connection)
+    if connection.timezone_name == "UTC":
+        # Django loads timestamps with a Python subclass of psycopg's loader
+        # (it sets Django's tzinfo on each), 5 µs a value; psycopg's own C
+        # loader returns the same UTC datetimes when the session is in UTC.
+        raw.adapters.register_loader("timestamptz", _TIMESTAMPTZ_LOADER)
     return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
 
 

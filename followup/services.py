@@ -219,7 +219,11 @@ _QUEUE_FILTERS = {
     "tier": "AND f.tier_rank = %(tier_rank)s",
     "rule": "AND f.rule_id = %(rule_id)s",
     "mine": "AND ff.claimed_by_id = %(nurse)s",
-    "unclaimed": "AND ff.claimed_by_id IS NULL",
+    # Not "ff.claimed_by_id IS NULL": the planner took that for a rare
+    # outcome of the outer join and planned for a handful of rows.
+    "unclaimed": (
+        "AND NOT EXISTS (SELECT FROM followup_flagfollowup x WHERE x.flag_id = f.id AND x.claimed_by_id IS NOT NULL)"
+    ),
     "overdue": "AND f.review_by < %(now)s",
 }
 

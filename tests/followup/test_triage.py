@@ -312,6 +312,8 @@ def test_the_queue_sql_returns_what_the_orm_definition_returns(
     claimed = Flag.objects.filter(survivor=same_clinic_survivor).order_by("id")
     services.flag_claim(flag=claimed[0], nurse=nurse)
     services.flag_claim(flag=claimed[1], nurse=NurseFactory(clinics=[clinic]))
+    services.flag_claim(flag=claimed[2], nurse=nurse)
+    services.flag_unclaim(flag=claimed[2], nurse=nurse)  # unclaimed again: a follow-up row with nobody
     raised = timezone.now() - dt.timedelta(days=2)
     Flag.objects.filter(survivor=survivor, tier="urgent").update(created_at=raised, review_by=raised)
     now = timezone.now()
@@ -329,6 +331,22 @@ def test_the_queue_sql_returns_what_the_orm_definition_returns(
             shown |= {row.pk for row in fast.flags}
     assert outsider.pk not in Flag.objects.filter(pk__in=shown).values_list("survivor", flat=True)
     assert len(shown) == Flag.objects.filter(status="open").exclude(survivor=outsider).count() == 9
+
+
+def test_the_queue_statement_is_prepared_once_and_reused(as_nurse, survivor, report):
+    """Planning the queue's join cost three times its execution; the page
+    keeps one prepared statement per connection (followup/db.py)."""
+    from django.db import connection
+
+    report(survivor, code="jaundice", site=None)
+    for _ in range(3):
+        assert as_nurse.get(reverse("flag_queue")).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%INSERT INTO tracker_auditevent%"],
+        )
+        assert [row[0] for row in cursor.fetchall()] == [3]
 
 
 @pytest.mark.parametrize("number", ["0", "-3", "x", "9" * 30])
