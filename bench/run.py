@@ -626,6 +626,7 @@ def bench_triage(out: list[str], survivors: int, checkins: int, seconds: float =
     import tempfile
     import threading
 
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -716,6 +717,16 @@ def bench_triage(out: list[str], survivors: int, checkins: int, seconds: float =
     ]
     try:
         wait_for(lambda: _port_open(port), timeout=30)
+        # A browser sends back the CSRF cookie the first page set; without it
+        # every page with a form would make a new CSRF secret and cookie.
+        first = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        first.request("GET", "/staff/queue/", headers={"Cookie": cookie, "Host": "127.0.0.1"})
+        response = first.getresponse()
+        response.read()
+        set_cookie = response.headers.get_all("Set-Cookie") or []
+        cookie += "".join(f"; {c.split(';')[0]}" for c in set_cookie if c.startswith(settings.CSRF_COOKIE_NAME))
+        assert settings.CSRF_COOKIE_NAME in cookie, set_cookie
+        first.close()
         for _, path, headers in pages:  # warm up
             load(path, headers, seconds=1.0, threads=1)
         rates: dict[str, list[float]] = {label: [] for label, _, _ in pages}

@@ -59,9 +59,20 @@ def prepared_cursor() -> CursorWrapper:
         # (it sets Django's tzinfo on each), 5 µs a value; psycopg's own C
         # loader returns the same UTC datetimes when the session is in UTC.
         raw.adapters.register_loader("timestamptz", _TIMESTAMPTZ_LOADER)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    if connection.queries_logged:
+        raw.logged = True
+        return connection.make_debug_cursor(raw)
+    return connection.make_cursor(raw)
 
 
 class _PreparingCursor(ServerBindingCursor):
+    logged = False
+
     def execute(self, query, params=None, *, prepare=True, binary=None):
-        return super().execute(query, params, prepare=prepare, binary=binary)
+        super().execute(query, params, prepare=prepare, binary=binary)
+        if self.logged and self._query is None:
+            # psycopg leaves _query unset when it runs a prepared statement,
+            # and Django's query log (tests' query counts, DEBUG) reads the
+            # statement from there.
+            self._query = self._convert_query(query, params)
+        return self

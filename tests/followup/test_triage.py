@@ -338,9 +338,13 @@ def test_the_queue_statement_is_prepared_once_and_reused(as_nurse, survivor, rep
     keeps one prepared statement per connection (followup/db.py)."""
     from django.db import connection
 
+    from django.test.utils import CaptureQueriesContext
+
     report(survivor, code="jaundice", site=None)
     for _ in range(3):
-        assert as_nurse.get(reverse("flag_queue")).status_code == 200
+        with CaptureQueriesContext(connection) as queries:
+            assert as_nurse.get(reverse("flag_queue")).status_code == 200
+        assert any("INSERT INTO tracker_auditevent" in (q["sql"] or "") for q in queries), "the query log shows it"
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
