@@ -2,9 +2,13 @@
 "missing" and "not yours"."""
 
 import datetime as dt
+import functools
+import operator
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
@@ -292,7 +296,9 @@ def audit_for_admin(*, user: User, survivor: str = "", staff: str = "", day_from
         .distinct()
     )
     if survivor:
-        rows = rows.filter(Q(survivor__full_name__icontains=survivor) | Q(survivor__email__iexact=survivor))
+        named = Q(full_name__icontains=survivor) | Q(email__iexact=survivor)
+        listed = User.objects.filter(named, role=User.Role.SURVIVOR).values_list("pk", flat=True)[:AUDIT_LISTED_MATCHES]
+        rows = rows.filter(Q(survivor__in=User.objects.filter(named)) | _listing_any(list(listed)))
     if staff:
         rows = rows.filter(Q(actor__full_name__icontains=staff) | Q(actor__email__iexact=staff))
     if day_from:
@@ -300,6 +306,31 @@ def audit_for_admin(*, user: User, survivor: str = "", staff: str = "", day_from
     if day_to:
         rows = rows.filter(at__date__lte=day_to)
     return rows.order_by("-at", "-id")
+
+
+AUDIT_LISTED_MATCHES = 200  # survivors a name search looks for in pages that listed many
+
+
+def _listing_any(survivor_ids: list[int]) -> Q:
+    """Audit rows of pages that listed any of these survivors (their
+    `survivors` list). Django has no JSON containment lookup on SQLite
+    (`make run`), so SQLite asks json_each."""
+    if not survivor_ids:
+        return Q(pk__in=[])
+    if connection.vendor == "postgresql":
+        return functools.reduce(operator.or_, (Q(survivors__contains=[pk]) for pk in survivor_ids))
+    marks = ", ".join(["%s"] * len(survivor_ids))
+    sql = f"SELECT e.id FROM tracker_auditevent e, json_each(e.survivors) j WHERE j.value IN ({marks})"  # noqa: S608 (placeholders only)
+    return Q(pk__in=RawSQL(sql, survivor_ids))  # noqa: S611 (the ids are parameters)
+
+
+def audit_listed_names(events) -> None:
+    """Sets `listed` (names, in order) on each row of a page that listed many
+    survivors: one query for the whole page."""
+    ids = {pk for event in events for pk in event.survivors or ()}
+    names = dict(User.objects.filter(pk__in=ids).values_list("pk", "full_name")) if ids else {}
+    for event in events:
+        event.listed = sorted(names.get(pk, f"#{pk}") for pk in event.survivors or ())
 
 
 def dashboard(*, user: User, periods=(30, 90), now: dt.datetime | None = None) -> dict[int, dict]:

@@ -174,7 +174,7 @@ def call_lists(request: HttpRequest) -> HttpResponse:
         "Asked for a call back": list(selectors.call_list_callback(user=request.user)),
     }
     shown = {s.pk for rows in lists.values() for s in rows}
-    tracker_services.audit_record_many(actor=request.user, action="call_list.view", survivor_ids=sorted(shown))
+    tracker_services.audit_record_list(actor=request.user, action="call_list.view", survivor_ids=shown)
     return render(request, "followup/call_lists.html", {"lists": lists, "results": FlagEvent.Result.choices})
 
 
@@ -303,4 +303,5 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         day_to=filters.get("day_to"),
     )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    selectors.audit_listed_names(page.object_list)
     return render(request, "followup/audit.html", {"form": form, "page": page})

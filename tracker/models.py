@@ -246,11 +246,11 @@ class WeightEntry(models.Model):
 
 class AuditEvent(models.Model):
     """Append-only record of staff reads of survivor data and of staff actions.
-    On PostgreSQL a trigger refuses UPDATE and DELETE (migration 0002)."""
+    A trigger refuses UPDATE and DELETE (migration 0003)."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # Indexed with the time below (one index each for "who looked at her"
-    # and "what did this nurse look at"): a queue page writes 25 rows. No
+    # and "what did this nurse look at"). No
     # database foreign key: its check locks the user row (FOR KEY SHARE), so
     # recording a read would wait on a check-in in progress (which locks her
     # row) and cost 50 lookups a queue page. Users are never deleted
@@ -275,15 +275,20 @@ class AuditEvent(models.Model):
     )
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=60, blank=True)
+    # A page listing many survivors (a queue page, the call lists) is one row
+    # naming them all: their ids, ascending. `survivor` is for a read of, or
+    # an action on, one survivor. On PostgreSQL a GIN index finds the rows
+    # that listed her (migration 0009).
+    survivors = models.JSONField(null=True, blank=True)
 
     # What the audit browser says for each action code.
     ACTION_LABELS = {
-        "queue.view": "Saw her in the triage queue",
+        "queue.view": "Saw them in the triage queue",
         "flag.view": "Opened a flag",
         "checkin.view": "Opened a check-in",
         "survivor.history.view": "Opened her history",
         "survivor.export": "Downloaded her record",
-        "call_list.view": "Saw her on a call list",
+        "call_list.view": "Saw them on the call lists",
         "call.log": "Logged a call",
         "flag.claim": "Claimed a flag",
         "flag.unclaim": "Unclaimed a flag",

@@ -65,13 +65,13 @@ def audit_read(*, reader: User, action: str, survivor: User, target=None) -> Non
         audit_record(actor=reader, action=action, survivor=survivor, target=target)
 
 
-def audit_record_many(*, actor: User, action: str, survivor_ids) -> None:
-    """One row per survivor shown, in one insert (a call list shows many).
-    The triage queue writes its own rows inside its read (followup.services)."""
-    AuditEvent.objects.bulk_create(
-        AuditEvent(actor=actor, action=action, survivor_id=pk, object_type="user", object_id=str(pk))
-        for pk in survivor_ids
-    )
+def audit_record_list(*, actor: User, action: str, survivor_ids) -> None:
+    """A page listing many survivors: one row naming them all (none if the
+    page listed nobody). On PostgreSQL the triage queue writes its row inside
+    its read (followup.services._QUEUE_SQL)."""
+    survivors = sorted(set(survivor_ids))
+    if survivors:
+        AuditEvent.objects.create(actor=actor, action=action, survivors=survivors)
 
 
 def invitation_create(*, invited_by: User, clinic: Clinic, email: str, full_name: str) -> Invitation:

@@ -48,8 +48,17 @@ def test_each_queue_page_audits_the_survivors_it_lists(as_nurse, nurse, survivor
     report(survivor, code="jaundice", site=None)
     report(same_clinic_survivor, code="jaundice", site=None)
     as_nurse.get(reverse("flag_queue"))
-    listed = set(AuditEvent.objects.filter(actor=nurse, action="queue.view").values_list("survivor", flat=True))
-    assert listed == {survivor.pk, same_clinic_survivor.pk}
+    rows = list(AuditEvent.objects.filter(actor=nurse, action="queue.view").values_list("survivor", "survivors"))
+    assert rows == [(None, sorted([survivor.pk, same_clinic_survivor.pk]))]  # one row for the page, naming both
+    as_nurse.get(reverse("flag_queue"), {"tier": "routine"})  # lists nobody: nothing to record
+    assert AuditEvent.objects.filter(action="queue.view").count() == 1
+
+
+def test_the_call_lists_are_one_audit_row_naming_who_they_showed(as_nurse, nurse, survivor, report):
+    report(survivor, code="jaundice", site=None, callback=True)
+    assert as_nurse.get(reverse("call_lists")).status_code == 200
+    rows = list(AuditEvent.objects.filter(action="call_list.view").values_list("actor", "survivors"))
+    assert rows == [(nurse.pk, [survivor.pk])]
 
 
 def test_queue_rows_escape_names_and_link_to_the_flag(as_nurse, clinic, report):
@@ -264,11 +273,23 @@ def test_the_admin_browses_the_audit_trail_of_her_clinic(client, clinic_admin, n
     tracker_services.audit_record(actor=nurse, action="survivor.history.view", survivor=survivor)
     outsider = SurvivorFactory()
     tracker_services.audit_record(actor=other_nurse, action="survivor.history.view", survivor=outsider)
+    neighbour = SurvivorFactory(clinic=survivor.clinic, full_name="<i>Nell</i> Neighbour")
+    tracker_services.audit_record_list(actor=nurse, action="queue.view", survivor_ids=[neighbour.pk, survivor.pk])
+    tracker_services.audit_record_list(actor=other_nurse, action="queue.view", survivor_ids=[outsider.pk])
     client.force_login(clinic_admin)
     page = client.get(reverse("audit_trail"))
     rows = list(page.context["page"])
     assert [r.survivor for r in rows if r.action == "survivor.history.view"] == [survivor]
-    assert "Opened her history" in page.content.decode()
+    assert [r.listed for r in rows if r.action == "queue.view"] == [sorted([neighbour.full_name, survivor.full_name])]
+    html = page.content.decode()
+    assert "Opened her history" in html and "2 survivors" in html
+    assert "&lt;i&gt;Nell&lt;/i&gt; Neighbour" in html and "<i>Nell</i>" not in html
+    # Her name finds the rows about her alone and the pages that listed her.
+    hers = client.get(reverse("audit_trail"), {"survivor": "neighbour"}).context["page"]
+    assert [r.action for r in hers] == ["queue.view"]
+    both = client.get(reverse("audit_trail"), {"survivor": survivor.email}).context["page"]
+    assert sorted(r.action for r in both) == ["queue.view", "survivor.history.view"]
+    assert list(client.get(reverse("audit_trail"), {"survivor": outsider.email}).context["page"]) == []
     filtered = client.get(reverse("audit_trail") + f"?staff={nurse.email}").context["page"]
     assert {r.actor for r in filtered} == {nurse}
     none = client.get(reverse("audit_trail") + "?day_from=2001-01-01&day_to=2001-01-02").context["page"]
@@ -324,10 +345,11 @@ def test_the_queue_sql_returns_what_the_orm_definition_returns(
         for number in ("1", "2", "3", "x"):
             before = AuditEvent.objects.count()
             fast = services.queue_page_read(nurse=nurse, number=number, now=now, **filters)
-            audited = set(AuditEvent.objects.order_by("id")[before:].values_list("survivor_id", flat=True))
+            audited = list(AuditEvent.objects.order_by("id")[before:].values_list("actor", "action", "survivors"))
             defined = selectors.queue_page(selectors.flag_queue(user=nurse, now=now, **filters), number, now=now)
             assert fast == defined, filters
-            assert audited == {row.survivor_id for row in fast.flags}
+            listed = sorted({row.survivor_id for row in fast.flags})
+            assert audited == ([(nurse.pk, "queue.view", listed)] if listed else [])
             shown |= {row.pk for row in fast.flags}
     assert outsider.pk not in Flag.objects.filter(pk__in=shown).values_list("survivor", flat=True)
     assert len(shown) == Flag.objects.filter(status="open").exclude(survivor=outsider).count() == 9
@@ -337,7 +359,6 @@ def test_the_queue_statement_is_prepared_once_and_reused(as_nurse, survivor, rep
     """Planning the queue's join cost three times its execution; the page
     keeps one prepared statement per connection (followup/db.py)."""
     from django.db import connection
-
     from django.test.utils import CaptureQueriesContext
 
     report(survivor, code="jaundice", site=None)
