@@ -28,7 +28,7 @@ admin.site.register(Invitation, list_display=["email", "clinic", "created_at", "
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "survivor", "object_type", "object_id"]
+    list_display = ["at", "actor", "action", "survivor", "survivors", "object_type", "object_id"]
     list_filter = ["action"]
 
     def has_change_permission(self, request, obj=None):
