@@ -76,3 +76,29 @@ def test_the_readme_opens_with_the_two_commands():
     text = (ROOT / "README.md").read_text()
     first_block = text[text.index("```") : text.index("```", text.index("```") + 3)]
     assert "make run" in first_block and "make test" in first_block
+
+
+def test_the_audit_trail_stays_append_only_on_sqlite_after_every_migration(tmp_path):
+    """`make run` uses SQLite, which rebuilds a table to change a column and
+    drops its triggers on the way; the last migration must leave them on."""
+    code = (
+        "import django, sqlite3; django.setup()\n"
+        "from django.core.management import call_command\n"
+        "call_command('migrate', verbosity=0)\n"
+        f"db = sqlite3.connect({str(tmp_path / 'db.sqlite3')!r})\n"
+        'db.execute("INSERT INTO tracker_auditevent (at, action, object_type, object_id) '
+        "VALUES ('2026-01-01', 'x', '', '')\")\n"
+        "db.commit()\n"
+        "for change in ('UPDATE tracker_auditevent SET action = 1', 'DELETE FROM tracker_auditevent'):\n"
+        "    try:\n"
+        "        db.execute(change)\n"
+        "        print('allowed')\n"
+        "    except sqlite3.DatabaseError as error:\n"
+        "        print(error)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL",)}
+    env |= {"DJANGO_SETTINGS_MODULE": "config.settings.local", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.splitlines() == ["the audit trail is append-only"] * 2, result.stderr[-2000:]
