@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from tracker import selectors as tracker_selectors
-from tracker.models import TIER_RANK, CheckIn, Clinic, Flag, Tier, User
+from tracker.models import TIER_RANK, CheckIn, Clinic, Flag, User
 
 from . import cadence
 from .models import Message, Preferences
@@ -103,7 +103,6 @@ def call_list_bounced(*, user: User) -> QuerySet[User]:
 # ------------------------------------------------------------------ triage queue
 
 QUEUE_PAGE_SIZE = 25
-_TIER_LABELS = dict(Tier.choices)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +115,6 @@ class QueueRow:
     survivor_id: int
     survivor_name: str
     tier: str
-    tier_label: str
     summary: str
     age: str
     due: str
@@ -197,7 +195,7 @@ class QueuePage:
 
 def queue_page(rows: QuerySet, number: str | None, *, now: dt.datetime | None = None) -> QueuePage:
     """One page of flag_queue's rows (followup.services.queue_page_read is
-    the view's way in: it also writes the audit rows)."""
+    the view's way in: it also writes the audit row)."""
     page = queue_page_number(number)
     start = (page - 1) * QUEUE_PAGE_SIZE
     return queue_page_from_values(list(rows[start : start + QUEUE_PAGE_SIZE + 1]), page, now=now)
@@ -246,7 +244,6 @@ def _queue_row(values: tuple, now: dt.datetime) -> QueueRow:
         survivor_id=survivor_id,
         survivor_name=name,
         tier=tier,
-        tier_label=_TIER_LABELS[tier],
         summary=evidence if len(evidence) <= 90 else evidence[:89] + "…",
         age=_span(now - created_at),
         due=f"Overdue by {_span(now - review_by)}" if overdue else f"in {_span(review_by - now)}",

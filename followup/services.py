@@ -593,14 +593,19 @@ def _envelope(row) -> channels.Envelope:
         sms_failed,
         in_app_on,
     ) = row
-    if email_on is None:  # she has never saved preferences: the defaults
-        defaults = Preferences()
-        email_on, sms_on, in_app_on = defaults.email_on, defaults.sms_on, defaults.in_app_on
-    channel_on = {
-        Channel.EMAIL: email_on and email_failed is None,
-        Channel.SMS: sms_on and bool(phone) and sms_failed is None,
-        Channel.IN_APP: in_app_on,
-    }[channel]
+    # Her saved preferences, or the defaults if she never saved any (no row).
+    prefs = (
+        Preferences(phone=phone or "")
+        if email_on is None
+        else Preferences(
+            phone=phone or "",
+            email_on=email_on,
+            email_failed_at=email_failed,
+            sms_on=sms_on,
+            sms_failed_at=sms_failed,
+            in_app_on=in_app_on,
+        )
+    )
     return channels.Envelope(
         id=pk,
         kind=kind,
@@ -620,7 +625,7 @@ def _envelope(row) -> channels.Envelope:
         flag_status=status,
         loop_closed_at=her_contact or nurse_contact,
         first_opened_at=opened,
-        channel_on=bool(channel_on),
+        channel_on=bool(prefs.channel_on(channel)),
     )
 
 

@@ -1,14 +1,10 @@
 """Personas shared by every test: a clinic with its survivor, a second survivor
 of the same clinic, its nurse and clinic admin, and a nurse of another clinic."""
 
-import datetime as dt
-import uuid
-
 import pytest
 from django.db import connection
-from django.utils import timezone
 
-from tests.factories import ClinicAdminFactory, ClinicFactory, NurseFactory, SurvivorFactory, body_site, symptom
+from tests.factories import ClinicAdminFactory, ClinicFactory, NurseFactory, SurvivorFactory, entry, record_checkin
 from tracker import services as tracker_services
 
 
@@ -112,22 +108,7 @@ def report(default_rules):
     """Record a check-in through the real service; returns its flags by rule slug."""
 
     def do(survivor, code="pain", site="hip", severity=6, new=True, worse=True, note="", callback=False):
-        checkin, _ = tracker_services.checkin_create(
-            survivor=survivor,
-            callback_requested=callback,
-            submission_token=uuid.uuid4(),
-            entries=[
-                tracker_services.EntryData(
-                    symptom=symptom(code),
-                    body_site=body_site(site) if site else None,
-                    severity=severity,
-                    is_new=new,
-                    is_worse=worse,
-                    started_on=timezone.localdate() - dt.timedelta(days=1),
-                    note=note,
-                )
-            ],
-        )
+        checkin = record_checkin(survivor, entry(code, site, severity, new, worse, note), callback=callback)
         from tracker.models import Flag
 
         return {f.rule.slug: f for f in Flag.objects.filter(attachments__entry__checkin=checkin).distinct()}

@@ -65,6 +65,31 @@ def body_site(code: str) -> BodySite:
     return BodySite.objects.get(code=code)
 
 
+def entry(code="pain", site="hip", severity=6, new=True, worse=True, note="", started_on=None):
+    """One symptom entry as the check-in form would send it (started yesterday unless told)."""
+    from tracker.services import EntryData
+
+    return EntryData(
+        symptom=symptom(code),
+        body_site=body_site(site) if site else None,
+        severity=severity,
+        is_new=new,
+        is_worse=worse,
+        started_on=started_on or timezone.localdate() - dt.timedelta(days=1),
+        note=note,
+    )
+
+
+def record_checkin(survivor, *entries, callback=False) -> CheckIn:
+    """A check-in recorded through the real service, so the rules run."""
+    from tracker.services import checkin_create
+
+    checkin, _ = checkin_create(
+        survivor=survivor, entries=list(entries), callback_requested=callback, submission_token=uuid.uuid4()
+    )
+    return checkin
+
+
 class CheckInFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CheckIn

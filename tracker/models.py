@@ -104,6 +104,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
+    def weight_shown(self, kg: Decimal) -> Decimal:
+        """A stored weight (kg) in her own unit, to one decimal."""
+        return round(kg * LB_PER_KG if self.weight_unit == self.WeightUnit.LB else kg, 1)
+
     @property
     def is_survivor(self) -> bool:
         return self.role == self.Role.SURVIVOR

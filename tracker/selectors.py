@@ -24,7 +24,6 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from .models import (
-    LB_PER_KG,
     BodySite,
     CheckIn,
     Clinic,
@@ -106,10 +105,7 @@ def history_chart(*, survivor: User, days: int, tz) -> HistoryChart:
     timeline = symptom_timeline(survivor=survivor, since=since)
     weights = weight_list(survivor=survivor, since=since)
 
-    def shown(kg):
-        # Her own unit; stored in kg.
-        return round(kg * LB_PER_KG, 1) if survivor.weight_unit == User.WeightUnit.LB else round(kg, 1)
-
+    shown = survivor.weight_shown
     data = {
         "weights": [{"x": w.recorded_at.astimezone(tz).date().isoformat(), "y": float(shown(w.kg))} for w in weights],
         "weight_unit": survivor.weight_unit,
@@ -361,7 +357,6 @@ def record_export_rows(*, survivor: User):
     in EXPORT_COLUMNS order: three queries read in time order and merged as
     they stream. Callers have checked access through survivor_get_for_user."""
     tz = zoneinfo.ZoneInfo(survivor.time_zone or "UTC")
-    lb = survivor.weight_unit == User.WeightUnit.LB
     entries = _entries().filter(survivor=survivor).order_by("created_at", "id")
     weights = WeightEntry.objects.filter(survivor=survivor).order_by("recorded_at", "id")
     flags = Flag.objects.filter(survivor=survivor).select_related("rule__current").order_by("created_at", "id")
@@ -384,7 +379,7 @@ def record_export_rows(*, survivor: User):
             {
                 "at": w.recorded_at,
                 "type": "weight",
-                "weight": f"{(w.kg * LB_PER_KG if lb else w.kg):.1f}",
+                "weight": f"{survivor.weight_shown(w.kg):.1f}",
                 "unit": survivor.weight_unit,
             }
             for w in weights.iterator(chunk_size=2000)

@@ -2,7 +2,6 @@
 claim, log a call, resolve as "appointment booked"; the survivor's reminders
 stop and the admin's rules page counts one confirmation."""
 
-import uuid
 from io import StringIO
 
 import pytest
@@ -10,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from followup.models import Message
-from tests.factories import symptom
+from tests.factories import entry, record_checkin
 from tracker import services as tracker_services
 from tracker.demo import DEMO_PASSWORD
 from tracker.models import Flag, Rule, User
@@ -26,20 +25,8 @@ def login(page, base, email):
 
 
 def report(survivor, code):
-    tracker_services.checkin_create(
-        survivor=survivor,
-        callback_requested=code == "jaundice",
-        submission_token=uuid.uuid4(),
-        entries=[
-            tracker_services.EntryData(
-                symptom=symptom(code),
-                body_site=None,
-                severity=5,
-                is_new=True,
-                is_worse=False,
-                started_on=timezone.localdate(),
-            )
-        ],
+    record_checkin(
+        survivor, entry(code, None, 5, True, False, started_on=timezone.localdate()), callback=code == "jaundice"
     )
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from followup.models import Attempt, Message
-from tests.factories import ClinicFactory, NurseFactory, SurvivorFactory, body_site, symptom
+from tests.factories import ClinicFactory, NurseFactory, SurvivorFactory, entry, record_checkin
 from tests.faults import cluster, midday_zone, midnight_zone, wait_for
 from tracker import services as tracker_services
 from tracker.models import Flag
@@ -36,21 +36,7 @@ def daytime_survivor():
 
 
 def report(survivor, code="jaundice", site=None):
-    tracker_services.checkin_create(
-        survivor=survivor,
-        callback_requested=False,
-        submission_token=uuid.uuid4(),
-        entries=[
-            tracker_services.EntryData(
-                symptom=symptom(code),
-                body_site=body_site(site) if site else None,
-                severity=6,
-                is_new=True,
-                is_worse=True,
-                started_on=timezone.localdate(),
-            )
-        ],
-    )
+    record_checkin(survivor, entry(code, site, 6, True, True, started_on=timezone.localdate()))
     return Flag.objects.filter(survivor=survivor).latest("created_at")
 
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import WeightEntryFactory, body_site, symptom
+from tests.factories import WeightEntryFactory, entry, record_checkin, symptom
 from tracker import services
 from tracker.models import Flag, FlagEntry, Rule, RuleVersion
 from tracker.signals import flag_raised
@@ -22,22 +22,8 @@ def default_rules(db):
 
 
 def report(survivor, *entries, callback=False):
-    rows = [
-        services.EntryData(
-            symptom=symptom(code),
-            body_site=body_site(site) if site else None,
-            severity=severity,
-            is_new=new,
-            is_worse=worse,
-            started_on=timezone.localdate() - dt.timedelta(days=1),
-            note=note,
-        )
-        for code, site, severity, new, worse, note in entries
-    ]
-    checkin, _ = services.checkin_create(
-        survivor=survivor, entries=rows, callback_requested=callback, submission_token=uuid.uuid4()
-    )
-    return checkin
+    """entries: (code, site, severity, new, worse, note) tuples."""
+    return record_checkin(survivor, *(entry(*row) for row in entries), callback=callback)
 
 
 def open_flags(survivor):

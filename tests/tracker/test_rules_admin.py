@@ -2,13 +2,21 @@
 
 import datetime as dt
 import json
-import uuid
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import CheckInFactory, ClinicFactory, SurvivorFactory, SymptomEntryFactory, body_site, symptom
+from tests.factories import (
+    CheckInFactory,
+    ClinicFactory,
+    SurvivorFactory,
+    SymptomEntryFactory,
+    body_site,
+    entry,
+    record_checkin,
+    symptom,
+)
 from tracker import services
 from tracker.models import AuditEvent, Flag, Rule, RuleVersion
 
@@ -258,21 +266,7 @@ def test_nurses_and_survivors_cannot_reach_rules_pages(client, nurse, survivor):
 def test_the_checkin_uses_the_edited_rule_at_once(as_admin, client, survivor):
     rule = Rule.objects.get(slug="headache")
     as_admin.post(reverse("rule_edit", args=["headache"]), form_data(rule, tier="emergency", save="1"))
-    services.checkin_create(
-        survivor=survivor,
-        callback_requested=False,
-        submission_token=uuid.uuid4(),
-        entries=[
-            services.EntryData(
-                symptom=symptom("headache"),
-                body_site=None,
-                severity=8,
-                is_new=True,
-                is_worse=False,
-                started_on=timezone.localdate(),
-            )
-        ],
-    )
+    record_checkin(survivor, entry("headache", None, 8, True, False, started_on=timezone.localdate()))
     flag = Flag.objects.get(rule=rule)
     assert flag.tier == "emergency" and flag.rule_version.number == 2
 
