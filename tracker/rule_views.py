@@ -180,15 +180,13 @@ def rules_import(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def rules_bench(request: HttpRequest) -> HttpResponse:
     form = ScenarioBenchForm(request.POST or None)
-    results = None
+    bench = None
     if request.method == "POST" and form.is_valid():
-        results = list(
-            scenarios.run_many(
-                form.cleaned_data["scenarios"].splitlines(),
-                rules=selectors.rule_defs_active(),
-                vocab=services.rule_vocabulary(),
-                find_mentions=find_mentions,
-                now=timezone.now(),
-            )
+        bench = scenarios.bench(
+            form.cleaned_data["scenarios"].splitlines(),
+            rules=selectors.rule_defs_active(),
+            vocab=services.rule_vocabulary(),
+            find_mentions=find_mentions,
+            now=timezone.now(),
         )
-    return render(request, "rules/bench.html", {"form": form, "results": results, "tiers": engine.TIERS})
+    return render(request, "rules/bench.html", {"form": form, "bench": bench, "tiers": engine.TIERS})

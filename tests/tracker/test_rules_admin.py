@@ -249,10 +249,51 @@ def test_the_bench_page_runs_pasted_scenarios(as_admin):
         ]
     )
     response = as_admin.post(reverse("rules_bench"), {"scenarios": text})
-    results = response.context["results"]
+    results = [row["result"] for row in response.context["bench"]["rows"]]
     assert [r.get("tier") for r in results] == ["emergency", None, None]
     assert "error" in results[2]
     assert Flag.objects.count() == 0
+    assert "No scenario carries an &ldquo;expect&rdquo;" in response.content.decode()
+
+
+def test_the_bench_page_shows_flag_days_today_and_pass_or_fail(as_admin):
+    text = "\n".join(
+        [
+            # Seizure three days ago, a new weight loss today.
+            '{"id": "good", "entries": [{"days_ago": 3, "symptom": "seizure"}],'
+            ' "weights": [{"days_ago": 200, "kg": 70}, {"days_ago": 0, "kg": 65}],'
+            ' "expect": {"tier": "emergency", "rules": ["seizure"], "forbid": [],'
+            ' "today": {"tier": "routine", "rules": ["unexplained-weight-loss"], "forbid": ["seizure"]}}}',
+            '{"id": "wrong-tier", "entries": [{"days_ago": 0, "symptom": "seizure"}], "expect": {"tier": "urgent"}}',
+            '{"id": "bad-expect", "entries": [{"days_ago": 0, "symptom": "seizure"}], "expect": "emergency"}',
+            '{"id": "not-run", "entries": [{"days_ago": 0, "symptom": "flu"}], "expect": {"tier": null}}',
+            '{"id": "unjudged", "entries": [{"days_ago": 0, "symptom": "seizure"}]}',
+            "[" * 50_000 + "]" * 50_000,
+        ]
+    )
+    response = as_admin.post(reverse("rules_bench"), {"scenarios": text})
+    assert response.status_code == 200
+    bench = response.context["bench"]
+    assert [row["verdict"] for row in bench["rows"]] == ["pass", "fail", "fail", "fail", None, None]
+    assert (bench["passed"], bench["judged"], bench["unjudged"]) == (1, 4, 2)
+    good = bench["rows"][0]["result"]
+    assert [(f["rule"], f["days_ago"]) for f in good["flags"]] == [("seizure", 3), ("unexplained-weight-loss", 0)]
+    assert good["today"]["tier"] == "routine"
+    page = response.content.decode()
+    assert "1 of 4 scenarios pass." in page
+    assert page.count(">PASS</span>") == 1 and page.count(">FAIL</span>") == 3
+    assert "tier: expected urgent, got emergency" in page
+    assert "expect must be an object" in page
+    assert "the scenario could not be run: line 4: entries[0].symptom: unknown symptom" in page
+    assert "line 6: nested too deeply" in page
+    assert "(emergency, days_ago 3)" in page
+
+
+def test_the_bench_refuses_more_than_it_can_read(as_admin):
+    response = as_admin.post(reverse("rules_bench"), {"scenarios": "{}\n" * 100_001})
+    assert response.status_code == 200
+    assert response.context["bench"] is None
+    assert "scenarios" in response.context["form"].errors
 
 
 def test_nurses_and_survivors_cannot_reach_rules_pages(client, nurse, survivor):

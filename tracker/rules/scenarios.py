@@ -1,16 +1,24 @@
 """Replay a scenario (a survivor's entries and weights, in days before now)
-through the engine, in memory. Used by `manage.py check_rules` and the admin
-rules bench. Writes nothing."""
+through the engine, in memory, and judge the result against the scenario's
+"expect". Used by `manage.py check_rules` and the admin scenario bench.
+Writes nothing."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Iterable, Iterator
 
 from . import engine
 
 ENTRY_DEFAULTS = {"body_site": None, "severity": 0, "new": False, "worse": False, "note": ""}
 ENTRY_KEYS = {"days_ago", "symptom", *ENTRY_DEFAULTS}
+# Replay evaluates every event against everything before it, so the cost of
+# one scenario grows with the square of its events: bound it. A year of daily
+# check-ins fits.
+MAX_EVENTS = 1000
+MAX_DAYS_AGO = 36_500
+EXPECT_KEYS = ("tier", "rules", "forbid")
 
 
 class ScenarioError(ValueError):
@@ -25,58 +33,161 @@ def run(
     find_mentions: Callable[[str], tuple[engine.Mention, ...]],
     now: dt.datetime,
 ) -> dict:
-    """{"id", "tier", "flags": [{"rule", "tier", "evidence"}]} for one scenario.
+    """{"id", "tier", "flags", "today"} for one scenario.
+
+    flags: [{"rule", "tier", "evidence", "days_ago"}], days_ago being the
+    event that opened the flag or last raised its tier. today: {"tier",
+    "flags"}, the flags that the last day's events (smallest days_ago)
+    opened, raised or attached to, as they stand after that day.
 
     Entries with the same days_ago form one check-in. Events are replayed
     oldest first; each entry and each weight is evaluated with everything
     logged up to then. One flag per rule, as in the app: later matches attach
     and can raise its tier."""
     entries, weights = _parse(scenario, vocab, find_mentions, now)
+    events = [(e.at, 0, days, e) for days, e in entries] + [(w.at, 1, days, w) for days, w in weights]
+    events.sort(key=lambda item: (item[0], item[1]))
+    last_day = min((days for _, _, days, _ in events), default=None)
     flags: dict[str, dict] = {}
-    events = [(e.at, 0, e) for e in entries] + [(w.at, 1, w) for w in weights]
-    for at, _, event in sorted(events, key=lambda item: (item[0], item[1])):
+    touched_today: set[str] = set()
+    for at, _, days, event in events:
         history = engine.History(
-            entries=tuple(e for e in entries if e.at <= at), weights=tuple(w for w in weights if w.at <= at)
+            entries=tuple(e for _, e in entries if e.at <= at), weights=tuple(w for _, w in weights if w.at <= at)
         )
         if isinstance(event, engine.Entry):
             hits = engine.evaluate(rules, history=history, entry=event)
         else:
             hits = engine.evaluate(rules, history=history, weight=event)
         for hit in hits:
-            flag = flags.get(hit.rule.slug)
+            slug, tier = hit.rule.slug, hit.rule.tier
+            flag = flags.get(slug)
             if flag is None:
-                flags[hit.rule.slug] = {"rule": hit.rule.slug, "tier": hit.rule.tier, "evidence": hit.evidence}
-            elif engine.TIER_RANK[hit.rule.tier] > engine.TIER_RANK[flag["tier"]]:
-                flag["tier"] = hit.rule.tier
+                flags[slug] = {"rule": slug, "tier": tier, "evidence": hit.evidence, "days_ago": days}
+            elif engine.TIER_RANK[tier] > engine.TIER_RANK[flag["tier"]]:
+                flag.update(tier=tier, days_ago=days)
+            if days == last_day:
+                touched_today.add(slug)
     ordered = sorted(flags.values(), key=lambda f: (-engine.TIER_RANK[f["tier"]], f["rule"]))
-    return {"id": scenario.get("id"), "tier": engine.highest_tier(f["tier"] for f in ordered), "flags": ordered}
+    today = [dict(f) for f in ordered if f["rule"] in touched_today]
+    return {
+        "id": scenario.get("id"),
+        "tier": engine.highest_tier(f["tier"] for f in ordered),
+        "flags": ordered,
+        "today": {"tier": engine.highest_tier(f["tier"] for f in today), "flags": today},
+    }
 
 
-def run_many(lines: Iterable[str], **kwargs) -> Iterable[dict]:
+def run_many(lines: Iterable[str], **kwargs) -> Iterator[dict]:
     """One result per non-blank JSONL line; a bad line gives {"id", "error"}."""
-    import json
+    for _, result in _run_lines(lines, **kwargs):
+        yield result
 
+
+def bench(lines: Iterable[str], **kwargs) -> dict:
+    """run_many, with a verdict for each scenario that carries "expect".
+
+    {"rows": [{"result", "verdict": "pass" | "fail" | None, "problems"}],
+    "passed", "judged", "unjudged"}: judged counts the scenarios with an
+    "expect"; unjudged, the other lines (no "expect", or not a JSON object)."""
+    rows = []
+    for scenario, result in _run_lines(lines, **kwargs):
+        if scenario is not None and "expect" in scenario:
+            problems = judge(result, scenario["expect"])
+            rows.append({"result": result, "verdict": "fail" if problems else "pass", "problems": problems})
+        else:
+            rows.append({"result": result, "verdict": None, "problems": []})
+    return {
+        "rows": rows,
+        "passed": sum(row["verdict"] == "pass" for row in rows),
+        "judged": sum(row["verdict"] is not None for row in rows),
+        "unjudged": sum(row["verdict"] is None for row in rows),
+    }
+
+
+def judge(result: dict, expect) -> list[str]:
+    """What is wrong with a result, in plain words; empty means it passes.
+
+    expect: {"tier": a tier or null (no flag), "rules": [slugs that must
+    fire], "forbid": [slugs that must not fire], "today": {the same three,
+    judged against result["today"]}}. A key left out is not checked."""
+    problems = _expect_problems(expect, "expect", nested=False)
+    if "error" in result:
+        problems.append(f"the scenario could not be run: {result['error']}")
+    if problems:
+        return problems
+    problems = _compare(result, expect, "")
+    if "today" in expect:
+        problems += _compare(result["today"], expect["today"], "today: ")
+    return problems
+
+
+def _expect_problems(expect, where: str, *, nested: bool) -> list[str]:
+    allowed = EXPECT_KEYS if nested else (*EXPECT_KEYS, "today")
+    if not isinstance(expect, dict):
+        return [f"{where} must be an object with any of the keys {', '.join(allowed)}"]
+    problems = []
+    unknown = sorted(str(key) for key in expect if key not in allowed)
+    if unknown:
+        problems.append(f"{where}: unknown key(s) {', '.join(unknown)}; use {', '.join(allowed)}")
+    if "tier" in expect and expect["tier"] is not None and expect["tier"] not in engine.TIERS:
+        problems.append(f"{where}.tier must be one of {', '.join(engine.TIERS)} or null, not {expect['tier']!r}")
+    lists = {}
+    for key in ("rules", "forbid"):
+        value = expect.get(key, [])
+        if isinstance(value, list) and all(isinstance(slug, str) for slug in value):
+            lists[key] = value
+        else:
+            problems.append(f"{where}.{key} must be a list of rule slugs (text)")
+    both = sorted(set(lists.get("rules", [])) & set(lists.get("forbid", [])))
+    if both:
+        problems.append(f"{where}: {', '.join(both)} both required (rules) and forbidden (forbid)")
+    if "today" in expect:
+        problems += _expect_problems(expect["today"], f"{where}.today", nested=True)
+    return problems
+
+
+def _compare(got: dict, expect: dict, prefix: str) -> list[str]:
+    problems = []
+    if "tier" in expect and got["tier"] != expect["tier"]:
+        problems.append(f"{prefix}tier: expected {expect['tier'] or 'no flag'}, got {got['tier'] or 'no flag'}")
+    fired = {flag["rule"] for flag in got["flags"]}
+    problems += [f"{prefix}{slug} did not fire" for slug in expect.get("rules", []) if slug not in fired]
+    problems += [f"{prefix}{slug} fired but is forbidden" for slug in expect.get("forbid", []) if slug in fired]
+    return problems
+
+
+def _run_lines(lines: Iterable[str], **kwargs) -> Iterator[tuple[dict | None, dict]]:
+    """(scenario, result) per non-blank line; scenario is None when the line
+    is not a JSON object."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        scenario_id = None
         try:
             scenario = json.loads(line)
-            if not isinstance(scenario, dict):
-                raise ScenarioError("each line must be a JSON object")
-            scenario_id = scenario.get("id")
-            yield run(scenario, **kwargs)
         except json.JSONDecodeError as error:
-            yield {"id": scenario_id, "error": f"line {number}: not valid JSON ({error.msg})"}
+            yield None, {"id": None, "error": f"line {number}: not valid JSON ({error.msg})"}
+            continue
+        except RecursionError:
+            yield None, {"id": None, "error": f"line {number}: nested too deeply"}
+            continue
+        if not isinstance(scenario, dict):
+            yield None, {"id": None, "error": f"line {number}: each line must be a JSON object"}
+            continue
+        try:
+            result = run(scenario, **kwargs)
         except ScenarioError as error:
-            yield {"id": scenario_id, "error": f"line {number}: {error}"}
+            result = {"id": scenario.get("id"), "error": f"line {number}: {error}"}
+        yield scenario, result
 
 
 def _parse(scenario: dict, vocab: engine.Vocabulary, find_mentions, now: dt.datetime):
+    """([(days_ago, Entry)], [(days_ago, Weight)]), days_ago as the scenario gave it."""
     raw_entries = scenario.get("entries", [])
     raw_weights = scenario.get("weights", [])
     if not isinstance(raw_entries, list) or not isinstance(raw_weights, list):
         raise ScenarioError("entries and weights must be lists")
+    if len(raw_entries) + len(raw_weights) > MAX_EVENTS:
+        raise ScenarioError(f"at most {MAX_EVENTS} entries and weights in one scenario")
     entries = []
     for i, raw in enumerate(raw_entries):
         where = f"entries[{i}]"
@@ -87,9 +198,11 @@ def _parse(scenario: dict, vocab: engine.Vocabulary, find_mentions, now: dt.date
             raise ScenarioError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
         item = {**ENTRY_DEFAULTS, **{k: v for k, v in raw.items() if v is not None or k == "body_site"}}
         days_ago = _days_ago(raw.get("days_ago", 0), where)
-        if item.get("symptom") not in vocab.symptoms:
+        if not isinstance(item.get("symptom"), str) or item["symptom"] not in vocab.symptoms:
             raise ScenarioError(f"{where}.symptom: unknown symptom {item.get('symptom')!r}")
-        if item["body_site"] is not None and item["body_site"] not in vocab.body_sites:
+        if item["body_site"] is not None and (
+            not isinstance(item["body_site"], str) or item["body_site"] not in vocab.body_sites
+        ):
             raise ScenarioError(f"{where}.body_site: unknown body site {item['body_site']!r}")
         severity = item["severity"]
         if not isinstance(severity, int) or isinstance(severity, bool) or not 0 <= severity <= 10:
@@ -100,20 +213,19 @@ def _parse(scenario: dict, vocab: engine.Vocabulary, find_mentions, now: dt.date
         if not isinstance(item["note"], str):
             raise ScenarioError(f"{where}.note: must be text")
         at = now - dt.timedelta(days=days_ago)
-        entries.append(
-            engine.Entry(
-                id=i + 1,
-                symptom=item["symptom"],
-                body_site=item["body_site"],
-                severity=severity,
-                is_new=item["new"],
-                is_worse=item["worse"],
-                at=at,
-                day=at.date(),
-                note=item["note"],
-                mentions=find_mentions(item["note"]),
-            )
+        entry = engine.Entry(
+            id=i + 1,
+            symptom=item["symptom"],
+            body_site=item["body_site"],
+            severity=severity,
+            is_new=item["new"],
+            is_worse=item["worse"],
+            at=at,
+            day=at.date(),
+            note=item["note"],
+            mentions=find_mentions(item["note"]),
         )
+        entries.append((days_ago, entry))
     weights = []
     for i, raw in enumerate(raw_weights):
         where = f"weights[{i}]"
@@ -122,13 +234,13 @@ def _parse(scenario: dict, vocab: engine.Vocabulary, find_mentions, now: dt.date
         kg = raw["kg"]
         if not isinstance(kg, int | float) or isinstance(kg, bool) or not 20 <= kg <= 300:
             raise ScenarioError(f"{where}.kg: must be a number from 20 to 300")
-        weights.append(
-            engine.Weight(id=i + 1, kg=float(kg), at=now - dt.timedelta(days=_days_ago(raw.get("days_ago", 0), where)))
-        )
+        days_ago = _days_ago(raw.get("days_ago", 0), where)
+        weights.append((days_ago, engine.Weight(id=i + 1, kg=float(kg), at=now - dt.timedelta(days=days_ago))))
     return entries, weights
 
 
 def _days_ago(value, where: str) -> float:
-    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-        raise ScenarioError(f"{where}.days_ago: must be a number, 0 or more")
+    # The upper bound keeps the date in range (and rules out infinity and NaN).
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= MAX_DAYS_AGO:
+        raise ScenarioError(f"{where}.days_ago: must be a number from 0 to {MAX_DAYS_AGO}")
     return value
