@@ -369,3 +369,16 @@ class ScenarioBenchForm(forms.Form):
         help_text="One scenario per line (JSON), as for manage.py check_rules.",
         max_length=200_000,
     )
+
+
+class SentenceTestForm(forms.Form):
+    """The rules page's "test a sentence" box: how the note reader reads it."""
+
+    LANGUAGES = [("", "Detect from the words"), ("en", "English"), ("es", "Spanish")]
+
+    sentence = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=NOTE_MAX_LENGTH,
+        help_text="Type what a survivor might write. Nothing is saved.",
+    )
+    language = forms.ChoiceField(choices=LANGUAGES, required=False)

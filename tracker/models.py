@@ -211,6 +211,14 @@ class SymptomEntry(models.Model):
     started_on = models.DateField()
     note = models.TextField(blank=True, validators=[MaxLengthValidator(NOTE_MAX_LENGTH)])
     created_at = models.DateTimeField(default=timezone.now)
+    # How the note was read when it was saved (tracker.rules.text.Reading):
+    # language, the concepts that count, those set aside and why. Kept so
+    # that a nurse sees what the rules saw, history tests can use earlier
+    # notes, and rule preview reads no note twice.
+    reading = models.JSONField(null=True, blank=True)
+    # The same as words SQL can filter on: "v1 bone_pain site:hip new ",
+    # the reader's version first (tracker.rules.text.reading_terms).
+    reading_terms = models.CharField(max_length=1000, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "id"]
@@ -480,6 +488,12 @@ class Flag(models.Model):
             self.set_tier(self.tier)
         super().save(*args, **kwargs)
 
+    @property
+    def evidence_parts(self) -> tuple[list[str], list[str]]:
+        from .rules.engine import split_evidence
+
+        return split_evidence(self.evidence)
+
     def set_tier(self, tier: str) -> None:
         """Tier, queue rank and review deadline move together."""
         self.tier = tier
@@ -512,3 +526,9 @@ class FlagEntry(models.Model):
 
     def __str__(self) -> str:
         return f"FlagEntry {self.pk}"
+
+    @property
+    def evidence_parts(self) -> tuple[list[str], list[str]]:
+        from .rules.engine import split_evidence
+
+        return split_evidence(self.evidence)

@@ -14,9 +14,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
 from .access import clinic_admin_required
-from .forms import RuleForm, RulesImportForm, ScenarioBenchForm
+from .forms import RuleForm, RulesImportForm, ScenarioBenchForm, SentenceTestForm
 from .rules import engine, scenarios
-from .rules.text import CONCEPTS, find_mentions
+from .rules.text import concept_labels, read_note_fields
 
 
 @clinic_admin_required
@@ -130,7 +130,7 @@ def rule_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         "form": form,
         "rule": rule,
         "preview": preview,
-        "concepts": sorted((code, label) for code, (label, _) in CONCEPTS.items()),
+        "concepts": sorted(concept_labels().items()),
         "symptom_codes": sorted(vocab.symptoms),
         "body_site_codes": sorted(vocab.body_sites),
     }
@@ -186,7 +186,21 @@ def rules_bench(request: HttpRequest) -> HttpResponse:
             form.cleaned_data["scenarios"].splitlines(),
             rules=selectors.rule_defs_active(),
             vocab=services.rule_vocabulary(),
-            find_mentions=find_mentions,
+            read_note=read_note_fields,
             now=timezone.now(),
         )
     return render(request, "rules/bench.html", {"form": form, "bench": bench, "tiers": engine.TIERS})
+
+
+@clinic_admin_required
+@require_http_methods(["GET", "POST"])
+def rules_sentence(request: HttpRequest) -> HttpResponse:
+    """Type a sentence, see how the note reader reads it and which active
+    rules would fire on it as a "Something else" entry. Nothing is saved."""
+    form = SentenceTestForm(request.POST or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = selectors.sentence_test(
+            sentence=form.cleaned_data["sentence"], lang=form.cleaned_data["language"] or None
+        )
+    return render(request, "rules/sentence.html", {"form": form, "result": result})

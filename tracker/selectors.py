@@ -12,10 +12,11 @@ import datetime as dt
 import functools
 import heapq
 import itertools
+import json
 import operator
 import time
 import zoneinfo
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import BooleanField, Case, Count, Max, Prefetch, Q, QuerySet, Sum, Value, When
@@ -220,7 +221,8 @@ def _local_day(moment, survivor: User):
     return moment.astimezone(zoneinfo.ZoneInfo(survivor.time_zone)).date()
 
 
-def entry_fact(row: SymptomEntry, *, survivor: User, mentions=()) -> engine.Entry:
+def entry_fact(row: SymptomEntry, *, survivor: User) -> engine.Entry:
+    """The engine's view of a stored entry, her note as it was read when saved."""
     return engine.Entry(
         id=row.pk,
         symptom=row.symptom.code,
@@ -231,8 +233,16 @@ def entry_fact(row: SymptomEntry, *, survivor: User, mentions=()) -> engine.Entr
         at=row.created_at,
         day=_local_day(row.created_at, survivor),
         note=row.note,
-        mentions=tuple(mentions),
+        **_reading(row.reading).entry_fields(),
     )
+
+
+def _reading(data):
+    from .rules.text import EMPTY, Reading
+
+    if isinstance(data, str):  # SQLite's raw cursor hands back JSON as text
+        data = json.loads(data)
+    return Reading.from_json(data) or EMPTY
 
 
 def weight_fact(row: WeightEntry) -> engine.Weight:
@@ -251,13 +261,13 @@ class RuleInputs:
 # this runs inside every check-in and three ORM queries cost three round
 # trips (see bench/README.md); it is plain SQL that PostgreSQL and SQLite share.
 _RULE_INPUTS_SQL = """
-SELECT 'e', id, symptom_id, body_site_id, severity, is_new, is_worse, created_at, NULL
+SELECT 'e', id, symptom_id, body_site_id, severity, is_new, is_worse, created_at, NULL, reading
   FROM tracker_symptomentry WHERE survivor_id = %s AND created_at >= %s
 UNION ALL
-SELECT 'w', id, NULL, NULL, NULL, NULL, NULL, recorded_at, kg
+SELECT 'w', id, NULL, NULL, NULL, NULL, NULL, recorded_at, kg, NULL
   FROM tracker_weightentry WHERE survivor_id = %s AND recorded_at >= %s
 UNION ALL
-SELECT 's', id, symptom_id, rule_id, NULL, NULL, NULL, ends_at, NULL
+SELECT 's', id, symptom_id, rule_id, NULL, NULL, NULL, ends_at, NULL, NULL
   FROM tracker_snooze
  WHERE survivor_id = %s AND starts_at <= %s AND ends_at > %s AND ended_early_at IS NULL
 """
@@ -278,7 +288,7 @@ def _catalog_code(kind: str, pk: int | None) -> str | None:
 
 def rule_inputs(*, survivor: User, rules: list[engine.RuleDef], now=None) -> RuleInputs:
     """Her history within the rules' windows, and her active snoozes. Earlier
-    notes are not re-read by medspaCy: history tests use structured fields."""
+    notes come as they were read when saved (never re-read here)."""
     now = now or timezone.now()
     tz = zoneinfo.ZoneInfo(survivor.time_zone)
     entry_days = max((r.entry_days for r in rules), default=0)
@@ -292,7 +302,7 @@ def rule_inputs(*, survivor: User, rules: list[engine.RuleDef], now=None) -> Rul
         rows = cursor.fetchall()
     entries, weights, snoozed_rules, snoozed_symptoms = [], [], set(), set()
     slugs = {rule.rule_id: rule.slug for rule in rules}
-    for kind, pk, symptom_id, site_or_rule_id, severity, is_new, is_worse, at, kg in rows:
+    for kind, pk, symptom_id, site_or_rule_id, severity, is_new, is_worse, at, kg, reading in rows:
         if kind == "s":
             if site_or_rule_id is not None:
                 # A snooze of a switched-off rule needs no slug: that rule cannot fire.
@@ -312,6 +322,7 @@ def rule_inputs(*, survivor: User, rules: list[engine.RuleDef], now=None) -> Rul
                     is_worse=bool(is_worse),
                     at=at,
                     day=at.astimezone(tz).date(),
+                    **(_reading(reading).entry_fields() if reading is not None else {}),
                 )
             )
         else:
@@ -440,19 +451,30 @@ def _superset_q(node: dict) -> Q | None:
     if key == "symptom":
         return Q(symptom__code__in=value)
     if key == "body_site":
-        return Q(body_site__code__in=value)
+        return Q(body_site__code__in=value) | _read_as(f"site:{code}" for code in value)
     if key == "min_severity":
         return Q(severity__gte=value)
     if key in ("new", "worse"):
-        return Q(**{"is_new" if key == "new" else "is_worse": value})
+        ticked = Q(**{"is_new" if key == "new" else "is_worse": value})
+        return ticked | _read_as([key]) if value else ticked
     if key == "text":
-        from .rules.text import first_words_regex
-
-        return Q(note__iregex=first_words_regex(frozenset(value)))
+        return _read_as(value)
+    if key == "unread_note":
+        return _read_as(["content"])
     if key == "combination":
         a, b = _superset_q(value["a"]), _superset_q(value["b"])
         return None if a is None or b is None else a | b
     return None  # not, persistence, weight_loss: any entry may take part
+
+
+def _read_as(terms) -> Q:
+    """Entries whose stored reading has one of these terms, or whose note
+    was read by an older reader (or never): those are read again."""
+    from .rules.text import READING_VERSION
+
+    current = f"v{READING_VERSION} "
+    stale = ~Q(note="") & ~Q(reading_terms__startswith=current)
+    return functools.reduce(operator.or_, (Q(reading_terms__contains=f" {t} ") for t in terms), stale)
 
 
 def _history_qs(node: dict) -> list[Q | None]:
@@ -504,12 +526,11 @@ class Preview:
 def rule_preview(*, condition: dict, tier: str, days: int, current: engine.RuleDef | None = None, now=None) -> Preview:
     """Run a draft condition (and the rule's current version, to compare)
     over the last `days` of stored check-ins. Reads only; streams rows with a
-    server-side cursor, and lets SQL drop every row that cannot match.
+    server-side cursor, and lets SQL drop every row that cannot match. Notes
+    come as read when saved; a note read by an older reader is read again.
 
     Snoozes are not applied: the preview shows what the rule itself catches.
     The sample is de-identified: date and evidence, no name."""
-    from .rules.text import could_mention, find_mentions
-
     now = now or timezone.now()
     draft = engine.RuleDef(slug="draft", tier=tier, condition=condition)
     rules = [draft] + (
@@ -548,37 +569,23 @@ def rule_preview(*, condition: dict, tier: str, days: int, current: engine.RuleD
         "is_worse",
         "created_at",
         "note",
+        "reading",
         "is_candidate",
     )
-    text_rules = {r.slug for r in rules if "text" in engine.leaves(r.condition)}
-    concepts = frozenset(c for r in rules for c in _text_concepts(r.condition))
-    # Text tests only ever add matches unless one sits under a "not"; then
-    # the note is read only when the structured fields did not already match.
-    lazy_text = not any(_text_under_not(r.condition) for r in rules)
     window = dt.timedelta(days=max((r.entry_days for r in rules), default=0) + 1)
     weight_stream = _WeightStream(history_start - dt.timedelta(days=366), now) if needs_weights else None
-
-    def evaluate(fact: engine.Entry, note: str, history: engine.History) -> list[engine.Hit]:
-        if text_rules and lazy_text:
-            hits = engine.evaluate(rules, history=history, entry=fact)
-            if text_rules <= {h.rule.slug for h in hits} or not could_mention(note, concepts):
-                return hits
-        elif not text_rules or not could_mention(note, concepts):
-            return engine.evaluate(rules, history=history, entry=fact)
-        mentions = find_mentions(note, concepts)
-        return engine.evaluate(rules, history=history, entry=replace(fact, mentions=mentions))
 
     def flush(survivor_id, facts, candidates):
         if not candidates:
             return
         weights = weight_stream.get(survivor_id) if weight_stream else ()
         times = [f.at for f in facts]
-        for index, checkin_id, note in candidates:
+        for index, checkin_id in candidates:
             fact = facts[index]
             # Only the entries the rules' windows can see: sorted, so bisect.
             lo, hi = bisect.bisect_left(times, fact.at - window), bisect.bisect_right(times, fact.at)
             history = engine.History(entries=tuple(facts[lo:hi]), weights=weights)
-            for hit in evaluate(fact, note, history):
+            for hit in engine.evaluate(rules, history=history, entry=fact):
                 side = result.draft if hit.rule.slug == "draft" else result.current
                 side.entries += 1
                 side.checkins.add(checkin_id)
@@ -588,7 +595,7 @@ def rule_preview(*, condition: dict, tier: str, days: int, current: engine.RuleD
 
     survivor_id, facts, candidates = None, [], []
     for row in rows.values_list(*columns).iterator(chunk_size=5000):
-        (entry_id, sid, checkin_id, symptom, site, severity, is_new, is_worse, at, note, is_candidate) = row
+        (entry_id, sid, checkin_id, symptom, site, severity, is_new, is_worse, at, note, reading, is_candidate) = row
         if sid != survivor_id:
             flush(survivor_id, facts, candidates)
             survivor_id, facts, candidates = sid, [], []
@@ -602,43 +609,26 @@ def rule_preview(*, condition: dict, tier: str, days: int, current: engine.RuleD
                 is_worse=is_worse,
                 at=at,
                 day=at.date(),
+                note=note,
+                **_preview_reading(note, reading).entry_fields(),
             )
         )
         if is_candidate:
             result.scanned += 1
-            candidates.append((len(facts) - 1, checkin_id, note if text_rules else ""))
+            candidates.append((len(facts) - 1, checkin_id))
     flush(survivor_id, facts, candidates)
     return result
 
 
-def _text_concepts(node) -> list[str]:
-    if not isinstance(node, dict) or len(node) != 1:
-        return []
-    [(key, value)] = node.items()
-    if key == "text":
-        return list(value)
-    if key in ("all", "any"):
-        return [c for child in value for c in _text_concepts(child)]
-    if key == "not":
-        return _text_concepts(value)
-    if key == "combination":
-        return _text_concepts(value["a"]) + _text_concepts(value["b"])
-    return []
+def _preview_reading(note: str, stored):
+    """A stored reading by the current reader, else the note read now
+    (rows saved before the reader, or by an older one)."""
+    from .rules.text import EMPTY, read
 
-
-def _text_under_not(node, negated: bool = False) -> bool:
-    if not isinstance(node, dict) or len(node) != 1:
-        return False
-    [(key, value)] = node.items()
-    if key == "text":
-        return negated
-    if key in ("all", "any"):
-        return any(_text_under_not(child, negated) for child in value)
-    if key == "not":
-        return _text_under_not(value, True)
-    if key == "combination":
-        return _text_under_not(value["a"], negated) or _text_under_not(value["b"], negated)
-    return False
+    if not note:
+        return EMPTY
+    reading = _reading(stored) if stored is not None else EMPTY
+    return reading if reading is not EMPTY else read(note)
 
 
 class _WeightStream:
@@ -667,9 +657,9 @@ class _WeightStream:
 
 
 def _deidentified(hit: engine.Hit) -> str:
-    # Evidence without her own words: a clinic admin previews rules, she does
-    # not read survivors' notes.
-    return "; ".join(part for part in hit.evidence.split("; ") if not part.startswith("in her words"))
+    # Evidence without her own words (every quoted part): a clinic admin
+    # previews rules, she does not read survivors' notes.
+    return "; ".join(part for part in hit.evidence.split("; ") if "\u201c" not in part)
 
 
 def _preview_weights(rules, start, now, result: Preview) -> None:
@@ -701,6 +691,50 @@ def _preview_weights(rules, start, now, result: Preview) -> None:
             survivor_id, weights = sid, []
         weights.append(engine.Weight(id=pk, kg=float(kg), at=at))
     flush()
+
+
+@dataclass(frozen=True)
+class SentenceTest:
+    reading: object  # tracker.rules.text.Reading
+    hits: list[engine.Hit]
+    found: list[dict]  # each counting mention, described for the page
+    set_aside: list[dict]
+
+
+def sentence_test(*, sentence: str, lang: str | None) -> SentenceTest:
+    """How the reader reads a sentence an admin typed, and the active rules
+    that would fire on it as a "Something else" entry today (no history)."""
+    from .rules.text import concept_labels, read
+
+    reading = read(sentence, lang=lang)
+    now = timezone.now()
+    fact = engine.Entry(
+        symptom="other",
+        body_site=None,
+        severity=0,
+        is_new=False,
+        is_worse=False,
+        at=now,
+        day=now.date(),
+        note=sentence,
+        id=0,
+        **reading.entry_fields(),
+    )
+    hits = engine.evaluate(rule_defs_active(), history=engine.History(entries=(fact,)), entry=fact)
+    hits.sort(key=lambda h: (-engine.TIER_RANK[h.tier], h.rule.name))
+    labels = concept_labels()
+    found = []
+    for m in reading.mentions:
+        details = [f"site {m.site}"] if m.site else []
+        details += [w for w, on in (("new", m.new), ("getting worse", m.worse)) if on]
+        if m.explained:
+            details.append(f"she puts it down to \u201c{m.explained}\u201d (routine at most)")
+        found.append({"concept": m.concept, "label": labels.get(m.concept, ""), "text": m.text, "details": details})
+    set_aside = [
+        {"concept": s.concept, "text": s.text, "why": engine.SET_ASIDE_WORDS.get(s.why, s.why)}
+        for s in reading.set_aside
+    ]
+    return SentenceTest(reading=reading, hits=hits, found=found, set_aside=set_aside)
 
 
 # ------------------------------------------------------------------ rules pages

@@ -158,6 +158,7 @@ def checkin_create(
             rows = []
             for data in entries:
                 row = SymptomEntry(checkin=checkin, survivor=survivor, created_at=now, **data.__dict__)
+                note_read(entry=row)
                 row.full_clean(exclude=["checkin"])
                 rows.append(row)
             saved = SymptomEntry.objects.bulk_create(rows)
@@ -167,6 +168,42 @@ def checkin_create(
         return CheckIn.objects.get(survivor=survivor, submission_token=submission_token), False
     log.info("checkin %s saved for user %s with %d entries", checkin.pk, survivor.pk, len(entries))
     return checkin, True
+
+
+def note_read(*, entry: SymptomEntry) -> None:
+    """Read her note (language, concepts, context) onto the entry, unsaved.
+    A note the reader can't read is kept unread, never lost: the rules then
+    see the structured fields only, and the failure is logged without text."""
+    from .rules.text import EMPTY, read, reading_terms
+
+    try:
+        reading = read(entry.note) if entry.note.strip() else EMPTY
+    except Exception as error:  # a reader bug must never cost her check-in
+        # The type only: an exception's message could quote her words.
+        log.error("note of survivor %s could not be read (%s)", entry.survivor_id, type(error).__name__)
+        entry.reading, entry.reading_terms = None, ""
+        return
+    entry.reading = reading.as_json() if entry.note.strip() else None
+    entry.reading_terms = reading_terms(reading) if entry.note.strip() else ""
+
+
+def notes_reread(*, batch: int = 500) -> int:
+    """Store today's reading on every note read by an older reader (or
+    never). Rules are not re-run: flags stay as they were raised."""
+    from .rules.text import READING_VERSION
+
+    stale = SymptomEntry.objects.exclude(note="").exclude(reading_terms__startswith=f"v{READING_VERSION} ")
+    total, after = 0, 0
+    while True:
+        # By id, so that a note the reader can't read is passed, not retried forever.
+        rows = list(stale.filter(id__gt=after).order_by("id").only("id", "survivor_id", "note")[:batch])
+        if not rows:
+            return total
+        for row in rows:
+            note_read(entry=row)
+        SymptomEntry.objects.bulk_update(rows, ["reading", "reading_terms"])
+        total += len(rows)
+        after = rows[-1].id
 
 
 def weight_to_kg(*, value: Decimal, unit: str) -> Decimal:
@@ -246,17 +283,15 @@ def flags_evaluate(
     the caller's transaction.
 
     1. Load the active rules, her active snoozes and the history the rules need.
-    2. Find concepts in each note (medspaCy) and run the pure engine.
+    2. Run the pure engine on the entries, their notes as read when saved.
     3. Open a flag per rule that fired, or attach to the open one (the tier
        can rise, never fall).
     4. After commit, send flag_raised once per flag.
     """
-    from .rules.text import find_mentions
-
     rules = selectors.rule_defs_active()
     if not rules:
         return []
-    facts = [selectors.entry_fact(row, survivor=survivor, mentions=find_mentions(row.note)) for row in entries or []]
+    facts = [selectors.entry_fact(row, survivor=survivor) for row in entries or []]
     inputs = selectors.rule_inputs(survivor=survivor, rules=rules)
     snoozed_rules, snoozed_symptoms, history = inputs.snoozed_rules, inputs.snoozed_symptoms, inputs.history
     # This check-in's own entries carry their note concepts, so that a
@@ -319,7 +354,7 @@ def _flags_record(*, survivor: User, hits: list[engine.Hit], callback: bool = Fa
     new_flags = []
     for rule_id, rule_hits in by_rule.items():
         if rule_id not in open_flags:
-            top = max(rule_hits, key=lambda h: engine.TIER_RANK[h.rule.tier])
+            top = max(rule_hits, key=lambda h: engine.TIER_RANK[h.tier])
             flag = Flag(
                 survivor=survivor,
                 rule_id=rule_id,
@@ -329,7 +364,7 @@ def _flags_record(*, survivor: User, hits: list[engine.Hit], callback: bool = Fa
                 created_at=now,
                 updated_at=now,
             )
-            flag.set_tier(top.rule.tier)
+            flag.set_tier(top.tier)
             new_flags.append(flag)
     created = {flag.rule_id for flag in Flag.objects.bulk_create(new_flags)}
     open_flags.update({flag.rule_id: flag for flag in new_flags})
@@ -338,9 +373,9 @@ def _flags_record(*, survivor: User, hits: list[engine.Hit], callback: bool = Fa
         flag = open_flags[rule_id]
         raised = False
         if rule_id not in created:
-            top = max(rule_hits, key=lambda h: engine.TIER_RANK[h.rule.tier])
-            if engine.TIER_RANK[top.rule.tier] > engine.TIER_RANK[flag.tier]:
-                flag.set_tier(top.rule.tier)
+            top = max(rule_hits, key=lambda h: engine.TIER_RANK[h.tier])
+            if engine.TIER_RANK[top.tier] > engine.TIER_RANK[flag.tier]:
+                flag.set_tier(top.tier)
                 raised = True
             flag.evidence = rule_hits[-1].evidence
             flag.callback_wanted = flag.callback_wanted or callback
@@ -352,7 +387,7 @@ def _flags_record(*, survivor: User, hits: list[engine.Hit], callback: bool = Fa
                 entry_id=hit.entry.id if hit.entry is not None else None,
                 weight_id=hit.weight.id if hit.weight is not None else None,
                 rule_version_id=hit.rule.version_id,
-                tier=hit.rule.tier,
+                tier=hit.tier,
                 evidence=hit.evidence,
                 matched_text=list(hit.matched_text),
                 created_at=now,
@@ -425,12 +460,12 @@ RULE_FIELDS = ("name", "tier", "condition", "advice", "nurse_note", "source")
 
 
 def rule_vocabulary() -> engine.Vocabulary:
-    from .rules.text import CONCEPTS
+    from .rules.text import concept_codes
 
     return engine.Vocabulary(
         symptoms=frozenset(Symptom.objects.values_list("code", flat=True)),
         body_sites=frozenset(BodySite.objects.values_list("code", flat=True)),
-        concepts=frozenset(CONCEPTS),
+        concepts=concept_codes(),
     )
 
 

@@ -19,6 +19,7 @@ urlpatterns += [
     path("rules/export/", rule_views.rules_export, name="rules_export"),
     path("rules/import/", rule_views.rules_import, name="rules_import"),
     path("rules/bench/", rule_views.rules_bench, name="rules_bench"),
+    path("rules/sentence/", rule_views.rules_sentence, name="rules_sentence"),
     path("rules/<slug:slug>/", rule_views.rule_detail, name="rule_detail"),
     path("rules/<slug:slug>/edit/", rule_views.rule_edit, name="rule_edit"),
     path("rules/<slug:slug>/toggle/", rule_views.rule_toggle, name="rule_toggle"),

@@ -120,6 +120,7 @@ CASES.update(
         "rules_export": (lambda d: reverse("rules_export"), ADMIN_ONLY),
         "rules_import": (lambda d: reverse("rules_import"), ADMIN_ONLY),
         "rules_bench": (lambda d: reverse("rules_bench"), ADMIN_ONLY),
+        "rules_sentence": (lambda d: reverse("rules_sentence"), ADMIN_ONLY),
         "rule_detail": (lambda d: reverse("rule_detail", args=[d["rule"].slug]), ADMIN_ONLY),
         "rule_edit": (lambda d: reverse("rule_edit", args=[d["rule"].slug]), ADMIN_ONLY),
         # POST only: the admin's GET is refused with 405, everyone else's with 404.

@@ -229,12 +229,12 @@ def test_a_valid_tree_has_no_errors():
 def test_every_default_rule_is_valid_and_has_advice_and_a_source():
     from tracker.catalog import BODY_SITES, SYMPTOMS
     from tracker.rules.defaults import DEFAULT_RULES
-    from tracker.rules.text import CONCEPTS
+    from tracker.rules.text import concept_codes
 
     vocab = engine.Vocabulary(
         symptoms=frozenset(s[0] for s in SYMPTOMS),
         body_sites=frozenset(b[0] for b in BODY_SITES),
-        concepts=frozenset(CONCEPTS),
+        concepts=concept_codes(),
     )
     slugs = [r["slug"] for r in DEFAULT_RULES]
     assert len(slugs) == len(set(slugs))
@@ -284,3 +284,104 @@ def test_the_emergency_tiers_follow_red_flags_md():
 def test_the_gate_only_skips_rules_that_could_not_match(condition, current, gated_out):
     rule = RuleDef("r", "urgent", condition)
     assert (rule.gate is not None and not engine._passes(rule.gate, current)) is gated_out
+
+
+# ---------------------------------------------------------------- her words (issue 10)
+
+from tracker.rules.engine import SetAside  # noqa: E402
+
+
+def noted(symptom="other", mentions=(), set_aside=(), lang="en", content=True, note="a note", **kwargs):
+    base = entry(symptom, mentions=mentions, **kwargs)
+    from dataclasses import replace
+
+    return replace(base, set_aside=tuple(set_aside), note_lang=lang, note_has_content=content, note=note)
+
+
+WORDS_CASES = [
+    (
+        "site from her words",
+        {"body_site": ["hip"]},
+        noted(mentions=[Mention("bone_pain", "hip hurts", site="hip")]),
+        True,
+    ),
+    (
+        "other site in her words",
+        {"body_site": ["hip"]},
+        noted(mentions=[Mention("headache", "head", site="head")]),
+        False,
+    ),
+    ("new from her words", {"new": True}, noted(mentions=[Mention("bone_pain", "x", new=True)]), True),
+    ("worse from her words", {"worse": True}, noted(mentions=[Mention("bone_pain", "x", worse=True)]), True),
+    ("not new: her words say new", {"new": False}, noted(mentions=[Mention("bone_pain", "x", new=True)]), False),
+    ("unread note with content", {"unread_note": True}, noted(), True),
+    ("unread note, nothing to read", {"unread_note": True}, noted(content=False), False),
+]
+
+
+@pytest.mark.parametrize(("name", "condition", "current", "expected"), WORDS_CASES, ids=[c[0] for c in WORDS_CASES])
+def test_her_words_count_like_the_structured_fields(name, condition, current, expected):
+    assert (fires(condition, current) is not None) is expected
+
+
+UNREAD = RuleDef(slug="read", tier="routine", condition={"all": [{"symptom": ["other"]}, {"unread_note": True}]})
+BONE = RuleDef(slug="bone", tier="urgent", condition={"text": ["bone_pain"]})
+
+
+def test_read_her_words_fires_only_when_no_other_rule_did():
+    plain = noted()
+    assert [h.rule.slug for h in engine.evaluate([UNREAD, BONE], history=History(entries=(plain,)), entry=plain)] == [
+        "read"
+    ]
+    understood = noted(mentions=[Mention("bone_pain", "hip pain")])
+    hits = engine.evaluate([UNREAD, BONE], history=History(entries=(understood,)), entry=understood)
+    assert [h.rule.slug for h in hits] == ["bone"]
+
+
+def test_a_snoozed_rule_that_matched_keeps_read_her_words_quiet():
+    understood = noted(mentions=[Mention("bone_pain", "hip pain")])
+    hits = engine.evaluate(
+        [UNREAD, BONE], history=History(entries=(understood,)), entry=understood, snoozed_rules=frozenset({"bone"})
+    )
+    assert hits == []
+
+
+def test_read_her_words_puts_her_note_first():
+    hit = engine.evaluate([UNREAD], history=History(), entry=noted(note="a lump under my arm", lang="es"))[0]
+    assert hit.evidence == "her words (Spanish): \u201ca lump under my arm\u201d"
+
+
+def test_a_known_cause_lowers_an_urgent_text_match_to_routine_but_never_an_emergency():
+    explained = noted(mentions=[Mention("bone_pain", "hip aches", explained="from the letrozole")])
+    [urgent] = engine.evaluate([BONE], history=History(), entry=explained)
+    assert (urgent.rule.tier, urgent.tier) == ("urgent", "routine")
+    assert "she puts it down to \u201cfrom the letrozole\u201d" in urgent.evidence
+    emergency = RuleDef(slug="legs", tier="emergency", condition={"text": ["bone_pain"]})
+    [hit] = engine.evaluate([emergency], history=History(), entry=explained)
+    assert hit.tier == "emergency"
+    # A structured match is not lowered by a cause in the note.
+    structured = RuleDef(slug="s", tier="urgent", condition={"any": [{"symptom": ["pain"]}, {"text": ["bone_pain"]}]})
+    [hit] = engine.evaluate([structured], history=History(), entry=noted("pain", mentions=explained.mentions))
+    assert hit.tier == "urgent"
+
+
+def test_evidence_shows_what_was_set_aside_for_the_rules_concepts_and_the_language():
+    current = noted(
+        mentions=[Mention("bone_pain", "back pain", new=True)],
+        set_aside=[SetAside("bone_pain", "hip pain", "negated"), SetAside("headache", "headache", "negated")],
+        lang="es",
+    )
+    hit = fires({"text": ["bone_pain"]}, current)
+    assert "in her words: \u201cback pain\u201d (new)" in hit.evidence
+    assert "set aside: \u201chip pain\u201d (negated)" in hit.evidence
+    assert "headache" not in hit.evidence
+    assert hit.evidence.endswith("note read as Spanish")
+    found, aside = engine.split_evidence(hit.evidence)
+    assert aside == ["\u201chip pain\u201d (negated)"] and "note read as Spanish" in found
+
+
+def test_unread_note_must_be_true_and_not_inside_a_combination():
+    vocab = engine.Vocabulary(symptoms=frozenset({"other"}), body_sites=frozenset(), concepts=frozenset())
+    assert engine.validate_condition({"unread_note": False}, vocab) == ["condition.unread_note: must be true"]
+    tree = {"combination": {"a": {"unread_note": True}, "b": {"symptom": ["other"]}, "within_days": 1}}
+    assert any("inside a combination" in e for e in engine.validate_condition(tree, vocab))

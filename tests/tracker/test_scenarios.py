@@ -98,7 +98,7 @@ WEIGHT = engine.RuleDef(slug="weight", tier="urgent", condition={"weight_loss": 
 
 
 def replay(scenario: dict, rules: list[engine.RuleDef]) -> dict:
-    return scenarios.run(scenario, rules=rules, vocab=VOCAB, find_mentions=lambda note: (), now=NOW)
+    return scenarios.run(scenario, rules=rules, vocab=VOCAB, read_note=lambda note: {}, now=NOW)
 
 
 def pain(days_ago, severity):
@@ -168,7 +168,7 @@ def test_it_counts_weights_in_the_last_day_and_gives_an_empty_today_without_even
     ],
 )
 def test_it_turns_malformed_or_oversized_scenarios_into_an_error_line(line, message):
-    kwargs = {"rules": [PAIN], "vocab": VOCAB, "find_mentions": lambda note: (), "now": NOW}
+    kwargs = {"rules": [PAIN], "vocab": VOCAB, "read_note": lambda note: {}, "now": NOW}
     results = list(scenarios.run_many([line, '{"id": "next", "entries": [{"symptom": "pain"}]}'], **kwargs))
     assert message in results[0]["error"]
     assert results[1]["tier"] == "routine"  # the next line still runs

@@ -136,6 +136,15 @@ DEFAULT_RULES = [
         "source": f"Article: In the Bones (progressive pain, hip and lower back; new pain unlike usual). Urgency: {NICE_MSCC}.",
     },
     {
+        "slug": "spinal-pain-at-night-or-on-straining",
+        "name": "Pain at night or when coughing or straining",
+        "tier": "urgent",
+        "condition": {"any": [_text("night_pain", "pain_on_straining")]},
+        "advice": "Pain that wakes you at night, or that gets worse when you cough, sneeze or strain, should be looked at soon.",
+        "nurse_note": "Night pain that stops sleep, or pain worse on straining: MSCC review within 24 h; ask about leg weakness and bladder/bowel.",
+        "source": f"Article: In the Bones; Complications - Spinal cord compression. Urgency: {NICE_MSCC} (night pain, pain on straining: review within 24 hours).",
+    },
+    {
         "slug": "severe-spinal-pain",
         "name": "Severe back or neck pain",
         "tier": "urgent",
@@ -197,7 +206,7 @@ DEFAULT_RULES = [
         "tier": "urgent",
         "condition": {
             "combination": {
-                "a": {"all": [_sym("pain"), {"body_site": ["abdomen"]}]},
+                "a": {"any": [{"all": [_sym("pain"), {"body_site": ["abdomen"]}]}, _text("abdominal_pain")]},
                 "b": {"any": [_sym("nausea", "vomiting"), _text("nausea", "vomiting")]},
                 "within_days": 3,
             }
@@ -228,6 +237,20 @@ DEFAULT_RULES = [
         "advice": "A cough that keeps coming back should be looked at soon.",
         "nurse_note": "Persistent dry cough: chest imaging.",
         "source": f"Article: In the Lungs (dry cough). Urgency: red-flags.md persistence; {UKONS}.",
+    },
+    {
+        "slug": "vomiting-keeps-coming-back",
+        "name": "Vomiting that keeps coming back",
+        "tier": "urgent",
+        "condition": {
+            "all": [
+                {"any": [_sym("vomiting"), _text("vomiting")]},
+                {"persistence": {"symptoms": ["vomiting"], "min_days": 3, "within_days": 14}},
+            ]
+        },
+        "advice": "Being sick again and again over several days should be looked at soon.",
+        "nurse_note": "Persistent vomiting: raised intracranial pressure, liver involvement or hypercalcaemia; check fluids.",
+        "source": "Article: In the Liver; In the Brain (vomiting). Urgency: red-flags.md (persistence: 3+ days within 2 weeks).",
     },
     {
         "slug": "hypercalcaemia-thirst",
@@ -280,6 +303,15 @@ DEFAULT_RULES = [
         "advice": "Your weight has dropped noticeably. Please mention it to your care team.",
         "nurse_note": "5% or more over 6-12 months (or more than 4.5 kg) from the weight log.",
         "source": "Article: Generalized symptoms (extreme weight loss); Diagnosis. Threshold: red-flags.md.",
+    },
+    {
+        "slug": "weight-loss-in-her-words",
+        "name": "Weight loss she describes",
+        "tier": "routine",
+        "condition": {"any": [_text("weight_loss")]},
+        "advice": "Losing weight without trying is worth mentioning to your care team. Logging your weight helps them see the trend.",
+        "nurse_note": "Unintended weight loss in her own words; compare with her weight log (5% in 6-12 months is the threshold).",
+        "source": "Article: Generalized symptoms (extreme weight loss); Diagnosis (low threshold to investigate weight loss).",
     },
     {
         "slug": "new-pain-elsewhere",
@@ -337,5 +369,14 @@ DEFAULT_RULES = [
         "advice": "New or worsening dizziness is worth mentioning to your care team.",
         "nurse_note": "Brain sign; with headache see the combination rule.",
         "source": "Article: In the Brain (dizziness).",
+    },
+    {
+        "slug": "read-her-words",
+        "name": "Please read her words",
+        "tier": "routine",
+        "condition": {"all": [_sym("other"), {"unread_note": True}]},
+        "advice": "Thank you for telling us. A nurse will read what you wrote.",
+        "nurse_note": "She chose \u201cSomething else\u201d and wrote a note no other rule understood. Read it and decide.",
+        "source": "Article: How Is Metastatic Breast Cancer Diagnosed? (new, troubling symptoms: talk to your provider). A person reads what no rule understood: nothing she writes is ignored.",
     },
 ]

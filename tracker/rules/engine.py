@@ -8,7 +8,10 @@ A rule's condition is a JSON tree. Groups: {"all": [...]}, {"any": [...]},
   {"min_severity": 7}                     severity at least this
   {"new": true} / {"worse": true}         new or different / getting worse
   {"text": ["bone_pain", ...]}            the note mentions one of these concepts
-                                          (affirmed, current, about her: see text.py)
+                                          (affirmed, current, about her: see rules/text)
+  {"unread_note": true}                   her note says something (not just "all
+                                          good" or "no pain") and no other rule
+                                          fired on this entry: someone must read it
   {"persistence": {"symptoms": [...], "min_days": 3, "within_days": 14}}
                                           one of these symptoms reported on at least
                                           min_days different days in the window
@@ -19,6 +22,12 @@ A rule's condition is a JSON tree. Groups: {"all": [...]}, {"any": [...]},
                                           latest weight is that far below the highest
                                           weight logged in the window
 
+The note's mentions count like the structured fields: a body site her words
+give passes "body_site", "never had this before" passes "new", "worse each
+week" passes "worse". A text match whose every mention she puts down to a
+known cause ("from the letrozole") fires at routine at most, never lowering
+an emergency rule.
+
 Rules whose tree uses only weight_loss are checked when a weight is logged;
 every other rule is checked on each symptom entry.
 """
@@ -27,20 +36,56 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 TIERS = ("routine", "urgent", "emergency")
 TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
 GROUPS = ("all", "any", "not")
-ENTRY_LEAVES = ("symptom", "body_site", "min_severity", "new", "worse", "text", "persistence", "combination")
+ENTRY_LEAVES = (
+    "symptom",
+    "body_site",
+    "min_severity",
+    "new",
+    "worse",
+    "text",
+    "unread_note",
+    "persistence",
+    "combination",
+)
 HISTORY_LEAVES = ("weight_loss",)
 LEAVES = ENTRY_LEAVES + HISTORY_LEAVES
 
 
 @dataclass(frozen=True)
 class Mention:
+    """A concept she names about herself, now (see rules/text)."""
+
     concept: str
     text: str
+    site: str | None = None  # a body-site code her words give
+    new: bool = False  # "never had this before", "not like my usual aches"
+    worse: bool = False  # "worse each week", "keeps me up"
+    explained: str = ""  # the known cause she names ("from the letrozole")
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A concept found in her words that does not count, and why (a key of
+    SET_ASIDE_WORDS)."""
+
+    concept: str
+    text: str
+    why: str
+
+
+SET_ASIDE_WORDS = {
+    "negated": "negated",
+    "resolved": "resolved",
+    "historical": "in the past",
+    "hypothetical": "hypothetical or a worry",
+    "other_person": "about someone else",
+    "chronic": "long-standing, unchanged",
+}
 
 
 @dataclass(frozen=True)
@@ -55,6 +100,11 @@ class Entry:
     note: str = ""
     mentions: tuple[Mention, ...] = ()
     id: int | None = None
+    set_aside: tuple[SetAside, ...] = ()
+    note_lang: str = ""
+    # Her note says something beyond "all fine" or "no pain": someone
+    # should read it if no rule does (the unread_note test).
+    note_has_content: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,10 +129,16 @@ class RuleDef:
     # How many days back this rule looks at entries / at weights.
     entry_days: int = field(default=0, compare=False)
     weight_days: int = field(default=0, compare=False)
+    # The note concepts it tests, and whether it is the "someone must read
+    # her words" rule that fires only when no other rule did.
+    concepts: frozenset[str] = field(default=frozenset(), compare=False)
+    reads_unread: bool = field(default=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "gate", entry_gate(self.condition))
         object.__setattr__(self, "kind", trigger(self.condition))
+        object.__setattr__(self, "concepts", frozenset(text_concepts(self.condition)))
+        object.__setattr__(self, "reads_unread", "unread_note" in leaves(self.condition))
         object.__setattr__(self, "entry_days", max_window_days([self.condition], kinds=("persistence", "combination")))
         object.__setattr__(self, "weight_days", max_window_days([self.condition], kinds=("weight_loss",)))
 
@@ -102,15 +158,23 @@ class Hit:
     matched_text: tuple[str, ...] = ()
     entry: Entry | None = None
     weight: Weight | None = None
+    # The rule's tier, or routine when her words alone matched and she
+    # names a known cause for all of them (never for an emergency rule).
+    tier: str = ""
+
+    def __post_init__(self):
+        if not self.tier:
+            object.__setattr__(self, "tier", self.rule.tier)
 
 
 @dataclass
 class _Match:
     evidence: list[str] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
+    explained: bool = False  # matched through mentions she explains by a known cause
 
     def merge(self, other: _Match) -> _Match:
-        return _Match(self.evidence + other.evidence, self.words + other.words)
+        return _Match(self.evidence + other.evidence, self.words + other.words, self.explained or other.explained)
 
 
 # ---------------------------------------------------------------- validation
@@ -158,6 +222,11 @@ def _validate(node, vocab: Vocabulary, path: str, errors: list[str], *, inside_c
     elif key in ("new", "worse"):
         if not isinstance(value, bool):
             errors.append(f"{where}: must be true or false")
+    elif key == "unread_note":
+        if value is not True:
+            errors.append(f"{where}: must be true")
+        if inside_combination:
+            errors.append(f"{where}: can't be used inside a combination")
     elif key == "persistence":
         if inside_combination:
             errors.append(f"{where}: can't be used inside a combination")
@@ -278,8 +347,24 @@ def _passes(gate: Gate, entry: Entry) -> bool:
     return (
         entry.symptom in symptoms
         or (entry.body_site is not None and entry.body_site in sites)
-        or any(m.concept in concepts for m in entry.mentions)
+        or any(m.concept in concepts or m.site in sites for m in entry.mentions)
     )
+
+
+def text_concepts(node) -> list[str]:
+    """Every note concept a condition tests, anywhere in its tree."""
+    if not isinstance(node, dict) or len(node) != 1:
+        return []
+    [(key, value)] = node.items()
+    if key == "text":
+        return list(value) if isinstance(value, list) else []
+    if key in ("all", "any"):
+        return [c for child in value for c in text_concepts(child)] if isinstance(value, list) else []
+    if key == "not":
+        return text_concepts(value)
+    if key == "combination" and isinstance(value, dict):
+        return text_concepts(value.get("a")) + text_concepts(value.get("b"))
+    return []
 
 
 def trigger(condition: dict) -> str:
@@ -325,41 +410,77 @@ def evaluate(
     """The rules that fire for one event: a symptom entry or a logged weight.
 
     Snoozes silence a rule, or a symptom, for this survivor; never an
-    emergency rule."""
+    emergency rule. "Read her words" rules go last: they fire only when no
+    other rule matched the entry (a snoozed match counts: a nurse knows)."""
     if (entry is None) == (weight is None):
         raise ValueError("evaluate one event: an entry or a weight")
-    hits = []
+    rules = list(rules)
+    reads_unread = entry is not None and entry.note_has_content and any(r.reads_unread for r in rules)
+    hits: list[Hit] = []
+    snoozed_match = False
     for rule in rules:
-        if rule.tier != "emergency":
-            if rule.slug in snoozed_rules:
-                continue
-            if entry is not None and entry.symptom in snoozed_symptoms:
-                continue
-        if (rule.kind == "entry") != (entry is not None):
+        if rule.reads_unread:
             continue
-        if entry is not None and rule.gate is not None and not _passes(rule.gate, entry):
-            continue
-        now = entry.at if entry is not None else weight.at
-        scope = _Scope(
-            entry=entry,
-            history=history,
-            now=now,
-            snoozed_symptoms=(frozenset() if rule.tier == "emergency" else snoozed_symptoms),
+        snoozed = rule.tier != "emergency" and (
+            rule.slug in snoozed_rules or (entry is not None and entry.symptom in snoozed_symptoms)
         )
-        match = _eval(rule.condition, scope)
-        if match is None:
+        if snoozed and not reads_unread:
             continue
-        parts = ([describe_entry(entry)] if entry is not None else []) + match.evidence
-        hits.append(
-            Hit(
-                rule=rule,
-                evidence="; ".join(_unique(parts)),
-                matched_text=tuple(_unique(match.words)),
-                entry=entry,
-                weight=weight,
-            )
-        )
+        hit = _evaluate_one(rule, history, entry, weight, snoozed_symptoms, others_hit=False)
+        if hit is None:
+            continue
+        if snoozed:
+            snoozed_match = True
+        else:
+            hits.append(hit)
+    for rule in rules:
+        if not reads_unread or not rule.reads_unread or (rule.tier != "emergency" and rule.slug in snoozed_rules):
+            continue
+        hit = _evaluate_one(rule, history, entry, weight, snoozed_symptoms, others_hit=bool(hits) or snoozed_match)
+        if hit is not None:
+            hits.append(hit)
     return hits
+
+
+def _evaluate_one(rule, history, entry, weight, snoozed_symptoms, *, others_hit: bool) -> Hit | None:
+    if (rule.kind == "entry") != (entry is not None):
+        return None
+    if entry is not None and rule.gate is not None and not _passes(rule.gate, entry):
+        return None
+    now = entry.at if entry is not None else weight.at
+    scope = _Scope(
+        entry=entry,
+        history=history,
+        now=now,
+        snoozed_symptoms=(frozenset() if rule.tier == "emergency" else snoozed_symptoms),
+        others_hit=others_hit,
+    )
+    match = _eval(rule.condition, scope)
+    if match is None:
+        return None
+    # "Read her words": the queue row shows the start of the evidence, so her note comes first.
+    described = [describe_entry(entry)] if entry is not None and not rule.reads_unread else []
+    parts = described + match.evidence
+    if entry is not None and rule.concepts:
+        parts += [
+            f"set aside: \u201c{s.text}\u201d ({SET_ASIDE_WORDS.get(s.why, s.why)})"
+            for s in entry.set_aside
+            if s.concept in rule.concepts
+        ]
+        if entry.note_lang and any(p.startswith(("in her words", "set aside")) for p in parts):
+            parts.append(f"note read as {LANGUAGE_NAMES.get(entry.note_lang, entry.note_lang)}")
+    lowered = match.explained and rule.tier != "emergency"
+    return Hit(
+        rule=rule,
+        evidence="; ".join(_unique(parts)),
+        matched_text=tuple(_unique(match.words)),
+        entry=entry,
+        weight=weight,
+        tier="routine" if lowered else rule.tier,
+    )
+
+
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 
 
 def describe_entry(entry: Entry) -> str:
@@ -376,6 +497,14 @@ def describe_entry(entry: Entry) -> str:
     return ", ".join(parts)
 
 
+def split_evidence(evidence: str) -> tuple[list[str], list[str]]:
+    """(what matched, what was set aside and why), for a nurse's page."""
+    parts = [p for p in evidence.split("; ") if p]
+    return [p for p in parts if not p.startswith("set aside: ")], [
+        p.removeprefix("set aside: ") for p in parts if p.startswith("set aside: ")
+    ]
+
+
 def highest_tier(tiers: Iterable[str]) -> str | None:
     ranked = sorted(tiers, key=TIER_RANK.__getitem__)
     return ranked[-1] if ranked else None
@@ -387,6 +516,7 @@ class _Scope:
     history: History
     now: dt.datetime
     snoozed_symptoms: frozenset[str]
+    others_hit: bool = False
 
     def window(self, days: int) -> list[Entry]:
         start = self.now - dt.timedelta(days=days)
@@ -417,6 +547,11 @@ def _eval(node: dict, scope: _Scope) -> _Match | None:
         return _persistence(value, scope)
     if key == "combination":
         return _combination(value, scope)
+    if key == "unread_note":
+        entry = scope.entry
+        if entry is None or not entry.note_has_content or scope.others_hit:
+            return None
+        return _Match([f"her words ({LANGUAGE_NAMES.get(entry.note_lang, 'note')}): \u201c{_clip(entry.note)}\u201d"])
     return _entry_leaf(key, value, scope.entry)
 
 
@@ -426,19 +561,43 @@ def _entry_leaf(key: str, value, entry: Entry | None) -> _Match | None:
     if key == "symptom":
         return _Match() if entry.symptom in value else None
     if key == "body_site":
-        return _Match() if entry.body_site in value else None
+        if entry.body_site in value:
+            return _Match()
+        said = [m for m in entry.mentions if m.site in value]
+        return _Match([f"site in her words: \u201c{m.text}\u201d" for m in said]) if said else None
     if key == "min_severity":
         return _Match() if entry.severity >= value else None
-    if key == "new":
-        return _Match() if entry.is_new is value else None
-    if key == "worse":
-        return _Match() if entry.is_worse is value else None
+    if key in ("new", "worse"):
+        ticked = entry.is_new if key == "new" else entry.is_worse
+        said = [m for m in entry.mentions if (m.new if key == "new" else m.worse)]
+        if value is False:
+            return _Match() if not ticked and not said else None
+        if ticked:
+            return _Match()
+        what = "new" if key == "new" else "getting worse"
+        return _Match([f"{what} in her words: \u201c{m.text}\u201d" for m in said]) if said else None
     if key == "text":
-        words = [m.text for m in entry.mentions if m.concept in value]
-        if not words:
+        found = [m for m in entry.mentions if m.concept in value]
+        if not found:
             return None
-        return _Match([f"in her words: \u201c{w}\u201d" for w in words], words)
+        return _Match(
+            [f"in her words: \u201c{m.text}\u201d{_qualities(m)}" for m in found],
+            [m.text for m in found],
+            explained=all(m.explained for m in found),
+        )
     raise ValueError(f"unknown test {key}")
+
+
+def _qualities(mention: Mention) -> str:
+    said = [w for w, on in (("new", mention.new), ("getting worse", mention.worse)) if on]
+    if mention.explained:
+        said.append(f"she puts it down to \u201c{mention.explained}\u201d")
+    return f" ({', '.join(said)})" if said else ""
+
+
+def _clip(note: str, limit: int = 280) -> str:
+    note = " ".join(note.split())
+    return note if len(note) <= limit else note[: limit - 1] + "\u2026"
 
 
 def _persistence(value: dict, scope: _Scope) -> _Match | None:
@@ -453,13 +612,13 @@ def _combination(value: dict, scope: _Scope) -> _Match | None:
     if entry is None:
         return None
     for this, other in (("a", "b"), ("b", "a")):
-        own = _eval(value[this], _Scope(entry, scope.history, scope.now, scope.snoozed_symptoms))
+        own = _eval(value[this], replace(scope, entry=entry))
         if own is None:
             continue
         for earlier in reversed(scope.window(value["within_days"])):
             if earlier is entry or (earlier.id is not None and earlier.id == entry.id):
                 continue
-            found = _eval(value[other], _Scope(earlier, scope.history, scope.now, scope.snoozed_symptoms))
+            found = _eval(value[other], replace(scope, entry=earlier))
             if found is not None:
                 when = _ago(scope.now, earlier.at)
                 return own.merge(found).merge(_Match([f"with {describe_entry(earlier)} ({when})"]))

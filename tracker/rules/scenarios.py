@@ -30,7 +30,7 @@ def run(
     *,
     rules: list[engine.RuleDef],
     vocab: engine.Vocabulary,
-    find_mentions: Callable[[str], tuple[engine.Mention, ...]],
+    read_note: Callable[[str], dict],
     now: dt.datetime,
 ) -> dict:
     """{"id", "tier", "flags", "today"} for one scenario.
@@ -44,7 +44,7 @@ def run(
     oldest first; each entry and each weight is evaluated with everything
     logged up to then. One flag per rule, as in the app: later matches attach
     and can raise its tier."""
-    entries, weights = _parse(scenario, vocab, find_mentions, now)
+    entries, weights = _parse(scenario, vocab, read_note, now)
     events = [(e.at, 0, days, e) for days, e in entries] + [(w.at, 1, days, w) for days, w in weights]
     events.sort(key=lambda item: (item[0], item[1]))
     last_day = min((days for _, _, days, _ in events), default=None)
@@ -59,7 +59,7 @@ def run(
         else:
             hits = engine.evaluate(rules, history=history, weight=event)
         for hit in hits:
-            slug, tier = hit.rule.slug, hit.rule.tier
+            slug, tier = hit.rule.slug, hit.tier
             flag = flags.get(slug)
             if flag is None:
                 flags[slug] = {"rule": slug, "tier": tier, "evidence": hit.evidence, "days_ago": days}
@@ -180,7 +180,10 @@ def _run_lines(lines: Iterable[str], **kwargs) -> Iterator[tuple[dict | None, di
         yield scenario, result
 
 
-def _parse(scenario: dict, vocab: engine.Vocabulary, find_mentions, now: dt.datetime):
+def _parse(scenario: dict, vocab: engine.Vocabulary, read_note, now: dt.datetime):
+    """read_note(note) gives the Entry fields her note's reading sets
+    (mentions, set_aside, note_lang, note_has_content): rules/text's
+    Reading.entry_fields, passed in so that this module stays pure."""
     """([(days_ago, Entry)], [(days_ago, Weight)]), days_ago as the scenario gave it."""
     raw_entries = scenario.get("entries", [])
     raw_weights = scenario.get("weights", [])
@@ -223,7 +226,7 @@ def _parse(scenario: dict, vocab: engine.Vocabulary, find_mentions, now: dt.date
             at=at,
             day=at.date(),
             note=item["note"],
-            mentions=find_mentions(item["note"]),
+            **read_note(item["note"]),
         )
         entries.append((days_ago, entry))
     weights = []

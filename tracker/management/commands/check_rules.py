@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tracker import selectors, services
 from tracker.rules import scenarios
-from tracker.rules.text import find_mentions
+from tracker.rules.text import read_note_fields
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
                 stream,
                 rules=selectors.rule_defs_active(),
                 vocab=services.rule_vocabulary(),
-                find_mentions=find_mentions,
+                read_note=read_note_fields,
                 now=timezone.now(),
             )
             for result in results:

@@ -1,0 +1,270 @@
+"""Find where the lexicon's concepts are named in a note (before context).
+
+Written here rather than with spaCy's Matcher or medspaCy's TargetMatcher
+because the lexicon pairs two word lists that may come in either order a few
+words apart inside one clause ("my hip is killing me", "pain down in the
+hip"), and a pain is read against the nearest body site ("back from the
+shops and my knee hurts" is knee pain, not back pain). Expressed as token
+patterns that is the cross product of both lists in both orders with
+wildcards that must not cross a clause: thousands of patterns per concept.
+Here it is a trie walk over stems and a look for the nearest partner.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from dataclasses import dataclass, field
+
+from . import lexicon
+from .tokens import Vocabulary, blank, fold, stem
+
+# How far (in words, not counting "my", "the"...) a pain word reaches for its site.
+PAIN_WINDOW = 5
+# Sites joined by these are one list: "my hip and lower back ache".
+_AND = {"and", "or", "&", "plus", "y", "o", "e", "u", "ni"}
+_PUNCT_BREAKS = {",", ";", ":", ".", "!", "?", "(", ")", "\u2014", "\u2013", "-", "\u00bf", "\u00a1", "..."}
+# Not a red flag on its own; a pain with no site it belongs to. Read for
+# night pain and pain on straining only.
+PAIN = "pain"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    concept: str
+    start: int  # token indexes in the Doc, end exclusive
+    end: int
+    site: str | None = None
+
+
+@dataclass
+class _Node:
+    children: dict[str, _Node] = field(default_factory=dict)
+    tags: set[tuple] = field(default_factory=set)
+
+
+@dataclass
+class Compiled:
+    lang: str
+    trie: _Node
+    fillers: frozenset[str]
+    pairs: list[tuple[str, int]]  # pair id -> (concept, window)
+    site_concept: dict[str, str]
+    vocabulary: Vocabulary
+    stop_words: frozenset[str]
+    small_talk: frozenset[str]
+
+
+def phrase_norms(lang: str, phrase: str) -> list[list[str]]:
+    """A phrase as a list of slots, each a list of accepted NORMs ("*": any)."""
+    slots: list[list[str]] = []
+    for word in phrase.split():
+        if word == "*" or (word.startswith("<") and word.endswith(">")):  # any word, <num>, <year>
+            slots.append([word])
+            continue
+        variants = [[fold(t.norm_) for t in blank(lang).make_doc(alt)] for alt in word.split("|")]
+        if all(len(v) == 1 for v in variants):
+            slots.append([v[0] for v in variants])
+        else:  # "can't" is two tokens: each variant spelled out in turn
+            longest = max(len(v) for v in variants)
+            for i in range(longest):
+                slots.append(sorted({v[i] if i < len(v) else v[-1] for v in variants}))
+    return slots
+
+
+def _add(trie: _Node, compiled_slots: list[list[str]], tag: tuple) -> None:
+    nodes = [trie]
+    for slot in compiled_slots:
+        nodes = [node.children.setdefault(key, _Node()) for node in nodes for key in slot]
+    for node in nodes:
+        node.tags.add(tag)
+
+
+@functools.cache
+def compiled(lang: str) -> Compiled:
+    words = lexicon.words(lang)
+    concepts = lexicon.concepts()
+    trie = _Node()
+    vocab_words: set[str] = set()
+    fillers = frozenset(fold(w) for w in words.fillers)
+
+    def add(phrase: str, tag: tuple) -> None:
+        slots = [s for s in phrase_norms(lang, phrase) if not (len(s) == 1 and s[0] in fillers)]
+        if not slots:
+            return
+        vocab_words.update(n for slot in slots for n in slot if n != "*")
+        _add(trie, [[n if n == "*" else stem(lang, n) for n in slot] for slot in slots], tag)
+
+    for phrase in words.pain:
+        add(phrase, ("pain",))
+    for key, phrases in words.sites.items():
+        for phrase in phrases:
+            add(phrase, ("site", key))
+    for phrase in words.breaks:
+        add(phrase, ("break",))
+    for phrase in words.all_well:
+        add(phrase, ("all_well",))
+    # "It hurts when I cough": the cough there is when the pain comes, not a
+    # cough she reports. Words inside these phrases name no concept.
+    for rule in words.context:
+        if rule.category in ("STRAIN", "NIGHT"):
+            for phrase in rule.phrases:
+                add(phrase, ("signal",))
+    pairs: list[tuple[str, int]] = []
+    for code, concept in concepts.items():
+        own = concept.words[lang]
+        for phrase in own.terms:
+            add(phrase, ("term", code))
+        for pair in own.pairs:
+            pairs.append((code, pair.window))
+            for side, phrases in (("a", pair.a), ("b", pair.b)):
+                for phrase in phrases:
+                    add(phrase, ("pair", len(pairs) - 1, side))
+    for rule in words.context:
+        for phrase in rule.phrases:
+            vocab_words.update(n for slot in phrase_norms(lang, phrase) for n in slot if n[0] not in "*<")
+    site_concept = {site: code for code, c in concepts.items() for site in c.pain_sites}
+    vocabulary = Vocabulary(lang, frozenset(vocab_words), frozenset(stem(lang, w) for w in vocab_words))
+    return Compiled(
+        lang=lang,
+        trie=trie,
+        fillers=fillers,
+        pairs=pairs,
+        site_concept=site_concept,
+        vocabulary=vocabulary,
+        stop_words=frozenset(fold(w) for w in blank(lang).Defaults.stop_words),
+        small_talk=frozenset(fold(w) for w in words.small_talk),
+    )
+
+
+@dataclass(frozen=True)
+class _Hit:
+    tag: tuple
+    start: int  # positions in the filtered word list
+    end: int
+
+
+def _walk(trie: _Node, keys: list[str]) -> list[_Hit]:
+    """Every phrase in the trie that starts at each position (longest kept
+    per tag and start)."""
+    hits: dict[tuple[tuple, int], int] = {}
+    for start in range(len(keys)):
+        frontier = [trie]
+        for pos in range(start, len(keys)):
+            nxt = []
+            for node in frontier:
+                for key in (keys[pos], "*"):
+                    child = node.children.get(key)
+                    if child is not None:
+                        nxt.append(child)
+                        for tag in child.tags:
+                            hits[(tag, start)] = max(hits.get((tag, start), 0), pos + 1)
+            if not nxt:
+                break
+            frontier = nxt
+    return [_Hit(tag, start, end) for (tag, start), end in hits.items()]
+
+
+@dataclass
+class Found:
+    candidates: list[Candidate]
+    all_well: list[tuple[int, int]]  # token spans of "all good", "no complaints"...
+    clause: list[int]  # clause number of each token
+
+
+def find(lang: str, doc, stems: list[str]) -> Found:
+    c = compiled(lang)
+    # Positions of the words that count: punctuation and "my", "the"... are skipped.
+    words = [t.i for t in doc if not t.is_space and not t.is_punct and t.norm_ not in c.fillers]
+    keys = [stems[i] for i in words]
+    hits = _walk(c.trie, keys)
+
+    clause = []
+    number = 0
+    breaks = {words[h.start] for h in hits if h.tag[0] == "break"}
+    for token in doc:
+        if token.is_sent_start or token.i in breaks:
+            number += 1
+        clause.append(number)
+        if token.text in _PUNCT_BREAKS or "\n" in token.text:
+            number += 1
+
+    def span(hit: _Hit) -> tuple[int, int]:
+        return words[hit.start], words[hit.end - 1] + 1
+
+    def same_clause(a: _Hit, b: _Hit) -> bool:
+        first, last = span(a)[0], span(b)[1] - 1
+        lo, hi = min(first, span(b)[0]), max(last, span(a)[1] - 1)
+        return clause[lo] == clause[hi]
+
+    def gap(a: _Hit, b: _Hit) -> int:
+        return max(b.start - a.end, a.start - b.end, 0)
+
+    out: list[Candidate] = []
+    sites = [h for h in hits if h.tag[0] == "site"]
+
+    def site_at(start: int, end: int) -> str | None:
+        for h in sites:
+            s, e = span(h)
+            if start <= s and e <= end:
+                return h.tag[1]
+        return None
+
+    for h in hits:
+        if h.tag[0] == "term":
+            s, e = span(h)
+            out.append(Candidate(h.tag[1], s, e, site_at(s, e)))
+
+    # A pain belongs to the nearest site in its clause (and the sites listed with it).
+    for pain in (h for h in hits if h.tag[0] == "pain"):
+        near = [s for s in sites if same_clause(pain, s) and gap(pain, s) <= PAIN_WINDOW and not _overlaps(pain, s)]
+        if not near:
+            s, e = span(pain)
+            out.append(Candidate(PAIN, s, e))
+            continue
+        nearest = min(near, key=lambda s: (gap(pain, s), -(s.end - s.start)))
+        group = [nearest] + [s for s in near if s is not nearest and _listed_with(s, nearest, keys, c)]
+        for site in group:
+            code = c.site_concept.get(site.tag[1])
+            start, end = min(span(pain)[0], span(site)[0]), max(span(pain)[1], span(site)[1])
+            out.append(Candidate(code or PAIN, start, end, site.tag[1]))
+
+    # Pairs: a word from each list in one clause, a few words apart, either order.
+    by_pair: dict[int, dict[str, list[_Hit]]] = {}
+    for h in hits:
+        if h.tag[0] == "pair":
+            by_pair.setdefault(h.tag[1], {"a": [], "b": []})[h.tag[2]].append(h)
+    for pair_id, sides in by_pair.items():
+        code, window = c.pairs[pair_id]
+        for a, b in itertools.product(sides["a"], sides["b"]):
+            if not _overlaps(a, b) and gap(a, b) <= window and same_clause(a, b):
+                start, end = min(span(a)[0], span(b)[0]), max(span(a)[1], span(b)[1])
+                out.append(Candidate(code, start, end, site_at(start, end)))
+
+    signals = [span(h) for h in hits if h.tag[0] == "signal"]
+    out = [c for c in out if not any(s <= c.start and c.end <= e for s, e in signals)]
+    all_well = [span(h) for h in hits if h.tag[0] == "all_well"]
+    return Found(_dedupe(out), all_well, clause)
+
+
+def _overlaps(a: _Hit, b: _Hit) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _listed_with(site: _Hit, other: _Hit, keys: list[str], c: Compiled) -> bool:
+    lo, hi = (site, other) if site.start < other.start else (other, site)
+    between = keys[lo.end : hi.start]
+    return bool(between) and all(k in _AND for k in between)
+
+
+def _dedupe(found: list[Candidate]) -> list[Candidate]:
+    """One candidate per concept and place: of overlapping spans of one
+    concept the longest stays; an unsited pain inside a concept's span goes."""
+    found.sort(key=lambda c: (c.start, -(c.end - c.start)))
+    kept: list[Candidate] = []
+    for cand in found:
+        if any(k.concept == cand.concept and k.start < cand.end and cand.start < k.end for k in kept):
+            continue
+        kept.append(cand)
+    real = [k for k in kept if k.concept != PAIN]
+    return [k for k in kept if k.concept != PAIN or not any(r.start <= k.start and k.end <= r.end for r in real)]

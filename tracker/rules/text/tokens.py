@@ -1,0 +1,147 @@
+"""Words as survivors type them, made comparable with the lexicon.
+
+Each token gets a NORM (lower case, accents and curly apostrophes folded,
+spaCy's contraction norms: "cant" -> "can" + "not") and a stem (NLTK's
+Snowball stemmer, English or Spanish: "aching" and "aches" -> "ach",
+"dolores" -> "dolor"). A word of five letters or more that is neither in the
+lexicon nor a word of the language (pyspellchecker's frequency lists) is
+compared with the lexicon by edit distance (rapidfuzz): "hedache" is read as
+"headache", "bomitar" as "vomitar", while "weeks" or "pairs" are never read
+as "weak" or "pain".
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .lexicon import LANGUAGES
+
+# Hyphens and slashes between letters ("hip-pain", "light-headed", "on/off")
+# split words; typographic quotes become plain ones.
+_JOINERS = re.compile(r"(?<=[^\W\d_])[-/](?=[^\W\d_])")
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
+# A word in the spelling lists seen fewer times than this is treated as unknown
+# (the lists carry some common misspellings at low counts).
+_KNOWN_MIN_COUNT = 50
+FUZZY_MIN_LENGTH = 5
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Cabéza" -> "cabeza"; ñ is kept."""
+    text = text.lower().replace("ñ", "\0")
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return text.replace("\0", "ñ")
+
+
+def clean(note: str) -> str:
+    return _JOINERS.sub(" ", note.translate(_QUOTES))
+
+
+@functools.cache
+def blank(lang: str):
+    """A blank spaCy pipeline for the language: its tokenizer only."""
+    import spacy
+
+    return spacy.blank(lang)
+
+
+@functools.cache
+def stemmer(lang: str):
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer({"en": "english", "es": "spanish"}[lang])
+
+
+@functools.cache
+def known_words(lang: str) -> frozenset[str]:
+    """Words of the language, so that a real word is never 'corrected'."""
+    from spellchecker import SpellChecker
+
+    frequency = SpellChecker(language=lang, distance=1).word_frequency
+    return frozenset(fold(w) for w, count in frequency.dictionary.items() if count >= _KNOWN_MIN_COUNT)
+
+
+def stem(lang: str, norm: str) -> str:
+    return stemmer(lang).stem(norm) if norm.isalpha() else norm
+
+
+@dataclass
+class Vocabulary:
+    """Every word the lexicon and the context rules use, for one language."""
+
+    lang: str
+    words: frozenset[str]
+    stems: frozenset[str]
+    _choices: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        self._choices = tuple(sorted(w for w in self.words if len(w) >= FUZZY_MIN_LENGTH - 1 and w.isalpha()))
+
+    def correct(self, norm: str) -> str | None:
+        """The lexicon word this unknown word is a typo of, or None."""
+        if len(norm) < FUZZY_MIN_LENGTH or not norm.isalpha() or norm in self.words:
+            return None
+        if stem(self.lang, norm) in self.stems or norm in known_words(self.lang):
+            return None
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        limit = 1 if len(norm) < 8 else 2
+        best = process.extractOne(norm, self._choices, scorer=Levenshtein.distance, score_cutoff=limit)
+        if best is None:
+            return None
+        # A typo keeps the first letter nearly always; this stops most
+        # unrelated words that happen to be one edit away.
+        return best[0] if best[0][0] == norm[0] or len(norm) >= 8 else None
+
+
+def tokenize(lang: str, note: str, vocabulary: Vocabulary):
+    """A spaCy Doc whose tokens carry our NORM, with sentence starts set,
+    and for each token its stem and the lexicon word a typo was read as."""
+    doc = blank(lang).make_doc(clean(note))
+    stems: list[str] = []
+    corrected: dict[int, str] = {}
+    sentence_start = True
+    for token in doc:
+        norm = fold(token.norm_)
+        fixed = vocabulary.correct(norm)
+        if fixed is not None:
+            corrected[token.i] = fixed
+            norm = fixed
+        token.norm_ = norm
+        stems.append(stem(lang, norm))
+        token.is_sent_start = sentence_start
+        sentence_start = token.text in (".", "!", "?", ";") or "\n" in token.text
+    return doc, stems, corrected
+
+
+_ACCENTED_ES = re.compile(r"[ñáéíóú¿¡]", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def detect_language(note: str, vocabularies: dict[str, Vocabulary]) -> str | None:
+    """'en' or 'es' for the note, or None when it can't tell.
+
+    Hand-written on purpose: language identifiers (py3langid, langdetect)
+    read the two- or three-word notes survivors write poorly ("me duele"
+    came out English), and with only two languages and our own lexicons a
+    count of words that belong to one language and not the other decides
+    reliably."""
+    tokens = [fold(w) for w in _WORD.findall(note)]
+    if not tokens:
+        return None
+    scores = dict.fromkeys(LANGUAGES, 0.0)
+    for token in tokens:
+        in_lang = {lang: (token in vocabularies[lang].words) * 2 + (token in known_words(lang)) for lang in LANGUAGES}
+        best = max(in_lang.values())
+        for lang, score in in_lang.items():
+            if score == best and score > 0 and list(in_lang.values()).count(best) == 1:
+                scores[lang] += score
+    scores["es"] += 2 * len(_ACCENTED_ES.findall(note))
+    top = max(scores, key=scores.__getitem__)
+    if scores[top] == 0 or list(scores.values()).count(scores[top]) > 1:
+        return None
+    return top
