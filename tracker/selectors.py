@@ -490,7 +490,7 @@ def _history_qs(node: dict) -> list[Q | None]:
         elif key == "not":
             walk(value)
         elif key == "persistence":
-            found.append(Q(symptom__code__in=value["symptoms"]))
+            found.append(Q(symptom__code__in=value["symptoms"]) | _read_as(value["symptoms"]))
         elif key == "combination":
             found.append(_superset_q(value["a"]))
             found.append(_superset_q(value["b"]))

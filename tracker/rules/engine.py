@@ -13,8 +13,9 @@ A rule's condition is a JSON tree. Groups: {"all": [...]}, {"any": [...]},
                                           good" or "no pain") and no other rule
                                           fired on this entry: someone must read it
   {"persistence": {"symptoms": [...], "min_days": 3, "within_days": 14}}
-                                          one of these symptoms reported on at least
-                                          min_days different days in the window
+                                          one of these symptoms reported (or named in
+                                          her words) on at least min_days different
+                                          days in the window
   {"combination": {"a": node, "b": node, "within_days": 3}}
                                           the entry matches a and another entry in the
                                           window matches b, or the other way round
@@ -85,6 +86,7 @@ SET_ASIDE_WORDS = {
     "hypothetical": "hypothetical or a worry",
     "other_person": "about someone else",
     "chronic": "long-standing, unchanged",
+    "everyday": "an everyday feeling or a chosen diet, not a symptom",
 }
 
 
@@ -601,7 +603,13 @@ def _clip(note: str, limit: int = 280) -> str:
 
 
 def _persistence(value: dict, scope: _Scope) -> _Match | None:
-    days = {e.day for e in scope.window(value["within_days"]) if e.symptom in value["symptoms"]}
+    # Her words count like the form: "threw up again" is a day of vomiting.
+    wanted = value["symptoms"]
+    days = {
+        e.day
+        for e in scope.window(value["within_days"])
+        if e.symptom in wanted or any(m.concept in wanted for m in e.mentions)
+    }
     if len(days) < value["min_days"]:
         return None
     return _Match([f"reported on {len(days)} days in the last {value['within_days']} days"])

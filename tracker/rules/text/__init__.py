@@ -22,6 +22,21 @@ from .context import component
 from .matcher import PAIN, compiled, find
 from .tokens import detect_language, tokenize
 
+# Words that turn a sentence from what was to what is now.
+_CONTRAST = {"but", "now", "however", "though", "although", "lately", "recently", "pero", "ahora", "aunque", "ultimamente"}
+
+
+def _later_signals(doc) -> dict[int, list]:
+    """NEW and WORSE cues by the start of their sentence."""
+    if not doc.has_extension("context_graph") or doc._.context_graph is None:
+        return {}
+    found: dict[int, list] = {}
+    for m in doc._.context_graph.modifiers:
+        if m.category in ("NEW", "WORSE"):
+            found.setdefault(doc[m.modifier_span[0]].sent.start, []).append(m)
+    return found
+
+
 # Longest note the reader takes (the form allows 2,000 characters).
 MAX_CHARS = 4000
 READING_VERSION = 1
@@ -35,6 +50,7 @@ _WHY = {
     "RESOLVED": "resolved",
     "HISTORICAL": "historical",
     "CHRONIC": "chronic",
+    "EVERYDAY": "everyday",
 }
 # A pain that comes with these signals is this concept too.
 _PAIN_SIGNAL_CONCEPTS = {"NIGHT": "night_pain", "STRAIN": "pain_on_straining"}
@@ -116,8 +132,8 @@ def _vocabularies():
 
 
 def language_of(note: str, preferred: str | None = None) -> str:
-    detected = detect_language(note, _vocabularies())
-    return detected or (preferred if preferred in lexicon.LANGUAGES else "en")
+    preferred = preferred if preferred in lexicon.LANGUAGES else None
+    return detect_language(note, _vocabularies(), preferred) or preferred or "en"
 
 
 def read(note: str, *, lang: str | None = None) -> Reading:
@@ -131,22 +147,40 @@ def read(note: str, *, lang: str | None = None) -> Reading:
     found = find(lang, doc, stems)
     from spacy.tokens import Span, SpanGroup
 
-    spans = [Span(doc, c.start, c.end, label=c.concept) for c in found.candidates]
+    spans = [Span(doc, *c.target, label=c.concept) for c in found.candidates]
     doc.spans["mentions"] = SpanGroup(doc, name="mentions", spans=spans)
-    if found.candidates:
-        component(lang)(doc)
+    # ConText runs even with no mention: its cues also say which words of
+    # the note are only denial or someone else's news (has_content below).
+    component(lang)(doc)
+    proxy = any(m.category == "PROXY" for m in doc._.context_graph.modifiers)
     mentions: list[Mention] = []
     set_aside: list[SetAside] = []
     covered: set[int] = set()
+    signals = _later_signals(doc)
     for cand, span in zip(found.candidates, doc.spans["mentions"], strict=True):
         kinds = {m.category: m for m in span._.modifiers}
-        text = span.text
+        if proxy:  # "writing for my mum: she is very drowsy" is about the survivor
+            kinds.pop("OTHER_PERSON", None)
+        if kinds.keys() & {"CHRONIC", "HISTORICAL"} and not kinds.keys() & {"NEGATED", "HYPOTHETICAL", "OTHER_PERSON"}:
+            # "My usual back ache, but now it's different and waking me up":
+            # what has changed is news, whatever came before.
+            changed = [
+                m
+                for m in signals.get(doc[span.start].sent.start, ())
+                if m.modifier_span[0] >= span.end
+                and any(t.norm_ in _CONTRAST for t in doc[span.end : m.modifier_span[0]])
+            ]
+            if changed:
+                kinds.pop("CHRONIC", None)
+                kinds.pop("HISTORICAL", None)
+                kinds.update({m.category: m for m in changed})
+        text = doc[cand.start : cand.end].text
         why = next((reason for kind, reason in _WHY.items() if kind in kinds), None)
         if why is not None:
             # Her whole clause about it is read: "my sister has a bad back"
             # leaves nothing for a nurse to read.
             clauses = {found.clause[i] for m in kinds.values() for i in range(*m.modifier_span)}
-            clauses |= {found.clause[i] for i in range(span.start, span.end)}
+            clauses |= {found.clause[i] for i in range(cand.start, cand.end)}
             covered.update(t.i for t in doc if found.clause[t.i] in clauses)
             if cand.concept != PAIN:
                 set_aside.append(SetAside(cand.concept, text, why))
@@ -166,26 +200,49 @@ def read(note: str, *, lang: str | None = None) -> Reading:
             for kind, concept in _PAIN_SIGNAL_CONCEPTS.items():
                 if kind in kinds:
                     start, end = kinds[kind].modifier_span
-                    words = doc[min(span.start, start) : max(span.end, end)].text
+                    words = doc[min(cand.start, start) : max(cand.end, end)].text
                     mentions.append(Mention(concept, words, mention.site, mention.new, True, explained))
-    for start, end in found.all_well:
-        covered.update(range(start, end))
-    c = compiled(lang)
-    has_content = any(
-        t.is_alpha
-        and t.i not in covered
-        and t.norm_ not in c.stop_words
-        and t.norm_ not in c.small_talk
-        and t.norm_ not in c.fillers
-        for t in doc
-    ) or bool(mentions)
     return Reading(
         lang=lang,
         mentions=_unique(mentions),
         set_aside=_unique(set_aside),
-        has_content=has_content,
+        has_content=bool(mentions) or _has_content(lang, doc, found, covered),
         corrected=tuple((doc[i].text, word) for i, word in sorted(corrected.items())),
     )
+
+
+# Cues whose reach holds no news of hers: "no trouble with my bladder", "my
+# sister lost weight", "in case I get...". ("Wasn't there before" is news.)
+_ASIDE_CUES = {"NEGATED", "RESOLVED", "CHRONIC", "HYPOTHETICAL", "OTHER_PERSON", "EVERYDAY"}
+
+
+def _has_content(lang: str, doc, found, covered: set[int]) -> bool:
+    """Does the note say something a nurse should read? Words under a
+    denial or about someone else, small talk and "all good" don't count.
+    A note that says she is well ("feeling well, walked the dog") counts
+    only if it also names a body part or a worry ("fine, but a lump under
+    my arm"): nothing she writes is ignored, and "all good" is not paged."""
+    for m in doc._.context_graph.modifiers:
+        if m.category in _ASIDE_CUES:
+            covered.update(range(*m.modifier_span))
+            covered.update(range(*m.scope_span))
+    for start, end in found.all_well:
+        covered.update(range(start, end))
+    c = compiled(lang)
+    words = [
+        t
+        for t in doc
+        if t.is_alpha
+        and t.i not in covered
+        and t.norm_ not in c.stop_words
+        and t.norm_ not in c.small_talk
+        and t.norm_ not in c.fillers
+    ]
+    if not words:
+        return False
+    if not found.all_well:
+        return True
+    return any(t.norm_ in c.concerns or t.i in found.sites for t in words)
 
 
 # Body-site words the lexicon knows that are not codes of the catalog.

@@ -36,11 +36,14 @@ CONTEXT_KINDS = (
     "HYPOTHETICAL",
     "OTHER_PERSON",
     "CHRONIC",
+    "EVERYDAY",
     "EXPLAINED",
 )
 SIGNALS = ("NEW", "WORSE", "NIGHT", "STRAIN")
+# PROXY ("writing this for my mum"): the note is about the survivor though
+# someone else writes it, so OTHER_PERSON cues do not count in it.
 # SELF ("I", "says I") only ends an OTHER_PERSON rule's reach (terminated_by).
-CONTROL = ("TERMINATE", "PSEUDO", "SELF")
+CONTROL = ("TERMINATE", "PSEUDO", "SELF", "PROXY")
 DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO")
 
 
@@ -92,6 +95,9 @@ class Words:
     breaks: tuple[str, ...]
     all_well: tuple[str, ...]
     small_talk: frozenset[str]
+    idioms: tuple[str, ...] = ()
+    light: frozenset[str] = frozenset()
+    concerns: frozenset[str] = frozenset()
     context: tuple[ContextRule, ...] = field(default=())
 
 
@@ -147,6 +153,9 @@ def words(lang: str) -> Words:
         breaks=_strings(raw.get("breaks", []), f"words.{lang}.toml breaks"),
         all_well=_strings(raw.get("all_well", []), f"words.{lang}.toml all_well"),
         small_talk=frozenset(_strings(raw.get("small_talk", []), f"words.{lang}.toml small_talk")),
+        idioms=_strings(raw.get("idioms", []), f"words.{lang}.toml idioms"),
+        light=frozenset(_strings(raw.get("light", []), f"words.{lang}.toml light")),
+        concerns=frozenset(_strings(raw.get("concerns", []), f"words.{lang}.toml concerns")),
         context=tuple(rules),
     )
 
@@ -183,9 +192,16 @@ def concepts() -> dict[str, Concept]:
         per_lang = {}
         for lang in LANGUAGES:
             section = raw.get(lang, {})
+            unknown = set(section) - {"terms", "pairs", "positive", "negative"}
+            if unknown:
+                raise LexiconError(f"{where} [{lang}]: unknown keys {sorted(unknown)}")
             pairs = []
             for i, pair in enumerate(section.get("pairs", [])):
                 at = f"{where} {lang}.pairs[{i}]"
+                # TOML puts every key after a [[en.pairs]] header into that
+                # pair: examples written there would silently vanish.
+                if set(pair) - {"a", "b", "window"}:
+                    raise LexiconError(f"{at}: unknown keys {sorted(set(pair) - {'a', 'b', 'window'})}")
                 window = pair.get("window", 4)
                 if not isinstance(window, int) or not 1 <= window <= 12:
                     raise LexiconError(f"{at}: window must be 1 to 12 words")

@@ -32,9 +32,17 @@ PAIN = "pain"
 @dataclass(frozen=True)
 class Candidate:
     concept: str
-    start: int  # token indexes in the Doc, end exclusive
+    start: int  # token indexes in the Doc, end exclusive: her words, as evidence
     end: int
     site: str | None = None
+    # The part ConText judges: for two words read together ("hip ... hurts",
+    # "legs ... not weak") the later one, so that a cue between them ("hip
+    # no longer hurts") is a cue, not part of the mention.
+    core: tuple[int, int] | None = None
+
+    @property
+    def target(self) -> tuple[int, int]:
+        return self.core or (self.start, self.end)
 
 
 @dataclass
@@ -48,11 +56,13 @@ class Compiled:
     lang: str
     trie: _Node
     fillers: frozenset[str]
+    light: frozenset[str]
     pairs: list[tuple[str, int]]  # pair id -> (concept, window)
     site_concept: dict[str, str]
     vocabulary: Vocabulary
     stop_words: frozenset[str]
     small_talk: frozenset[str]
+    concerns: frozenset[str]
 
 
 def phrase_norms(lang: str, phrase: str) -> list[list[str]]:
@@ -93,7 +103,7 @@ def compiled(lang: str) -> Compiled:
         if not slots:
             return
         vocab_words.update(n for slot in slots for n in slot if n != "*")
-        _add(trie, [[n if n == "*" else stem(lang, n) for n in slot] for slot in slots], tag)
+        _add(trie, [[n if n[0] in "*<" else stem(lang, n) for n in slot] for slot in slots], tag)
 
     for phrase in words.pain:
         add(phrase, ("pain",))
@@ -104,6 +114,9 @@ def compiled(lang: str) -> Compiled:
         add(phrase, ("break",))
     for phrase in words.all_well:
         add(phrase, ("all_well",))
+    # Everyday sayings ("a pain in the neck", "weak at the knees"): no concept inside.
+    for phrase in words.idioms:
+        add(phrase, ("signal",))
     # "It hurts when I cough": the cough there is when the pain comes, not a
     # cough she reports. Words inside these phrases name no concept.
     for rule in words.context:
@@ -129,11 +142,13 @@ def compiled(lang: str) -> Compiled:
         lang=lang,
         trie=trie,
         fillers=fillers,
+        light=frozenset(fold(w) for w in words.light),
         pairs=pairs,
         site_concept=site_concept,
         vocabulary=vocabulary,
         stop_words=frozenset(fold(w) for w in blank(lang).Defaults.stop_words),
         small_talk=frozenset(fold(w) for w in words.small_talk),
+        concerns=frozenset(fold(w) for w in words.concerns),
     )
 
 
@@ -144,16 +159,16 @@ class _Hit:
     end: int
 
 
-def _walk(trie: _Node, keys: list[str]) -> list[_Hit]:
+def _walk(trie: _Node, keys: list[str], numbers: list[bool]) -> list[_Hit]:
     """Every phrase in the trie that starts at each position (longest kept
-    per tag and start)."""
+    per tag and start). "*" matches any word, "<num>" a number."""
     hits: dict[tuple[tuple, int], int] = {}
     for start in range(len(keys)):
         frontier = [trie]
         for pos in range(start, len(keys)):
             nxt = []
             for node in frontier:
-                for key in (keys[pos], "*"):
+                for key in (keys[pos], "*", "<num>") if numbers[pos] else (keys[pos], "*"):
                     child = node.children.get(key)
                     if child is not None:
                         nxt.append(child)
@@ -170,6 +185,7 @@ class Found:
     candidates: list[Candidate]
     all_well: list[tuple[int, int]]  # token spans of "all good", "no complaints"...
     clause: list[int]  # clause number of each token
+    sites: frozenset[int] = frozenset()  # tokens that name a body site
 
 
 def find(lang: str, doc, stems: list[str]) -> Found:
@@ -177,7 +193,7 @@ def find(lang: str, doc, stems: list[str]) -> Found:
     # Positions of the words that count: punctuation and "my", "the"... are skipped.
     words = [t.i for t in doc if not t.is_space and not t.is_punct and t.norm_ not in c.fillers]
     keys = [stems[i] for i in words]
-    hits = _walk(c.trie, keys)
+    hits = _walk(c.trie, keys, [doc[i].like_num for i in words])
 
     clause = []
     number = 0
@@ -213,6 +229,10 @@ def find(lang: str, doc, stems: list[str]) -> Found:
     for h in hits:
         if h.tag[0] == "term":
             s, e = span(h)
+            # "had a fit", "tengo mareos": the verb is hers, not the concept's,
+            # and "if I have" must stay a cue.
+            while s < e - 1 and (doc[s].norm_ in c.light or doc[s].is_punct):
+                s += 1
             out.append(Candidate(h.tag[1], s, e, site_at(s, e)))
 
     # A pain belongs to the nearest site in its clause (and the sites listed with it).
@@ -227,7 +247,8 @@ def find(lang: str, doc, stems: list[str]) -> Found:
         for site in group:
             code = c.site_concept.get(site.tag[1])
             start, end = min(span(pain)[0], span(site)[0]), max(span(pain)[1], span(site)[1])
-            out.append(Candidate(code or PAIN, start, end, site.tag[1]))
+            later = span(pain) if pain.start > site.start else span(site)
+            out.append(Candidate(code or PAIN, start, end, site.tag[1], later))
 
     # Pairs: a word from each list in one clause, a few words apart, either order.
     by_pair: dict[int, dict[str, list[_Hit]]] = {}
@@ -239,12 +260,14 @@ def find(lang: str, doc, stems: list[str]) -> Found:
         for a, b in itertools.product(sides["a"], sides["b"]):
             if not _overlaps(a, b) and gap(a, b) <= window and same_clause(a, b):
                 start, end = min(span(a)[0], span(b)[0]), max(span(a)[1], span(b)[1])
-                out.append(Candidate(code, start, end, site_at(start, end)))
+                later = span(a) if a.start > b.start else span(b)
+                out.append(Candidate(code, start, end, site_at(start, end), later))
 
     signals = [span(h) for h in hits if h.tag[0] == "signal"]
     out = [c for c in out if not any(s <= c.start and c.end <= e for s, e in signals)]
     all_well = [span(h) for h in hits if h.tag[0] == "all_well"]
-    return Found(_dedupe(out), all_well, clause)
+    site_tokens = frozenset(i for h in sites for i in range(*span(h)))
+    return Found(_dedupe(out), all_well, clause, site_tokens)
 
 
 def _overlaps(a: _Hit, b: _Hit) -> bool:

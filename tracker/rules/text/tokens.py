@@ -27,6 +27,8 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 # (the lists carry some common misspellings at low counts).
 _KNOWN_MIN_COUNT = 50
 FUZZY_MIN_LENGTH = 5
+# First letters that people swap by ear: b/v, c/k/q/s/z, g/j, i/y.
+_SOUND_ALIKE = {"v": "b", "k": "c", "q": "c", "s": "c", "z": "c", "j": "g", "y": "i"}
 
 
 def fold(text: str) -> str:
@@ -90,12 +92,13 @@ class Vocabulary:
         from rapidfuzz.distance import Levenshtein
 
         limit = 1 if len(norm) < 8 else 2
-        best = process.extractOne(norm, self._choices, scorer=Levenshtein.distance, score_cutoff=limit)
-        if best is None:
-            return None
-        # A typo keeps the first letter nearly always; this stops most
-        # unrelated words that happen to be one edit away.
-        return best[0] if best[0][0] == norm[0] or len(norm) >= 8 else None
+        # A typo keeps the first letter (or one that sounds alike: "bomitar")
+        # nearly always; this stops most unrelated words one edit away.
+        first = _SOUND_ALIKE.get(norm[0], norm[0])
+        for word, _, _ in process.extract(norm, self._choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=8):
+            if _SOUND_ALIKE.get(word[0], word[0]) == first or len(norm) >= 8:
+                return word
+        return None
 
 
 def tokenize(lang: str, note: str, vocabulary: Vocabulary):
@@ -114,16 +117,30 @@ def tokenize(lang: str, note: str, vocabulary: Vocabulary):
         token.norm_ = norm
         stems.append(stem(lang, norm))
         token.is_sent_start = sentence_start
-        sentence_start = token.text in (".", "!", "?", ";") or "\n" in token.text
+        sentence_start = _ends_sentence(token)
     return doc, stems, corrected
+
+
+# "headache? no." answers its question: the answer belongs with it.
+_ANSWERS = {"no", "nope", "nah", "none", "never", "yes", "yeah", "yep", "si", "nada", "ninguno", "ninguna", "nunca"}
+
+
+def _ends_sentence(token) -> bool:
+    if "\n" in token.text or token.text in (".", "!", ";", "-", "\u2013", "\u2014", "..."):
+        return True
+    if token.text == "?":
+        following = token.nbor() if token.i + 1 < len(token.doc) else None
+        return following is None or fold(following.text) not in _ANSWERS
+    return False
 
 
 _ACCENTED_ES = re.compile(r"[ñáéíóú¿¡]", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def detect_language(note: str, vocabularies: dict[str, Vocabulary]) -> str | None:
-    """'en' or 'es' for the note, or None when it can't tell.
+def detect_language(note: str, vocabularies: dict[str, Vocabulary], preferred: str | None = None) -> str | None:
+    """'en' or 'es' for the note, or None when it can't tell. With her
+    language setting (`preferred`), the other language must win clearly.
 
     Hand-written on purpose: language identifiers (py3langid, langdetect)
     read the two- or three-word notes survivors write poorly ("me duele"
@@ -141,6 +158,10 @@ def detect_language(note: str, vocabularies: dict[str, Vocabulary]) -> str | Non
             if score == best and score > 0 and list(in_lang.values()).count(best) == 1:
                 scores[lang] += score
     scores["es"] += 2 * len(_ACCENTED_ES.findall(note))
+    if preferred in scores:
+        other = next(lang for lang in LANGUAGES if lang != preferred)
+        # "ok" from a Spanish reader stays Spanish; a whole English sentence does not.
+        return other if scores[other] >= 4 and scores[other] > 2 * scores[preferred] else preferred
     top = max(scores, key=scores.__getitem__)
     if scores[top] == 0 or list(scores.values()).count(scores[top]) > 1:
         return None
