@@ -217,7 +217,14 @@ def find(lang: str, doc, stems: list[str]) -> Found:
         return max(b.start - a.end, a.start - b.end, 0)
 
     out: list[Candidate] = []
-    sites = [h for h in hits if h.tag[0] == "site"]
+    # Of overlapping site words the longest is the site: "the right side of
+    # my chest" is the chest, "the back of my leg" the leg.
+    every_site = [h for h in hits if h.tag[0] == "site"]
+    sites = [
+        h
+        for h in every_site
+        if not any(o is not h and _overlaps(o, h) and o.end - o.start > h.end - h.start for o in every_site)
+    ]
 
     def site_at(start: int, end: int) -> str | None:
         for h in sites:
