@@ -101,7 +101,9 @@ def test_the_evidence_says_what_was_set_aside_and_why(survivor, client_for, nurs
 def test_her_words_give_a_site_and_a_worse_signal_that_structured_rules_use(survivor):
     # Pain of severity 8 "somewhere else", her note says where: the severe
     # spinal pain rule reads the site from her words.
-    record_checkin(survivor, entry("pain", site="other", severity=8, new=False, worse=False, note="my lower back aches"))
+    record_checkin(
+        survivor, entry("pain", site="other", severity=8, new=False, worse=False, note="my lower back aches")
+    )
     assert "severe-spinal-pain" in open_flags(survivor)
 
 

@@ -23,7 +23,8 @@ from .matcher import PAIN, compiled, find
 from .tokens import detect_language, tokenize
 
 # Words that turn a sentence from what was to what is now.
-_CONTRAST = {"but", "now", "however", "though", "although", "lately", "recently", "pero", "ahora", "aunque", "ultimamente"}
+_CONTRAST = {"but", "now", "however", "though", "although", "lately", "recently"}
+_CONTRAST |= {"pero", "ahora", "aunque", "ultimamente"}
 
 
 def _later_signals(doc) -> dict[int, list]:

@@ -95,7 +95,8 @@ class Vocabulary:
         # A typo keeps the first letter (or one that sounds alike: "bomitar")
         # nearly always; this stops most unrelated words one edit away.
         first = _SOUND_ALIKE.get(norm[0], norm[0])
-        for word, _, _ in process.extract(norm, self._choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=8):
+        near = process.extract(norm, self._choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=8)
+        for word, _, _ in near:
             if _SOUND_ALIKE.get(word[0], word[0]) == first or len(norm) >= 8:
                 return word
         return None
