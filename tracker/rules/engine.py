@@ -131,15 +131,13 @@ class RuleDef:
     # How many days back this rule looks at entries / at weights.
     entry_days: int = field(default=0, compare=False)
     weight_days: int = field(default=0, compare=False)
-    # The note concepts it tests, and whether it is the "someone must read
-    # her words" rule that fires only when no other rule did.
-    concepts: frozenset[str] = field(default=frozenset(), compare=False)
+    # Whether it is the "someone must read her words" rule that fires only
+    # when no other rule did.
     reads_unread: bool = field(default=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "gate", entry_gate(self.condition))
         object.__setattr__(self, "kind", trigger(self.condition))
-        object.__setattr__(self, "concepts", frozenset(text_concepts(self.condition)))
         object.__setattr__(self, "reads_unread", "unread_note" in leaves(self.condition))
         object.__setattr__(self, "entry_days", max_window_days([self.condition], kinds=("persistence", "combination")))
         object.__setattr__(self, "weight_days", max_window_days([self.condition], kinds=("weight_loss",)))
@@ -353,21 +351,6 @@ def _passes(gate: Gate, entry: Entry) -> bool:
     )
 
 
-def text_concepts(node) -> list[str]:
-    """Every note concept a condition tests, anywhere in its tree."""
-    if not isinstance(node, dict) or len(node) != 1:
-        return []
-    [(key, value)] = node.items()
-    if key == "text":
-        return list(value) if isinstance(value, list) else []
-    if key in ("all", "any"):
-        return [c for child in value for c in text_concepts(child)] if isinstance(value, list) else []
-    if key == "not":
-        return text_concepts(value)
-    if key == "combination" and isinstance(value, dict):
-        return text_concepts(value.get("a")) + text_concepts(value.get("b"))
-    return []
-
 
 def trigger(condition: dict) -> str:
     """ "entry" if the rule looks at symptom entries, "weight" if only at weights."""
@@ -463,12 +446,10 @@ def _evaluate_one(rule, history, entry, weight, snoozed_symptoms, *, others_hit:
     # "Read her words": the queue row shows the start of the evidence, so her note comes first.
     described = [describe_entry(entry)] if entry is not None and not rule.reads_unread else []
     parts = described + match.evidence
-    if entry is not None and rule.concepts:
-        parts += [
-            f"set aside: \u201c{s.text}\u201d ({SET_ASIDE_WORDS.get(s.why, s.why)})"
-            for s in entry.set_aside
-            if s.concept in rule.concepts
-        ]
+    if entry is not None and not rule.reads_unread:
+        # Everything her note mentions but that does not count, and why: a
+        # nurse reading "legs weak" wants to know "no headache" was said too.
+        parts += [f"set aside: \u201c{s.text}\u201d ({SET_ASIDE_WORDS.get(s.why, s.why)})" for s in entry.set_aside]
         if entry.note_lang and any(p.startswith(("in her words", "set aside")) for p in parts):
             parts.append(f"note read as {LANGUAGE_NAMES.get(entry.note_lang, entry.note_lang)}")
     lowered = match.explained and rule.tier != "emergency"
