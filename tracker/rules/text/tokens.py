@@ -31,6 +31,7 @@ FUZZY_MIN_LENGTH = 5
 _SOUND_ALIKE = {"v": "b", "k": "c", "q": "c", "s": "c", "z": "c", "j": "g", "y": "i"}
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower case without accents: "Cabéza" -> "cabeza"; ñ is kept."""
     text = text.lower().replace("ñ", "\0")
@@ -66,6 +67,7 @@ def known_words(lang: str) -> frozenset[str]:
     return frozenset(fold(w) for w, count in frequency.dictionary.items() if count >= _KNOWN_MIN_COUNT)
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(lang: str, norm: str) -> str:
     return stemmer(lang).stem(norm) if norm.isalpha() else norm
 
@@ -83,7 +85,14 @@ class Vocabulary:
         self._choices = tuple(sorted(w for w in self.words if len(w) >= FUZZY_MIN_LENGTH - 1 and w.isalpha()))
 
     def correct(self, norm: str) -> str | None:
-        """The lexicon word this unknown word is a typo of, or None."""
+        """The lexicon word this unknown word is a typo of, or None (cached:
+        the same words come back note after note)."""
+        return _correct(self, norm)
+
+    def __hash__(self) -> int:
+        return hash(self.lang)
+
+    def _correct(self, norm: str) -> str | None:
         if len(norm) < FUZZY_MIN_LENGTH or not norm.isalpha() or norm in self.words:
             return None
         if stem(self.lang, norm) in self.stems or norm in known_words(self.lang):
@@ -100,6 +109,11 @@ class Vocabulary:
             if _SOUND_ALIKE.get(word[0], word[0]) == first or len(norm) >= 8:
                 return word
         return None
+
+
+@functools.lru_cache(maxsize=65536)
+def _correct(vocabulary: Vocabulary, norm: str) -> str | None:
+    return vocabulary._correct(norm)
 
 
 def tokenize(lang: str, note: str, vocabulary: Vocabulary):
