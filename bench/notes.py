@@ -58,6 +58,8 @@ def bench_notes(out: list[str], passes: int = 3) -> None:
         tokens.Vocabulary.correct = original
     corrected = sum(1 for item in items if read(item["note"]).corrected)
 
+    unread = _read_her_words_cost(items, read)
+
     out.append("## Note reader (issue 10)")
     out.append("")
     out.append(
@@ -82,6 +84,45 @@ def bench_notes(out: list[str], passes: int = 3) -> None:
             f"| {name} | {report.recall('en'):.3f} / {report.recall('es'):.3f} | "
             f"{report.false_rate('en'):.3f} / {report.false_rate('es'):.3f} | {fixed if name == 'on' else '-'} |"
         )
+
+    out.append("")
+    out.append(
+        "Every labelled note as a \u201cSomething else\u201d entry, against the shipped rules (no history): "
+        "which rule reaches a nurse."
+    )
+    out.append("")
+    out.append("| notes | another rule fires | only \u201cPlease read her words\u201d | nothing |")
+    out.append("| --- | --- | --- | --- |")
+    for name, counts in unread.items():
+        out.append(f"| {name} ({sum(counts)}) | {counts[0]} | {counts[1]} | {counts[2]} |")
+
+
+def _read_her_words_cost(items: list[dict], read) -> dict[str, list[int]]:
+    import datetime as dt
+
+    from tracker.rules import engine
+    from tracker.rules.defaults import DEFAULT_RULES
+
+    rules = [engine.RuleDef(slug=r["slug"], tier=r["tier"], condition=r["condition"]) for r in DEFAULT_RULES]
+    now = dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC)
+    counts = {"traps": [0, 0, 0], "red flags in her words": [0, 0, 0]}
+    for item in items:
+        entry = engine.Entry(
+            symptom="other",
+            body_site=None,
+            severity=3,
+            is_new=False,
+            is_worse=False,
+            at=now,
+            day=now.date(),
+            note=item["note"],
+            id=1,
+            **read(item["note"], lang=item["lang"]).entry_fields(),
+        )
+        slugs = {h.rule.slug for h in engine.evaluate(rules, history=engine.History(entries=(entry,)), entry=entry)}
+        row = counts["traps" if item["trap"] else "red flags in her words"]
+        row[0 if slugs - {"read-her-words"} else 1 if slugs else 2] += 1
+    return counts
 
 
 if __name__ == "__main__":

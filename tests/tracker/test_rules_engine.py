@@ -377,7 +377,10 @@ def test_evidence_shows_what_was_set_aside_and_the_language():
     assert "set aside: \u201cheadache\u201d (negated)" in hit.evidence
     assert hit.evidence.endswith("note read as Spanish")
     found, aside = engine.split_evidence(hit.evidence)
-    assert aside == ["\u201chip pain\u201d (negated)", "\u201cheadache\u201d (negated)"] and "note read as Spanish" in found
+    assert (
+        aside == ["\u201chip pain\u201d (negated)", "\u201cheadache\u201d (negated)"]
+        and "note read as Spanish" in found
+    )
 
 
 def test_unread_note_must_be_true_and_not_inside_a_combination():

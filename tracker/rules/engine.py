@@ -351,7 +351,6 @@ def _passes(gate: Gate, entry: Entry) -> bool:
     )
 
 
-
 def trigger(condition: dict) -> str:
     """ "entry" if the rule looks at symptom entries, "weight" if only at weights."""
     return "entry" if any(leaf in ENTRY_LEAVES for leaf in leaves(condition)) else "weight"

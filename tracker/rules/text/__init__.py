@@ -218,32 +218,20 @@ _ASIDE_CUES = {"NEGATED", "RESOLVED", "CHRONIC", "HYPOTHETICAL", "OTHER_PERSON",
 
 
 def _has_content(lang: str, doc, found, covered: set[int]) -> bool:
-    """Does the note say something a nurse should read? Words under a
-    denial or about someone else, small talk and "all good" don't count.
-    A note that says she is well ("feeling well, walked the dog") counts
-    only if it also names a body part or a worry ("fine, but a lump under
-    my arm"): nothing she writes is ignored, and "all good" is not paged."""
+    """Does the note say something about her health that a nurse should
+    read? A body part, a pain word or a word of worry or of the body
+    ("lump", "rash", "swollen", "scared", "unwell") that is not under a
+    denial, about someone else, long-standing or in an "all good". Day-to-day
+    news ("back from holiday, had a fab time") is not paged; "fine, but a
+    lump under my arm" is."""
     for m in doc._.context_graph.modifiers:
         if m.category in _ASIDE_CUES:
             covered.update(range(*m.modifier_span))
             covered.update(range(*m.scope_span))
     for start, end in found.all_well:
         covered.update(range(start, end))
-    c = compiled(lang)
-    words = [
-        t
-        for t in doc
-        if t.is_alpha
-        and t.i not in covered
-        and t.norm_ not in c.stop_words
-        and t.norm_ not in c.small_talk
-        and t.norm_ not in c.fillers
-    ]
-    if not words:
-        return False
-    if not found.all_well:
-        return True
-    return any(t.norm_ in c.concerns or t.i in found.sites for t in words)
+    concerns = compiled(lang).concerns
+    return any(t.i not in covered and (t.norm_ in concerns or t.i in found.health) for t in doc if t.is_alpha)
 
 
 # Body-site words the lexicon knows that are not codes of the catalog.

@@ -185,7 +185,7 @@ class Found:
     candidates: list[Candidate]
     all_well: list[tuple[int, int]]  # token spans of "all good", "no complaints"...
     clause: list[int]  # clause number of each token
-    sites: frozenset[int] = frozenset()  # tokens that name a body site
+    health: frozenset[int] = frozenset()  # tokens that name a body site or a pain
 
 
 def find(lang: str, doc, stems: list[str]) -> Found:
@@ -273,8 +273,9 @@ def find(lang: str, doc, stems: list[str]) -> Found:
     signals = [span(h) for h in hits if h.tag[0] == "signal"]
     out = [c for c in out if not any(s <= c.start and c.end <= e for s, e in signals)]
     all_well = [span(h) for h in hits if h.tag[0] == "all_well"]
-    site_tokens = frozenset(i for h in sites for i in range(*span(h)))
-    return Found(_dedupe(out), all_well, clause, site_tokens)
+    health = frozenset(i for h in hits if h.tag[0] in ("site", "pain") for i in range(*span(h)))
+    signal_words = {i for s, e in signals for i in range(s, e)}
+    return Found(_dedupe(out), all_well, clause, frozenset(health - signal_words))
 
 
 def _overlaps(a: _Hit, b: _Hit) -> bool:
