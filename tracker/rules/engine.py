@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 TIERS = ("routine", "urgent", "emergency")
 TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
@@ -600,13 +600,14 @@ def _combination(value: dict, scope: _Scope) -> _Match | None:
     if entry is None:
         return None
     for this, other in (("a", "b"), ("b", "a")):
-        own = _eval(value[this], replace(scope, entry=entry))
+        # _Scope(...) rather than dataclasses.replace: this is preview's hot loop.
+        own = _eval(value[this], _Scope(entry, scope.history, scope.now, scope.snoozed_symptoms, scope.others_hit))
         if own is None:
             continue
         for earlier in reversed(scope.window(value["within_days"])):
             if earlier is entry or (earlier.id is not None and earlier.id == entry.id):
                 continue
-            found = _eval(value[other], replace(scope, entry=earlier))
+            found = _eval(value[other], _Scope(earlier, scope.history, scope.now, scope.snoozed_symptoms, scope.others_hit))
             if found is not None:
                 when = _ago(scope.now, earlier.at)
                 return own.merge(found).merge(_Match([f"with {describe_entry(earlier)} ({when})"]))
