@@ -607,7 +607,8 @@ def _combination(value: dict, scope: _Scope) -> _Match | None:
         for earlier in reversed(scope.window(value["within_days"])):
             if earlier is entry or (earlier.id is not None and earlier.id == entry.id):
                 continue
-            found = _eval(value[other], _Scope(earlier, scope.history, scope.now, scope.snoozed_symptoms, scope.others_hit))
+            then = _Scope(earlier, scope.history, scope.now, scope.snoozed_symptoms, scope.others_hit)
+            found = _eval(value[other], then)
             if found is not None:
                 when = _ago(scope.now, earlier.at)
                 return own.merge(found).merge(_Match([f"with {describe_entry(earlier)} ({when})"]))
