@@ -5,7 +5,7 @@ run and kept, since filling it takes a while) and prints a Markdown table.
 Every figure comes with a bare baseline measured in the same run, so the
 ratios are comparable across machines. Copy the table into bench/README.md.
 
-  python bench/run.py [--only evaluation|preview] [--survivors 20000] [--checkins 1000000]
+  python bench/run.py [--only evaluation|preview|notes] [--survivors 20000] [--checkins 1000000]
 """
 
 from __future__ import annotations
@@ -769,7 +769,7 @@ def _port_open(port: int) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", choices=["evaluation", "preview", "reminders", "triage"])
+    parser.add_argument("--only", choices=["evaluation", "preview", "reminders", "triage", "notes"])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--survivors", type=int, default=20_000)
     parser.add_argument("--checkins", type=int, default=1_000_000)
@@ -779,6 +779,10 @@ def main() -> None:
 
     services.rules_load_defaults()
     out = [f"Machine: {os.cpu_count()} cores; PostgreSQL on 127.0.0.1; {time.strftime('%Y-%m-%d')}", ""]
+    if args.only in (None, "notes"):
+        from notes import bench_notes  # bench/notes.py, beside this file
+
+        bench_notes(out)
     if args.only in (None, "evaluation"):
         bench_evaluation(out)
     if args.only in (None, "preview"):
