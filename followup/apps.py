@@ -6,9 +6,9 @@ class FollowupConfig(AppConfig):
     verbose_name = "Follow-up"
 
     def ready(self) -> None:
-        from tracker.signals import flag_recorded
+        from tracker.signals import flags_recorded
 
         from . import receivers
 
         # In the flag's own transaction: reminder rows commit or roll back with it.
-        flag_recorded.connect(receivers.schedule_reminders, dispatch_uid="followup.schedule_reminders")
+        flags_recorded.connect(receivers.schedule_reminders, dispatch_uid="followup.schedule_reminders")

@@ -1,5 +1,5 @@
 from . import services
 
 
-def schedule_reminders(sender, *, flag, created: bool, tier_raised: bool, **kwargs) -> None:
-    services.reminders_schedule(flag=flag, created=created, tier_raised=tier_raised)
+def schedule_reminders(sender, *, recorded, **kwargs) -> None:
+    services.reminders_schedule_many(recorded=recorded)

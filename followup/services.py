@@ -72,45 +72,69 @@ def cadence_plan(*, clinic_id: int, tier: str) -> cadence.Plan:
 
 
 def reminders_schedule(*, flag: Flag, created: bool, tier_raised: bool) -> int:
-    """Write the flag's contact-your-provider reminders, in the flag's own
-    transaction: one row per reminder and channel, at the tier's cadence.
-    A raised tier replaces the pending ones with the faster cadence."""
-    followup, _ = FlagFollowup.objects.get_or_create(flag=flag)
-    if not (created or tier_raised) or followup.survivor_contacted_at or followup.nurse_contacted_at:
-        return 0
+    return reminders_schedule_many(recorded=[(flag, created, tier_raised)])
+
+
+def reminders_schedule_many(*, recorded: list[tuple[Flag, bool, bool]]) -> int:
+    """Write the contact-your-provider reminders of a check-in's flags, in
+    their own transaction: one row per reminder and channel, at each tier's
+    cadence. A raised tier replaces the pending ones with the faster cadence.
+
+    1. One follow-up record per flag (read, and the missing ones inserted, in
+       one statement each).
+    2. Each clinic and tier's cadence read once.
+    3. Every reminder row in one insert: a check-in that fires six rules
+       costs what one does, not six times (bench/README.md, issue 10)."""
+    ids = [flag.pk for flag, _, _ in recorded]
+    followups = {f.flag_id: f for f in FlagFollowup.objects.filter(flag_id__in=ids)}
+    missing = [FlagFollowup(flag_id=pk) for pk in ids if pk not in followups]
+    if missing:
+        FlagFollowup.objects.bulk_create(missing, ignore_conflicts=True)
     now = timezone.now()
-    start = 1
-    if tier_raised:
-        Message.objects.filter(flag=flag, kind=Message.Kind.REMINDER, state=Message.State.PENDING).update(
-            state=Message.State.CANCELLED, state_changed_at=now
-        )
-        start = (
-            Message.objects.filter(flag=flag, kind=Message.Kind.REMINDER)
-            .order_by("-sequence")
-            .values_list("sequence", flat=True)
-            .first()
-            or 0
-        ) + 1
-    plan = cadence_plan(clinic_id=flag.survivor.clinic_id, tier=flag.tier)
-    rows = [
-        Message(
-            kind=Message.Kind.REMINDER,
-            channel=channel,
-            recipient=flag.survivor,
-            survivor=flag.survivor,
-            clinic_id=flag.survivor.clinic_id,
-            flag=flag,
-            sequence=start + n,
-            dedupe_key=f"reminder:{flag.pk}:{start + n}:{channel}",
-            urgent=flag.tier == "emergency",
-            due_at=now + plan.first_after + n * plan.every,
-            state_changed_at=now,
-            created_at=now,
-        )
-        for n in range(plan.max_count)
-        for channel in ALL_CHANNELS
-    ]
-    Message.objects.bulk_create(rows, ignore_conflicts=True)
+    plans: dict[tuple[int, str], cadence.Plan] = {}
+    rows = []
+    for flag, created, tier_raised in recorded:
+        followup = followups.get(flag.pk)
+        contacted = followup is not None and (followup.survivor_contacted_at or followup.nurse_contacted_at)
+        if not (created or tier_raised) or contacted:
+            continue
+        start = 1
+        if tier_raised:
+            Message.objects.filter(flag=flag, kind=Message.Kind.REMINDER, state=Message.State.PENDING).update(
+                state=Message.State.CANCELLED, state_changed_at=now
+            )
+            start = (
+                Message.objects.filter(flag=flag, kind=Message.Kind.REMINDER)
+                .order_by("-sequence")
+                .values_list("sequence", flat=True)
+                .first()
+                or 0
+            ) + 1
+        clinic_id = flag.survivor.clinic_id
+        key = (clinic_id, flag.tier)
+        if key not in plans:
+            plans[key] = cadence_plan(clinic_id=clinic_id, tier=flag.tier)
+        plan = plans[key]
+        rows += [
+            Message(
+                kind=Message.Kind.REMINDER,
+                channel=channel,
+                recipient_id=flag.survivor_id,
+                survivor_id=flag.survivor_id,
+                clinic_id=clinic_id,
+                flag=flag,
+                sequence=start + n,
+                dedupe_key=f"reminder:{flag.pk}:{start + n}:{channel}",
+                urgent=flag.tier == "emergency",
+                due_at=now + plan.first_after + n * plan.every,
+                state_changed_at=now,
+                created_at=now,
+            )
+            for n in range(plan.max_count)
+            for channel in ALL_CHANNELS
+        ]
+    if rows:
+        Message.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
 

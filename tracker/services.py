@@ -29,7 +29,7 @@ from .models import (
     WeightEntry,
 )
 from .rules import engine
-from .signals import flag_raised, flag_recorded
+from .signals import flag_raised, flags_recorded
 
 log = logging.getLogger(__name__)
 
@@ -312,15 +312,8 @@ def flags_evaluate(
             rules, history=history, entry=fact, snoozed_rules=snoozed_rules, snoozed_symptoms=snoozed_symptoms
         )
     results = _flags_record(survivor=survivor, hits=hits, callback=callback_requested) if hits else []
-    for result in results:
-        flag_recorded.send(
-            sender=Flag,
-            flag=result.flag,
-            flag_id=result.flag.pk,
-            created=result.created,
-            tier=result.flag.tier,
-            tier_raised=result.tier_raised,
-        )
+    if results:
+        flags_recorded.send(sender=Flag, recorded=[(r.flag, r.created, r.tier_raised) for r in results])
     for result in results:
         transaction.on_commit(
             lambda r=result: flag_raised.send(

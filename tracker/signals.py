@@ -8,7 +8,8 @@ from django.dispatch import Signal
 # tier (str), tier_raised (bool).
 flag_raised = Signal()
 
-# Sent once per flag INSIDE the transaction that raised or escalated it, so a
-# receiver's writes (the follow-up app's reminder rows) commit or roll back
-# with the flag. Same kwargs as flag_raised, plus flag (the Flag instance).
-flag_recorded = Signal()
+# Sent once per check-in (or weight) INSIDE the transaction that raised or
+# escalated its flags, so a receiver's writes (the follow-up app's reminder
+# rows) commit or roll back with them, written in one batch however many
+# rules fired. kwargs: recorded, a list of (flag, created, tier_raised).
+flags_recorded = Signal()
