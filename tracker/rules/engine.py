@@ -342,12 +342,15 @@ def entry_gate(node) -> Gate | None:
     return None
 
 
-def _passes(gate: Gate, entry: Entry) -> bool:
+def _passes(gate: Gate, entry: Entry, said: tuple[frozenset[str], frozenset[str]] | None = None) -> bool:
+    """said: what her words name (concepts, sites), when the caller has it already."""
     symptoms, sites, concepts = gate
+    if said is None and entry.mentions:
+        said = (frozenset(m.concept for m in entry.mentions), frozenset(m.site for m in entry.mentions if m.site))
     return (
         entry.symptom in symptoms
         or (entry.body_site is not None and entry.body_site in sites)
-        or any(m.concept in concepts or m.site in sites for m in entry.mentions)
+        or (said is not None and not (said[0].isdisjoint(concepts) and said[1].isdisjoint(sites)))
     )
 
 
@@ -402,8 +405,17 @@ def evaluate(
     reads_unread = entry is not None and entry.note_has_content and any(r.reads_unread for r in rules)
     hits: list[Hit] = []
     snoozed_match = False
+    # What her words name, once per event rather than once per rule.
+    said = (
+        (frozenset(m.concept for m in entry.mentions), frozenset(m.site for m in entry.mentions if m.site))
+        if entry is not None and entry.mentions
+        else None
+    )
+    kind = "entry" if entry is not None else "weight"
     for rule in rules:
-        if rule.reads_unread:
+        if rule.reads_unread or rule.kind != kind:
+            continue
+        if entry is not None and rule.gate is not None and not _passes(rule.gate, entry, said):
             continue
         snoozed = rule.tier != "emergency" and (
             rule.slug in snoozed_rules or (entry is not None and entry.symptom in snoozed_symptoms)
@@ -420,6 +432,8 @@ def evaluate(
     for rule in rules:
         if not reads_unread or not rule.reads_unread or (rule.tier != "emergency" and rule.slug in snoozed_rules):
             continue
+        if rule.gate is not None and not _passes(rule.gate, entry, said):
+            continue
         hit = _evaluate_one(rule, history, entry, weight, snoozed_symptoms, others_hit=bool(hits) or snoozed_match)
         if hit is not None:
             hits.append(hit)
@@ -427,10 +441,7 @@ def evaluate(
 
 
 def _evaluate_one(rule, history, entry, weight, snoozed_symptoms, *, others_hit: bool) -> Hit | None:
-    if (rule.kind == "entry") != (entry is not None):
-        return None
-    if entry is not None and rule.gate is not None and not _passes(rule.gate, entry):
-        return None
+    """One rule on one event that passed its gate (evaluate() checks it)."""
     now = entry.at if entry is not None else weight.at
     scope = _Scope(
         entry=entry,
