@@ -75,16 +75,94 @@ def reminders_schedule(*, flag: Flag, created: bool, tier_raised: bool) -> int:
     return reminders_schedule_many(recorded=[(flag, created, tier_raised)])
 
 
+# PostgreSQL: the follow-up rows of a check-in's flags and every reminder row
+# of the flags it opened, at each clinic's cadence for the tier (or the
+# default one), in one statement (data-modifying CTEs), with no model
+# objects. This runs inside every check-in that raises a flag; the ORM batch
+# below took four to six statements and ~20 objects a flag (bench/README.md,
+# "Evaluation on the full bench database").
+_REMINDERS_NEW_FLAGS_SQL = """
+WITH followup AS (
+    INSERT INTO followup_flagfollowup (flag_id, escalated_tier)
+    SELECT id, '' FROM unnest(%(every_flag)s::bigint[]) AS a(id)
+    ON CONFLICT (flag_id) DO NOTHING
+), plan AS (
+    SELECT f.id, f.tier, f.survivor_id, f.clinic_id, f.k,
+           COALESCE(c.first_after_minutes::bigint * 60, d.first_s) AS first_s,
+           COALESCE(c.every_minutes::bigint * 60, d.every_s) AS every_s,
+           COALESCE(c.max_count, d.max_count) AS max_count
+      FROM unnest(%(flag)s::bigint[], %(tier)s::varchar[], %(survivor)s::bigint[], %(clinic)s::bigint[])
+           WITH ORDINALITY AS f(id, tier, survivor_id, clinic_id, k)
+      JOIN unnest(%(default_tier)s::varchar[], %(default_first)s::bigint[], %(default_every)s::bigint[],
+                  %(default_count)s::integer[]) AS d(tier, first_s, every_s, max_count) ON d.tier = f.tier
+      LEFT JOIN LATERAL (
+            SELECT first_after_minutes, every_minutes, max_count FROM followup_cadence
+             WHERE clinic_id = f.clinic_id AND tier = f.tier ORDER BY id LIMIT 1) c ON true
+     WHERE NOT EXISTS (
+            SELECT FROM followup_flagfollowup x WHERE x.flag_id = f.id
+               AND (x.survivor_contacted_at IS NOT NULL OR x.nurse_contacted_at IS NOT NULL))
+)
+INSERT INTO followup_message (kind, channel, recipient_id, survivor_id, clinic_id, flag_id, sequence, iso_week,
+                              dedupe_key, urgent, due_at, state, state_changed_at, tries, sent_at, last_error,
+                              dismissed_at, created_at)
+SELECT 'reminder', ch.channel, plan.survivor_id, plan.survivor_id, plan.clinic_id, plan.id, 1 + n, '',
+       'reminder:' || plan.id::text || ':' || (1 + n)::text || ':' || ch.channel, plan.tier = 'emergency',
+       %(now)s + (plan.first_s + n * plan.every_s) * interval '1 second', 'pending', %(now)s, 0, NULL, '', NULL,
+       %(now)s
+  FROM plan
+ CROSS JOIN LATERAL generate_series(0, plan.max_count - 1) n
+ CROSS JOIN unnest(%(channels)s::varchar[]) WITH ORDINALITY ch(channel, k)
+ ORDER BY plan.k, n, ch.k
+ON CONFLICT DO NOTHING
+"""
+
+
 def reminders_schedule_many(*, recorded: list[tuple[Flag, bool, bool]]) -> int:
     """Write the contact-your-provider reminders of a check-in's flags, in
     their own transaction: one row per reminder and channel, at each tier's
     cadence. A raised tier replaces the pending ones with the faster cadence.
 
-    1. One follow-up record per flag (read, and the missing ones inserted, in
-       one statement each).
+    1. One follow-up record per flag (the missing ones inserted).
     2. Each clinic and tier's cadence read once.
     3. Every reminder row in one insert: a check-in that fires six rules
-       costs what one does, not six times (bench/README.md, issue 10)."""
+       costs what one does, not six times (bench/README.md, issue 10).
+
+    On PostgreSQL all of that is one statement for the flags the check-in
+    opened or attached to; a raised tier (a new rule version, rare) takes the
+    ORM path, as do other databases."""
+    if connection.vendor != "postgresql":
+        return _reminders_schedule_orm(recorded)
+    raised = [item for item in recorded if item[2]]
+    count = _reminders_schedule_pg([item for item in recorded if not item[2]])
+    return count + (_reminders_schedule_orm(raised) if raised else 0)
+
+
+def _reminders_schedule_pg(recorded: list[tuple[Flag, bool, bool]]) -> int:
+    if not recorded:
+        return 0
+    new = [flag for flag, created, _ in recorded if created]
+    tiers = list(cadence.DEFAULT_CADENCE)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _REMINDERS_NEW_FLAGS_SQL,
+            {
+                "every_flag": [flag.pk for flag, _, _ in recorded],
+                "flag": [flag.pk for flag in new],
+                "tier": [flag.tier for flag in new],
+                "survivor": [flag.survivor_id for flag in new],
+                "clinic": [flag.survivor.clinic_id for flag in new],
+                "default_tier": tiers,
+                "default_first": [int(cadence.DEFAULT_CADENCE[t].first_after.total_seconds()) for t in tiers],
+                "default_every": [int(cadence.DEFAULT_CADENCE[t].every.total_seconds()) for t in tiers],
+                "default_count": [cadence.DEFAULT_CADENCE[t].max_count for t in tiers],
+                "now": timezone.now(),
+                "channels": [str(channel) for channel in ALL_CHANNELS],
+            },
+        )
+        return cursor.rowcount
+
+
+def _reminders_schedule_orm(recorded: list[tuple[Flag, bool, bool]]) -> int:
     ids = [flag.pk for flag, _, _ in recorded]
     followups = {f.flag_id: f for f in FlagFollowup.objects.filter(flag_id__in=ids)}
     missing = [FlagFollowup(flag_id=pk) for pk in ids if pk not in followups]

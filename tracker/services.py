@@ -332,18 +332,43 @@ def _flags_record(*, survivor: User, hits: list[engine.Hit], callback: bool = Fa
 
     Locking her user row serialises two check-ins of the same survivor, so
     the "one open flag per rule" index is never raced; it stays as the
-    database's guarantee."""
+    database's guarantee.
+
+    On PostgreSQL the new flags, the changed ones and every attachment are
+    written by one statement (data-modifying CTEs): as bulk_create,
+    bulk_update and bulk_create they cost three round trips and most of this
+    function's time in ORM work (bench/README.md). Other databases use the ORM."""
     by_rule: dict[int, list[engine.Hit]] = {}
     for hit in hits:
         by_rule.setdefault(hit.rule.rule_id, []).append(hit)
     now = timezone.now()
-    _survivor_lock(survivor)
-    open_flags = {
-        flag.rule_id: flag
-        for flag in Flag.objects.filter(survivor=survivor, status=Flag.Status.OPEN, rule_id__in=list(by_rule))
-        .order_by()
-        .only("id", "rule_id", "tier", "callback_wanted")
-    }
+    # Her open flags with everything an update writes or set_tier reads (a
+    # deferred field would cost a query per flag), in model field order (the
+    # SQL below names the same columns).
+    loaded = ["id", "rule_id", "tier", "tier_rank", "review_by", "callback_wanted", "created_at"]
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        # The lock and the read in one round trip, as two statements: in READ
+        # COMMITTED the read takes its snapshot after the lock is granted, so
+        # it sees the flags of a check-in of hers that held the lock.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM tracker_user WHERE id = %s FOR UPDATE; "
+                "SELECT id, rule_id, tier, tier_rank, review_by, callback_wanted, created_at FROM tracker_flag "
+                "WHERE survivor_id = %s AND status = 'open' AND rule_id = ANY(%s)",
+                [survivor.pk, survivor.pk, list(by_rule)],
+            )
+            cursor.nextset()
+            rows = cursor.fetchall()
+        open_flags = {row[1]: Flag.from_db(connection.alias, loaded, row) for row in rows}
+    else:
+        _survivor_lock(survivor)
+        open_flags = {
+            flag.rule_id: flag
+            for flag in Flag.objects.filter(survivor=survivor, status=Flag.Status.OPEN, rule_id__in=list(by_rule))
+            .order_by()
+            .only(*loaded)
+        }
     new_flags = []
     for rule_id, rule_hits in by_rule.items():
         if rule_id not in open_flags:
@@ -359,13 +384,19 @@ def _flags_record(*, survivor: User, hits: list[engine.Hit], callback: bool = Fa
             )
             flag.set_tier(top.tier)
             new_flags.append(flag)
-    created = {flag.rule_id for flag in Flag.objects.bulk_create(new_flags)}
+    if postgresql:
+        created = {flag.rule_id for flag in new_flags}  # written below, with the attachments
+    else:
+        created = {flag.rule_id for flag in Flag.objects.bulk_create(new_flags)}
     open_flags.update({flag.rule_id: flag for flag in new_flags})
     changed, links, results = [], [], []
     for rule_id, rule_hits in by_rule.items():
         flag = open_flags[rule_id]
         raised = False
         if rule_id not in created:
+            # Her row is at hand: receivers of flags_recorded read flag.survivor
+            # and flag.survivor_id (not loaded above) without two more queries.
+            flag.survivor = survivor
             top = max(rule_hits, key=lambda h: engine.TIER_RANK[h.tier])
             if engine.TIER_RANK[top.tier] > engine.TIER_RANK[flag.tier]:
                 flag.set_tier(top.tier)
@@ -388,6 +419,86 @@ def _flags_record(*, survivor: User, hits: list[engine.Hit], callback: bool = Fa
             for hit in rule_hits
         ]
         results.append(FlagResult(flag=flag, created=rule_id in created, tier_raised=raised))
+    if postgresql:
+        import json
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                WITH new_flag AS (
+                    INSERT INTO tracker_flag (survivor_id, rule_id, rule_version_id, tier, status, tier_rank,
+                                              review_by, evidence, callback_wanted, created_at, updated_at,
+                                              closed_at, outcome)
+                    SELECT n.survivor_id, n.rule_id, n.version_id, n.tier, n.status, n.tier_rank, n.review_by,
+                           n.evidence, n.callback_wanted, n.created_at, n.updated_at, NULL, n.outcome
+                      FROM unnest(%(n_survivor)s::bigint[], %(n_rule)s::bigint[], %(n_version)s::bigint[],
+                                  %(n_tier)s::varchar[], %(n_status)s::varchar[], %(n_rank)s::smallint[],
+                                  %(n_review)s::timestamptz[], %(n_evidence)s::text[], %(n_callback)s::boolean[],
+                                  %(n_created)s::timestamptz[], %(n_updated)s::timestamptz[], %(n_outcome)s::varchar[])
+                           WITH ORDINALITY AS n(survivor_id, rule_id, version_id, tier, status, tier_rank, review_by,
+                                                evidence, callback_wanted, created_at, updated_at, outcome, k)
+                     ORDER BY n.k
+                    RETURNING id, rule_id
+                ), changed AS (
+                    UPDATE tracker_flag f
+                       SET tier = c.tier, tier_rank = c.tier_rank, review_by = c.review_by, evidence = c.evidence,
+                           callback_wanted = c.callback_wanted, updated_at = c.updated_at
+                      FROM unnest(%(c_id)s::bigint[], %(c_tier)s::varchar[], %(c_rank)s::smallint[],
+                                  %(c_review)s::timestamptz[], %(c_evidence)s::text[], %(c_callback)s::boolean[],
+                                  %(c_updated)s::timestamptz[])
+                           AS c(id, tier, tier_rank, review_by, evidence, callback_wanted, updated_at)
+                     WHERE f.id = c.id
+                ), attached AS (
+                    INSERT INTO tracker_flagentry (flag_id, entry_id, weight_id, rule_version_id, tier, evidence,
+                                                   matched_text, created_at)
+                    SELECT COALESCE(l.flag_id, new_flag.id), l.entry_id, l.weight_id, l.version_id, l.tier,
+                           l.evidence, l.matched::jsonb, l.created_at
+                      FROM unnest(%(l_rule)s::bigint[], %(l_flag)s::bigint[], %(l_entry)s::bigint[],
+                                  %(l_weight)s::bigint[], %(l_version)s::bigint[], %(l_tier)s::varchar[],
+                                  %(l_evidence)s::text[], %(l_matched)s::text[], %(l_created)s::timestamptz[])
+                           WITH ORDINALITY AS l(rule_id, flag_id, entry_id, weight_id, version_id, tier, evidence,
+                                                matched, created_at, k)
+                      LEFT JOIN new_flag ON new_flag.rule_id = l.rule_id
+                     ORDER BY l.k
+                )
+                SELECT id, rule_id FROM new_flag
+                """,
+                {
+                    "n_survivor": [f.survivor_id for f in new_flags],
+                    "n_rule": [f.rule_id for f in new_flags],
+                    "n_version": [f.rule_version_id for f in new_flags],
+                    "n_tier": [f.tier for f in new_flags],
+                    "n_status": [f.status for f in new_flags],
+                    "n_rank": [f.tier_rank for f in new_flags],
+                    "n_review": [f.review_by for f in new_flags],
+                    "n_evidence": [f.evidence for f in new_flags],
+                    "n_callback": [f.callback_wanted for f in new_flags],
+                    "n_created": [f.created_at for f in new_flags],
+                    "n_updated": [f.updated_at for f in new_flags],
+                    "n_outcome": [f.outcome for f in new_flags],
+                    "c_id": [f.pk for f in changed],
+                    "c_tier": [f.tier for f in changed],
+                    "c_rank": [f.tier_rank for f in changed],
+                    "c_review": [f.review_by for f in changed],
+                    "c_evidence": [f.evidence for f in changed],
+                    "c_callback": [f.callback_wanted for f in changed],
+                    "c_updated": [f.updated_at for f in changed],
+                    "l_rule": [link.flag.rule_id for link in links],
+                    "l_flag": [link.flag.pk for link in links],  # None for a new flag: joined by rule
+                    "l_entry": [link.entry_id for link in links],
+                    "l_weight": [link.weight_id for link in links],
+                    "l_version": [link.rule_version_id for link in links],
+                    "l_tier": [link.tier for link in links],
+                    "l_evidence": [link.evidence for link in links],
+                    "l_matched": [json.dumps(link.matched_text) for link in links],
+                    "l_created": [link.created_at for link in links],
+                },
+            )
+            new_ids = {rule_id: pk for pk, rule_id in cursor.fetchall()}
+        for flag in new_flags:
+            flag.pk = new_ids[flag.rule_id]
+            flag._state.adding, flag._state.db = False, connection.alias
+        return results
     if changed:
         Flag.objects.bulk_update(
             changed, ["tier", "tier_rank", "review_by", "evidence", "callback_wanted", "updated_at"]
