@@ -4,6 +4,7 @@ free port (the shared Redis is never touched), the real PostgreSQL."""
 import datetime as dt
 import time
 import uuid
+import zoneinfo
 
 import pytest
 from django.db.models import Count
@@ -65,7 +66,10 @@ def test_1_broker_down_checkin_is_fast_and_the_reminder_follows_exactly_once(cli
             "entry-0-severity": "5",
             "entry-0-is_new": "yes",
             "entry-0-is_worse": "no",
-            "entry-0-started_on": timezone.localdate().isoformat(),
+            # Her own today: the form refuses a day after hers (midnight UTC is not hers).
+            "entry-0-started_on": timezone.localdate(
+                timezone=zoneinfo.ZoneInfo(daytime_survivor.time_zone)
+            ).isoformat(),
             "entry-0-note": "",
         }
         started = time.monotonic()
