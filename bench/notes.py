@@ -102,23 +102,14 @@ def _read_her_words_cost(items: list[dict], read) -> dict[str, list[int]]:
 
     from tracker.rules import engine
     from tracker.rules.defaults import DEFAULT_RULES
+    from tracker.rules.text import something_else
 
     rules = [engine.RuleDef(slug=r["slug"], tier=r["tier"], condition=r["condition"]) for r in DEFAULT_RULES]
     now = dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC)
     counts = {"traps": [0, 0, 0], "red flags in her words": [0, 0, 0]}
     for item in items:
-        entry = engine.Entry(
-            symptom="other",
-            body_site=None,
-            severity=3,
-            is_new=False,
-            is_worse=False,
-            at=now,
-            day=now.date(),
-            note=item["note"],
-            id=1,
-            **read(item["note"], lang=item["lang"]).entry_fields(),
-        )
+        reading = read(item["note"], lang=item["lang"])
+        entry = something_else(note=item["note"], reading=reading, at=now)
         slugs = {h.rule.slug for h in engine.evaluate(rules, history=engine.History(entries=(entry,)), entry=entry)}
         row = counts["traps" if item["trap"] else "red flags in her words"]
         row[0 if slugs - {"read-her-words"} else 1 if slugs else 2] += 1

@@ -37,7 +37,7 @@ from .models import (
     User,
     WeightEntry,
 )
-from .rules import engine
+from .rules import engine, text
 
 
 def survivors_visible_to(*, user: User) -> QuerySet[User]:
@@ -238,11 +238,9 @@ def entry_fact(row: SymptomEntry, *, survivor: User) -> engine.Entry:
 
 
 def _reading(data):
-    from .rules.text import EMPTY, Reading
-
     if isinstance(data, str):  # SQLite's raw cursor hands back JSON as text
         data = json.loads(data)
-    return Reading.from_json(data) or EMPTY
+    return text.Reading.from_json(data) or text.EMPTY
 
 
 def weight_fact(row: WeightEntry) -> engine.Weight:
@@ -470,10 +468,7 @@ def _superset_q(node: dict) -> Q | None:
 def _read_as(terms) -> Q:
     """Entries whose stored reading has one of these terms, or whose note
     was read by an older reader (or never): those are read again."""
-    from .rules.text import READING_VERSION
-
-    current = f"v{READING_VERSION} "
-    stale = ~Q(note="") & ~Q(reading_terms__startswith=current)
+    stale = ~Q(note="") & ~Q(reading_terms__startswith=text.CURRENT_TERMS)
     return functools.reduce(operator.or_, (Q(reading_terms__contains=f" {t} ") for t in terms), stale)
 
 
@@ -621,12 +616,10 @@ def rule_preview(*, condition: dict, tier: str, days: int, current: engine.RuleD
 def _preview_reading(note: str, stored):
     """A stored reading by the current reader, else the note read now
     (rows saved before the reader, or by an older one)."""
-    from .rules.text import EMPTY, read
-
     if not note:
-        return EMPTY
-    reading = _reading(stored) if stored is not None else EMPTY
-    return reading if reading is not EMPTY else read(note)
+        return text.EMPTY
+    reading = _reading(stored) if stored is not None else text.EMPTY
+    return reading if reading is not text.EMPTY else text.read(note)
 
 
 class _WeightStream:
@@ -702,25 +695,11 @@ class SentenceTest:
 def sentence_test(*, sentence: str, lang: str | None) -> SentenceTest:
     """How the reader reads a sentence an admin typed, and the active rules
     that would fire on it as a "Something else" entry today (no history)."""
-    from .rules.text import concept_labels, read
-
-    reading = read(sentence, lang=lang)
-    now = timezone.now()
-    fact = engine.Entry(
-        symptom="other",
-        body_site=None,
-        severity=0,
-        is_new=False,
-        is_worse=False,
-        at=now,
-        day=now.date(),
-        note=sentence,
-        id=0,
-        **reading.entry_fields(),
-    )
+    reading = text.read(sentence, lang=lang)
+    fact = text.something_else(note=sentence, reading=reading, at=timezone.now())
     hits = engine.evaluate(rule_defs_active(), history=engine.History(entries=(fact,)), entry=fact)
     hits.sort(key=lambda h: (-engine.TIER_RANK[h.tier], h.rule.name))
-    labels = concept_labels()
+    labels = text.concept_labels()
     found = []
     for m in reading.mentions:
         details = [f"site {m.site}"] if m.site else []

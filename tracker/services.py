@@ -28,7 +28,7 @@ from .models import (
     User,
     WeightEntry,
 )
-from .rules import engine
+from .rules import engine, text
 from .signals import flag_raised, flags_recorded
 
 log = logging.getLogger(__name__)
@@ -145,6 +145,9 @@ def checkin_create(
     if existing is not None:
         return existing, False
     now = timezone.now()
+    # Her notes are read before the transaction opens: CPU work, kept out of
+    # the time her rows (and, when flags follow, her user row) are locked.
+    readings = [note_fields(note=data.note, survivor_id=survivor.pk) for data in entries]
     try:
         with transaction.atomic():
             checkin = CheckIn(
@@ -156,9 +159,8 @@ def checkin_create(
             checkin.full_clean()
             checkin.save()
             rows = []
-            for data in entries:
-                row = SymptomEntry(checkin=checkin, survivor=survivor, created_at=now, **data.__dict__)
-                note_read(entry=row)
+            for data, reading in zip(entries, readings, strict=True):
+                row = SymptomEntry(checkin=checkin, survivor=survivor, created_at=now, **data.__dict__, **reading)
                 row.full_clean(exclude=["checkin"])
                 rows.append(row)
             saved = SymptomEntry.objects.bulk_create(rows)
@@ -170,29 +172,26 @@ def checkin_create(
     return checkin, True
 
 
-def note_read(*, entry: SymptomEntry) -> None:
-    """Read her note (language, concepts, context) onto the entry, unsaved.
-    A note the reader can't read is kept unread, never lost: the rules then
-    see the structured fields only, and the failure is logged without text."""
-    from .rules.text import EMPTY, read, reading_terms
-
+def note_fields(*, note: str, survivor_id: int) -> dict:
+    """SymptomEntry's reading and reading_terms for her note (language,
+    concepts, context). A note the reader can't read is kept unread, never
+    lost: the rules then see the structured fields only, and the failure is
+    logged without her words."""
+    if not note.strip():
+        return {"reading": None, "reading_terms": ""}
     try:
-        reading = read(entry.note) if entry.note.strip() else EMPTY
+        reading = text.read(note)
     except Exception as error:  # a reader bug must never cost her check-in
         # The type only: an exception's message could quote her words.
-        log.error("note of survivor %s could not be read (%s)", entry.survivor_id, type(error).__name__)
-        entry.reading, entry.reading_terms = None, ""
-        return
-    entry.reading = reading.as_json() if entry.note.strip() else None
-    entry.reading_terms = reading_terms(reading) if entry.note.strip() else ""
+        log.error("note of survivor %s could not be read (%s)", survivor_id, type(error).__name__)
+        return {"reading": None, "reading_terms": ""}
+    return {"reading": reading.as_json(), "reading_terms": text.reading_terms(reading)}
 
 
 def notes_reread(*, batch: int = 500) -> int:
     """Store today's reading on every note read by an older reader (or
     never). Rules are not re-run: flags stay as they were raised."""
-    from .rules.text import READING_VERSION
-
-    stale = SymptomEntry.objects.exclude(note="").exclude(reading_terms__startswith=f"v{READING_VERSION} ")
+    stale = SymptomEntry.objects.exclude(note="").exclude(reading_terms__startswith=text.CURRENT_TERMS)
     total, after = 0, 0
     while True:
         # By id, so that a note the reader can't read is passed, not retried forever.
@@ -200,7 +199,8 @@ def notes_reread(*, batch: int = 500) -> int:
         if not rows:
             return total
         for row in rows:
-            note_read(entry=row)
+            for name, value in note_fields(note=row.note, survivor_id=row.survivor_id).items():
+                setattr(row, name, value)
         SymptomEntry.objects.bulk_update(rows, ["reading", "reading_terms"])
         total += len(rows)
         after = rows[-1].id
@@ -564,12 +564,10 @@ RULE_FIELDS = ("name", "tier", "condition", "advice", "nurse_note", "source")
 
 
 def rule_vocabulary() -> engine.Vocabulary:
-    from .rules.text import concept_codes
-
     return engine.Vocabulary(
         symptoms=frozenset(Symptom.objects.values_list("code", flat=True)),
         body_sites=frozenset(BodySite.objects.values_list("code", flat=True)),
-        concepts=concept_codes(),
+        concepts=text.concept_codes(),
     )
 
 

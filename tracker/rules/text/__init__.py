@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 from dataclasses import asdict, dataclass
 
-from ..engine import Mention, SetAside
+from ..engine import Entry, Mention, SetAside
 from . import lexicon
 from .context import component
 from .matcher import PAIN, compiled, find
@@ -100,6 +100,9 @@ class Reading:
 
 
 EMPTY = Reading(lang="")
+# How SymptomEntry.reading_terms starts when today's reader wrote it; a row
+# without it was read by an older reader (or never).
+CURRENT_TERMS = f"v{READING_VERSION} "
 
 
 def reading_terms(reading: Reading | None) -> str:
@@ -108,7 +111,7 @@ def reading_terms(reading: Reading | None) -> str:
     followed by a space: "v1 bone_pain site:hip new worse "."""
     if reading is None:
         return ""
-    terms = [f"v{READING_VERSION}"]
+    terms = [CURRENT_TERMS.strip()]
     for m in reading.mentions:
         terms.append(m.concept)
         if m.site:
@@ -254,11 +257,26 @@ def read_note_fields(note: str) -> dict:
     return read(note).entry_fields()
 
 
-def find_mentions(note: str, concepts: frozenset[str] | None = None) -> tuple[Mention, ...]:
-    """The mentions that count (affirmed, current, about her), optionally
-    only of these concepts."""
-    found = read(note).mentions
-    return found if concepts is None else tuple(m for m in found if m.concept in concepts)
+def find_mentions(note: str) -> tuple[Mention, ...]:
+    """The mentions that count (affirmed, current, about her)."""
+    return read(note).mentions
+
+
+def something_else(*, note: str, reading: Reading, at) -> Entry:
+    """Her note as a "Something else" entry with no structured detail: what
+    the rules make of the words alone (Rules -> Test a sentence, benches)."""
+    return Entry(
+        id=0,
+        symptom="other",
+        body_site=None,
+        severity=0,
+        is_new=False,
+        is_worse=False,
+        at=at,
+        day=at.date(),
+        note=note,
+        **reading.entry_fields(),
+    )
 
 
 def warm_up() -> None:

@@ -25,7 +25,6 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parent.parent / "lexicon"
 LANGUAGES = ("en", "es")
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 
 # What a ConText rule can say about a mention. The first seven decide whether
 # it counts; the last four are signals a rule can use like structured fields.
