@@ -11,6 +11,7 @@ ratios are comparable across machines. Copy the table into bench/README.md.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -354,12 +355,14 @@ def fill_preview_data(survivors: int, checkins: int) -> None:
     last 365 days, in plain SQL so that filling takes seconds, not hours."""
     from django.db import connection
 
+    from tracker import services
     from tracker.models import SymptomEntry, WeightEntry
 
     ours = {"survivor__email__startswith": "bench-s"}
     if SymptomEntry.objects.filter(**ours).count() >= checkins and WeightEntry.objects.filter(**ours).exists():
         return
     per = checkins // survivors
+    read = [services.note_fields(note=note, survivor_id=0) for note in NOTES]
     with connection.cursor() as c:
         c.execute("DELETE FROM tracker_flagentry; DELETE FROM tracker_flag;")
         c.execute(
@@ -399,17 +402,27 @@ def fill_preview_data(survivors: int, checkins: int) -> None:
         c.execute(
             """
             INSERT INTO tracker_symptomentry (checkin_id, survivor_id, symptom_id, body_site_id, severity, is_new,
-                is_worse, started_on, note, created_at)
+                is_worse, started_on, note, reading, reading_terms, created_at)
             SELECT ci.id, ci.survivor_id,
                    (%(symptoms)s::bigint[])[1 + (ci.id %% array_length(%(symptoms)s::bigint[], 1))],
                    CASE WHEN ci.id %% 3 = 0 THEN (%(sites)s::bigint[])[1 + (ci.id %% array_length(%(sites)s::bigint[], 1))] END,
                    (ci.id * 7) %% 11, ci.id %% 5 = 0, ci.id %% 7 = 0, ci.created_at::date,
                    CASE WHEN ci.id %% 10 = 0 THEN (%(notes)s::text[])[1 + (ci.id / 10) %% %(n_notes)s] ELSE '' END,
+                   CASE WHEN ci.id %% 10 = 0 THEN (%(readings)s::jsonb[])[1 + (ci.id / 10) %% %(n_notes)s] END,
+                   CASE WHEN ci.id %% 10 = 0 THEN (%(terms)s::text[])[1 + (ci.id / 10) %% %(n_notes)s] ELSE '' END,
                    ci.created_at
             FROM tracker_checkin ci JOIN tracker_user u ON u.id = ci.survivor_id
             WHERE u.email LIKE 'bench-s%%'
             """,
-            {"symptoms": symptom_ids, "sites": site_ids, "notes": NOTES, "n_notes": len(NOTES)},
+            {
+                "symptoms": symptom_ids,
+                "sites": site_ids,
+                "notes": NOTES,
+                "n_notes": len(NOTES),
+                # Each note read once, as a check-in stores it (the notes repeat).
+                "readings": [json.dumps(fields["reading"]) for fields in read],
+                "terms": [fields["reading_terms"] for fields in read],
+            },
         )
         c.execute(
             """

@@ -107,7 +107,9 @@ class EmailChannel:
 class SmsChannel:
     """Texts go through settings.SMS_BACKEND: "console" (log a line), a
     "file:///path" (append), or the dotted path of a provider class with a
-    `send(to, text)` method for production. No provider is reachable here."""
+    `send(to, text, *, timeout)` method for production, which must give up
+    after `timeout` seconds (settings.SMS_TIMEOUT; the task's soft time
+    limit catches one that doesn't). No provider is reachable here."""
 
     kind = Channel.SMS
 
@@ -124,7 +126,7 @@ class SmsChannel:
                 out.write(f"{to}\t{text}\n")
         else:
             try:
-                import_string(backend)().send(to, text)
+                import_string(backend)().send(to, text, timeout=settings.SMS_TIMEOUT)
             except (TimeoutError, ConnectionError, OSError) as error:
                 raise DeliveryError(f"sms provider: {type(error).__name__}") from error
 

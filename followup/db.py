@@ -1,44 +1,27 @@
-"""Connection tuning, in two places where it measurably pays (bench/README.md).
+"""Connection tuning where it measurably pays (bench/README.md).
 
-1. Asynchronous commit for the Celery worker's database connections.
-   Worker writes (message states, attempts, schedule rows) are safe to lose in
-   a PostgreSQL crash: every one of them is recomputed or resent by the next
-   sweep (at-least-once, see services.py). Waiting for the WAL flush on each
-   of them cost about a millisecond per message. Web requests, where flags,
-   check-ins and audit rows are written, keep synchronous commits.
+Worker writes commit synchronously, like every other write: a PostgreSQL
+crash once lost the record of an email that had gone out, so it was sent
+again with one attempt row for two sends (issue 11).
 
-2. A prepared statement for the triage queue, the page every nurse's browser
-   reloads every 30 s. Planning its four-table join took 0.3 ms, three times
-   its execution. Django binds parameters on the client and turns psycopg's
-   statement preparation off (connection poolers in transaction mode used to
-   lose prepared statements; PgBouncer 1.21+ keeps them), and switching
-   OPTIONS["server_side_binding"] on would change every ORM query in the app.
-   So only this statement binds on the server and is prepared; PostgreSQL
-   then reuses a generic plan when it costs no more than a fresh one. Its
-   timestamps load with psycopg's C loader instead of Django's Python one
-   (50 a page)."""
+A prepared statement for the triage queue, the page every nurse's browser
+reloads every 30 s. Planning its four-table join took 0.3 ms, three times its
+execution. Django binds parameters on the client and turns psycopg's
+statement preparation off (connection poolers in transaction mode used to
+lose prepared statements; PgBouncer 1.21+ keeps them), and switching
+OPTIONS["server_side_binding"] on would change every ORM query in the app. So
+only this statement binds on the server and is prepared; PostgreSQL then
+reuses a generic plan when it costs no more than a fresh one. Its timestamps
+load with psycopg's C loader instead of Django's Python one (50 a page)."""
 
 from django.db import connection
 from django.db.backends.postgresql.base import ServerBindingCursor
-from django.db.backends.signals import connection_created
 from django.db.backends.utils import CursorWrapper
 from psycopg import postgres
 from psycopg.pq import Format
 
-_worker = {"on": False}
 _TIMESTAMPTZ_LOADER = postgres.adapters.get_loader(postgres.types["timestamptz"].oid, Format.TEXT)
 _PREPARE_ONLY_WHEN_ASKED = 2**31 - 1  # psycopg's automatic threshold (runs before preparing), out of reach
-
-
-def use_async_commit_in_this_process() -> None:
-    _worker["on"] = True
-    connection_created.connect(_set_async_commit, dispatch_uid="followup.async_commit")
-
-
-def _set_async_commit(sender, connection, **kwargs) -> None:
-    if _worker["on"] and connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET synchronous_commit = off")
 
 
 def prepared_cursor() -> CursorWrapper:

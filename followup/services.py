@@ -408,17 +408,39 @@ def sweep(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
     return claim_due(now=now, batch=batch)
 
 
-def claim_due(*, now: dt.datetime, batch: int) -> list[int]:
+def sweep_urgent(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
+    """Beat runs this every few seconds: the emergency lane of the sweep.
+    Emergency messages put back after a lost task or a dead worker, and any
+    emergency message due, are queued within seconds, not at the next full
+    sweep. Two index-backed statements when there is nothing to do."""
+    now = now or timezone.now()
+    requeue_stuck(now=now, urgent_only=True)
+    return claim_due(now=now, batch=batch, urgent_only=True)
+
+
+def reminders_send_now(*, flag_ids: list[int]) -> list[int]:
+    """Right after a check-in that opened (or raised) an emergency or urgent
+    flag commits: queue its reminders that are already due and enqueue them,
+    so the first one goes out in seconds. The sweep stays the safety net: if
+    the broker is down they wait, queued, and the sweep puts them back."""
+    return claim_due(now=timezone.now(), batch=100, flag_ids=flag_ids)
+
+
+def claim_due(
+    *, now: dt.datetime, batch: int, urgent_only: bool = False, flag_ids: list[int] | None = None
+) -> list[int]:
     from . import tasks
 
     queued: list[int] = []
     with transaction.atomic():
-        due = (
-            Message.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(state=Message.State.PENDING, due_at__lte=now)
-            .order_by("due_at", "id")
-            .values_list("id", "urgent", "recipient__time_zone")[:batch]
+        due = Message.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+            state=Message.State.PENDING, due_at__lte=now
         )
+        if urgent_only:
+            due = due.filter(urgent=True)
+        if flag_ids is not None:
+            due = due.filter(flag_id__in=flag_ids)
+        due = due.order_by("due_at", "id").values_list("id", "urgent", "recipient__time_zone")[:batch]
         later: dict[int, dt.datetime] = {}
         for pk, urgent, time_zone in due:
             resume = None if urgent else quiet_until(time_zone, now)
@@ -435,26 +457,65 @@ def claim_due(*, now: dt.datetime, batch: int) -> list[int]:
 
 def _enqueue(task, ids: list[int]) -> None:
     # With the broker down the rows stay "queued"; requeue_stuck finds them.
+    # No publish retries: this runs at the end of a check-in request too,
+    # and the sweep is the retry.
     if not ids:
         return
     try:
         with task.app.producer_or_acquire() as producer:
             for pk in ids:
-                task.apply_async(args=[pk], producer=producer)
+                task.apply_async(args=[pk], producer=producer, retry=False)
     except Exception:  # noqa: BLE001 - any broker failure: the sweep will retry
         log.warning("broker unavailable; %d message(s) wait for the next sweep", len(ids))
 
 
-def requeue_stuck(*, now: dt.datetime) -> int:
-    queued_for = dt.timedelta(seconds=settings.FOLLOWUP_QUEUED_TIMEOUT)
-    sending_for = dt.timedelta(seconds=settings.FOLLOWUP_SENDING_TIMEOUT)
-    stuck = Q(state=Message.State.QUEUED, state_changed_at__lt=now - queued_for) | Q(
-        state=Message.State.SENDING, state_changed_at__lt=now - sending_for
+def requeue_stuck(*, now: dt.datetime, urgent_only: bool = False) -> int:
+    """Put back messages stuck in queued (task lost) or sending (worker
+    died): emergencies after seconds, the rest after minutes. A message that
+    has used all its tries is failed instead, with an attempt row saying so,
+    so that it shows on the Messages page rather than cycling for ever."""
+    stuck = _stuck(now, urgent=True)
+    if not urgent_only:
+        stuck |= _stuck(now, urgent=False)
+    rows = Message.objects.filter(stuck)
+    spent = list(
+        rows.filter(tries__gte=settings.FOLLOWUP_MAX_TRIES, state=Message.State.SENDING).values_list("id", "channel")
     )
-    count = Message.objects.filter(stuck).update(state=Message.State.PENDING, state_changed_at=now)
+    if spent:
+        with transaction.atomic():
+            failed = Message.objects.filter(pk__in=[pk for pk, _ in spent], state=Message.State.SENDING).update(
+                state=Message.State.FAILED, state_changed_at=now, last_error=NO_OUTCOME
+            )
+            Attempt.objects.bulk_create(
+                Attempt(
+                    message_id=pk,
+                    at=now,
+                    channel=channel,
+                    outcome=Attempt.Outcome.TRANSIENT,
+                    duration_ms=0,
+                    detail=NO_OUTCOME,
+                )
+                for pk, channel in spent
+            )
+        log.warning("%d message(s) failed: no outcome after %d tries", failed, settings.FOLLOWUP_MAX_TRIES)
+    count = rows.update(state=Message.State.PENDING, state_changed_at=now)
     if count:
         log.warning("requeued %d message(s) stuck in queued/sending", count)
     return count
+
+
+NO_OUTCOME = "no outcome: the worker stopped while sending"
+
+
+def _stuck(now: dt.datetime, *, urgent: bool) -> Q:
+    if urgent:
+        queued_for, sending_for = settings.FOLLOWUP_URGENT_QUEUED_TIMEOUT, settings.FOLLOWUP_URGENT_SENDING_TIMEOUT
+    else:
+        queued_for, sending_for = settings.FOLLOWUP_QUEUED_TIMEOUT, settings.FOLLOWUP_SENDING_TIMEOUT
+    return Q(urgent=urgent) & (
+        Q(state=Message.State.QUEUED, state_changed_at__lt=now - dt.timedelta(seconds=queued_for))
+        | Q(state=Message.State.SENDING, state_changed_at__lt=now - dt.timedelta(seconds=sending_for))
+    )
 
 
 def quiet_until(time_zone: str, now: dt.datetime) -> dt.datetime | None:
@@ -593,6 +654,14 @@ def deliver(*, message_id: int) -> str:
     except channels.DeliveryError as error:
         duration = int((time.monotonic() - started) * 1000)
         return _failed(envelope, error, duration)
+    except Exception as error:  # noqa: BLE001 - see below
+        # A provider's own exception (or the task's soft time limit in a
+        # hung send) is a failed attempt like any other, named by its class
+        # (its message could quote an address): left to propagate, it kept
+        # the message cycling between sending and pending forever, never
+        # failed and never on the Messages page. Tries cap the retries.
+        duration = int((time.monotonic() - started) * 1000)
+        return _failed(envelope, channels.DeliveryError(f"{envelope.channel}: {type(error).__name__}"), duration)
     duration = int((time.monotonic() - started) * 1000)
     _record_sent(envelope, duration)
     return "sent"

@@ -80,6 +80,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "transaction_mode": "IMMEDIATE"}
     )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A connection is checked before it is reused (after a PostgreSQL restart the
+# old one is dead); web requests and Celery tasks both re-arm the check.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "tracker.User"
@@ -132,6 +135,8 @@ else:
     EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
     # Only for the file-based backend (integration tests read mail from here).
     EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
+# A hung mail server must not hold a worker: seconds per SMTP operation.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Follow-up <no-reply@followup.local>")
 # Absolute links in emails (invite, reminders) are built from this.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
@@ -169,9 +174,21 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 SMS_BACKEND = env("SMS_BACKEND", default="console")
 FOLLOWUP_MAX_TRIES = env.int("FOLLOWUP_MAX_TRIES", default=5)
 FOLLOWUP_RETRY_BASE_SECONDS = env.int("FOLLOWUP_RETRY_BASE_SECONDS", default=60)
-# A message queued (task lost?) or sending (worker died?) this long goes back to pending.
+# Seconds a text provider may take (passed to its send() as timeout=).
+SMS_TIMEOUT = env.int("SMS_TIMEOUT", default=10)
+# One delivery task: a soft limit ends a hung send as a failed attempt, the
+# hard limit kills the worker process if even that does not return.
+FOLLOWUP_SEND_SOFT_LIMIT = env.int("FOLLOWUP_SEND_SOFT_LIMIT", default=20)
+FOLLOWUP_SEND_HARD_LIMIT = env.int("FOLLOWUP_SEND_HARD_LIMIT", default=30)
+# A message queued (task lost?) or sending (worker died?) this long goes back
+# to pending. Emergency messages sooner: the fast sweep checks them every few
+# seconds. A send outlives its task's hard limit only if its worker died, so
+# the sending timeouts stay above FOLLOWUP_SEND_HARD_LIMIT (no second send
+# while the first may still be talking to the provider).
 FOLLOWUP_QUEUED_TIMEOUT = env.int("FOLLOWUP_QUEUED_TIMEOUT", default=120)
 FOLLOWUP_SENDING_TIMEOUT = env.int("FOLLOWUP_SENDING_TIMEOUT", default=300)
+FOLLOWUP_URGENT_QUEUED_TIMEOUT = env.int("FOLLOWUP_URGENT_QUEUED_TIMEOUT", default=10)
+FOLLOWUP_URGENT_SENDING_TIMEOUT = env.int("FOLLOWUP_URGENT_SENDING_TIMEOUT", default=35)
 # /healthz calls the sweep stale (HTTP 503) after this long.
 FOLLOWUP_SWEEP_STALE_SECONDS = env.int("FOLLOWUP_SWEEP_STALE_SECONDS", default=180)
 
