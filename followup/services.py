@@ -71,8 +71,16 @@ def cadence_plan(*, clinic_id: int, tier: str) -> cadence.Plan:
 # ------------------------------------------------------------------ flags -> reminders
 
 
-def reminders_schedule(*, flag: Flag, created: bool, tier_raised: bool) -> int:
+def reminders_schedule(*, flag: Flag, created: bool, tier_raised: bool) -> list[int]:
     return reminders_schedule_many(recorded=[(flag, created, tier_raised)])
+
+
+def _sends_now(flag: Flag, now: dt.datetime) -> bool:
+    """An emergency flag's first reminder goes the moment the check-in
+    commits, day or night; an urgent one too, outside her quiet hours."""
+    if flag.tier == "emergency":
+        return True
+    return flag.tier == "urgent" and quiet_until(flag.survivor.time_zone, now) is None
 
 
 # PostgreSQL: the follow-up rows of a check-in's flags and every reminder row
@@ -87,12 +95,13 @@ WITH followup AS (
     SELECT id, '' FROM unnest(%(every_flag)s::bigint[]) AS a(id)
     ON CONFLICT (flag_id) DO NOTHING
 ), plan AS (
-    SELECT f.id, f.tier, f.survivor_id, f.clinic_id, f.k,
+    SELECT f.id, f.tier, f.survivor_id, f.clinic_id, f.send_now, f.k,
            COALESCE(c.first_after_minutes::bigint * 60, d.first_s) AS first_s,
            COALESCE(c.every_minutes::bigint * 60, d.every_s) AS every_s,
            COALESCE(c.max_count, d.max_count) AS max_count
-      FROM unnest(%(flag)s::bigint[], %(tier)s::varchar[], %(survivor)s::bigint[], %(clinic)s::bigint[])
-           WITH ORDINALITY AS f(id, tier, survivor_id, clinic_id, k)
+      FROM unnest(%(flag)s::bigint[], %(tier)s::varchar[], %(survivor)s::bigint[], %(clinic)s::bigint[],
+                  %(send_now)s::boolean[])
+           WITH ORDINALITY AS f(id, tier, survivor_id, clinic_id, send_now, k)
       JOIN unnest(%(default_tier)s::varchar[], %(default_first)s::bigint[], %(default_every)s::bigint[],
                   %(default_count)s::integer[]) AS d(tier, first_s, every_s, max_count) ON d.tier = f.tier
       LEFT JOIN LATERAL (
@@ -101,26 +110,33 @@ WITH followup AS (
      WHERE NOT EXISTS (
             SELECT FROM followup_flagfollowup x WHERE x.flag_id = f.id
                AND (x.survivor_contacted_at IS NOT NULL OR x.nurse_contacted_at IS NOT NULL))
-)
+), inserted AS (
 INSERT INTO followup_message (kind, channel, recipient_id, survivor_id, clinic_id, flag_id, sequence, iso_week,
                               dedupe_key, urgent, due_at, state, state_changed_at, tries, sent_at, last_error,
                               dismissed_at, created_at)
 SELECT 'reminder', ch.channel, plan.survivor_id, plan.survivor_id, plan.clinic_id, plan.id, 1 + n, '',
        'reminder:' || plan.id::text || ':' || (1 + n)::text || ':' || ch.channel, plan.tier = 'emergency',
-       %(now)s + (plan.first_s + n * plan.every_s) * interval '1 second', 'pending', %(now)s, 0, NULL, '', NULL,
-       %(now)s
+       %(now)s + (plan.first_s + n * plan.every_s) * interval '1 second',
+       'pending',
+       %(now)s, 0, NULL, '', NULL, %(now)s
   FROM plan
  CROSS JOIN LATERAL generate_series(0, plan.max_count - 1) n
  CROSS JOIN unnest(%(channels)s::varchar[]) WITH ORDINALITY ch(channel, k)
  ORDER BY plan.k, n, ch.k
 ON CONFLICT DO NOTHING
+RETURNING id, flag_id, due_at
+)
+SELECT i.id FROM inserted i JOIN plan ON plan.id = i.flag_id WHERE plan.send_now AND i.due_at <= %(now)s ORDER BY i.id
 """
 
 
-def reminders_schedule_many(*, recorded: list[tuple[Flag, bool, bool]]) -> int:
+def reminders_schedule_many(*, recorded: list[tuple[Flag, bool, bool]]) -> list[int]:
     """Write the contact-your-provider reminders of a check-in's flags, in
-    their own transaction: one row per reminder and channel, at each tier's
-    cadence. A raised tier replaces the pending ones with the faster cadence.
+    the check-in's transaction: one row per reminder and channel, at each
+    tier's cadence. A raised tier replaces the pending ones with the faster
+    cadence. Returns the ids of the reminders to send the moment the
+    check-in commits (deliveries_send_now): the first ones of an emergency
+    flag, or of an urgent one outside her quiet hours, when due at once.
 
     1. One follow-up record per flag (the missing ones inserted).
     2. Each clinic and tier's cadence read once.
@@ -130,16 +146,17 @@ def reminders_schedule_many(*, recorded: list[tuple[Flag, bool, bool]]) -> int:
     On PostgreSQL all of that is one statement for the flags the check-in
     opened or attached to; a raised tier (a new rule version, rare) takes the
     ORM path, as do other databases."""
+    now = timezone.now()
     if connection.vendor != "postgresql":
-        return _reminders_schedule_orm(recorded)
+        return _reminders_schedule_orm(recorded, now)
     raised = [item for item in recorded if item[2]]
-    count = _reminders_schedule_pg([item for item in recorded if not item[2]])
-    return count + (_reminders_schedule_orm(raised) if raised else 0)
+    queued = _reminders_schedule_pg([item for item in recorded if not item[2]], now)
+    return queued + (_reminders_schedule_orm(raised, now) if raised else [])
 
 
-def _reminders_schedule_pg(recorded: list[tuple[Flag, bool, bool]]) -> int:
+def _reminders_schedule_pg(recorded: list[tuple[Flag, bool, bool]], now: dt.datetime) -> list[int]:
     if not recorded:
-        return 0
+        return []
     new = [flag for flag, created, _ in recorded if created]
     tiers = list(cadence.DEFAULT_CADENCE)
     with connection.cursor() as cursor:
@@ -151,25 +168,26 @@ def _reminders_schedule_pg(recorded: list[tuple[Flag, bool, bool]]) -> int:
                 "tier": [flag.tier for flag in new],
                 "survivor": [flag.survivor_id for flag in new],
                 "clinic": [flag.survivor.clinic_id for flag in new],
+                "send_now": [_sends_now(flag, now) for flag in new],
                 "default_tier": tiers,
                 "default_first": [int(cadence.DEFAULT_CADENCE[t].first_after.total_seconds()) for t in tiers],
                 "default_every": [int(cadence.DEFAULT_CADENCE[t].every.total_seconds()) for t in tiers],
                 "default_count": [cadence.DEFAULT_CADENCE[t].max_count for t in tiers],
-                "now": timezone.now(),
+                "now": now,
                 "channels": [str(channel) for channel in ALL_CHANNELS],
             },
         )
-        return cursor.rowcount
+        return [pk for (pk,) in cursor.fetchall()]
 
 
-def _reminders_schedule_orm(recorded: list[tuple[Flag, bool, bool]]) -> int:
+def _reminders_schedule_orm(recorded: list[tuple[Flag, bool, bool]], now: dt.datetime) -> list[int]:
     ids = [flag.pk for flag, _, _ in recorded]
     followups = {f.flag_id: f for f in FlagFollowup.objects.filter(flag_id__in=ids)}
     missing = [FlagFollowup(flag_id=pk) for pk in ids if pk not in followups]
     if missing:
         FlagFollowup.objects.bulk_create(missing, ignore_conflicts=True)
-    now = timezone.now()
     plans: dict[tuple[int, str], cadence.Plan] = {}
+    first: dict[int, int] = {}  # flag id -> the sequence number that goes now
     rows = []
     for flag, created, tier_raised in recorded:
         followup = followups.get(flag.pk)
@@ -193,6 +211,8 @@ def _reminders_schedule_orm(recorded: list[tuple[Flag, bool, bool]]) -> int:
         if key not in plans:
             plans[key] = cadence_plan(clinic_id=clinic_id, tier=flag.tier)
         plan = plans[key]
+        if plan.first_after <= dt.timedelta(0) and _sends_now(flag, now):
+            first[flag.pk] = start
         rows += [
             Message(
                 kind=Message.Kind.REMINDER,
@@ -211,9 +231,12 @@ def _reminders_schedule_orm(recorded: list[tuple[Flag, bool, bool]]) -> int:
             for n in range(plan.max_count)
             for channel in ALL_CHANNELS
         ]
-    if rows:
-        Message.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    if not rows:
+        return []
+    Message.objects.bulk_create(rows, ignore_conflicts=True)
+    # ignore_conflicts leaves the new rows without ids on some databases.
+    keys = [row.dedupe_key for row in rows if row.sequence == first.get(row.flag_id)]
+    return list(Message.objects.filter(dedupe_key__in=keys, state_changed_at=now).values_list("id", flat=True))
 
 
 def loop_close(*, flag: Flag, by_survivor: bool = False, nurse: User | None = None) -> int:
@@ -393,19 +416,21 @@ def sweep(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
     """Beat runs this every minute. Each step is idempotent; a second beat
     running at the same time claims nothing twice (skip_locked).
 
-    1. Note the run for /healthz.
-    2. Write this week's check-in reminders and nudges that are missing.
-    3. Escalate flags no nurse opened in time (once per breach).
-    4. Put back messages stuck in queued or sending (lost task, dead worker).
-    5. Claim due messages: defer the ones in her quiet hours, queue the rest
+    1. Write this week's check-in reminders and nudges that are missing.
+    2. Escalate flags no nurse opened in time (once per breach).
+    3. Put back messages stuck in queued or sending (lost task, dead worker).
+    4. Claim due messages: defer the ones in her quiet hours, queue the rest
        and enqueue one task each after commit.
+    5. Note the completed run for /healthz: last, so that a sweep failing
+       midway leaves the previous one's time and the sweep lag grows.
     Returns the ids queued."""
     now = now or timezone.now()
-    Heartbeat.objects.update_or_create(name="sweep", defaults={"at": now})
     checkins_schedule(now=now)
     escalations_check(now=now)
     requeue_stuck(now=now)
-    return claim_due(now=now, batch=batch)
+    queued = claim_due(now=now, batch=batch)
+    Heartbeat.objects.update_or_create(name="sweep", defaults={"at": now})
+    return queued
 
 
 def sweep_urgent(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
@@ -418,17 +443,24 @@ def sweep_urgent(*, now: dt.datetime | None = None, batch: int = 500) -> list[in
     return claim_due(now=now, batch=batch, urgent_only=True)
 
 
-def reminders_send_now(*, flag_ids: list[int]) -> list[int]:
-    """Right after a check-in that opened (or raised) an emergency or urgent
-    flag commits: queue its reminders that are already due and enqueue them,
-    so the first one goes out in seconds. The sweep stays the safety net: if
-    the broker is down they wait, queued, and the sweep puts them back."""
-    return claim_due(now=timezone.now(), batch=100, flag_ids=flag_ids)
+def deliveries_send_now(*, message_ids: list[int]) -> int:
+    """Right after a check-in commits: queue her reminders that go at once
+    (one conditional update, so a sweep running at the same moment claims
+    none twice) and enqueue one delivery task each. If the broker is down
+    they stay queued and the sweep puts them back."""
+    from . import tasks
+
+    queued = Message.objects.filter(pk__in=message_ids, state=Message.State.PENDING).update(
+        state=Message.State.QUEUED, state_changed_at=timezone.now()
+    )
+    if queued:
+        # All of them: one the sweep claimed meanwhile gets a second task,
+        # which finds it taken ("not claimed") and sends nothing.
+        _enqueue(tasks.deliver_message, message_ids)
+    return queued
 
 
-def claim_due(
-    *, now: dt.datetime, batch: int, urgent_only: bool = False, flag_ids: list[int] | None = None
-) -> list[int]:
+def claim_due(*, now: dt.datetime, batch: int, urgent_only: bool = False) -> list[int]:
     from . import tasks
 
     queued: list[int] = []
@@ -438,8 +470,6 @@ def claim_due(
         )
         if urgent_only:
             due = due.filter(urgent=True)
-        if flag_ids is not None:
-            due = due.filter(flag_id__in=flag_ids)
         due = due.order_by("due_at", "id").values_list("id", "urgent", "recipient__time_zone")[:batch]
         later: dict[int, dt.datetime] = {}
         for pk, urgent, time_zone in due:
