@@ -178,3 +178,82 @@ def midnight_zone(now: dt.datetime | None = None) -> str:
     now = now or dt.datetime.now(dt.UTC)
     offset = (0 - now.hour + 12) % 24 - 12
     return "Etc/UTC" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of its own on a free port (pg_createcluster), so
+    that a test can restart and crash it; the shared one is never touched.
+    Settings go in as `guc=value` strings (e.g. wal_writer_delay=10s)."""
+
+    VERSION = "15"
+
+    def __init__(self, *settings: str):
+        self.port = free_port()
+        self.name = f"fault{self.port}"
+        self.settings = settings
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/followup"
+
+    def _ctl(self, *args: str) -> None:
+        subprocess.run(["pg_ctlcluster", self.VERSION, self.name, *args], check=True, capture_output=True)
+
+    def create(self) -> None:
+        options = [arg for guc in self.settings for arg in ("-o", guc)]
+        subprocess.run(
+            ["pg_createcluster", self.VERSION, self.name, "-p", str(self.port), "--start-conf=manual", *options]
+            + ["--", "--auth=trust"],
+            check=True,
+            capture_output=True,
+        )
+        self.start()
+        self.sql("CREATE DATABASE followup", database="postgres")
+
+    def start(self) -> None:
+        self._ctl("start")
+        wait_for(self.ready, timeout=30)
+
+    def restart(self) -> None:
+        self._ctl("restart", "-m", "fast")
+        wait_for(self.ready, timeout=30)
+
+    def crash(self) -> None:
+        """Every server process killed at once, no checkpoint: recovery
+        replays the WAL on the next start, as after a power cut."""
+        self._ctl("stop", "-m", "immediate")
+
+    def ready(self) -> bool:
+        try:
+            self.sql("SELECT 1", database="postgres")
+            return True
+        except Exception:  # noqa: BLE001 - not up yet
+            return False
+
+    def sql(self, query: str, params=None, *, database: str = "followup") -> list[tuple]:
+        import psycopg
+
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user="postgres", dbname=database, autocommit=True, connect_timeout=2
+        ) as conn:
+            cursor = conn.execute(query, params)
+            return cursor.fetchall() if cursor.description else []
+
+    def drop(self) -> None:
+        subprocess.run(["pg_dropcluster", "--stop", self.VERSION, self.name], capture_output=True)
+
+
+def django_run(env: dict, *args: str, timeout: float = 300) -> str:
+    """python -m tests.fault_app <args> with the given environment (its
+    DATABASE_URL names the private cluster); returns what it printed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.fault_app", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if done.returncode != 0:
+        raise AssertionError(f"tests.fault_app {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return done.stdout.strip()
