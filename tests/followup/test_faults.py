@@ -247,3 +247,29 @@ def test_7_quiet_hours_hold_for_real_processes_and_escalation_fires_once(tmp_pat
     escalations = Message.objects.filter(kind="escalation", flag=emergency)
     assert sorted(escalations.values_list("recipient", flat=True)) == sorted(n.pk for n in nurses)
     assert sent_count(kind="escalation") == 2
+
+
+def test_8_a_hung_text_provider_ends_in_failed_attempts_and_does_not_hold_the_worker(daytime_survivor, tmp_path):
+    """The provider ignores its timeout and sleeps: the task's soft time
+    limit ends each try as a failed attempt, the tries run out, the message
+    is failed (on the Messages page), and the email still goes out."""
+    from followup.models import Preferences
+
+    tracker_services.rules_load_defaults()
+    Preferences.objects.create(survivor=daytime_survivor, sms_on=True, phone="+1 555 0100 200")
+    hung = {
+        "SMS_BACKEND": "tests.followup.test_resilience.HangingSms",
+        "FOLLOWUP_SEND_SOFT_LIMIT": 2,
+        "FOLLOWUP_SEND_HARD_LIMIT": 4,
+        "FOLLOWUP_MAX_TRIES": 2,
+        "FOLLOWUP_RETRY_BASE_SECONDS": 1,
+    }
+    with cluster(tmp_path, **hung) as c:
+        c.worker("w1")
+        c.beat()
+        flag = report(daytime_survivor)
+        wait_for(lambda: first_reminder(flag, channel="email").state == "sent", timeout=30)
+        sms = first_reminder(flag, channel="sms")
+        wait_for(lambda: Message.objects.get(pk=sms.pk).state == "failed", timeout=60)
+        attempts = list(Attempt.objects.filter(message=sms).values_list("outcome", "detail"))
+        assert attempts == [("transient", "sms: SoftTimeLimitExceeded")] * 2
