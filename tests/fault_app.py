@@ -7,6 +7,9 @@ orchestrates, as an operator would. Each command prints one line of JSON.
                     N survivors for whom it is midday; prints their ids
     checkin ID CODE record a check-in through the real service; prints the
                     flag ids and the commit time
+    checkins IDS CODE GAP
+                    one check-in each for the comma-separated survivor ids,
+                    GAP seconds apart; prints a list of the above
 """
 
 import datetime as dt
@@ -46,6 +49,17 @@ def main(argv: list[str]) -> None:
         checkin = record_checkin(survivor, entry(argv[2], None, 8, True, True, started_on=timezone.localdate()))
         flags = list(Flag.objects.filter(attachments__entry__checkin=checkin).values_list("id", flat=True))
         print(json.dumps({"flags": flags, "at": timezone.now().timestamp()}))
+    elif argv[0] == "checkins":
+        import time
+
+        done = []
+        for pk in argv[1].split(","):
+            survivor = User.objects.get(pk=int(pk))
+            checkin = record_checkin(survivor, entry(argv[2], None, 8, True, True, started_on=timezone.localdate()))
+            flags = list(Flag.objects.filter(attachments__entry__checkin=checkin).values_list("id", flat=True))
+            done.append({"flags": flags, "at": timezone.now().timestamp()})
+            time.sleep(float(argv[3]))
+        print(json.dumps(done))
     else:
         raise SystemExit(f"unknown command {argv[0]}")
 
