@@ -532,3 +532,84 @@ class FlagEntry(models.Model):
         from .rules.engine import split_evidence
 
         return split_evidence(self.evidence)
+
+
+class PreviewJob(models.Model):
+    """A rule preview an admin asked for, run by a worker (tracker/tasks.py)
+    so that its cost is never a web worker's. The result keeps only what the
+    page shows: counts, and a sample of dates and de-identified evidence."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE = (State.QUEUED, State.RUNNING)
+
+    requested_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="preview_jobs")
+    # Null for a rule not saved yet (a preview from the "new rule" page).
+    rule = models.ForeignKey(Rule, null=True, blank=True, on_delete=models.CASCADE, related_name="preview_jobs")
+    # The version the draft is compared with, as it was when she asked.
+    compare_with = models.ForeignKey(RuleVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    condition = models.JSONField()
+    tier = models.CharField(max_length=10, choices=Tier.choices)
+    days = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(365)])
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    # Survivors checked so far, of `total`; written after every chunk.
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # Last sign of life from the worker: a running job silent for long is stale.
+    progress_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["requested_by", "rule", "-created_at"], name="preview_job_mine"),
+            models.Index(
+                fields=["state"], name="preview_job_active", condition=models.Q(state__in=["queued", "running"])
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"PreviewJob {self.pk} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, self.done * 100 // self.total)
+
+    @property
+    def progress_label(self) -> str:
+        if self.state == self.State.QUEUED:
+            return "Waiting for a worker to start it\u2026"
+        if self.total is None:
+            return "Starting\u2026"
+        return f"{self.percent}%: checked the check-ins of {self.done:,} of {self.total:,} survivors"
+
+    @property
+    def bar_class(self) -> str:
+        """The nearest of Bootstrap's widths, for pages without script (the
+        CSP allows no style attribute; static/js/preview-job.js sets the
+        exact width)."""
+        return {0: "", 1: "w-25", 2: "w-50", 3: "w-75", 4: "w-100"}[self.percent // 25]
+
+    @property
+    def sample(self) -> list[dict]:
+        """The result's sample with its dates as datetimes, for the page."""
+        from django.utils.dateparse import parse_datetime
+
+        return [{**m, "date": parse_datetime(m["date"])} for m in (self.result or {}).get("sample", [])]

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import selectors, services
+from . import preview_views, selectors, services
 from .access import clinic_admin_required
 from .forms import RuleForm, RulesImportForm, ScenarioBenchForm, SentenceTestForm
 from .rules import engine, scenarios
@@ -35,6 +35,7 @@ def rule_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "rule": rule,
         "history": history,
         "condition": condition_text(rule.current.condition) if rule.current else "",
+        "previews": preview_views.recent(request.user, rule),
     }
     return render(request, "rules/detail.html", context)
 
@@ -82,21 +83,16 @@ def _diff(older, newer) -> list[tuple[str, str]]:
 @clinic_admin_required
 @require_http_methods(["GET", "POST"])
 def rule_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    """Edit (or create) a rule. "Preview" runs the draft over stored
-    check-ins and saves nothing; "Save" makes a new version."""
+    """Edit (or create) a rule. "Preview" queues a job that runs the draft
+    over stored check-ins and saves nothing (the page follows its progress,
+    the form keeps the draft); "Save" makes a new version."""
     rule = selectors.rule_get_for_admin(user=request.user, slug=slug) if slug else None
-    preview = None
+    job = None
     if request.method == "POST":
         form = RuleForm(request.POST, new_rule=rule is None)
         if form.is_valid():
             if "preview" in request.POST:
-                current = selectors.rule_def(rule.current) if rule and rule.current else None
-                preview = selectors.rule_preview(
-                    condition=form.cleaned_data["condition"],
-                    tier=form.cleaned_data["tier"],
-                    days=form.cleaned_data["preview_days"],
-                    current=current,
-                )
+                job = preview_views.start_from_form(request, form, rule)
             else:
                 try:
                     version = services.rule_save(
@@ -124,12 +120,14 @@ def rule_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
                 source=v.source,
                 condition=condition_text(v.condition),
             )
+        initial.update(preview_views.draft_initial(request, rule))
         form = RuleForm(initial=initial, new_rule=rule is None)
     vocab = services.rule_vocabulary()
     context = {
         "form": form,
         "rule": rule,
-        "preview": preview,
+        "job": job,
+        "previews": preview_views.recent(request.user, rule),
         "concepts": sorted(concept_labels().items()),
         "symptom_codes": sorted(vocab.symptoms),
         "body_site_codes": sorted(vocab.body_sites),

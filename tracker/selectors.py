@@ -7,29 +7,28 @@ Who may see a survivor's health data:
 Clinic admins manage accounts and rules; they do not read symptoms.
 """
 
-import bisect
 import datetime as dt
-import functools
 import heapq
-import itertools
 import json
 import operator
 import time
 import zoneinfo
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, Case, Count, Max, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from .evaluation import preview
 from .models import (
     BodySite,
     CheckIn,
     Clinic,
     Flag,
     Invitation,
+    PreviewJob,
     Rule,
     RuleVersion,
     Symptom,
@@ -432,256 +431,33 @@ def flags_for_checkin(*, checkin: CheckIn) -> list[Flag]:
 
 # ------------------------------------------------------------------ rule preview
 
-
-PREVIEW_SAMPLE = 20
-
-
-def _superset_q(node: dict) -> Q | None:
-    """A SQL filter that every entry the node matches passes (None: no
-    filter), so that preview streams only candidates to the engine."""
-    [(key, value)] = node.items()
-    if key == "all":
-        parts = [q for q in (_superset_q(child) for child in value) if q is not None]
-        return functools.reduce(operator.and_, parts) if parts else None
-    if key == "any":
-        parts = [_superset_q(child) for child in value]
-        return None if any(q is None for q in parts) else functools.reduce(operator.or_, parts)
-    if key == "symptom":
-        return Q(symptom__code__in=value)
-    if key == "body_site":
-        return Q(body_site__code__in=value) | _read_as(f"site:{code}" for code in value)
-    if key == "min_severity":
-        return Q(severity__gte=value)
-    if key in ("new", "worse"):
-        ticked = Q(**{"is_new" if key == "new" else "is_worse": value})
-        return ticked | _read_as([key]) if value else ticked
-    if key == "text":
-        return _read_as(value)
-    if key == "unread_note":
-        return _read_as(["content"])
-    if key == "combination":
-        a, b = _superset_q(value["a"]), _superset_q(value["b"])
-        return None if a is None or b is None else a | b
-    return None  # not, persistence, weight_loss: any entry may take part
+# The preview itself lives in tracker/evaluation/preview.py; these names
+# stay importable from here while callers move.
+rule_preview = preview.rule_preview
+Preview, PreviewSide, PREVIEW_SAMPLE = preview.Preview, preview.PreviewSide, preview.PREVIEW_SAMPLE
 
 
-def _read_as(terms) -> Q:
-    """Entries whose stored reading has one of these terms, or whose note
-    was read by an older reader (or never): those are read again."""
-    stale = ~Q(note="") & ~Q(reading_terms__startswith=text.CURRENT_TERMS)
-    return functools.reduce(operator.or_, (Q(reading_terms__contains=f" {t} ") for t in terms), stale)
+def _may_preview(user: User) -> bool:
+    # Who may preview is who may edit rules (tracker.access.clinic_admin_required).
+    return user.is_authenticated and user.is_clinic_admin
 
 
-def _history_qs(node: dict) -> list[Q | None]:
-    """A filter for the entries each of the node's history tests (persistence,
-    combination) looks at; None in the list: any entry may count."""
-    found: list[Q | None] = []
-
-    def walk(n):
-        [(key, value)] = n.items()
-        if key in ("all", "any"):
-            for child in value:
-                walk(child)
-        elif key == "not":
-            walk(value)
-        elif key == "persistence":
-            found.append(Q(symptom__code__in=value["symptoms"]) | _read_as(value["symptoms"]))
-        elif key == "combination":
-            found.append(_superset_q(value["a"]))
-            found.append(_superset_q(value["b"]))
-
-    walk(node)
-    return found
+def preview_job_get_for_user(*, user: User, job_id: int) -> PreviewJob:
+    """One of her own preview jobs; 404 alike for "missing", "another
+    admin's" and anyone who may not edit rules."""
+    if not _may_preview(user):
+        raise Http404
+    job = PreviewJob.objects.select_related("rule").filter(pk=job_id, requested_by=user).first()
+    if job is None:
+        raise Http404
+    return job
 
 
-@dataclass
-class PreviewSide:
-    entries: int = 0
-    checkins: set = field(default_factory=set)
-    survivors: set = field(default_factory=set)
-
-    @property
-    def checkin_count(self) -> int:
-        return len(self.checkins)
-
-    @property
-    def survivor_count(self) -> int:
-        return len(self.survivors)
-
-
-@dataclass
-class Preview:
-    days: int
-    scanned: int
-    draft: PreviewSide
-    current: PreviewSide | None
-    sample: list[dict]
-
-
-def rule_preview(*, condition: dict, tier: str, days: int, current: engine.RuleDef | None = None, now=None) -> Preview:
-    """Run a draft condition (and the rule's current version, to compare)
-    over the last `days` of stored check-ins. Reads only; streams rows with a
-    server-side cursor, and lets SQL drop every row that cannot match. Notes
-    come as read when saved; a note read by an older reader is read again.
-
-    Snoozes are not applied: the preview shows what the rule itself catches.
-    The sample is de-identified: date and evidence, no name."""
-    now = now or timezone.now()
-    draft = engine.RuleDef(slug="draft", tier=tier, condition=condition)
-    rules = [draft] + (
-        [engine.RuleDef(slug="current", tier=current.tier, condition=current.condition)] if current else []
-    )
-    start = now - dt.timedelta(days=days)
-    result = Preview(days=days, scanned=0, draft=PreviewSide(), current=PreviewSide() if current else None, sample=[])
-    if all(engine.trigger(r.condition) == "weight" for r in rules):
-        _preview_weights(rules, start, now, result)
-        return result
-    candidate_q = [_superset_q(r.condition) for r in rules]
-    candidate = None if any(q is None for q in candidate_q) else functools.reduce(operator.or_, candidate_q)
-    history_qs = [q for r in rules for q in _history_qs(r.condition)]
-    history_start = start - dt.timedelta(days=engine.max_window_days(r.condition for r in rules) + 1)
-    needs_weights = any("weight_loss" in engine.leaves(r.condition) for r in rules)
-
-    rows = SymptomEntry.objects.filter(created_at__lte=now)
-    in_window = Q(created_at__gte=start) & (candidate if candidate is not None else Q())
-    if not history_qs:  # no history tests: only the window's candidates
-        rows = rows.filter(in_window)
-    elif any(q is None for q in history_qs):  # any entry may count as history
-        rows = rows.filter(created_at__gte=history_start)
-    else:
-        rows = rows.filter(created_at__gte=history_start).filter(in_window | functools.reduce(operator.or_, history_qs))
-    rows = rows.annotate(
-        is_candidate=Case(When(in_window, then=Value(True)), default=Value(False), output_field=BooleanField())
-    ).order_by("survivor_id", "created_at", "id")
-    columns = (
-        "id",
-        "survivor_id",
-        "checkin_id",
-        "symptom__code",
-        "body_site__code",
-        "severity",
-        "is_new",
-        "is_worse",
-        "created_at",
-        "note",
-        "reading",
-        "is_candidate",
-    )
-    window = dt.timedelta(days=max((r.entry_days for r in rules), default=0) + 1)
-    weight_stream = _WeightStream(history_start - dt.timedelta(days=366), now) if needs_weights else None
-
-    def flush(survivor_id, facts, candidates):
-        if not candidates:
-            return
-        weights = weight_stream.get(survivor_id) if weight_stream else ()
-        times = [f.at for f in facts]
-        for index, checkin_id in candidates:
-            fact = facts[index]
-            # Only the entries the rules' windows can see: sorted, so bisect.
-            lo, hi = bisect.bisect_left(times, fact.at - window), bisect.bisect_right(times, fact.at)
-            history = engine.History(entries=tuple(facts[lo:hi]), weights=weights)
-            for hit in engine.evaluate(rules, history=history, entry=fact):
-                side = result.draft if hit.rule.slug == "draft" else result.current
-                side.entries += 1
-                side.checkins.add(checkin_id)
-                side.survivors.add(survivor_id)
-                if hit.rule.slug == "draft" and len(result.sample) < PREVIEW_SAMPLE:
-                    result.sample.append({"date": fact.at, "evidence": _deidentified(hit)})
-
-    survivor_id, facts, candidates = None, [], []
-    for row in rows.values_list(*columns).iterator(chunk_size=5000):
-        (entry_id, sid, checkin_id, symptom, site, severity, is_new, is_worse, at, note, reading, is_candidate) = row
-        if sid != survivor_id:
-            flush(survivor_id, facts, candidates)
-            survivor_id, facts, candidates = sid, [], []
-        fact = engine.Entry(
-            id=entry_id,
-            symptom=symptom,
-            body_site=site,
-            severity=severity,
-            is_new=is_new,
-            is_worse=is_worse,
-            at=at,
-            day=at.date(),
-        )
-        # Nine rows in ten have no note: they skip the reading altogether.
-        facts.append(replace(fact, note=note, **_preview_reading(note, reading).entry_fields()) if note else fact)
-        if is_candidate:
-            result.scanned += 1
-            candidates.append((len(facts) - 1, checkin_id))
-    flush(survivor_id, facts, candidates)
-    return result
-
-
-def _preview_reading(note: str, stored):
-    """A stored reading by the current reader, else the note read now
-    (rows saved before the reader, or by an older one)."""
-    if not note:
-        return text.EMPTY
-    reading = _reading(stored) if stored is not None else text.EMPTY
-    return reading if reading is not text.EMPTY else text.read(note)
-
-
-class _WeightStream:
-    """Weights grouped by survivor, read in survivor order alongside the
-    entries (a merge join in Python: one query, not one per survivor)."""
-
-    def __init__(self, since, now):
-        rows = (
-            WeightEntry.objects.filter(recorded_at__gte=since, recorded_at__lte=now)
-            .order_by("survivor_id", "recorded_at")
-            .values_list("survivor_id", "id", "kg", "recorded_at")
-            .iterator(chunk_size=5000)
-        )
-        self._groups = itertools.groupby(rows, key=operator.itemgetter(0))
-        self._current: tuple[int, tuple[engine.Weight, ...]] | None = None
-
-    def get(self, survivor_id: int) -> tuple[engine.Weight, ...]:
-        while self._current is None or self._current[0] < survivor_id:
-            try:
-                sid, group = next(self._groups)
-            except StopIteration:
-                self._current = (float("inf"), ())
-                break
-            self._current = (sid, tuple(engine.Weight(id=pk, kg=float(kg), at=at) for _, pk, kg, at in group))
-        return self._current[1] if self._current[0] == survivor_id else ()
-
-
-def _deidentified(hit: engine.Hit) -> str:
-    # Evidence without her own words (every quoted part): a clinic admin
-    # previews rules, she does not read survivors' notes.
-    return "; ".join(part for part in hit.evidence.split("; ") if "\u201c" not in part)
-
-
-def _preview_weights(rules, start, now, result: Preview) -> None:
-    window = engine.max_window_days(r.condition for r in rules)
-    rows = (
-        WeightEntry.objects.filter(recorded_at__gte=start - dt.timedelta(days=window), recorded_at__lte=now)
-        .order_by("survivor_id", "recorded_at")
-        .values_list("id", "survivor_id", "kg", "recorded_at")
-    )
-    survivor_id, weights = None, []
-
-    def flush():
-        for weight in weights:
-            if weight.at < start:
-                continue
-            history = engine.History(weights=tuple(w for w in weights if w.at <= weight.at))
-            for hit in engine.evaluate(rules, history=history, weight=weight):
-                side = result.draft if hit.rule.slug == "draft" else result.current
-                side.entries += 1
-                side.checkins.add(("w", weight.id))
-                side.survivors.add(survivor_id)
-                if hit.rule.slug == "draft" and len(result.sample) < PREVIEW_SAMPLE:
-                    result.sample.append({"date": weight.at, "evidence": hit.evidence})
-            result.scanned += 1
-
-    for pk, sid, kg, at in rows.iterator(chunk_size=5000):
-        if sid != survivor_id:
-            flush()
-            survivor_id, weights = sid, []
-        weights.append(engine.Weight(id=pk, kg=float(kg), at=at))
-    flush()
+def preview_jobs_recent(*, user: User, rule: Rule | None, limit: int = 5) -> list[PreviewJob]:
+    """Her latest previews of this rule (rule None: of rules not saved yet)."""
+    if not _may_preview(user):
+        return []
+    return list(PreviewJob.objects.filter(requested_by=user, rule=rule).order_by("-created_at", "-id")[:limit])
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.core.management import call_command
 
 from . import services
+from .evaluation import preview_jobs
 
 
 @shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=5)
@@ -16,3 +17,14 @@ def send_invite_email(invitation_id: int) -> bool:
 @shared_task
 def clear_expired_sessions() -> None:
     call_command("clearsessions")
+
+
+@shared_task(
+    soft_time_limit=preview_jobs.SOFT_TIME_LIMIT_SECONDS,
+    time_limit=preview_jobs.HARD_TIME_LIMIT_SECONDS,
+)
+def run_rule_preview(job_id: int) -> None:
+    # Claimed by a conditional update: a redelivered or repeated task finds
+    # the job no longer queued and does nothing.
+    if preview_jobs.preview_job_claim(job_id=job_id):
+        preview_jobs.preview_job_run(job_id=job_id)

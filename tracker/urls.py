@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import rule_views, views
+from . import preview_views, rule_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,6 +20,9 @@ urlpatterns += [
     path("rules/import/", rule_views.rules_import, name="rules_import"),
     path("rules/bench/", rule_views.rules_bench, name="rules_bench"),
     path("rules/sentence/", rule_views.rules_sentence, name="rules_sentence"),
+    path("rules/previews/<int:job_id>/", preview_views.preview_job_detail, name="preview_job_detail"),
+    path("rules/previews/<int:job_id>/status/", preview_views.preview_job_status, name="preview_job_status"),
+    path("rules/previews/<int:job_id>/cancel/", preview_views.preview_job_cancel, name="preview_job_cancel"),
     path("rules/<slug:slug>/", rule_views.rule_detail, name="rule_detail"),
     path("rules/<slug:slug>/edit/", rule_views.rule_edit, name="rule_edit"),
     path("rules/<slug:slug>/toggle/", rule_views.rule_toggle, name="rule_toggle"),

@@ -19,6 +19,7 @@ from tests.factories import (
 )
 from tracker import services
 from tracker.models import AuditEvent, Flag, Rule, RuleVersion
+from tracker.tasks import run_rule_preview
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +47,16 @@ def form_data(rule: Rule, **over) -> dict:
     }
     data.update(over)
     return data
+
+
+def run_preview(client, rule: Rule, **over):
+    """Ask for a preview on the edit page, run its job as the worker would,
+    and open the job's page."""
+    response = client.post(reverse("rule_edit", args=[rule.slug]), form_data(rule, preview="1", **over))
+    job = response.context["job"]
+    assert job is not None and job.state == "queued", response.context["form"].errors
+    run_rule_preview(job.pk)
+    return client.get(reverse("preview_job_detail", args=[job.pk]))
 
 
 def flag_for(survivor, slug, outcome="", days_ago=1):
@@ -159,13 +170,16 @@ def test_preview_counts_checkins_and_survivors_compares_with_current_and_writes_
     rule = Rule.objects.get(slug="bone-pain-new-or-worse")
     counts = (Flag.objects.count(), RuleVersion.objects.count())
     draft = '{"all": [{"symptom": ["pain"]}, {"body_site": ["hip", "knee"]}]}'
-    response = as_admin.post(reverse("rule_edit", args=[rule.slug]), form_data(rule, condition=draft, preview="1"))
-    preview = response.context["preview"]
-    assert (preview.draft.checkin_count, preview.draft.survivor_count) == (4, 2)
-    assert (preview.current.checkin_count, preview.current.survivor_count) == (1, 1)
-    assert len(preview.sample) == 4
+    response = run_preview(as_admin, rule, condition=draft)
+    preview = response.context["job"].result
+    assert (preview["draft"]["checkins"], preview["draft"]["survivors"]) == (4, 2)
+    assert (preview["current"]["checkins"], preview["current"]["survivors"]) == (1, 1)
+    assert len(preview["sample"]) == 4
+    page = response.content.decode()
+    assert '<td class="text-end" data-testid="draft-checkins">4</td>' in page
+    assert '<td class="text-end" data-testid="current-checkins">1</td>' in page
     assert (Flag.objects.count(), RuleVersion.objects.count()) == counts
-    assert b.full_name not in response.content.decode()  # the sample names no one
+    assert b.full_name not in page  # the sample names no one
 
 
 def test_preview_handles_history_text_and_weight_rules(as_admin, survivor):
@@ -182,11 +196,11 @@ def test_preview_handles_history_text_and_weight_rules(as_admin, survivor):
         checkin=CheckInFactory(survivor=survivor), symptom=symptom("other"), note="I had hip pain two years ago"
     )
     rule = Rule.objects.get(slug="persistent-fatigue-appetite-nausea")
-    response = as_admin.post(reverse("rule_edit", args=[rule.slug]), form_data(rule, preview="1"))
-    assert response.context["preview"].draft.entries == 1  # only the third day reaches 3 days
+    response = run_preview(as_admin, rule)
+    assert response.context["job"].result["draft"]["entries"] == 1  # only the third day reaches 3 days
     text = '{"text": ["bone_pain"]}'
-    response = as_admin.post(reverse("rule_edit", args=[rule.slug]), form_data(rule, condition=text, preview="1"))
-    assert response.context["preview"].draft.entries == 1
+    response = run_preview(as_admin, rule, condition=text)
+    assert response.context["job"].result["draft"]["entries"] == 1
     assert "pain in my right hip" not in response.content.decode()  # no survivor words in the sample
 
 

@@ -1,0 +1,330 @@
+"""Rule preview: a draft condition (and the rule's current version, to
+compare) run over the stored check-ins of the last N days. Reads only.
+
+It walks survivors in chunks of consecutive ids, one short query each, so
+that a caller can report progress and stop between chunks (the preview job,
+tracker/evaluation/preview_jobs.py), and memory stays one chunk's worth
+whatever the size of the database. Within a chunk, SQL drops every row that
+cannot match, and the engine sees each candidate with the history its
+windows can reach. Notes come as read when saved; a note read by an older
+reader is read again.
+
+Snoozes are not applied: the preview shows what the rule itself catches.
+The sample is de-identified: date and evidence, no name, none of her words.
+"""
+
+import bisect
+import datetime as dt
+import functools
+import itertools
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from django.conf import settings
+from django.db.models import BooleanField, Case, Q, Value, When
+from django.utils import timezone
+
+from ..models import SymptomEntry, User, WeightEntry
+from ..rules import engine, text
+
+PREVIEW_SAMPLE = 20
+# Survivors per chunk: at a year of weekly check-ins, about 13,000 rows
+# (a few thousand candidates) between two progress reports.
+CHUNK_SURVIVORS = 250
+
+Progress = Callable[[int, int], None]  # (survivors done, survivors in all)
+
+
+def _superset_q(node: dict) -> Q | None:
+    """A SQL filter that every entry the node matches passes (None: no
+    filter), so that preview streams only candidates to the engine."""
+    [(key, value)] = node.items()
+    if key == "all":
+        parts = [q for q in (_superset_q(child) for child in value) if q is not None]
+        return functools.reduce(operator.and_, parts) if parts else None
+    if key == "any":
+        parts = [_superset_q(child) for child in value]
+        return None if any(q is None for q in parts) else functools.reduce(operator.or_, parts)
+    if key == "symptom":
+        return Q(symptom__code__in=value)
+    if key == "body_site":
+        return Q(body_site__code__in=value) | _read_as(f"site:{code}" for code in value)
+    if key == "min_severity":
+        return Q(severity__gte=value)
+    if key in ("new", "worse"):
+        ticked = Q(**{"is_new" if key == "new" else "is_worse": value})
+        return ticked | _read_as([key]) if value else ticked
+    if key == "text":
+        return _read_as(value)
+    if key == "unread_note":
+        return _read_as(["content"])
+    if key == "combination":
+        a, b = _superset_q(value["a"]), _superset_q(value["b"])
+        return None if a is None or b is None else a | b
+    return None  # not, persistence, weight_loss: any entry may take part
+
+
+def _read_as(terms) -> Q:
+    """Entries whose stored reading has one of these terms, or whose note
+    was read by an older reader (or never): those are read again."""
+    stale = ~Q(note="") & ~Q(reading_terms__startswith=text.CURRENT_TERMS)
+    return functools.reduce(operator.or_, (Q(reading_terms__contains=f" {t} ") for t in terms), stale)
+
+
+def _history_qs(node: dict) -> list[Q | None]:
+    """A filter for the entries each of the node's history tests (persistence,
+    combination) looks at; None in the list: any entry may count."""
+    found: list[Q | None] = []
+
+    def walk(n):
+        [(key, value)] = n.items()
+        if key in ("all", "any"):
+            for child in value:
+                walk(child)
+        elif key == "not":
+            walk(value)
+        elif key == "persistence":
+            found.append(Q(symptom__code__in=value["symptoms"]) | _read_as(value["symptoms"]))
+        elif key == "combination":
+            found.append(_superset_q(value["a"]))
+            found.append(_superset_q(value["b"]))
+
+    walk(node)
+    return found
+
+
+@dataclass
+class PreviewSide:
+    entries: int = 0
+    checkins: set = field(default_factory=set)
+    survivors: set = field(default_factory=set)
+
+    @property
+    def checkin_count(self) -> int:
+        return len(self.checkins)
+
+    @property
+    def survivor_count(self) -> int:
+        return len(self.survivors)
+
+    def as_json(self) -> dict:
+        return {"entries": self.entries, "checkins": self.checkin_count, "survivors": self.survivor_count}
+
+
+@dataclass
+class Preview:
+    days: int
+    scanned: int
+    draft: PreviewSide
+    current: PreviewSide | None
+    sample: list[dict]
+
+    def as_json(self) -> dict:
+        """What the page shows, and nothing more: counts, and the sample's
+        dates and de-identified evidence."""
+        return {
+            "days": self.days,
+            "scanned": self.scanned,
+            "draft": self.draft.as_json(),
+            "current": self.current.as_json() if self.current is not None else None,
+            "sample": [{"date": m["date"].isoformat(), "evidence": m["evidence"]} for m in self.sample],
+        }
+
+
+def rule_preview(
+    *,
+    condition: dict,
+    tier: str,
+    days: int,
+    current: engine.RuleDef | None = None,
+    now=None,
+    progress: Progress | None = None,
+    chunk: int | None = None,
+) -> Preview:
+    """Run a draft condition (and the rule's current version) over the last
+    `days` of stored check-ins. `progress(done, total)` is called after each
+    chunk of survivors; whatever it raises stops the preview."""
+    now = now or timezone.now()
+    draft = engine.RuleDef(slug="draft", tier=tier, condition=condition)
+    rules = [draft] + (
+        [engine.RuleDef(slug="current", tier=current.tier, condition=current.condition)] if current else []
+    )
+    start = now - dt.timedelta(days=days)
+    result = Preview(days=days, scanned=0, draft=PreviewSide(), current=PreviewSide() if current else None, sample=[])
+    if all(engine.trigger(r.condition) == "weight" for r in rules):
+        one_chunk = functools.partial(_preview_weights, rules, start, now, result)
+    else:
+        one_chunk = _EntryPass(rules, start, now, result).run
+    ranges = survivor_ranges(chunk or getattr(settings, "FOLLOWUP_PREVIEW_CHUNK_SURVIVORS", CHUNK_SURVIVORS))
+    total = sum(count for _, _, count in ranges)
+    done = 0
+    if progress:
+        progress(done, total)
+    for lo, hi, count in ranges:
+        one_chunk(lo, hi)
+        done += count
+        if progress:
+            progress(done, total)
+    return result
+
+
+def survivor_ranges(chunk: int) -> list[tuple[int | None, int | None, int]]:
+    """(from id, up to id exclusive, survivors in it) covering every id: the
+    first range is open below and the last above, so rows of a person whose
+    role changed are still read."""
+    ids = list(User.objects.filter(role=User.Role.SURVIVOR).order_by("id").values_list("id", flat=True))
+    starts = ids[::chunk] or [None]
+    bounds = [None, *starts[1:], None]
+    return [(lo, hi, min(chunk, len(ids) - i * chunk)) for i, (lo, hi) in enumerate(itertools.pairwise(bounds))]
+
+
+def _in_range(lo: int | None, hi: int | None) -> Q:
+    q = Q()
+    if lo is not None:
+        q &= Q(survivor_id__gte=lo)
+    if hi is not None:
+        q &= Q(survivor_id__lt=hi)
+    return q
+
+
+_COLUMNS = (
+    "id",
+    "survivor_id",
+    "checkin_id",
+    "symptom__code",
+    "body_site__code",
+    "severity",
+    "is_new",
+    "is_worse",
+    "created_at",
+    "note",
+    "reading",
+    "is_candidate",
+)
+
+
+class _EntryPass:
+    """The entry rules over one chunk of survivors at a time: the query is
+    planned once, each chunk adds its survivor range."""
+
+    def __init__(self, rules: list[engine.RuleDef], start, now, result: Preview):
+        self.rules, self.now, self.result = rules, now, result
+        candidate_q = [_superset_q(r.condition) for r in rules]
+        candidate = None if any(q is None for q in candidate_q) else functools.reduce(operator.or_, candidate_q)
+        history_qs = [q for r in rules for q in _history_qs(r.condition)]
+        self.history_start = start - dt.timedelta(days=engine.max_window_days(r.condition for r in rules) + 1)
+        self.needs_weights = any("weight_loss" in engine.leaves(r.condition) for r in rules)
+        rows = SymptomEntry.objects.filter(created_at__lte=now)
+        in_window = Q(created_at__gte=start) & (candidate if candidate is not None else Q())
+        if not history_qs:  # no history tests: only the window's candidates
+            rows = rows.filter(in_window)
+        elif any(q is None for q in history_qs):  # any entry may count as history
+            rows = rows.filter(created_at__gte=self.history_start)
+        else:
+            rows = rows.filter(created_at__gte=self.history_start).filter(
+                in_window | functools.reduce(operator.or_, history_qs)
+            )
+        self.rows = rows.annotate(
+            is_candidate=Case(When(in_window, then=Value(True)), default=Value(False), output_field=BooleanField())
+        ).order_by("survivor_id", "created_at", "id")
+        self.window = dt.timedelta(days=max((r.entry_days for r in rules), default=0) + 1)
+
+    def run(self, lo: int | None, hi: int | None) -> None:
+        weights = (
+            _weights_by_survivor(self.history_start - dt.timedelta(days=366), self.now, lo, hi)
+            if self.needs_weights
+            else {}
+        )
+        survivor_id, facts, candidates = None, [], []
+        for row in self.rows.filter(_in_range(lo, hi)).values_list(*_COLUMNS):
+            (entry_id, sid, checkin_id, symptom, site, severity, is_new, is_worse, at, note, reading, candidate) = row
+            if sid != survivor_id:
+                self._flush(survivor_id, facts, candidates, weights)
+                survivor_id, facts, candidates = sid, [], []
+            fact = engine.Entry(
+                id=entry_id,
+                symptom=symptom,
+                body_site=site,
+                severity=severity,
+                is_new=is_new,
+                is_worse=is_worse,
+                at=at,
+                day=at.date(),
+            )
+            # Nine rows in ten have no note: they skip the reading altogether.
+            facts.append(replace(fact, note=note, **_preview_reading(note, reading).entry_fields()) if note else fact)
+            if candidate:
+                self.result.scanned += 1
+                candidates.append((len(facts) - 1, checkin_id))
+        self._flush(survivor_id, facts, candidates, weights)
+
+    def _flush(self, survivor_id, facts, candidates, weights) -> None:
+        if not candidates:
+            return
+        result = self.result
+        her_weights = weights.get(survivor_id, ())
+        times = [f.at for f in facts]
+        for index, checkin_id in candidates:
+            fact = facts[index]
+            # Only the entries the rules' windows can see: sorted, so bisect.
+            lo, hi = bisect.bisect_left(times, fact.at - self.window), bisect.bisect_right(times, fact.at)
+            history = engine.History(entries=tuple(facts[lo:hi]), weights=her_weights)
+            for hit in engine.evaluate(self.rules, history=history, entry=fact):
+                side = result.draft if hit.rule.slug == "draft" else result.current
+                side.entries += 1
+                side.checkins.add(checkin_id)
+                side.survivors.add(survivor_id)
+                if hit.rule.slug == "draft" and len(result.sample) < PREVIEW_SAMPLE:
+                    result.sample.append({"date": fact.at, "evidence": _deidentified(hit)})
+
+
+def _preview_reading(note: str, stored):
+    """A stored reading by the current reader, else the note read now
+    (rows saved before the reader, or by an older one). The ORM hands back
+    the JSON decoded on every database."""
+    if not note:
+        return text.EMPTY
+    return text.Reading.from_json(stored) or text.read(note)
+
+
+def _weights_by_survivor(since, now, lo, hi) -> dict[int, tuple[engine.Weight, ...]]:
+    rows = (
+        WeightEntry.objects.filter(_in_range(lo, hi), recorded_at__gte=since, recorded_at__lte=now)
+        .order_by("survivor_id", "recorded_at")
+        .values_list("survivor_id", "id", "kg", "recorded_at")
+    )
+    return {
+        sid: tuple(engine.Weight(id=pk, kg=float(kg), at=at) for _, pk, kg, at in group)
+        for sid, group in itertools.groupby(rows, key=operator.itemgetter(0))
+    }
+
+
+def _deidentified(hit: engine.Hit) -> str:
+    # Evidence without her own words (every quoted part): a clinic admin
+    # previews rules, she does not read survivors' notes.
+    return "; ".join(part for part in hit.evidence.split("; ") if "\u201c" not in part)
+
+
+def _preview_weights(rules, start, now, result: Preview, lo: int | None, hi: int | None) -> None:
+    window = engine.max_window_days(r.condition for r in rules)
+    rows = (
+        WeightEntry.objects.filter(_in_range(lo, hi), recorded_at__gte=start - dt.timedelta(days=window))
+        .filter(recorded_at__lte=now)
+        .order_by("survivor_id", "recorded_at")
+        .values_list("id", "survivor_id", "kg", "recorded_at")
+    )
+    for survivor_id, group in itertools.groupby(rows, key=operator.itemgetter(1)):
+        weights = [engine.Weight(id=pk, kg=float(kg), at=at) for pk, _, kg, at in group]
+        for weight in weights:
+            if weight.at < start:
+                continue
+            history = engine.History(weights=tuple(w for w in weights if w.at <= weight.at))
+            for hit in engine.evaluate(rules, history=history, weight=weight):
+                side = result.draft if hit.rule.slug == "draft" else result.current
+                side.entries += 1
+                side.checkins.add(("w", weight.id))
+                side.survivors.add(survivor_id)
+                if hit.rule.slug == "draft" and len(result.sample) < PREVIEW_SAMPLE:
+                    result.sample.append({"date": weight.at, "evidence": hit.evidence})
+            result.scanned += 1
