@@ -53,6 +53,9 @@ class PreferencesForm(forms.ModelForm):
 
 
 class CadenceForm(forms.ModelForm):
+    """The clinical range is the model's (its validators give each field its
+    message); the browser is told it too."""
+
     class Meta:
         model = Cadence
         fields = ["first_after_minutes", "every_minutes", "max_count"]
@@ -60,6 +63,16 @@ class CadenceForm(forms.ModelForm):
             "first_after_minutes": "First reminder after (minutes)",
             "every_minutes": "Then every (minutes)",
             "max_count": "At most (reminders)",
+        }
+        help_texts = {
+            "first_after_minutes": "0 (at once) to 10,080 (7 days).",
+            "every_minutes": "30 to 43,200 (30 days).",
+            "max_count": "1 to 20.",
+        }
+        widgets = {
+            "first_after_minutes": forms.NumberInput(attrs={"min": 0, "max": Cadence.MAX_FIRST_AFTER}),
+            "every_minutes": forms.NumberInput(attrs={"min": Cadence.MIN_EVERY, "max": Cadence.MAX_EVERY}),
+            "max_count": forms.NumberInput(attrs={"min": Cadence.MIN_COUNT, "max": Cadence.MAX_COUNT}),
         }
 
 

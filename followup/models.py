@@ -55,17 +55,56 @@ class Preferences(models.Model):
         return self.in_app_on
 
 
+# A cadence's clinical range: the first reminder within a week, then one
+# every 30 minutes to every 30 days, at most 20. Outside it a reminder is no
+# reminder, and a huge interval once overflowed the date of a clinic's
+# reminders and failed its flag-raising check-ins. Held by the database too:
+# the reminder scheduler reads these columns in SQL.
+CADENCE_MAX_FIRST_AFTER = 7 * 24 * 60
+CADENCE_MIN_EVERY, CADENCE_MAX_EVERY = 30, 30 * 24 * 60
+CADENCE_MIN_COUNT, CADENCE_MAX_COUNT = 1, 20
+
+
 class Cadence(models.Model):
     """A clinic's reminder cadence for one tier (defaults in followup/cadence.py)."""
 
+    MAX_FIRST_AFTER = CADENCE_MAX_FIRST_AFTER
+    MIN_EVERY, MAX_EVERY = CADENCE_MIN_EVERY, CADENCE_MAX_EVERY
+    MIN_COUNT, MAX_COUNT = CADENCE_MIN_COUNT, CADENCE_MAX_COUNT
+
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="cadences")
     tier = models.CharField(max_length=10, choices=Tier.choices)
-    first_after_minutes = models.PositiveIntegerField()
-    every_minutes = models.PositiveIntegerField(validators=[MinValueValidator(30)])
-    max_count = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(20)])
+    first_after_minutes = models.PositiveIntegerField(
+        validators=[MaxValueValidator(CADENCE_MAX_FIRST_AFTER, "At most 7 days (10,080 minutes).")]
+    )
+    every_minutes = models.PositiveIntegerField(
+        validators=[
+            MinValueValidator(CADENCE_MIN_EVERY, "At least 30 minutes."),
+            MaxValueValidator(CADENCE_MAX_EVERY, "At most 30 days (43,200 minutes)."),
+        ]
+    )
+    max_count = models.PositiveSmallIntegerField(
+        validators=[
+            MinValueValidator(CADENCE_MIN_COUNT, "At least 1 reminder."),
+            MaxValueValidator(CADENCE_MAX_COUNT, "At most 20 reminders."),
+        ]
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["clinic", "tier"], name="cadence_per_clinic_tier")]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "tier"], name="cadence_per_clinic_tier"),
+            models.CheckConstraint(
+                condition=models.Q(first_after_minutes__lte=CADENCE_MAX_FIRST_AFTER), name="cadence_first_in_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(every_minutes__gte=CADENCE_MIN_EVERY, every_minutes__lte=CADENCE_MAX_EVERY),
+                name="cadence_every_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_count__gte=CADENCE_MIN_COUNT, max_count__lte=CADENCE_MAX_COUNT),
+                name="cadence_count_in_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.clinic_id} {self.tier}"

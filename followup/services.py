@@ -60,12 +60,19 @@ def preferences_update(*, survivor: User, data: dict) -> Preferences:
 
 
 def cadence_plan(*, clinic_id: int, tier: str) -> cadence.Plan:
+    """The clinic's cadence for the tier, or the default. A stored value out
+    of the clinical range (a row older than its bounds, or written by hand)
+    is clamped into it and logged: a reminder too far ahead once overflowed
+    the date and failed the clinic's check-ins."""
     row = Cadence.objects.filter(clinic_id=clinic_id, tier=tier).first()
     if row is None:
         return cadence.DEFAULT_CADENCE[tier]
-    return cadence.Plan(
-        dt.timedelta(minutes=row.first_after_minutes), dt.timedelta(minutes=row.every_minutes), row.max_count
-    )
+    first = min(max(row.first_after_minutes, 0), Cadence.MAX_FIRST_AFTER)
+    every = min(max(row.every_minutes, Cadence.MIN_EVERY), Cadence.MAX_EVERY)
+    count = min(max(row.max_count, Cadence.MIN_COUNT), Cadence.MAX_COUNT)
+    if (first, every, count) != (row.first_after_minutes, row.every_minutes, row.max_count):
+        log.warning("cadence %s (clinic %s, %s) is out of range; clamped", row.pk, clinic_id, tier)
+    return cadence.Plan(dt.timedelta(minutes=first), dt.timedelta(minutes=every), count)
 
 
 # ------------------------------------------------------------------ flags -> reminders
@@ -929,11 +936,14 @@ def notice_dismiss(*, message: Message, survivor: User) -> None:
 def cadence_save(
     *, clinic, tier: str, first_after_minutes: int, every_minutes: int, max_count: int, by: User
 ) -> Cadence:
-    row, _ = Cadence.objects.update_or_create(
-        clinic=clinic,
-        tier=tier,
-        defaults={"first_after_minutes": first_after_minutes, "every_minutes": every_minutes, "max_count": max_count},
-    )
+    """Checked (the clinical range: Cadence's validators) before it is written:
+    a value out of range raises ValidationError by its field and saves nothing."""
+    row = Cadence.objects.filter(clinic=clinic, tier=tier).first() or Cadence(clinic=clinic, tier=tier)
+    row.first_after_minutes, row.every_minutes, row.max_count = first_after_minutes, every_minutes, max_count
     row.full_clean()
+    if row.pk is None:
+        row.save()
+    else:
+        row.save(update_fields=["first_after_minutes", "every_minutes", "max_count"])
     tracker_services.audit_record(actor=by, action="cadence.save", target=row)
     return row

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from .models import NOTE_MAX_LENGTH, TIME_ZONE_CHOICES, BodySite, Clinic, Symptom, User, WeightEntry
+from .rules import limits, scenarios
 from .services import EntryData, weight_to_kg
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -275,19 +276,37 @@ class RuleForm(forms.Form):
     """A rule's content. The condition is a JSON tree (see tracker/rules/engine.py
     and the reference on the edit page); every problem is listed by the field."""
 
-    slug = forms.SlugField(
-        max_length=80, required=False, help_text="Lower-case words joined by hyphens, e.g. bone-pain-new-or-worse."
+    # Lengths and the slug's form are services.rule_content_errors' and
+    # rule_slug_errors' (which an import goes through too); given here as
+    # well so that the browser stops at them and each message sits by its field.
+    slug = forms.CharField(
+        max_length=limits.MAX_SLUG,
+        required=False,
+        help_text="Lower-case words joined by hyphens, e.g. bone-pain-new-or-worse.",
     )
-    name = forms.CharField(max_length=200)
+    name = forms.CharField(max_length=limits.MAX_NAME)
     tier = forms.ChoiceField(choices=[("emergency", "Emergency"), ("urgent", "Urgent"), ("routine", "Routine")])
     condition = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 16, "class": "font-monospace", "spellcheck": "false"}),
-        help_text="A JSON tree of all / any / not groups and tests; see the reference below.",
+        max_length=limits.MAX_CONDITION_CHARS,
+        error_messages={"max_length": f"At most {limits.MAX_CONDITION_CHARS:,} characters (this has %(show_value)s)."},
+        help_text=(
+            "A JSON tree of all / any / not groups and tests; see the reference below. "
+            f"At most {limits.MAX_DEPTH} levels deep and {limits.MAX_NODES} groups and tests."
+        ),
     )
-    advice = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text="Shown to the survivor. Plain words.")
-    nurse_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    advice = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=limits.MAX_ADVICE,
+        help_text="Shown to the survivor. Plain words.",
+    )
+    nurse_note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=limits.MAX_NURSE_NOTE
+    )
     source = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), help_text="Article section, and the guideline that sets the urgency."
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=limits.MAX_SOURCE,
+        help_text="Article section, and the guideline that sets the urgency.",
     )
     change_note = forms.CharField(max_length=300, required=False, label="What changed and why")
     preview_days = forms.IntegerField(
@@ -311,17 +330,27 @@ class RuleForm(forms.Form):
 
         raw = self.cleaned_data["condition"]
         try:
-            return json.loads(raw)
+            return limits.loads(raw)
         except json.JSONDecodeError as error:
             raise forms.ValidationError(
                 f"This isn't valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
             ) from None
+        except limits.TooDeep:
+            raise forms.ValidationError(
+                f"This condition is nested too deeply: at most {limits.MAX_DEPTH} levels of groups and tests."
+            ) from None
 
     def clean_slug(self):
         from .models import Rule
+        from .services import rule_slug_errors
 
         slug = self.cleaned_data["slug"]
-        if slug and Rule.objects.filter(slug=slug).exists():
+        if not slug:
+            return slug
+        problems = rule_slug_errors(slug)
+        if problems:
+            raise forms.ValidationError(problems)
+        if Rule.objects.filter(slug=slug).exists():
             raise forms.ValidationError("A rule with this slug already exists.")
         return slug
 
@@ -340,35 +369,77 @@ class RuleForm(forms.Form):
         return {k: self.cleaned_data[k] for k in ("name", "tier", "condition", "advice", "nurse_note", "source")}
 
 
+_IMPORT_SIZE = f"{limits.MAX_IMPORT_BYTES // 1000:,} kB"
+
+
 class RulesImportForm(forms.Form):
-    file = forms.FileField(required=False, help_text="A rules JSON file, as exported.")
+    """The file's envelope: its size, that it is JSON, how deep it nests and
+    how many rules it holds. Each rule is then checked by the service, as
+    the edit form checks one (services.rules_import)."""
+
+    file = forms.FileField(required=False, help_text=f"A rules JSON file, as exported (at most {_IMPORT_SIZE}).")
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8, "class": "font-monospace"}),
         required=False,
         label="…or paste the JSON here",
+        max_length=limits.MAX_IMPORT_BYTES,
+        error_messages={"max_length": f"At most {_IMPORT_SIZE} of JSON (this has %(show_value)s characters)."},
     )
 
     def clean(self):
         import json
 
         cleaned = super().clean()
+        if self.errors:
+            return cleaned
         upload, text = cleaned.get("file"), cleaned.get("text", "").strip()
         if not upload and not text:
             raise forms.ValidationError("Choose a file or paste the JSON.")
-        raw = upload.read().decode("utf-8", errors="replace") if upload else text
+        field = "file" if upload else "text"
+        if upload:
+            # Its size before a byte of it is read: the upload handler has it.
+            if upload.size > limits.MAX_IMPORT_BYTES:
+                self.add_error("file", f"The file is {upload.size / 1000:,.0f} kB; at most {_IMPORT_SIZE}.")
+                return cleaned
+            try:
+                raw = upload.read(limits.MAX_IMPORT_BYTES + 1).decode("utf-8")
+            except UnicodeDecodeError:
+                self.add_error("file", "This isn't a JSON file: it is not UTF-8 text.")
+                return cleaned
+        else:
+            raw = text
         try:
-            cleaned["payload"] = json.loads(raw)
+            payload = limits.loads(raw)
         except json.JSONDecodeError as error:
-            self.add_error("file" if upload else "text", f"This isn't valid JSON: {error.msg} at line {error.lineno}.")
+            self.add_error(field, f"This isn't valid JSON: {error.msg} at line {error.lineno}.")
+            return cleaned
+        except limits.TooDeep as error:
+            self.add_error(field, f"This JSON is {error}; an exported rule set is never that deep.")
+            return cleaned
+        rules = payload.get("rules") if isinstance(payload, dict) else None
+        if isinstance(rules, list) and len(rules) > limits.MAX_IMPORT_RULES:
+            self.add_error(field, f"At most {limits.MAX_IMPORT_RULES} rules in one import (this has {len(rules):,}).")
+            return cleaned
+        cleaned["payload"] = payload
         return cleaned
 
 
 class ScenarioBenchForm(forms.Form):
     scenarios = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 10, "class": "font-monospace", "spellcheck": "false"}),
-        help_text="One scenario per line (JSON), as for manage.py check_rules.",
+        help_text=(
+            "One scenario per line (JSON), as for manage.py check_rules: at most "
+            f"{limits.MAX_BENCH_SCENARIOS} scenarios and {limits.MAX_BENCH_EVENTS:,} entries and weights a run."
+        ),
         max_length=200_000,
     )
+
+    def clean_scenarios(self):
+        text = self.cleaned_data["scenarios"]
+        problems = scenarios.bench_size_problems(text.splitlines())
+        if problems:
+            raise forms.ValidationError(problems)
+        return text
 
 
 class SentenceTestForm(forms.Form):

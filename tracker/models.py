@@ -369,6 +369,23 @@ class Rule(models.Model):
         return self.slug
 
 
+class ConditionField(models.JSONField):
+    """A rule's condition as stored. A row saved before conditions were
+    bounded may nest too deeply for Python to decode or walk: it is read back
+    as its raw text (as Django reads text that isn't JSON), which validation
+    refuses and no walker descends, so that one such row can't take the
+    rules pages or any check-in down."""
+
+    def from_db_value(self, value, expression, connection):
+        from .rules import limits
+
+        try:
+            decoded = super().from_db_value(value, expression, connection)
+        except RecursionError:
+            return value
+        return value if limits.json_depth_exceeds(decoded) else decoded
+
+
 class RuleVersion(models.Model):
     """One saved state of a rule. Never updated: every save makes a new row,
     and flags point at the row that fired."""
@@ -377,7 +394,7 @@ class RuleVersion(models.Model):
     number = models.PositiveIntegerField()
     name = models.CharField(max_length=200)
     tier = models.CharField(max_length=10, choices=Tier.choices)
-    condition = models.JSONField()
+    condition = ConditionField()
     advice = models.TextField(help_text="Shown to the survivor, in plain words.")
     nurse_note = models.TextField(blank=True)
     source = models.TextField(help_text="Article section, and the guideline that sets the urgency.")
@@ -457,6 +474,12 @@ class Flag(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    # Opened because its rule raised on her entry and did not run, not
+    # because it matched: a nurse reads the check-in; she is shown no advice
+    # and sent no reminders for it (tracker.services._review_tier). Its first
+    # real match clears it. Last of the fields: services reads flags in
+    # field order. A database default, for rows written in SQL.
+    rule_failed = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -513,6 +536,8 @@ class FlagEntry(models.Model):
     evidence = models.TextField()
     matched_text = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The rule raised on this entry and did not run: not a match (see Flag.rule_failed).
+    rule_failed = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["created_at", "id"]

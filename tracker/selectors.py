@@ -10,13 +10,14 @@ Clinic admins manage accounts and rules; they do not read symptoms.
 import datetime as dt
 import heapq
 import json
+import logging
 import operator
 import time
 import zoneinfo
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -27,6 +28,7 @@ from .models import (
     CheckIn,
     Clinic,
     Flag,
+    FlagEntry,
     Invitation,
     PreviewJob,
     Rule,
@@ -37,6 +39,8 @@ from .models import (
     WeightEntry,
 )
 from .rules import engine, text
+
+log = logging.getLogger(__name__)
 
 
 def survivors_visible_to(*, user: User) -> QuerySet[User]:
@@ -156,12 +160,34 @@ def rule_defs_active() -> list[engine.RuleDef]:
     made in this process applies at once (rule_defs_forget). Django's cache
     framework would need a shared backend to be right across web and worker
     processes; the database already knows, so we ask it."""
+    return _rules_cached("active", _rule_defs_load)[0]
 
-    def load():
-        versions = RuleVersion.objects.filter(current_of__is_active=True).select_related("rule").order_by("rule__slug")
-        return [rule_def(v) for v in versions]
 
-    return _rules_cached("active", load)
+def rule_slugs_skipped() -> frozenset[str]:
+    """The switched-on rules that can't run (their stored definition does
+    not validate): the rules page marks them."""
+    return _rules_cached("active", _rule_defs_load)[1]
+
+
+def _rule_defs_load() -> tuple[list[engine.RuleDef], frozenset[str]]:
+    """Each rule on its own: one whose stored definition does not validate
+    (saved before the bounds, or written by hand) is left out and logged,
+    never allowed to fail the check-in that loads it."""
+    versions = RuleVersion.objects.filter(current_of__is_active=True).select_related("rule").order_by("rule__slug")
+    rules, skipped = [], set()
+    for version in versions:
+        try:
+            rules.append(rule_def(version))
+        except Exception as error:  # a stored row that can't be used: every other rule still runs
+            skipped.add(version.rule.slug)
+            log.error(
+                "rule %s (%s) version %s can't be loaded and is skipped (%s)",
+                version.rule_id,
+                version.rule.slug,
+                version.pk,
+                type(error).__name__,
+            )
+    return rules, frozenset(skipped)
 
 
 @dataclass(frozen=True)
@@ -206,6 +232,8 @@ def rule_defs_forget() -> None:
 
 
 def rule_def(version: RuleVersion) -> engine.RuleDef:
+    """The engine's rule for a stored version; engine.InvalidRule if it no
+    longer validates (shape and bounds: a stored row may predate them)."""
     return engine.RuleDef(
         slug=version.rule.slug,
         tier=version.tier,
@@ -412,17 +440,23 @@ def record_export_rows(*, survivor: User):
 
 
 def flags_open_for_survivor(*, survivor: User) -> list[Flag]:
+    """Her open flags, for her own page: not those opened only because a rule
+    failed (she is given no advice for a rule that did not run)."""
     return list(
-        Flag.objects.filter(survivor=survivor, status=Flag.Status.OPEN)
+        Flag.objects.filter(survivor=survivor, status=Flag.Status.OPEN, rule_failed=False)
         .select_related("rule_version", "rule__current")
         .order_by("-created_at")
     )
 
 
 def flags_for_checkin(*, checkin: CheckIn) -> list[Flag]:
-    """The open flags this check-in raised or attached to, highest tier first."""
+    """The open flags this check-in raised or attached to, highest tier first.
+    flag.matched_here: a rule really matched one of its entries (False: the
+    rule only failed on them, and a nurse reads it; she gets no advice for it)."""
+    matched = FlagEntry.objects.filter(flag=OuterRef("pk"), entry__checkin=checkin, rule_failed=False)
     flags = list(
         Flag.objects.filter(attachments__entry__checkin=checkin, status=Flag.Status.OPEN)
+        .annotate(matched_here=Exists(matched))
         .select_related("rule_version", "rule__current")
         .distinct()
     )
@@ -497,7 +531,10 @@ def rule_list_with_counts(*, user: User, days: int = 90) -> list[Rule]:
     """Every rule with its 90-day record for the admin's clinics: fired,
     confirmed and dismissed (outcomes come from nurses' triage)."""
     since = timezone.now() - dt.timedelta(days=days)
-    mine = Q(flags__survivor__clinic__in=staff_clinics(user=user), flags__created_at__gte=since)
+    # A flag opened only because the rule failed is not the rule firing.
+    mine = Q(
+        flags__survivor__clinic__in=staff_clinics(user=user), flags__created_at__gte=since, flags__rule_failed=False
+    )
     return list(
         Rule.objects.select_related("current")
         .annotate(

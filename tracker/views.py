@@ -89,10 +89,15 @@ def _formset_with_extra_row(request: HttpRequest, survivor: User):
 def checkin_detail(request: HttpRequest, checkin_id: int) -> HttpResponse:
     checkin = selectors.checkin_get_for_user(user=request.user, checkin_id=checkin_id)
     services.audit_read(reader=request.user, action="checkin.view", survivor=checkin.survivor, target=checkin)
+    flags = selectors.flags_for_checkin(checkin=checkin)
     context = {
         "checkin": checkin,
         "survivor": checkin.survivor,
-        "checkin_flags": selectors.flags_for_checkin(checkin=checkin),
+        "checkin_flags": flags,
+        # Hers: advice only for the rules that really matched; a rule that
+        # failed on her check-in sends it to a nurse instead (needs_review).
+        "advice_flags": [flag for flag in flags if flag.matched_here],
+        "needs_review": any(not flag.matched_here for flag in flags),
     }
     return render(request, "tracker/checkin_detail.html", context)
 

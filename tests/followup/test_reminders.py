@@ -127,3 +127,90 @@ def test_the_home_page_offers_i_contacted_my_care_team(client, survivor, report)
     page = client.get(reverse("home")).content.decode()
     assert reverse("flag_contacted", args=[flag.pk]) in page
     assert "I contacted my care team" in page
+
+
+# ------------------------------------------------------------ the cadence's clinical range (issue 11, section 5)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("first_after_minutes", 7 * 24 * 60 + 1, "At most 7 days (10,080 minutes)."),
+        ("every_minutes", 30 * 24 * 60 + 1, "At most 30 days (43,200 minutes)."),
+        ("every_minutes", 2**31 - 1, "At most 30 days (43,200 minutes)."),
+        ("every_minutes", 29, "At least 30 minutes."),
+        ("max_count", 21, "At most 20 reminders."),
+        ("max_count", 0, "At least 1 reminder."),
+    ],
+)
+def test_the_cadence_page_keeps_each_value_in_its_clinical_range(client, clinic_admin, clinic, field, value, message):
+    from django.urls import reverse
+
+    client.force_login(clinic_admin)
+    data = {}
+    for tier in ("emergency", "urgent", "routine"):
+        data |= {f"{tier}-first_after_minutes": 0, f"{tier}-every_minutes": 60, f"{tier}-max_count": 3}
+    data[f"urgent-{field}"] = value
+    response = client.post(reverse("cadence_edit"), data)
+    assert response.status_code == 200
+    assert response.context["forms"]["urgent"].errors[field] == [message]
+    assert response.context["forms"]["urgent"][field].value() == str(value)  # kept as typed
+    assert not Cadence.objects.exists()
+
+
+def test_cadence_save_checks_the_range_before_it_writes(clinic, clinic_admin):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        services.cadence_save(
+            clinic=clinic, tier="urgent", first_after_minutes=0, every_minutes=10**9, max_count=3, by=clinic_admin
+        )
+    assert "every_minutes" in error.value.message_dict
+    assert not Cadence.objects.exists()
+    saved = services.cadence_save(
+        clinic=clinic, tier="urgent", first_after_minutes=0, every_minutes=43_200, max_count=20, by=clinic_admin
+    )
+    assert services.cadence_plan(clinic_id=clinic.pk, tier="urgent").every == dt.timedelta(days=30)
+    again = services.cadence_save(
+        clinic=clinic, tier="urgent", first_after_minutes=5, every_minutes=60, max_count=2, by=clinic_admin
+    )
+    assert again.pk == saved.pk and Cadence.objects.count() == 1
+
+
+def test_the_database_holds_the_range_for_the_scheduler_that_reads_it_in_sql(clinic):
+    from django.db import IntegrityError
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Cadence.objects.create(clinic=clinic, tier="urgent", first_after_minutes=0, every_minutes=10**9, max_count=3)
+
+
+def out_of_range_row(clinic) -> Cadence:
+    """A row as saved before the bounds: the checks dropped for this test only
+    (PostgreSQL's DDL rolls back with the test's transaction)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for name in ("cadence_first_in_range", "cadence_every_in_range", "cadence_count_in_range"):
+            cursor.execute(f"ALTER TABLE followup_cadence DROP CONSTRAINT {name}")  # noqa: S608
+    return Cadence.objects.create(
+        clinic=clinic, tier="urgent", first_after_minutes=2**31 - 1, every_minutes=2**31 - 1, max_count=500
+    )
+
+
+def test_the_scheduler_clamps_a_row_saved_before_the_bounds(clinic, caplog):
+    out_of_range_row(clinic)
+    plan = services.cadence_plan(clinic_id=clinic.pk, tier="urgent")
+    assert (plan.first_after, plan.every, plan.max_count) == (dt.timedelta(days=7), dt.timedelta(days=30), 20)
+    assert any("out of range; clamped" in r.getMessage() for r in caplog.records)
+    timezone.now() + plan.first_after + (plan.max_count - 1) * plan.every  # no overflow
+
+
+def test_the_migration_clamps_rows_saved_before_the_bounds(clinic):
+    import importlib
+
+    from django.apps import apps
+
+    row = out_of_range_row(clinic)
+    importlib.import_module("followup.migrations.0003_cadence_bounds").clamp_out_of_range(apps, None)
+    row.refresh_from_db()
+    assert (row.first_after_minutes, row.every_minutes, row.max_count) == (10_080, 43_200, 20)

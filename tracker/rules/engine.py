@@ -39,22 +39,20 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+# The grammar and its one validating walk live in rules/validation.py;
+# engine.X stays the name every caller uses.
+from .validation import (  # noqa: F401
+    ENTRY_LEAVES,
+    GROUPS,
+    HISTORY_LEAVES,
+    LEAVES,
+    InvalidRule,
+    Vocabulary,
+    validate_condition,
+)
+
 TIERS = ("routine", "urgent", "emergency")
 TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
-GROUPS = ("all", "any", "not")
-ENTRY_LEAVES = (
-    "symptom",
-    "body_site",
-    "min_severity",
-    "new",
-    "worse",
-    "text",
-    "unread_note",
-    "persistence",
-    "combination",
-)
-HISTORY_LEAVES = ("weight_loss",)
-LEAVES = ENTRY_LEAVES + HISTORY_LEAVES
 
 
 @dataclass(frozen=True)
@@ -136,6 +134,13 @@ class RuleDef:
     reads_unread: bool = field(default=False, compare=False)
 
     def __post_init__(self):
+        # Checked here, once, so that the walkers below (and evaluation) only
+        # ever see a condition within bounds: a stored row may predate them.
+        problems = validate_condition(self.condition, None)
+        if self.tier not in TIERS:
+            problems.append(f"tier: must be one of {', '.join(TIERS)}")
+        if problems:
+            raise InvalidRule(problems)
         object.__setattr__(self, "gate", entry_gate(self.condition))
         object.__setattr__(self, "kind", trigger(self.condition))
         object.__setattr__(self, "reads_unread", "unread_note" in leaves(self.condition))
@@ -161,10 +166,21 @@ class Hit:
     # The rule's tier, or routine when her words alone matched and she
     # names a known cause for all of them (never for an emergency rule).
     tier: str = ""
+    # Not a match: the rule raised on this event and did not run (review_hit).
+    failed: bool = False
 
     def __post_init__(self):
         if not self.tier:
             object.__setattr__(self, "tier", self.rule.tier)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A rule that raised on an event, and was skipped (evaluate's failures)."""
+
+    rule: RuleDef
+    # The exception's class only: its message could quote her words.
+    error: str
 
 
 @dataclass
@@ -175,126 +191,6 @@ class _Match:
 
     def merge(self, other: _Match) -> _Match:
         return _Match(self.evidence + other.evidence, self.words + other.words, self.explained or other.explained)
-
-
-# ---------------------------------------------------------------- validation
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    symptoms: frozenset[str]
-    body_sites: frozenset[str]
-    concepts: frozenset[str]
-
-
-def validate_condition(tree, vocab: Vocabulary) -> list[str]:
-    """Every problem in the tree, each with where it is, in plain words."""
-    errors: list[str] = []
-    _validate(tree, vocab, "condition", errors, inside_combination=False)
-    if not errors and not leaves(tree):
-        errors.append("condition: needs at least one test")
-    return errors
-
-
-def _validate(node, vocab: Vocabulary, path: str, errors: list[str], *, inside_combination: bool) -> None:
-    if not isinstance(node, dict) or len(node) != 1:
-        errors.append(f'{path}: each part must be one group (all, any, not) or one test, e.g. {{"symptom": ["pain"]}}')
-        return
-    [(key, value)] = node.items()
-    where = f"{path}.{key}"
-    if key in ("all", "any"):
-        if not isinstance(value, list) or not value:
-            errors.append(f"{where}: the group is empty; add at least one test to it")
-            return
-        for i, child in enumerate(value):
-            _validate(child, vocab, f"{where}[{i}]", errors, inside_combination=inside_combination)
-    elif key == "not":
-        _validate(value, vocab, where, errors, inside_combination=inside_combination)
-    elif key == "symptom":
-        _codes(value, vocab.symptoms, "symptom code", where, errors)
-    elif key == "body_site":
-        _codes(value, vocab.body_sites, "body site code", where, errors)
-    elif key == "text":
-        _codes(value, vocab.concepts, "text concept", where, errors)
-    elif key == "min_severity":
-        if not _is_int(value) or not 0 <= value <= 10:
-            errors.append(f"{where}: must be a whole number from 0 to 10")
-    elif key in ("new", "worse"):
-        if not isinstance(value, bool):
-            errors.append(f"{where}: must be true or false")
-    elif key == "unread_note":
-        if value is not True:
-            errors.append(f"{where}: must be true")
-        if inside_combination:
-            errors.append(f"{where}: can't be used inside a combination")
-    elif key == "persistence":
-        if inside_combination:
-            errors.append(f"{where}: can't be used inside a combination")
-        if not _keys(value, {"symptoms", "min_days", "within_days"}, where, errors):
-            return
-        _codes(value["symptoms"], vocab.symptoms, "symptom code", f"{where}.symptoms", errors)
-        _days(value["within_days"], f"{where}.within_days", errors)
-        if not _is_int(value["min_days"]) or value["min_days"] < 1:
-            errors.append(f"{where}.min_days: must be a whole number of days, 1 or more")
-        elif _is_int(value["within_days"]) and 1 <= value["within_days"] < value["min_days"] - 1:
-            errors.append(f"{where}.min_days: can't be more than the days in the window")
-    elif key == "combination":
-        if inside_combination:
-            errors.append(f"{where}: combinations can't be nested")
-        if not _keys(value, {"a", "b", "within_days"}, where, errors):
-            return
-        for side in ("a", "b"):
-            _validate(value[side], vocab, f"{where}.{side}", errors, inside_combination=True)
-            if any(leaf in HISTORY_LEAVES for leaf in leaves(value[side])):
-                errors.append(f"{where}.{side}: can only test one entry (symptom, site, severity, new, worse, text)")
-        _days(value["within_days"], f"{where}.within_days", errors, allow_zero=True)
-    elif key == "weight_loss":
-        if inside_combination:
-            errors.append(f"{where}: can't be used inside a combination")
-        if not isinstance(value, dict) or "within_days" not in value:
-            errors.append(f"{where}: needs within_days and min_percent or min_kg")
-            return
-        unknown = set(value) - {"within_days", "min_percent", "min_kg"}
-        if unknown:
-            errors.append(f"{where}: unknown setting {', '.join(sorted(unknown))}")
-        _days(value["within_days"], f"{where}.within_days", errors)
-        if ("min_percent" in value) == ("min_kg" in value):
-            errors.append(f"{where}: give exactly one of min_percent or min_kg")
-        for name, top in (("min_percent", 100), ("min_kg", 200)):
-            if name in value and (
-                not isinstance(value[name], int | float) or isinstance(value[name], bool) or not 0 < value[name] <= top
-            ):
-                errors.append(f"{where}.{name}: must be a number above 0 and at most {top}")
-    else:
-        errors.append(f"{path}: unknown test \u201c{key}\u201d (use one of: {', '.join(GROUPS + LEAVES)})")
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _codes(value, known: frozenset[str], what: str, where: str, errors: list[str]) -> None:
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        errors.append(f"{where}: must be a non-empty list of {what}s")
-        return
-    for code in value:
-        if code not in known:
-            errors.append(f"{where}: unknown {what} \u201c{code}\u201d")
-
-
-def _days(value, where: str, errors: list[str], *, allow_zero: bool = False) -> None:
-    low = 0 if allow_zero else 1
-    if not _is_int(value) or value < low:
-        errors.append(f"{where}: must be a whole number of days, {low} or more (not negative)")
-    elif value > 3660:
-        errors.append(f"{where}: at most 3660 days")
-
-
-def _keys(value, wanted: set[str], where: str, errors: list[str]) -> bool:
-    if not isinstance(value, dict) or set(value) != wanted:
-        errors.append(f"{where}: needs exactly {', '.join(sorted(wanted))}")
-        return False
-    return True
 
 
 def leaves(node) -> list[str]:
@@ -393,12 +289,17 @@ def evaluate(
     weight: Weight | None = None,
     snoozed_rules: frozenset[str] = frozenset(),
     snoozed_symptoms: frozenset[str] = frozenset(),
+    failures: list[Failure] | None = None,
 ) -> list[Hit]:
     """The rules that fire for one event: a symptom entry or a logged weight.
 
     Snoozes silence a rule, or a symptom, for this survivor; never an
     emergency rule. "Read her words" rules go last: they fire only when no
-    other rule matched the entry (a snoozed match counts: a nurse knows)."""
+    other rule matched the entry (a snoozed match counts: a nurse knows).
+
+    Each rule runs on its own: given a `failures` list, a rule that raises
+    is added to it and skipped, and every other rule still runs (a check-in
+    must never be lost to one broken rule). Without one, the error is raised."""
     if (entry is None) == (weight is None):
         raise ValueError("evaluate one event: an entry or a weight")
     rules = list(rules)
@@ -422,7 +323,7 @@ def evaluate(
         )
         if snoozed and not reads_unread:
             continue
-        hit = _evaluate_one(rule, history, entry, weight, snoozed_symptoms, others_hit=False)
+        hit = _isolated(rule, history, entry, weight, snoozed_symptoms, False, failures)
         if hit is None:
             continue
         if snoozed:
@@ -434,10 +335,20 @@ def evaluate(
             continue
         if rule.gate is not None and not _passes(rule.gate, entry, said):
             continue
-        hit = _evaluate_one(rule, history, entry, weight, snoozed_symptoms, others_hit=bool(hits) or snoozed_match)
+        hit = _isolated(rule, history, entry, weight, snoozed_symptoms, bool(hits) or snoozed_match, failures)
         if hit is not None:
             hits.append(hit)
     return hits
+
+
+def _isolated(rule, history, entry, weight, snoozed_symptoms, others_hit: bool, failures) -> Hit | None:
+    try:
+        return _evaluate_one(rule, history, entry, weight, snoozed_symptoms, others_hit=others_hit)
+    except Exception as error:  # any bug in one rule: the others and her check-in go on
+        if failures is None:
+            raise
+        failures.append(Failure(rule=rule, error=type(error).__name__))
+        return None
 
 
 def _evaluate_one(rule, history, entry, weight, snoozed_symptoms, *, others_hit: bool) -> Hit | None:
@@ -488,6 +399,26 @@ def describe_entry(entry: Entry) -> str:
     if entry.is_worse:
         parts.append("getting worse")
     return ", ".join(parts)
+
+
+RULE_FAILED = "needs review: a rule failed"
+
+
+def review_hit(failure: Failure, *, entry: Entry | None = None, weight: Weight | None = None) -> Hit:
+    """What a nurse is told when a rule raised on her entry (or weight) and
+    did not run: which rule, on what, and that she must read it herself.
+    Routine: the tier a failed rule's flag is filed at is decided where
+    flags are written (tracker.services), not by a rule that did not run."""
+    what = describe_entry(entry) if entry is not None else f"weight {weight.kg:.1f} kg" if weight else "an entry"
+    name = failure.rule.name or failure.rule.slug
+    return Hit(
+        rule=failure.rule,
+        evidence=f"{RULE_FAILED}; {what}; \u201c{name}\u201d could not check it, so please read her check-in",
+        entry=entry,
+        weight=weight,
+        tier="routine",
+        failed=True,
+    )
 
 
 def split_evidence(evidence: str) -> tuple[list[str], list[str]]:

@@ -5,17 +5,19 @@ Writes nothing."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator
 
-from . import engine
+from . import engine, limits
 
 ENTRY_DEFAULTS = {"body_site": None, "severity": 0, "new": False, "worse": False, "note": ""}
 ENTRY_KEYS = {"days_ago", "symptom", *ENTRY_DEFAULTS}
-# Replay evaluates every event against everything before it, so the cost of
-# one scenario grows with the square of its events: bound it. A year of daily
-# check-ins fits.
+# Replay evaluates each event with the history the rules' windows can see
+# (found by bisection), so a scenario costs its events times the events in
+# a window, not the square of its events; still bounded. A year of daily
+# check-ins fits. What one run of the bench page may hold is in limits.py.
 MAX_EVENTS = 1000
 MAX_DAYS_AGO = 36_500
 EXPECT_KEYS = ("tier", "rules", "forbid")
@@ -48,16 +50,29 @@ def run(
     events = [(e.at, 0, days, e) for days, e in entries] + [(w.at, 1, days, w) for days, w in weights]
     events.sort(key=lambda item: (item[0], item[1]))
     last_day = min((days for _, _, days, _ in events), default=None)
+    # Oldest first (a stable sort: one check-in's entries keep their order),
+    # so that each event's history is a slice: what the longest window sees.
+    past_entries = sorted((e for _, e in entries), key=lambda e: e.at)
+    past_weights = sorted((w for _, w in weights), key=lambda w: w.at)
+    entry_times, weight_times = [e.at for e in past_entries], [w.at for w in past_weights]
+    entry_span = dt.timedelta(days=max((r.entry_days for r in rules), default=0))
+    weight_span = dt.timedelta(days=max((r.weight_days for r in rules), default=0))
     flags: dict[str, dict] = {}
     touched_today: set[str] = set()
+    failures: list[engine.Failure] = []
     for at, _, days, event in events:
         history = engine.History(
-            entries=tuple(e for _, e in entries if e.at <= at), weights=tuple(w for _, w in weights if w.at <= at)
+            entries=tuple(
+                past_entries[bisect.bisect_left(entry_times, at - entry_span) : bisect.bisect_right(entry_times, at)]
+            ),
+            weights=tuple(
+                past_weights[bisect.bisect_left(weight_times, at - weight_span) : bisect.bisect_right(weight_times, at)]
+            ),
         )
         if isinstance(event, engine.Entry):
-            hits = engine.evaluate(rules, history=history, entry=event)
+            hits = engine.evaluate(rules, history=history, entry=event, failures=failures)
         else:
-            hits = engine.evaluate(rules, history=history, weight=event)
+            hits = engine.evaluate(rules, history=history, weight=event, failures=failures)
         for hit in hits:
             slug, tier = hit.rule.slug, hit.tier
             flag = flags.get(slug)
@@ -69,12 +84,18 @@ def run(
                 touched_today.add(slug)
     ordered = sorted(flags.values(), key=lambda f: (-engine.TIER_RANK[f["tier"]], f["rule"]))
     today = [dict(f) for f in ordered if f["rule"] in touched_today]
-    return {
+    result = {
         "id": scenario.get("id"),
         "tier": engine.highest_tier(f["tier"] for f in ordered),
         "flags": ordered,
         "today": {"tier": engine.highest_tier(f["tier"] for f in today), "flags": today},
     }
+    if failures:
+        # As in the app, the other rules ran; the result is not to be trusted.
+        failed = sorted({f"\u201c{f.rule.slug}\u201d ({f.error})" for f in failures})
+        which = ("rule", "was") if len(failed) == 1 else ("rules", "were")
+        result["error"] = f"{which[0]} {', '.join(failed)} failed and {which[1]} skipped"
+    return result
 
 
 def run_many(lines: Iterable[str], **kwargs) -> Iterator[dict]:
@@ -83,12 +104,57 @@ def run_many(lines: Iterable[str], **kwargs) -> Iterator[dict]:
         yield result
 
 
+def bench_size_problems(lines: list[str]) -> list[str]:
+    """What makes a batch of scenarios too big for the bench page to run in
+    a web request (limits.MAX_BENCH_*), in plain words; empty when it fits.
+    Counting takes one JSON parse of each line, a small share of a run."""
+    scenarios = [line for line in lines if line.strip()]
+    if len(scenarios) > limits.MAX_BENCH_SCENARIOS:
+        return [
+            f"At most {limits.MAX_BENCH_SCENARIOS} scenarios at a time (this has {len(scenarios):,}). "
+            "Run the rest in another batch, or all of them with manage.py check_rules."
+        ]
+    events = note_chars = 0
+    for line in scenarios:
+        try:
+            scenario = json.loads(line)
+        except (ValueError, RecursionError):
+            continue  # reported on its own line when the bench runs
+        if not isinstance(scenario, dict):
+            continue
+        for key in ("entries", "weights"):
+            items = scenario.get(key)
+            if isinstance(items, list):
+                events += len(items)
+                note_chars += sum(
+                    len(item["note"]) for item in items if isinstance(item, dict) and isinstance(item.get("note"), str)
+                )
+    problems = []
+    if events > limits.MAX_BENCH_EVENTS:
+        problems.append(
+            f"At most {limits.MAX_BENCH_EVENTS:,} entries and weights in one run (this has {events:,}). "
+            "Split the scenarios into smaller batches."
+        )
+    if note_chars > limits.MAX_BENCH_NOTE_CHARS:
+        problems.append(
+            f"At most {limits.MAX_BENCH_NOTE_CHARS:,} characters of notes in one run (this has {note_chars:,}): "
+            "every note is read by the note reader. Split the scenarios into smaller batches."
+        )
+    return problems
+
+
 def bench(lines: Iterable[str], **kwargs) -> dict:
     """run_many, with a verdict for each scenario that carries "expect".
 
     {"rows": [{"result", "verdict": "pass" | "fail" | None, "problems"}],
     "passed", "judged", "unjudged"}: judged counts the scenarios with an
-    "expect"; unjudged, the other lines (no "expect", or not a JSON object)."""
+    "expect"; unjudged, the other lines (no "expect", or not a JSON object).
+    A batch over the page's bounds is refused (ValueError): the form checks
+    them first (bench_size_problems), this is the last line of defence."""
+    lines = list(lines)
+    problems = bench_size_problems(lines)
+    if problems:
+        raise ValueError(problems[0])
     rows = []
     for scenario, result in _run_lines(lines, **kwargs):
         if scenario is not None and "expect" in scenario:
