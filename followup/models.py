@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from tracker.models import Clinic, Flag, Tier
 
+from .indexes import BrinOnPostgres
+
 
 class Channel(models.TextChoices):
     EMAIL = "email", "Email"
@@ -193,6 +195,13 @@ class Message(models.Model):
                 name="message_inflight",
                 condition=models.Q(state__in=["queued", "sending"]),
             ),
+            # /healthz and /metrics: the oldest due message a worker has not
+            # finished (message_pending_due answers for the pending ones).
+            models.Index(
+                fields=["due_at"],
+                name="message_inflight_due",
+                condition=models.Q(state__in=["queued", "sending"]),
+            ),
             models.Index(fields=["flag", "state"], name="message_flag_state"),
             models.Index(fields=["clinic", "state", "-due_at"], name="message_clinic_state"),
         ]
@@ -218,6 +227,9 @@ class Attempt(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        # /metrics counts outcomes over the last hour and day at every scrape:
+        # the table's tail, found by this index, not the whole table.
+        indexes = [BrinOnPostgres(fields=["at"], name="attempt_at_brin")]
 
     def __str__(self) -> str:
         return f"{self.message_id} {self.outcome}"

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import metrics, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("preferences/", views.preferences, name="preferences"),
     path("flags/<int:flag_id>/contacted/", views.flag_contacted, name="flag_contacted"),
     path("notices/<int:message_id>/dismiss/", views.notice_dismiss, name="notice_dismiss"),

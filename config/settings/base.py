@@ -191,6 +191,11 @@ FOLLOWUP_URGENT_QUEUED_TIMEOUT = env.int("FOLLOWUP_URGENT_QUEUED_TIMEOUT", defau
 FOLLOWUP_URGENT_SENDING_TIMEOUT = env.int("FOLLOWUP_URGENT_SENDING_TIMEOUT", default=35)
 # /healthz calls the sweep stale (HTTP 503) after this long.
 FOLLOWUP_SWEEP_STALE_SECONDS = env.int("FOLLOWUP_SWEEP_STALE_SECONDS", default=180)
+# /healthz answers 503 when a due message has waited this long unsent. In
+# normal running one waits at most a sweep (60 s); three allow one missed.
+FOLLOWUP_DELIVERY_STALE_SECONDS = env.int("FOLLOWUP_DELIVERY_STALE_SECONDS", default=180)
+# Bearer token for /metrics (Prometheus); unset, /metrics answers 404.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 # Content Security Policy (django-csp): everything from our own origin, no inline
 # script. Chart.js and Bootstrap are served from static/, never a CDN.

@@ -167,6 +167,9 @@ CASES.update(
         "cadence_edit": (lambda d: reverse("cadence_edit"), ADMIN_ONLY),
         "notice_dismiss": (lambda d: reverse("notice_dismiss", args=[d["message"].pk]), POST_ONLY),
         "message_retry": (lambda d: reverse("message_retry", args=[d["message"].pk]), POST_ONLY),
+        # Operators' bearer token only, never a login; without METRICS_TOKEN
+        # set it is not there at all (tests/followup/test_health.py).
+        "metrics": (lambda d: reverse("metrics"), dict.fromkeys(PERSONAS, 404)),
     }
 )
 # Public by design (no survivor data), or Django's own admin (superusers only).
