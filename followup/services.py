@@ -419,6 +419,10 @@ def flag_opened(*, flag: Flag, nurse: User) -> None:
 # ------------------------------------------------------------------ the sweep
 
 
+# Well inside the sweep task's soft time limit (followup/tasks.py).
+SWEEP_CLAIM_SECONDS = 30
+
+
 def sweep(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
     """Beat runs this every minute. Each step is idempotent; a second beat
     running at the same time claims nothing twice (skip_locked).
@@ -427,7 +431,10 @@ def sweep(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
     2. Escalate flags no nurse opened in time (once per breach).
     3. Put back messages stuck in queued or sending (lost task, dead worker).
     4. Claim due messages: defer the ones in her quiet hours, queue the rest
-       and enqueue one task each after commit.
+       and enqueue one task each after commit; batch after batch while a
+       full one comes back, for up to SWEEP_CLAIM_SECONDS (everyone's weekly
+       check-in falls due at 10:00 on Mondays: one batch a minute would
+       leave thousands waiting for hours).
     5. Note the completed run for /healthz: last, so that a sweep failing
        midway leaves the previous one's time and the sweep lag grows.
     Returns the ids queued."""
@@ -435,7 +442,13 @@ def sweep(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
     checkins_schedule(now=now)
     escalations_check(now=now)
     requeue_stuck(now=now)
-    queued = claim_due(now=now, batch=batch)
+    queued: list[int] = []
+    until = time.monotonic() + SWEEP_CLAIM_SECONDS
+    while True:
+        claimed = claim_due(now=now, batch=batch)
+        queued += claimed
+        if len(claimed) < batch or time.monotonic() > until:
+            break
     Heartbeat.objects.update_or_create(name="sweep", defaults={"at": now})
     return queued
 

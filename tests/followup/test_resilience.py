@@ -250,3 +250,28 @@ def test_a_hung_mail_server_times_out_as_a_failed_attempt(survivor, report, sett
     # smtplib reports the timed-out greeting as a dropped connection.
     assert message.last_error in ("mail server: TimeoutError", "mail server: SMTPServerDisconnected")
     assert mail.outbox == []
+
+
+def test_one_sweep_claims_every_due_message_batch_after_batch(survivor, enqueued, django_capture_on_commit_callbacks):
+    """Monday 10:00: everyone's weekly check-in is due at once."""
+    now = timezone.now()
+    Message.objects.bulk_create(
+        Message(
+            kind="checkin",
+            channel="in_app",
+            recipient=survivor,
+            survivor=survivor,
+            clinic_id=survivor.clinic_id,
+            iso_week=f"2026-W{n:02d}",
+            dedupe_key=f"bench:{n}",
+            due_at=now - dt.timedelta(minutes=1),
+            state_changed_at=now,
+            created_at=now,
+        )
+        for n in range(25)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = services.sweep(batch=10)
+    assert len(queued) == 25
+    assert not Message.objects.filter(state="pending", due_at__lte=now).exists()
+    assert len([name for name, _, _ in enqueued if name == "followup.tasks.deliver_message"]) == 25
