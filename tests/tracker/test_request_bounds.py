@@ -184,6 +184,23 @@ def test_the_bench_refuses_more_than_a_request_should_run(as_admin, lines, messa
     assert response.context["form"]["scenarios"].value()  # kept as typed
 
 
+def test_a_scenarios_note_is_bounded_as_her_form_bounds_it():
+    from tracker.models import NOTE_MAX_LENGTH
+
+    assert limits.MAX_NOTE_CHARS == NOTE_MAX_LENGTH
+    vocab = engine.Vocabulary(frozenset({"pain"}), frozenset({"hip"}), frozenset())
+    line = json.dumps({"entries": [{"symptom": "pain", "note": "x" * (NOTE_MAX_LENGTH + 1)}]})
+    read = []
+    kwargs = {
+        "rules": [],
+        "vocab": vocab,
+        "read_note": lambda note: read.append(note) or {},
+        "now": dt.datetime.now(dt.UTC),
+    }
+    [result] = scenarios.run_many([line], **kwargs)
+    assert "note: at most 2,000 characters" in result["error"] and read == []
+
+
 def test_the_bench_replays_each_event_with_only_its_rules_window(monkeypatch):
     """Not quadratic: a scenario of 800 daily entries gives each event the
     history the longest window can see, not everything before it."""

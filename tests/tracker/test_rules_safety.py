@@ -269,8 +269,9 @@ def test_a_failure_in_scheduling_reminders_costs_neither_the_checkin_nor_its_fla
 
 def store_condition(rule: Rule, text: str) -> None:
     """Write a condition straight into the table, as an old row would be."""
+    value = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE tracker_ruleversion SET condition = %s::jsonb WHERE id = %s", [text, rule.current_id])
+        cursor.execute(f"UPDATE tracker_ruleversion SET condition = {value} WHERE id = %s", [text, rule.current_id])
     Rule.objects.filter(pk=rule.pk).update(changed_at=timezone.now())
     selectors.rule_defs_forget()
 
@@ -279,6 +280,8 @@ def store_condition(rule: Rule, text: str) -> None:
 def test_a_deep_rule_saved_before_validation_takes_nothing_down(
     default_rules, client_for, survivor, clinic_admin, caplog, levels, shape
 ):
+    if levels > 500 and connection.vendor != "postgresql":
+        pytest.skip("SQLite's JSON_VALID refuses a row this deep")
     deep = Rule.objects.get(slug="bone-pain-new-or-worse")
     store_condition(deep, nested_json(levels, shape))
     client = client_for(survivor)

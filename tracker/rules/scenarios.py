@@ -281,6 +281,8 @@ def _parse(scenario: dict, vocab: engine.Vocabulary, read_note, now: dt.datetime
                 raise ScenarioError(f"{where}.{flag_name}: must be true or false")
         if not isinstance(item["note"], str):
             raise ScenarioError(f"{where}.note: must be text")
+        if len(item["note"]) > limits.MAX_NOTE_CHARS:
+            raise ScenarioError(f"{where}.note: at most {limits.MAX_NOTE_CHARS:,} characters, as on the check-in form")
         at = now - dt.timedelta(days=days_ago)
         entry = engine.Entry(
             id=i + 1,
