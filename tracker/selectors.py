@@ -500,6 +500,7 @@ class SentenceTest:
     hits: list[engine.Hit]
     found: list[dict]  # each counting mention, described for the page
     set_aside: list[dict]
+    failed: list[engine.Failure]
 
 
 def sentence_test(*, sentence: str, lang: str | None) -> SentenceTest:
@@ -507,7 +508,8 @@ def sentence_test(*, sentence: str, lang: str | None) -> SentenceTest:
     that would fire on it as a "Something else" entry today (no history)."""
     reading = text.read(sentence, lang=lang)
     fact = text.something_else(note=sentence, reading=reading, at=timezone.now())
-    hits = engine.evaluate(rule_defs_active(), history=engine.History(entries=(fact,)), entry=fact)
+    failed: list[engine.Failure] = []
+    hits = engine.evaluate(rule_defs_active(), history=engine.History(entries=(fact,)), entry=fact, failures=failed)
     hits.sort(key=lambda h: (-engine.TIER_RANK[h.tier], h.rule.name))
     labels = text.concept_labels()
     found = []
@@ -521,7 +523,7 @@ def sentence_test(*, sentence: str, lang: str | None) -> SentenceTest:
         {"concept": s.concept, "text": s.text, "why": engine.SET_ASIDE_WORDS.get(s.why, s.why)}
         for s in reading.set_aside
     ]
-    return SentenceTest(reading=reading, hits=hits, found=found, set_aside=set_aside)
+    return SentenceTest(reading=reading, hits=hits, found=found, set_aside=set_aside, failed=failed)
 
 
 # ------------------------------------------------------------------ rules pages

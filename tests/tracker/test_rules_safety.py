@@ -325,3 +325,11 @@ def test_the_migration_renames_a_slug_no_page_can_link_to(default_rules, client_
     assert services.rule_slug_errors(hostile.slug) == []
     page = client_for(clinic_admin).get(reverse("rule_list"))
     assert page.status_code == 200 and reverse("rule_detail", args=[hostile.slug]) in page.content.decode()
+
+
+def test_the_sentence_page_names_a_rule_that_raises_instead_of_failing(default_rules, client_for, clinic_admin, breaks):
+    rule = breaks("seizure")
+    response = client_for(clinic_admin).post(reverse("rules_sentence"), {"sentence": "I had a fit this morning"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-testid="failed"' in page and rule.slug in page and "KeyError" in page
