@@ -82,12 +82,22 @@ def reminders_schedule(*, flag: Flag, created: bool, tier_raised: bool) -> list[
     return reminders_schedule_many(recorded=[(flag, created, tier_raised)])
 
 
-def _sends_now(flag: Flag, now: dt.datetime) -> bool:
-    """An emergency flag's first reminder goes the moment the check-in
-    commits, day or night; an urgent one too, outside her quiet hours."""
-    if flag.tier == "emergency":
-        return True
-    return flag.tier == "urgent" and quiet_until(flag.survivor.time_zone, now) is None
+def _sends_now(recorded: list[tuple[Flag, bool, bool]], now: dt.datetime) -> int | None:
+    """The flag whose first reminders go the moment the check-in commits:
+    her highest new (or raised) tier, if emergency, or urgent outside her
+    quiet hours. One flag, not all: she needs one "contact your care team"
+    at once, and publishing a dozen tasks doubled the time of a check-in
+    that fired six rules (bench/README.md); the other flags' reminders are
+    due too and go with the next sweep (emergency ones within seconds)."""
+    opened = [flag for flag, created, raised in recorded if created or raised]
+    if not opened:
+        return None
+    top = min(opened, key=lambda flag: TIER_RANK[flag.tier])
+    if top.tier == "emergency":
+        return top.pk
+    if top.tier == "urgent" and quiet_until(top.survivor.time_zone, now) is None:
+        return top.pk
+    return None
 
 
 # PostgreSQL: the follow-up rows of a check-in's flags and every reminder row
@@ -142,8 +152,8 @@ def reminders_schedule_many(*, recorded: list[tuple[Flag, bool, bool]]) -> list[
     the check-in's transaction: one row per reminder and channel, at each
     tier's cadence. A raised tier replaces the pending ones with the faster
     cadence. Returns the ids of the reminders to send the moment the
-    check-in commits (deliveries_send_now): the first ones of an emergency
-    flag, or of an urgent one outside her quiet hours, when due at once.
+    check-in commits (deliveries_send_now): the first ones of her highest
+    tier's flag, if emergency, or urgent outside her quiet hours.
 
     1. One follow-up record per flag (the missing ones inserted).
     2. Each clinic and tier's cadence read once.
@@ -154,14 +164,17 @@ def reminders_schedule_many(*, recorded: list[tuple[Flag, bool, bool]]) -> list[
     opened or attached to; a raised tier (a new rule version, rare) takes the
     ORM path, as do other databases."""
     now = timezone.now()
+    send_now = _sends_now(recorded, now)
     if connection.vendor != "postgresql":
-        return _reminders_schedule_orm(recorded, now)
+        return _reminders_schedule_orm(recorded, now, send_now)
     raised = [item for item in recorded if item[2]]
-    queued = _reminders_schedule_pg([item for item in recorded if not item[2]], now)
-    return queued + (_reminders_schedule_orm(raised, now) if raised else [])
+    queued = _reminders_schedule_pg([item for item in recorded if not item[2]], now, send_now)
+    return queued + (_reminders_schedule_orm(raised, now, send_now) if raised else [])
 
 
-def _reminders_schedule_pg(recorded: list[tuple[Flag, bool, bool]], now: dt.datetime) -> list[int]:
+def _reminders_schedule_pg(
+    recorded: list[tuple[Flag, bool, bool]], now: dt.datetime, send_now: int | None
+) -> list[int]:
     if not recorded:
         return []
     new = [flag for flag, created, _ in recorded if created]
@@ -175,7 +188,7 @@ def _reminders_schedule_pg(recorded: list[tuple[Flag, bool, bool]], now: dt.date
                 "tier": [flag.tier for flag in new],
                 "survivor": [flag.survivor_id for flag in new],
                 "clinic": [flag.survivor.clinic_id for flag in new],
-                "send_now": [_sends_now(flag, now) for flag in new],
+                "send_now": [flag.pk == send_now for flag in new],
                 "default_tier": tiers,
                 "default_first": [int(cadence.DEFAULT_CADENCE[t].first_after.total_seconds()) for t in tiers],
                 "default_every": [int(cadence.DEFAULT_CADENCE[t].every.total_seconds()) for t in tiers],
@@ -187,7 +200,9 @@ def _reminders_schedule_pg(recorded: list[tuple[Flag, bool, bool]], now: dt.date
         return [pk for (pk,) in cursor.fetchall()]
 
 
-def _reminders_schedule_orm(recorded: list[tuple[Flag, bool, bool]], now: dt.datetime) -> list[int]:
+def _reminders_schedule_orm(
+    recorded: list[tuple[Flag, bool, bool]], now: dt.datetime, send_now: int | None
+) -> list[int]:
     ids = [flag.pk for flag, _, _ in recorded]
     followups = {f.flag_id: f for f in FlagFollowup.objects.filter(flag_id__in=ids)}
     missing = [FlagFollowup(flag_id=pk) for pk in ids if pk not in followups]
@@ -218,7 +233,7 @@ def _reminders_schedule_orm(recorded: list[tuple[Flag, bool, bool]], now: dt.dat
         if key not in plans:
             plans[key] = cadence_plan(clinic_id=clinic_id, tier=flag.tier)
         plan = plans[key]
-        if plan.first_after <= dt.timedelta(0) and _sends_now(flag, now):
+        if plan.first_after <= dt.timedelta(0) and flag.pk == send_now:
             first[flag.pk] = start
         rows += [
             Message(

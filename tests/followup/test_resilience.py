@@ -275,3 +275,18 @@ def test_one_sweep_claims_every_due_message_batch_after_batch(survivor, enqueued
     assert len(queued) == 25
     assert not Message.objects.filter(state="pending", due_at__lte=now).exists()
     assert len([name for name, _, _ in enqueued if name == "followup.tasks.deliver_message"]) == 25
+
+
+def test_only_her_highest_flag_goes_at_once_the_others_with_the_sweep(
+    survivor, default_rules, enqueued, django_capture_on_commit_callbacks
+):
+    from tests.factories import entry, record_checkin
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record_checkin(survivor, entry("jaundice", None), entry("seizure", None))
+    queued = Message.objects.filter(state="queued")
+    assert {m.flag.rule.slug for m in queued} == {"seizure"}
+    assert queued.count() == 3  # each channel of its first reminder
+    jaundice = Message.objects.get(flag__rule__slug="jaundice", sequence=1, channel="email")
+    assert jaundice.state == "pending" and jaundice.due_at <= timezone.now()
+    assert jaundice.pk in services.sweep()
