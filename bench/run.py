@@ -853,7 +853,7 @@ def _port_open(port: int) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", choices=["evaluation", "preview", "reminders", "triage", "notes", "latency"])
+    parser.add_argument("--only", choices=["evaluation", "preview", "reminders", "triage", "notes", "latency", "scale"])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--survivors", type=int, default=20_000)
     parser.add_argument("--checkins", type=int, default=1_000_000)
@@ -879,6 +879,11 @@ def main() -> None:
         bench_reminders(out, args.messages)
     if args.only in (None, "triage"):
         bench_triage(out, args.survivors, args.checkins)
+    if args.only in (None, "scale"):
+        from scale import bench_scale  # bench/scale.py, beside this file
+
+        fill_preview_data(args.survivors, args.checkins)
+        bench_scale(out)
     print("\n".join(out))
 
 

@@ -96,17 +96,27 @@ def _history_qs(node: dict) -> list[Q | None]:
 
 @dataclass
 class PreviewSide:
+    """Matches, and the distinct check-ins and survivors they fall on. Chunks
+    split survivors (and so check-ins) apart: each chunk's sets are counted
+    and dropped when it ends, so memory stays one chunk's worth."""
+
     entries: int = 0
     checkins: set = field(default_factory=set)
     survivors: set = field(default_factory=set)
+    _counted: tuple[int, int] = (0, 0)
+
+    def end_chunk(self) -> None:
+        checkins, survivors = self._counted
+        self._counted = (checkins + len(self.checkins), survivors + len(self.survivors))
+        self.checkins, self.survivors = set(), set()
 
     @property
     def checkin_count(self) -> int:
-        return len(self.checkins)
+        return self._counted[0] + len(self.checkins)
 
     @property
     def survivor_count(self) -> int:
-        return len(self.survivors)
+        return self._counted[1] + len(self.survivors)
 
     def as_json(self) -> dict:
         return {"entries": self.entries, "checkins": self.checkin_count, "survivors": self.survivor_count}
@@ -163,6 +173,9 @@ def rule_preview(
         progress(done, total)
     for lo, hi, count in ranges:
         one_chunk(lo, hi)
+        for side in (result.draft, result.current):
+            if side is not None:
+                side.end_chunk()
         done += count
         if progress:
             progress(done, total)

@@ -1,0 +1,120 @@
+"""Per-request costs of a survivor's week at the bench database's size, for
+the capacity figures of bench/README.md ("Scale (issue 11)"): the check-in
+POST with the active rules (30 shipped ones), the confirmation page it
+leads to, and her home page; with the time each spends waiting on
+PostgreSQL (Django's execute_wrapper) and its statement count. In-process
+(Django's test client), like the evaluation bench; what a check-in
+publishes goes to the bench's own queue (bench/run.py). The check-ins,
+flags and reminders it makes are deleted at the end."""
+
+from __future__ import annotations
+
+import statistics
+import time
+import uuid
+
+
+def bench_scale(out: list[str], n: int = 150) -> None:
+    import zoneinfo
+
+    from django.conf import settings
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.utils import timezone
+
+    from tracker.models import CheckIn, Flag, SymptomEntry, User
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    started_at = timezone.now()
+    # A spread of survivors across the id range (each has a year of check-ins).
+    ids = list(User.objects.filter(email__startswith="bench-s").order_by("id").values_list("id", flat=True))
+    sample = list(User.objects.filter(id__in=ids[:: max(1, len(ids) // n)][:n]))
+    # (symptom, site, severity, new, worse): about a third raise a flag, as in PRO-TECT.
+    kinds = [
+        [("pain", "knee", "3", "no", "no")],
+        [("fatigue", "", "3", "no", "no")],
+        [("pain", "hip", "6", "yes", "yes"), ("headache", "", "4", "no", "no")],
+        [("cough", "", "2", "no", "no")],
+        [("nausea", "", "3", "yes", "no")],
+        [("pain", "shoulder", "2", "no", "no")],
+        [("headache", "", "6", "yes", "no")],
+        [("appetite_loss", "", "2", "no", "no")],
+        [("numbness", "hand", "2", "no", "no")],
+    ]
+    client = Client()
+    timings: dict[str, list[tuple[float, float, int]]] = {"check-in POST": [], "confirmation page": [], "home": []}
+    db = [0.0, 0]
+
+    def count_db(execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            db[0] += time.perf_counter() - start
+            db[1] += 1
+
+    def measured(label, call):
+        db[0], db[1] = 0.0, 0
+        start = time.perf_counter()
+        with connection.execute_wrapper(count_db):
+            response = call()
+        timings[label].append((time.perf_counter() - start, db[0], db[1]))
+        return response
+
+    def form(survivor, rows) -> dict:
+        today = timezone.localdate(timezone=zoneinfo.ZoneInfo(survivor.time_zone)).isoformat()
+        data = {
+            "entry-TOTAL_FORMS": str(len(rows)),
+            "entry-INITIAL_FORMS": "0",
+            "entry-MIN_NUM_FORMS": "1",
+            "entry-MAX_NUM_FORMS": "10",
+            "submission_token": str(uuid.uuid4()),
+        }
+        for i, (code, site, severity, new, worse) in enumerate(rows):
+            data.update(
+                {
+                    f"entry-{i}-symptom": code,
+                    f"entry-{i}-body_site": site,
+                    f"entry-{i}-severity": severity,
+                    f"entry-{i}-is_new": new,
+                    f"entry-{i}-is_worse": worse,
+                    f"entry-{i}-started_on": today,
+                    f"entry-{i}-note": "",
+                }
+            )
+        return data
+
+    try:
+        for i, survivor in enumerate(sample):
+            client.force_login(survivor)
+            data = form(survivor, kinds[i % len(kinds)])
+            response = measured("check-in POST", lambda data=data: client.post("/check-in/", data))
+            assert response.status_code == 302, response.status_code
+            location = response["Location"]
+            assert measured("confirmation page", lambda location=location: client.get(location)).status_code == 200
+            assert measured("home", lambda: client.get("/")).status_code == 200
+    finally:
+        with transaction.atomic():
+            Flag.objects.filter(survivor__in=sample, created_at__gte=started_at).delete()
+            SymptomEntry.objects.filter(survivor__in=sample, created_at__gte=started_at).delete()
+            CheckIn.objects.filter(survivor__in=sample, created_at__gte=started_at).delete()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        size = cursor.fetchone()[0]
+    survivors = User.objects.filter(role="survivor").count()
+    entries = SymptomEntry.objects.count()
+    out += [
+        f"Per-request costs: {len(sample)} survivors spread over {survivors:,} ({entries:,} stored entries); "
+        f"database {size / 2**30:.1f} GiB ({size / max(entries, 1):.0f} bytes an entry, all tables and indexes).",
+        "",
+        "| request | median | p95 | of which PostgreSQL (median) | statements (median) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for label, rows in timings.items():
+        walls = sorted(r[0] for r in rows)
+        out.append(
+            f"| {label} | {statistics.median(walls) * 1000:.1f} ms | {walls[int(len(walls) * 0.95) - 1] * 1000:.1f} ms "
+            f"| {statistics.median(r[1] for r in rows) * 1000:.1f} ms | {statistics.median(r[2] for r in rows):.0f} |"
+        )
+    out.append("")
