@@ -14,6 +14,16 @@ $(STAMP): requirements.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+# Test-only JavaScript (axe-core for the accessibility tests), pinned in
+# package-lock.json; installed again whenever the lock changes.
+NODE_STAMP := node_modules/.installed-$(shell sha1sum package-lock.json | cut -c1-12)
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Installing Debian's nodejs and npm for the browser tests"; \
+		apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
 install: $(STAMP)
 
 migrate: install
@@ -31,7 +41,7 @@ run: seed
 	$(VENV)/bin/honcho --procfile Procfile.dev start
 
 # The whole suite against the real PostgreSQL and Redis on 127.0.0.1.
-test: install
+test: install $(NODE_STAMP)
 	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 	$(VENV)/bin/ruff check .
