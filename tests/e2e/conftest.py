@@ -12,10 +12,7 @@ def allow_orm_beside_playwright(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture
-def browser():
-    # Function-scoped: Playwright's event loop must be gone before the next
-    # (non-browser) test touches the ORM.
+def _chromium():
     from playwright.sync_api import sync_playwright
 
     if not shutil.which(CHROMIUM):
@@ -36,6 +33,59 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def browser():
+    # Function-scoped: Playwright's event loop must be gone before the next
+    # (non-browser) test touches the ORM.
+    yield from _chromium()
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """One database state for a whole module of read-only browser tests,
+    written once by the module's own seeding fixture (module_db first).
+    What is written is committed, so the live server's threads see it; at
+    the end everything is flushed, as after a transactional test
+    (TransactionTestCase's own setup and teardown, run once per module)."""
+    import django.test
+
+    class ModuleCase(django.test.TransactionTestCase):
+        serialized_rollback = True  # the catalog comes back if a test before us flushed it
+
+    with django_db_blocker.unblock():
+        ModuleCase.setUpClass()
+        case = ModuleCase(methodName="__init__")
+        case._pre_setup()
+        try:
+            yield
+        finally:
+            case._post_teardown()
+            ModuleCase.tearDownClass()
+
+
+@pytest.fixture(scope="module")
+def module_live_server(module_db):
+    """A live server for one module. Not pytest-django's live_server: a test
+    that uses that one is made transactional, and its database is flushed
+    after every test."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def module_browser(module_live_server):
+    # Set up after the module's seeding and closed before its database is
+    # flushed. Meanwhile Playwright's event loop lives in this thread, and
+    # pytest-django's per-test setup touches the ORM: allow it for as long
+    # as the browser lives (the calls are still synchronous).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield from _chromium()
 
 
 @pytest.fixture

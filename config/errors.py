@@ -1,0 +1,36 @@
+"""Our 500 page. Django's own handler renders templates/500.html with no
+context at all; this one adds a survivor's care-team numbers when they can
+be known, and never fails itself: the page must come up when the database is
+the thing that broke."""
+
+import logging
+
+from django.http import HttpRequest, HttpResponseServerError
+from django.template import loader
+from django.views.decorators.csrf import requires_csrf_token
+
+log = logging.getLogger(__name__)
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponseServerError:
+    try:
+        context = _care_team(request)
+    except Exception:  # anything raised here would turn a 500 page into none at all
+        log.warning("500 page: care-team numbers unavailable", exc_info=True)
+        context = {}
+    return HttpResponseServerError(loader.get_template("500.html").render(context))
+
+
+def _care_team(request: HttpRequest) -> dict:
+    # Only a user the request already loaded (no session or user query
+    # here); her clinic is one small query, skipped if it fails.
+    user = getattr(request, "_cached_user", None)
+    if user is None or not user.is_authenticated or not user.is_survivor or user.clinic_id is None:
+        return {}
+    from tracker.models import Clinic
+
+    row = Clinic.objects.filter(pk=user.clinic_id).values("care_team_phone", "emergency_number").first()
+    if row is None:
+        return {}
+    return {"care_team_phone": row["care_team_phone"], "emergency_number": row["emergency_number"]}

@@ -1,0 +1,74 @@
+"""One seeded clinic for the page-by-page browser tests (accessibility,
+keyboard): the demo clinic and its people, the default rules, and on top an
+emergency and an urgent check-in with a call back asked for, a flag she
+confirmed, a nurse's reads in the audit trail and an open invitation. Ids
+go into the pages' paths; each role gets a logged-in session cookie."""
+
+from dataclasses import dataclass, field
+from io import StringIO
+
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from tests.factories import entry, record_checkin
+
+
+@dataclass
+class Site:
+    url: str
+    ids: dict = field(default_factory=dict)
+    cookies: dict = field(default_factory=dict)  # role -> session cookie value
+
+    def path(self, template: str) -> str:
+        return self.url + template.format(**self.ids)
+
+
+def seed_site(url: str) -> Site:
+    from followup import services as followup_services
+    from tracker import services as tracker_services
+    from tracker.models import Flag, Invitation, Rule, User
+    from tracker.tokens import invite_token_make
+
+    call_command("seed_catalog", stdout=StringIO())
+    tracker_services.rules_load_defaults()
+    call_command("seed_demo", stdout=StringIO())
+    maria = User.objects.get(email="maria@demo.followup.test")
+    joan = User.objects.get(email="joan@demo.followup.test")
+    nurse = User.objects.get(email="nurse@demo.followup.test")
+    admin = User.objects.get(email="admin@demo.followup.test")
+    today = timezone.localdate()
+
+    urgent = record_checkin(maria, entry("jaundice", None, 5, True, False, started_on=today), callback=True)
+    emergency = record_checkin(maria, entry("seizure", None, 8, True, True, started_on=today))
+    flag = Flag.objects.filter(survivor=maria, status=Flag.Status.OPEN).order_by("tier_rank", "pk").first()
+    confirmed = record_checkin(joan, entry("jaundice", None, 4, True, False, started_on=today))
+    joan_flag = Flag.objects.filter(attachments__entry__checkin=confirmed).first()
+    followup_services.flag_survivor_confirm_contact(flag=joan_flag, survivor=joan)
+    tracker_services.audit_read(reader=nurse, action="survivor.history.view", survivor=maria, target=maria)
+    invitation = Invitation.objects.create(
+        email="nell@example.org", full_name="Nell Newcomer", clinic=maria.clinic, invited_by=nurse
+    )
+    rule = Rule.objects.order_by("slug").first()
+
+    site = Site(url=url)
+    site.ids = {
+        "maria": maria.pk,
+        "urgent_checkin": urgent.pk,
+        "emergency_checkin": emergency.pk,
+        "flag": flag.pk,
+        "rule": rule.slug,
+        "invite_token": invite_token_make(nonce=invitation.nonce),
+    }
+    for role, user in {"survivor": maria, "nurse": nurse, "clinic_admin": admin}.items():
+        client = Client()
+        client.force_login(user)
+        site.cookies[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return site
+
+
+def log_in(context, site: Site, role: str) -> None:
+    """Give a Playwright browser context the role's session (none for anonymous)."""
+    if role in site.cookies:
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": site.cookies[role], "url": site.url}])

@@ -1,0 +1,229 @@
+"""Every page, for every role, at desktop and phone width: zero axe-core
+WCAG 2.2 AA violations; no sideways scroll at 390 px; nothing sticking out
+at 320 px with text at 200%.
+
+One seeded database, one live server and one Chromium for the whole module
+(tests/e2e/conftest.py: module_db): the pages are only read. A test's id
+names the role, the page and the width."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.template.loader import render_to_string
+
+from tests.e2e.axe import assert_no_axe_violations
+from tests.e2e.seeded_site import log_in, seed_site
+
+# The mark makes pytest-django create the test database (and serialize it,
+# so module_db can bring the catalog back); each test's own transaction is
+# empty: the pages are served from the module's committed data.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(serialized_rollback=True)]
+
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+
+
+def _submit(page, selector="main form button[type=submit]"):
+    with page.expect_navigation():
+        page.locator(selector).last.click()
+
+
+def checkin_errors(page):
+    _submit(page, "main form button[type=submit]:not([name=add_entry])")
+
+
+def weight_errors(page):
+    page.locator("input[name=value]").fill("")
+    _submit(page)
+
+
+def login_errors(page):
+    page.locator("input[name=username]").fill("nobody@example.org")
+    page.locator("input[name=password]").fill("not the password")
+    _submit(page)
+
+
+def flag_errors(page):
+    # Resolve with no outcome chosen.
+    with page.expect_navigation():
+        page.locator("button[name=resolve]").click()
+
+
+def sentence_result(page):
+    page.locator("textarea[name=sentence]").fill("No headache, but I can't feel my feet since Monday")
+    _submit(page)
+
+
+def bench_results(page):
+    lines = Path(__file__).resolve().parents[1].joinpath("scenarios.jsonl").read_text().splitlines()
+    failing = json.loads(lines[0]) | {"id": "judged-wrong", "expect": {"tier": "routine"}}
+    page.locator("textarea[name=scenarios]").fill("\n".join([*lines[:3], json.dumps(failing), "not json"]))
+    _submit(page)
+
+
+# (role, page name, path with {ids}, what to do once there)
+PAGES = [
+    ("survivor", "home", "/", None),
+    ("survivor", "check-in", "/check-in/", None),
+    ("survivor", "check-in with errors", "/check-in/", checkin_errors),
+    ("survivor", "check-in result", "/check-ins/{urgent_checkin}/", None),
+    ("survivor", "emergency result", "/check-ins/{emergency_checkin}/", None),
+    ("survivor", "weight", "/weight/", None),
+    ("survivor", "weight with errors", "/weight/", weight_errors),
+    ("survivor", "settings", "/preferences/", None),
+    ("survivor", "I contacted my care team", "/flags/{flag}/contacted/", None),
+    ("survivor", "not found", "/no-such-page/", None),
+    ("nurse", "queue", "/staff/queue/", None),
+    ("nurse", "flag", "/staff/flags/{flag}/", None),
+    ("nurse", "flag with errors", "/staff/flags/{flag}/", flag_errors),
+    ("nurse", "call lists", "/staff/call-lists/", None),
+    ("nurse", "dashboard", "/staff/dashboard/", None),
+    ("nurse", "survivors", "/staff/", None),
+    ("nurse", "survivor history", "/staff/survivors/{maria}/", None),
+    ("clinic_admin", "staff home", "/staff/", None),
+    ("clinic_admin", "dashboard", "/staff/dashboard/", None),
+    ("clinic_admin", "rules", "/rules/", None),
+    ("clinic_admin", "rule", "/rules/{rule}/", None),
+    ("clinic_admin", "rule edit", "/rules/{rule}/edit/", None),
+    ("clinic_admin", "new rule", "/rules/new/", None),
+    ("clinic_admin", "rules import", "/rules/import/", None),
+    ("clinic_admin", "scenario bench", "/rules/bench/", None),
+    ("clinic_admin", "scenario bench results", "/rules/bench/", bench_results),
+    ("clinic_admin", "test a sentence", "/rules/sentence/", None),
+    ("clinic_admin", "test a sentence result", "/rules/sentence/", sentence_result),
+    ("clinic_admin", "messages", "/admin-pages/messages/", None),
+    ("clinic_admin", "cadence", "/admin-pages/cadence/", None),
+    ("clinic_admin", "audit", "/admin-pages/audit/", None),
+    ("anonymous", "login", "/accounts/login/", None),
+    ("anonymous", "login with errors", "/accounts/login/", login_errors),
+    ("anonymous", "password reset", "/accounts/password-reset/", None),
+    ("anonymous", "password reset sent", "/accounts/password-reset/sent/", None),
+    ("anonymous", "invite accept", "/invite/{invite_token}/", None),
+    ("anonymous", "invite accept with errors", "/invite/{invite_token}/", lambda page: _submit(page)),
+    ("anonymous", "invite link broken", "/invite/not-a-token/", None),
+    ("anonymous", "not found", "/no-such-page/", None),
+    ("anonymous", "server error", "/__server-error__/", None),
+]
+PAGE_IDS = [f"{role}:{name}" for role, name, _, _ in PAGES]
+
+
+@pytest.fixture(scope="module")
+def site(module_live_server):
+    return seed_site(module_live_server.url)
+
+
+@pytest.fixture(scope="module")
+def contexts(site, module_browser):
+    """One logged-in browser context per role and viewport, made on first use."""
+    made = {}
+
+    def get(role, viewport):
+        if (role, viewport) not in made:
+            context = module_browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+            context.set_default_timeout(15_000)
+            log_in(context, site, role)
+            # The 500 page as the server sends it when a view fails: rendered
+            # without a request, as Django's server_error handler does.
+            server_error = render_to_string("500.html")
+            context.route("**/__server-error__/", lambda route: route.fulfill(status=500, body=server_error))
+            made[(role, viewport)] = context
+        return made[(role, viewport)]
+
+    yield get
+    for context in made.values():
+        context.close()
+
+
+def visit(contexts, site, role, path, action, viewport):
+    page = contexts(role, viewport).new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    response = page.goto(site.path(path))
+    assert response is not None
+    if action is not None:
+        action(page)
+    page.wait_for_load_state("load")
+    return page, errors
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(("role", "name", "path", "action"), PAGES, ids=PAGE_IDS)
+def test_no_axe_violations(contexts, site, role, name, path, action, width):
+    page, errors = visit(contexts, site, role, path, action, WIDTHS[width])
+    try:
+        assert not errors, f"script errors on {role}:{name}: {errors}"
+        assert_no_axe_violations(page, f"{role}:{name} at {width} ({WIDTHS[width][0]} px)")
+    finally:
+        page.close()
+
+
+# Every element that sticks out of the viewport, unless a scrolling box of
+# its own (a table in .table-responsive) holds it: the outermost ones only.
+OVERFLOW_JS = """() => {
+    const width = document.scrollingElement.clientWidth;
+    const held = (el) => {
+        for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+            const x = getComputedStyle(p).overflowX;
+            if (x === "auto" || x === "scroll" || x === "hidden" || x === "clip") return true;
+        }
+        return false;
+    };
+    const out = new Set();
+    for (const el of document.body.querySelectorAll("*")) {
+        const box = el.getBoundingClientRect();
+        if (box.width === 0 || box.height === 0) continue;
+        if (box.right <= width + 1 && box.left >= -1) continue;
+        if (!held(el)) out.add(el);
+    }
+    const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+        + [...el.classList].map(c => "." + c).join("");
+    return {
+        scrollWidth: document.scrollingElement.scrollWidth,
+        clientWidth: width,
+        outside: [...out].filter(el => !out.has(el.parentElement)).slice(0, 8).map(el => {
+            const box = el.getBoundingClientRect();
+            return `${name(el)} (${Math.round(box.left)}..${Math.round(box.right)} px): `
+                + (el.innerText || "").trim().slice(0, 60);
+        }),
+    };
+}"""
+
+
+def assert_fits(page, where):
+    found = page.evaluate(OVERFLOW_JS)
+    assert found["scrollWidth"] <= found["clientWidth"] and not found["outside"], (
+        f"{where}: the page is {found['scrollWidth']} px wide in a {found['clientWidth']} px window; "
+        f"sticking out: {found['outside']}"
+    )
+
+
+@pytest.mark.parametrize(("role", "name", "path", "action"), PAGES, ids=PAGE_IDS)
+def test_no_sideways_scroll_at_390_px(contexts, site, role, name, path, action):
+    page, _ = visit(contexts, site, role, path, action, WIDTHS["phone"])
+    try:
+        assert_fits(page, f"{role}:{name} at 390 px")
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize(("role", "name", "path", "action"), PAGES, ids=PAGE_IDS)
+def test_nothing_overflows_at_320_px_with_text_at_200_percent(contexts, site, role, name, path, action):
+    # Text at 200% as a person sets it in Chromium's settings (default font
+    # size 16 -> 32 px, through the DevTools protocol): everything sized in
+    # rem or em doubles, the viewport stays 320 CSS px. Not CSS zoom, which
+    # would shrink the viewport to 160 CSS px as page zoom does.
+    context = contexts(role, (320, 640))
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Page.enable")
+    cdp.send("Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}})
+    try:
+        page.goto(site.path(path))
+        if action is not None:
+            action(page)
+        page.wait_for_load_state("load")
+        root = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+        assert root == 32, f"text is not at 200% (root font size {root} px)"
+        assert_fits(page, f"{role}:{name} at 320 px, text at 200%")
+    finally:
+        page.close()
