@@ -168,13 +168,17 @@ OVERFLOW_JS = """() => {
         }
         return false;
     };
-    const out = new Set();
+    const out = new Set(), positioned = new Set();
     for (const el of document.body.querySelectorAll("*")) {
         const box = el.getBoundingClientRect();
         if (box.width === 0 || box.height === 0) continue;
         if (box.right <= width + 1 && box.left >= -1) continue;
         if (!held(el)) out.add(el);
+        // A scrolling box holds an absolutely positioned descendant only if
+        // it is positioned itself: named when nothing else explains the width.
+        else if (["absolute", "fixed"].includes(getComputedStyle(el).position)) positioned.add(el);
     }
+    if (!out.size && document.scrollingElement.scrollWidth > width) positioned.forEach(el => out.add(el));
     const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
         + [...el.classList].map(c => "." + c).join("");
     return {
@@ -225,5 +229,75 @@ def test_nothing_overflows_at_320_px_with_text_at_200_percent(contexts, site, ro
         root = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
         assert root == 32, f"text is not at 200% (root font size {root} px)"
         assert_fits(page, f"{role}:{name} at 320 px, text at 200%")
+    finally:
+        page.close()
+
+
+# What the keyboard focus looks like on the focused element (or, for the
+# severity scale's hidden radio, on its label): the outline, and the
+# background it is drawn on (the first opaque one behind the element).
+FOCUS_JS = """() => {
+    let el = document.activeElement;
+    if (!el || el === document.body) return null;
+    const describe = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+        + (el.getAttribute("name") ? `[name=${el.getAttribute("name")}]` : "")
+        + " " + (el.innerText || el.value || el.getAttribute("aria-label") || "").trim().slice(0, 40);
+    if (getComputedStyle(el).opacity === "0" && el.labels && el.labels.length) el = el.labels[0];
+    const style = getComputedStyle(el);
+    let bg = "rgb(255, 255, 255)";
+    for (let p = el.parentElement; p; p = p.parentElement) {
+        const c = getComputedStyle(p).backgroundColor;
+        if (c !== "rgba(0, 0, 0, 0)" && c !== "transparent") { bg = c; break; }
+    }
+    return {what: describe, style: style.outlineStyle, width: parseFloat(style.outlineWidth),
+            color: style.outlineColor, background: bg};
+}"""
+
+
+def _luminance(rgb: str) -> float:
+    r, g, b = (int(v) / 255 for v in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3])
+    return sum(
+        k * (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
+        for k, c in zip((0.2126, 0.7152, 0.0722), (r, g, b), strict=True)
+    )
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+FOCUS_PAGES = [
+    ("survivor", "home", "/"),
+    ("survivor", "check-in", "/check-in/"),
+    ("nurse", "queue", "/staff/queue/"),
+    ("nurse", "flag", "/staff/flags/{flag}/"),
+    ("clinic_admin", "rules", "/rules/"),
+    ("anonymous", "login", "/accounts/login/"),
+]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(("role", "name", "path"), FOCUS_PAGES, ids=[f"{r}:{n}" for r, n, _ in FOCUS_PAGES])
+def test_every_control_shows_a_visible_focus_ring(contexts, site, role, name, path, width):
+    """Tab through the whole page: each stop has a solid outline at least
+    2 px wide with 3:1 contrast against what is behind it (the navigation
+    bar included)."""
+    page, _ = visit(contexts, site, role, path, None, WIDTHS[width])
+    try:
+        # Start at the top of the page, not at a field the page focused itself.
+        page.evaluate("const r = document.documentElement; r.tabIndex = -1; r.focus(); r.removeAttribute('tabindex')")
+        seen, problems = set(), []
+        for _ in range(150):
+            page.keyboard.press("Tab")
+            focus = page.evaluate(FOCUS_JS)
+            if focus is None or focus["what"] in seen:
+                break
+            seen.add(focus["what"])
+            ratio = _contrast(focus["color"], focus["background"])
+            if focus["style"] in ("none", "hidden") or focus["width"] < 2 or ratio < 3:
+                problems.append(f"{focus['what']}: outline {focus['style']} {focus['width']} px, {ratio:.1f}:1")
+        assert len(seen) > 3, f"only {len(seen)} focus stops on {role}:{name}"
+        assert not problems, f"focus not visible on {role}:{name} at {width}:\n" + "\n".join(problems)
     finally:
         page.close()
