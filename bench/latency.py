@@ -7,7 +7,8 @@ created for the run and removed after (tests/faults.py). Normal running:
 emergency check-ins one after another, each a different survivor. Then each
 single fault of the fault tests, with an emergency in flight when it
 strikes, a few times each; the figure is the time from the check-in's
-commit to its first email attempt that succeeded (followup_attempt.at).
+submission (before its rules run) to its first email attempt that
+succeeded (followup_attempt.at).
 
     .venv/bin/python bench/run.py --only latency
 """

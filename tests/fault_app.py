@@ -6,7 +6,7 @@ orchestrates, as an operator would. Each command prints one line of JSON.
     setup N         migrate, load the default rules, one clinic, a nurse and
                     N survivors for whom it is midday; prints their ids
     checkin ID CODE record a check-in through the real service; prints the
-                    flag ids and the commit time
+                    flag ids and the time it was submitted (before the rules)
     checkins IDS CODE GAP
                     one check-in each for the comma-separated survivor ids,
                     GAP seconds apart; prints a list of the above
@@ -46,18 +46,20 @@ def main(argv: list[str]) -> None:
         print(json.dumps({"survivors": survivors}))
     elif argv[0] == "checkin":
         survivor = User.objects.get(pk=int(argv[1]))
+        submitted = timezone.now().timestamp()
         checkin = record_checkin(survivor, entry(argv[2], None, 8, True, True, started_on=timezone.localdate()))
         flags = list(Flag.objects.filter(attachments__entry__checkin=checkin).values_list("id", flat=True))
-        print(json.dumps({"flags": flags, "at": timezone.now().timestamp()}))
+        print(json.dumps({"flags": flags, "at": submitted}))
     elif argv[0] == "checkins":
         import time
 
         done = []
         for pk in argv[1].split(","):
             survivor = User.objects.get(pk=int(pk))
+            submitted = timezone.now().timestamp()
             checkin = record_checkin(survivor, entry(argv[2], None, 8, True, True, started_on=timezone.localdate()))
             flags = list(Flag.objects.filter(attachments__entry__checkin=checkin).values_list("id", flat=True))
-            done.append({"flags": flags, "at": timezone.now().timestamp()})
+            done.append({"flags": flags, "at": submitted})
             time.sleep(float(argv[3]))
         print(json.dumps(done))
     else:

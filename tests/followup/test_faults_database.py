@@ -41,7 +41,7 @@ def private_pg(request):
 
 
 def emergency(c, survivor: int) -> float:
-    """A seizure check-in; waits for its first email; seconds from commit to mail."""
+    """A seizure check-in; waits for its first email; seconds from submitting to mail."""
     before = len(c.mails())
     committed = json.loads(django_run(c.env, "checkin", str(survivor), "seizure"))["at"]
     wait_for(lambda: len(c.mails()) > before, timeout=120, interval=0.05)
