@@ -84,7 +84,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS = ["full_name"]
+    # Nothing but the email and password: `createsuperuser --noinput` then
+    # works with DJANGO_SUPERUSER_EMAIL and DJANGO_SUPERUSER_PASSWORD alone
+    # (a name can be added in the admin; the app shows the email meanwhile).
+    REQUIRED_FIELDS: list[str] = []
 
     class Meta:
         constraints = [

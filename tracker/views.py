@@ -26,6 +26,10 @@ HISTORY_DAYS = 90
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_survivor:
         return _history(request, survivor=request.user)
+    if request.user.is_superuser and not request.user.staff_clinics.exists():
+        # Fresh from `createsuperuser`: no clinic yet, so nothing to show in
+        # the app; clinics and staff are set up in the Django admin.
+        return redirect("admin:index")
     if request.user.is_clinic_staff:
         return redirect("staff_home")
     return redirect("admin:index")
