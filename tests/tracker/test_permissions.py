@@ -182,6 +182,7 @@ PUBLIC = {
     "password_reset_complete",
     "invite_accept",
     "healthz",
+    "favicon",
 }
 LOGIN_ONLY = {"password_change", "password_change_done"}
 
