@@ -1,16 +1,14 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-from tracker.models import TIME_ZONE_CHOICES, Flag, Symptom, User
+from tracker.forms import TimeZoneField
+from tracker.models import Flag, Symptom, User
 
 from .models import Cadence, FlagEvent, Preferences
 
 
 class PreferencesForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(
-        choices=TIME_ZONE_CHOICES,
-        label="Your time zone",
-        help_text="We use it to show times and to keep messages out of the night.",
-    )
+    time_zone = TimeZoneField(help_text=_("We use it to show times and to keep messages out of the night."))
     weight_unit = forms.ChoiceField(
         choices=User.WeightUnit.choices, widget=forms.RadioSelect, label="I weigh myself in"
     )
@@ -52,28 +50,77 @@ class PreferencesForm(forms.ModelForm):
         return cleaned
 
 
-class CadenceForm(forms.ModelForm):
-    """The clinical range is the model's (its validators give each field its
-    message); the browser is told it too."""
+MINUTES_IN = {"minutes": 1, "hours": 60, "days": 24 * 60}
+UNIT_CHOICES = [("minutes", _("minutes")), ("hours", _("hours")), ("days", _("days"))]
 
-    class Meta:
-        model = Cadence
-        fields = ["first_after_minutes", "every_minutes", "max_count"]
-        labels = {
-            "first_after_minutes": "First reminder after (minutes)",
-            "every_minutes": "Then every (minutes)",
-            "max_count": "At most (reminders)",
-        }
-        help_texts = {
-            "first_after_minutes": "0 (at once) to 10,080 (7 days).",
-            "every_minutes": "30 to 43,200 (30 days).",
-            "max_count": "1 to 20.",
-        }
-        widgets = {
-            "first_after_minutes": forms.NumberInput(attrs={"min": 0, "max": Cadence.MAX_FIRST_AFTER}),
-            "every_minutes": forms.NumberInput(attrs={"min": Cadence.MIN_EVERY, "max": Cadence.MAX_EVERY}),
-            "max_count": forms.NumberInput(attrs={"min": Cadence.MIN_COUNT, "max": Cadence.MAX_COUNT}),
-        }
+
+def in_largest_unit(minutes: int) -> tuple[int, str]:
+    """120 -> (2, "hours"), 10080 -> (7, "days"), 90 -> (90, "minutes"); 0 -> (0, "hours")."""
+    for unit in ("days", "hours"):
+        if minutes % MINUTES_IN[unit] == 0:
+            return minutes // MINUTES_IN[unit], unit
+    return minutes, "minutes"
+
+
+class CadenceForm(forms.Form):
+    """One tier's cadence, each wait entered as a number and a unit (minutes,
+    hours or days) and stored in minutes. The clinical range and its messages
+    are the model's (Cadence's validators), checked on the minutes."""
+
+    DURATIONS = {"first_after": "first_after_minutes", "every": "every_minutes"}
+
+    first_after = forms.IntegerField(
+        label=_("First reminder after"), min_value=0, help_text=_("0 means at once. At most 7 days.")
+    )
+    first_after_unit = forms.ChoiceField(choices=UNIT_CHOICES, label=_("Unit"))
+    every = forms.IntegerField(label=_("Then every"), min_value=1, help_text=_("From 30 minutes to 30 days."))
+    every_unit = forms.ChoiceField(choices=UNIT_CHOICES, label=_("Unit"))
+    max_count = forms.IntegerField(label=_("At most (reminders)"), help_text=_("1 to 20."))
+
+    def __init__(self, *args, minutes: dict[str, int] | None = None, **kwargs):
+        """`minutes`: the stored cadence (first_after_minutes, every_minutes,
+        max_count), shown in the largest unit that holds it exactly."""
+        if minutes is not None:
+            initial = {"max_count": minutes["max_count"]}
+            for name, model_name in self.DURATIONS.items():
+                initial[name], initial[f"{name}_unit"] = in_largest_unit(minutes[model_name])
+            kwargs["initial"] = {**initial, **kwargs.get("initial", {})}
+        super().__init__(*args, **kwargs)
+        for name in ("first_after", "every", "max_count"):
+            # A text box, not type="number": what she typed comes back with its
+            # message instead of an empty box.
+            self.fields[name].widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+            self.fields[name].error_messages.update(
+                {"invalid": _("Please enter a whole number."), "min_value": _("Please enter %(limit_value)s or more.")}
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, model_name in self.DURATIONS.items():
+            number, unit = cleaned.get(name), cleaned.get(f"{name}_unit")
+            if number is not None and unit in MINUTES_IN:
+                cleaned[model_name] = number * MINUTES_IN[unit]
+                self._check(name, model_name, cleaned[model_name])
+        if cleaned.get("max_count") is not None:
+            self._check("max_count", "max_count", cleaned["max_count"])
+        return cleaned
+
+    def _check(self, name: str, model_name: str, value: int) -> None:
+        # The first of the model field's validators that fails: its own range
+        # (with its message) comes before the database's integer range.
+        for validator in Cadence._meta.get_field(model_name).validators:
+            try:
+                validator(value)
+            except forms.ValidationError as error:
+                self.add_error(name, error)
+                return
+
+    def cadence(self) -> dict[str, int]:
+        """What cadence_save takes: every wait in minutes."""
+        return {key: self.cleaned_data[key] for key in ("first_after_minutes", "every_minutes", "max_count")}
+
+
+NOTE_MAX_LENGTH = 2000  # FlagEvent.text and CallLog.note
 
 
 class ResolveForm(forms.Form):

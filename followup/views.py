@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tracker import selectors as tracker_selectors
 from tracker import services as tracker_services
 from tracker.access import clinic_staff_required, nurse_required, survivor_required
-from tracker.models import Flag, Tier
+from tracker.models import TIER_RANK, Flag, Tier
 
 from . import health, selectors, services
 from .cadence import DEFAULT_CADENCE
@@ -201,20 +201,18 @@ def cadence_edit(request: HttpRequest) -> HttpResponse:
     if clinic is None:
         raise Http404
     forms_by_tier = {}
-    for tier in Tier.values:
+    for tier in sorted(Tier.values, key=TIER_RANK.__getitem__):  # emergency first, as everywhere
         row = Cadence.objects.filter(clinic=clinic, tier=tier).first()
         default = DEFAULT_CADENCE[tier]
-        initial = {
-            "first_after_minutes": int(default.first_after.total_seconds() // 60),
-            "every_minutes": int(default.every.total_seconds() // 60),
-            "max_count": default.max_count,
+        minutes = {
+            "first_after_minutes": row.first_after_minutes if row else int(default.first_after.total_seconds() // 60),
+            "every_minutes": row.every_minutes if row else int(default.every.total_seconds() // 60),
+            "max_count": row.max_count if row else default.max_count,
         }
-        forms_by_tier[tier] = CadenceForm(
-            request.POST or None, prefix=tier, instance=row or Cadence(clinic=clinic, tier=tier, **initial)
-        )
-    if request.method == "POST" and all(f.is_valid() for f in forms_by_tier.values()):
+        forms_by_tier[tier] = CadenceForm(request.POST or None, prefix=tier, minutes=minutes)
+    if request.method == "POST" and all([f.is_valid() for f in forms_by_tier.values()]):
         for tier, form in forms_by_tier.items():
-            services.cadence_save(clinic=clinic, tier=tier, by=request.user, **form.cleaned_data)
+            services.cadence_save(clinic=clinic, tier=tier, by=request.user, **form.cadence())
         messages.success(request, f"Reminder cadence saved for {clinic.name}.")
         return redirect(f"{request.path}?clinic={clinic.pk}")
     return render(request, "followup/cadence.html", {"clinic": clinic, "clinics": clinics, "forms": forms_by_tier})

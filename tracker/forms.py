@@ -1,6 +1,7 @@
 """Forms validate and explain; they never write (services do)."""
 
 import datetime as dt
+import re
 import uuid
 import zoneinfo
 from decimal import Decimal
@@ -11,10 +12,12 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
-from .models import NOTE_MAX_LENGTH, TIME_ZONE_CHOICES, BodySite, Clinic, Symptom, User, WeightEntry
+from .models import NOTE_MAX_LENGTH, BodySite, Clinic, Symptom, User, WeightEntry
 from .rules import limits, scenarios
 from .services import EntryData, weight_to_kg
+from .timezones import TIME_ZONE_PICKER_CHOICES
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 SEVERITY_CHOICES = [(0, "0 – none")] + [(n, str(n)) for n in range(1, 10)] + [(10, "10 – worst imaginable")]
@@ -151,6 +154,9 @@ class SymptomEntryForm(forms.Form):
 
 
 class BaseSymptomEntryFormSet(forms.BaseFormSet):
+    # How the error summary names a row: as the page's legend does.
+    error_summary_row = _("Symptom {number}")
+
     def clean(self):
         super().clean()
         if any(self.errors):
@@ -174,20 +180,43 @@ class CheckInForm(forms.Form):
     submission_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
 
+class WeightField(forms.DecimalField):
+    """A weight as she types it: "70.5", "70,5" (a decimal comma), " 70 . 5 ".
+    A plain text box (inputmode="decimal" brings the phone's number pad): a
+    type="number" box hands the server nothing when the browser can't read
+    what she typed, so her text and our message about it would be lost."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = _DECIMAL_SEPARATOR.sub(r"\1", value.strip())
+            if value.count(",") == 1 and "." not in value:
+                value = value.replace(",", ".")
+        return super().to_python(value)
+
+    def widget_attrs(self, widget):
+        # Not DecimalField's step/min (number-box attributes): the server judges.
+        return {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"}
+
+
+_DECIMAL_SEPARATOR = re.compile(r"\s*([.,])\s*")
+
+
 class WeightForm(forms.Form):
-    value = forms.DecimalField(
-        label="Your weight",
+    value = WeightField(
+        label=_("Your weight"),
         max_digits=6,
         decimal_places=1,
         min_value=Decimal("0.1"),
+        help_text=_("For example 64.5 or 64,5."),
         error_messages={
-            "required": "Please enter your weight.",
-            "invalid": "Please enter your weight as a number, for example 64.5.",
-            "min_value": "Please enter your weight; it can't be zero or less.",
-            "max_digits": "That number is too long. Please check your weight.",
-            "max_decimal_places": "Please use at most one decimal place, for example 64.5.",
+            "required": _("Please enter your weight."),
+            "invalid": _("Please enter your weight as a number, for example 64.5."),
+            "min_value": _("Please enter your weight; it can't be zero or less."),
+            "max_digits": _("That number is too long. Please check your weight."),
+            "max_decimal_places": _("Please use at most one decimal place, for example 64.5."),
         },
-        widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
     )
     unit = forms.ChoiceField(choices=User.WeightUnit.choices, widget=forms.RadioSelect, label="Unit")
     submission_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
@@ -221,17 +250,23 @@ class InvitationForm(forms.Form):
             self.fields["clinic"].initial = only[0].pk
 
 
+class TimeZoneField(forms.ChoiceField):
+    """Her time zone by the names people use, the common zones first
+    (tracker/timezones.py); the same values as the model's choices."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Your time zone"))
+        super().__init__(choices=TIME_ZONE_PICKER_CHOICES, **kwargs)
+        self.error_messages["invalid_choice"] = _("Please choose your time zone from the list.")
+
+
 class InvitationAcceptForm(forms.Form):
     date_of_birth = forms.DateField(
         label="Your date of birth",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Please enter a real date."},
     )
-    time_zone = forms.ChoiceField(
-        choices=TIME_ZONE_CHOICES,
-        label="Your time zone",
-        help_text="We use it to show times and to avoid night-time messages.",
-    )
+    time_zone = TimeZoneField(help_text=_("We use it to show times and to avoid night-time messages."))
     weight_unit = forms.ChoiceField(
         choices=User.WeightUnit.choices, label="I weigh myself in", widget=forms.RadioSelect
     )

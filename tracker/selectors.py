@@ -16,10 +16,11 @@ import time
 import zoneinfo
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
 from .evaluation import preview
@@ -103,18 +104,39 @@ class HistoryChart:
     has_data: bool
 
 
+# The weight axis spans at least this much around her values, so that 0.2 kg
+# of scale noise doesn't fill the chart from top to bottom like a real loss.
+WEIGHT_AXIS_MIN_SPAN = {"kg": 5, "lb": 10}
+
+
 def history_chart(*, survivor: User, days: int, tz) -> HistoryChart:
-    """Her symptom timeline and weights over `days`, for Chart.js (two queries)."""
-    since = timezone.now() - dt.timedelta(days=days)
+    """Her symptoms and weights over `days`, for the charts
+    (static/js/history-charts.js) and their tables (two queries). Points carry
+    their real time (aware datetimes: ISO 8601 in the page's JSON) for a true
+    time axis; the zone and locale say how the axis shows them."""
+    now = timezone.now()
+    since = now - dt.timedelta(days=days)
     timeline = symptom_timeline(survivor=survivor, since=since)
     weights = weight_list(survivor=survivor, since=since)
 
     shown = survivor.weight_shown
     data = {
-        "weights": [{"x": w.recorded_at.astimezone(tz).date().isoformat(), "y": float(shown(w.kg))} for w in weights],
+        "since": since,
+        "until": now,
+        "time_zone": getattr(tz, "key", "UTC"),
+        "locale": translation.get_language() or settings.LANGUAGE_CODE,
         "weight_unit": survivor.weight_unit,
+        "weight_min_span": WEIGHT_AXIS_MIN_SPAN.get(survivor.weight_unit, 5),
+        "weights": [{"x": w.recorded_at, "y": float(shown(w.kg))} for w in weights],
+        # Severity is the point's height (0 to 10), the symptom its series
+        # (colour, shape and the legend): never the size of a dot.
         "symptoms": [
-            {"x": e.created_at.astimezone(tz).date().isoformat(), "y": e.symptom.label, "severity": e.severity}
+            {
+                "x": e.created_at,
+                "y": e.severity,
+                "symptom": e.symptom.label,
+                "site": e.body_site.label if e.body_site else "",
+            }
             for e in timeline
         ],
     }

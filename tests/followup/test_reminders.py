@@ -133,24 +133,31 @@ def test_the_home_page_offers_i_contacted_my_care_team(client, survivor, report)
 
 
 @pytest.mark.parametrize(
-    ("field", "value", "message"),
+    ("field", "value", "unit", "message"),
     [
-        ("first_after_minutes", 7 * 24 * 60 + 1, "At most 7 days (10,080 minutes)."),
-        ("every_minutes", 30 * 24 * 60 + 1, "At most 30 days (43,200 minutes)."),
-        ("every_minutes", 2**31 - 1, "At most 30 days (43,200 minutes)."),
-        ("every_minutes", 29, "At least 30 minutes."),
-        ("max_count", 21, "At most 20 reminders."),
-        ("max_count", 0, "At least 1 reminder."),
+        ("first_after", 7 * 24 * 60 + 1, "minutes", "At most 7 days (10,080 minutes)."),
+        ("first_after", 8, "days", "At most 7 days (10,080 minutes)."),
+        ("every", 30 * 24 * 60 + 1, "minutes", "At most 30 days (43,200 minutes)."),
+        ("every", 2**31 - 1, "minutes", "At most 30 days (43,200 minutes)."),
+        ("every", 10**30, "days", "At most 30 days (43,200 minutes)."),
+        ("every", 29, "minutes", "At least 30 minutes."),
+        ("max_count", 21, None, "At most 20 reminders."),
+        ("max_count", 0, None, "At least 1 reminder."),
     ],
 )
-def test_the_cadence_page_keeps_each_value_in_its_clinical_range(client, clinic_admin, clinic, field, value, message):
+def test_the_cadence_page_keeps_each_value_in_its_clinical_range(
+    client, clinic_admin, clinic, field, value, unit, message
+):
     from django.urls import reverse
 
     client.force_login(clinic_admin)
     data = {}
     for tier in ("emergency", "urgent", "routine"):
-        data |= {f"{tier}-first_after_minutes": 0, f"{tier}-every_minutes": 60, f"{tier}-max_count": 3}
+        data |= {f"{tier}-first_after": 0, f"{tier}-first_after_unit": "hours", f"{tier}-every": 1}
+        data |= {f"{tier}-every_unit": "hours", f"{tier}-max_count": 3}
     data[f"urgent-{field}"] = value
+    if unit:
+        data[f"urgent-{field}_unit"] = unit
     response = client.post(reverse("cadence_edit"), data)
     assert response.status_code == 200
     assert response.context["forms"]["urgent"].errors[field] == [message]

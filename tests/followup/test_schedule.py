@@ -192,16 +192,19 @@ def test_the_admin_sees_failed_messages_of_her_clinic_and_can_retry(client, clin
 def test_the_admin_sets_her_clinics_cadence(client, clinic_admin, clinic):
     client.force_login(clinic_admin)
     page = client.get(reverse("cadence_edit"))
-    assert page.context["forms"]["emergency"].initial["every_minutes"] == 120
+    emergency = page.context["forms"]["emergency"]
+    assert (emergency.initial["every"], emergency.initial["every_unit"]) == (2, "hours")
     data = {}
     for tier, (first, every, count) in {
-        "emergency": (0, 60, 8),
-        "urgent": (0, 720, 4),
-        "routine": (60, 1440, 2),
+        "emergency": ((0, "hours"), (60, "minutes"), 8),
+        "urgent": ((0, "hours"), (12, "hours"), 4),
+        "routine": ((1, "hours"), (1, "days"), 2),
     }.items():
-        data |= {f"{tier}-first_after_minutes": first, f"{tier}-every_minutes": every, f"{tier}-max_count": count}
+        data |= {f"{tier}-first_after": first[0], f"{tier}-first_after_unit": first[1]}
+        data |= {f"{tier}-every": every[0], f"{tier}-every_unit": every[1], f"{tier}-max_count": count}
     assert client.post(reverse("cadence_edit"), data).status_code == 302
     assert services.cadence_plan(clinic_id=clinic.pk, tier="urgent").every == dt.timedelta(hours=12)
-    data["urgent-every_minutes"] = -5
+    assert services.cadence_plan(clinic_id=clinic.pk, tier="routine").first_after == dt.timedelta(hours=1)
+    data["urgent-every"] = -5
     response = client.post(reverse("cadence_edit"), data)
     assert response.status_code == 200 and response.context["forms"]["urgent"].errors

@@ -53,7 +53,7 @@ def test_chart_data_holds_weights_in_her_unit_and_symptoms(as_survivor, survivor
     data = chart_data(as_survivor.get(reverse("home")))
     assert data["weight_unit"] == "lb"
     assert [p["y"] for p in data["weights"]] == [154.3, 152.1]
-    assert [(p["y"], p["severity"]) for p in data["symptoms"]] == [("Headache", 6)]
+    assert [(p["symptom"], p["y"]) for p in data["symptoms"]] == [("Headache", 6)]
 
 
 def test_chart_js_is_served_from_our_own_static_files(as_survivor, survivor):
@@ -121,4 +121,4 @@ def test_times_show_in_her_time_zone(as_survivor, survivor):
     survivor.save(update_fields=["time_zone"])
     CheckInFactory(survivor=survivor, created_at=dt.datetime(2026, 11, 20, 23, 30, tzinfo=dt.UTC))
     html = as_survivor.get(reverse("home")).content.decode()
-    assert "Saturday 21 Nov 2026, 08:30" in html
+    assert "Saturday 21 Nov 2026, 8:30 a.m." in html

@@ -55,7 +55,9 @@ def test_it_explains_an_implausible_or_unreadable_weight(as_survivor, survivor, 
     errors = " ".join(response.context["form"].errors["value"])
     assert message in errors
     html = response.content.decode()
-    assert html.index(errors[:25].replace("'", "&#x27;")) > html.index('id="div_id_value"')
+    # By the field (and, first, in the error summary at the top).
+    assert html.rindex(errors[:25].replace("'", "&#x27;")) > html.index('id="div_id_value"')
+    assert html.index("There is a problem") < html.index(errors[:25].replace("'", "&#x27;"))
     if value:
         assert f'value="{value}"' in html
     assert not WeightEntry.objects.exists()
