@@ -99,14 +99,39 @@ def bench_scale(out: list[str], n: int = 150) -> None:
             SymptomEntry.objects.filter(survivor__in=sample, created_at__gte=started_at).delete()
             CheckIn.objects.filter(survivor__in=sample, created_at__gte=started_at).delete()
 
+    # The nurse's pages, one request at a time (the triage bench loads them
+    # with four clients; one at a time is steadier on a shared machine).
+    nurse = User.objects.filter(email="bench-nurse@example.org").first()
+    if nurse is not None:
+        client.force_login(nurse)
+        flag_id = (
+            Flag.objects.filter(status="open", survivor__clinic__in=nurse.staff_clinics.all())
+            .order_by("id")
+            .values_list("id", flat=True)
+            .first()
+        )
+        pages = [
+            ("nurse: queue, first page", "/staff/queue/", 40),
+            ("nurse: queue, urgent and unclaimed", "/staff/queue/?tier=urgent&unclaimed=1", 40),
+            ("nurse: flag detail", f"/staff/flags/{flag_id}/", 40),
+            ("nurse: dashboard", "/staff/dashboard/", 10),
+        ]
+        for label, path, repeat in pages:
+            client.get(path)  # warm
+            timings[label] = []
+            for _ in range(repeat):
+                assert measured(label, lambda path=path: client.get(path)).status_code == 200
+
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_database_size(current_database())")
         size = cursor.fetchone()[0]
     survivors = User.objects.filter(role="survivor").count()
     entries = SymptomEntry.objects.count()
+    open_flags = Flag.objects.filter(status="open").count()
     out += [
-        f"Per-request costs: {len(sample)} survivors spread over {survivors:,} ({entries:,} stored entries); "
-        f"database {size / 2**30:.1f} GiB ({size / max(entries, 1):.0f} bytes an entry, all tables and indexes).",
+        f"Per-request costs: {len(sample)} survivors spread over {survivors:,} ({entries:,} stored entries, "
+        f"{open_flags:,} open flags); database {size / 2**30:.1f} GiB ({size / max(entries, 1):.0f} bytes an "
+        "entry, all tables and indexes).",
         "",
         "| request | median | p95 | of which PostgreSQL (median) | statements (median) |",
         "| --- | --- | --- | --- | --- |",
