@@ -5,6 +5,7 @@ draft still in the form."""
 
 import pytest
 
+from tests.e2e.axe import assert_no_axe_violations
 from tests.factories import PASSWORD, ClinicAdminFactory, ClinicFactory
 from tests.integration_helpers import celery_worker
 from tests.preview_helpers import WORKER_ENV, survivors_with_hip_pain
@@ -48,11 +49,17 @@ def test_an_admin_sees_the_progress_bar_move_and_then_the_result(live_server, pa
             " return b && +b.getAttribute('aria-valuenow') > 0 && +b.getAttribute('aria-valuenow') < 100; }"
         )
         assert "survivors" in page.locator("[data-preview-label]").inner_text()
+        assert_no_axe_violations(page, "the edit page following a preview")
         page.get_by_test_id("preview-result").wait_for(timeout=60_000)
+        assert_no_axe_violations(page, "the edit page with a preview's result")
     assert page.evaluate("window.stillThisPage") is True  # no reload: the result came in place
     assert bar.count() == 0
     flagged = int(page.get_by_test_id("draft-checkins").inner_text())
     assert flagged >= 1500
     assert PreviewJob.objects.get().result["draft"]["checkins"] == flagged
     assert page.get_by_label("Condition").input_value() == DRAFT  # the draft is still there to edit
+    page.get_by_role("link", name="Open").first.click()  # her recent previews, below the form
+    page.get_by_role("heading", name="Preview of a draft").wait_for()
+    assert page.get_by_test_id("draft-checkins").inner_text() == str(flagged)
+    assert_no_axe_violations(page, "a preview's own page")
     assert blocked == []
