@@ -123,29 +123,92 @@ class CadenceForm(forms.Form):
 NOTE_MAX_LENGTH = 2000  # FlagEvent.text and CallLog.note
 
 
+NOTE_MAX_LENGTH = 2000  # FlagEvent.text and CallLog.note
+
+
 class ResolveForm(forms.Form):
-    outcome = forms.ChoiceField(choices=Flag.Outcome.choices)
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    """Resolve one or several of her open flags with one outcome and one
+    note. No outcome is chosen for her: a default would be recorded by a
+    nurse who missed the question."""
+
+    flags = forms.TypedMultipleChoiceField(
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        label="Flags to resolve",
+        error_messages={
+            "required": "Tick at least one flag to resolve.",
+            "invalid_choice": "One of these flags is no longer open. Look at the list again.",
+        },
+    )
+    outcome = forms.ChoiceField(
+        choices=Flag.Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what came of it."},
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        error_messages={"max_length": "Keep the note to %(limit_value)d characters (it has %(show_value)d)."},
+    )
+
+    def __init__(self, *args, flag: Flag, choices: list[tuple[int, str]], **kwargs):
+        """`choices`: her open flags (id, words), highest tier first; this
+        flag is ticked, the others are hers to add."""
+        super().__init__(*args, **kwargs)
+        self.fields["flags"].choices = choices
+        self.fields["flags"].initial = [flag.pk]
 
 
 class ContactForm(forms.Form):
-    result = forms.ChoiceField(choices=FlagEvent.Result.choices, widget=forms.RadioSelect)
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    result = forms.ChoiceField(
+        choices=FlagEvent.Result.choices,
+        widget=forms.RadioSelect,
+        label="What happened",
+        error_messages={"required": "Choose what happened when you called."},
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        error_messages={"max_length": "Keep the note to %(limit_value)d characters (it has %(show_value)d)."},
+    )
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label="Note")
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=NOTE_MAX_LENGTH,
+        label="Note",
+        error_messages={
+            "required": "Write the note first.",
+            "max_length": "Keep the note to %(limit_value)d characters (it has %(show_value)d).",
+        },
+    )
 
 
 class SnoozeForm(forms.Form):
     what = forms.ChoiceField(
         label="Snooze", choices=[("rule", "This rule"), ("symptom", "A symptom")], widget=forms.RadioSelect
     )
-    symptom = forms.ModelChoiceField(
-        queryset=Symptom.objects.filter(is_active=True), required=False, to_field_name="code"
-    )
+    # The catalog's codes, read once a minute (followup.selectors.symptom_choices):
+    # a ModelChoiceField read the table on every flag page.
+    symptom = forms.ChoiceField(required=False)
     until = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), help_text="At most 30 days from today.")
     reason = forms.CharField(max_length=300, help_text="For example: known arthritis in the left knee.")
+
+    def __init__(self, *args, symptoms: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["symptom"].choices = [("", "---------"), *symptoms]
+
+    def clean_symptom(self) -> Symptom | None:
+        code = self.cleaned_data["symptom"]
+        if not code:
+            return None
+        symptom = Symptom.objects.filter(code=code, is_active=True).first()
+        if symptom is None:
+            raise forms.ValidationError("Choose a symptom from the list.")
+        return symptom
 
     def clean(self):
         cleaned = super().clean()
@@ -155,9 +218,24 @@ class SnoozeForm(forms.Form):
 
 
 class CallForm(forms.Form):
+    """A call from the call lists. No result is chosen for her (a default
+    would record a call that didn't reach anyone as "Reached her"); a note
+    over the limit is refused with a message and kept on the page, never
+    cut."""
+
     survivor = forms.IntegerField(widget=forms.HiddenInput)
-    result = forms.ChoiceField(choices=FlagEvent.Result.choices)
-    note = forms.CharField(required=False, max_length=2000)
+    result = forms.ChoiceField(
+        choices=[("", "Choose what happened"), *FlagEvent.Result.choices],
+        label="Result",
+        error_messages={"required": "Choose what happened when you called."},
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        label="Note",
+        widget=forms.Textarea(attrs={"rows": 1}),
+        error_messages={"max_length": "Keep the note to %(limit_value)d characters (it has %(show_value)d)."},
+    )
 
 
 class AuditFilterForm(forms.Form):

@@ -4,6 +4,7 @@
 import datetime as dt
 import functools
 import operator
+import time
 from dataclasses import dataclass
 
 from django.db import connection
@@ -13,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from tracker import selectors as tracker_selectors
-from tracker.models import TIER_RANK, CheckIn, Clinic, Flag, User
+from tracker.models import TIER_RANK, CheckIn, Clinic, Flag, Symptom, User
 
 from . import cadence
 from .models import Message, Preferences
@@ -74,7 +75,8 @@ def notices_for(*, survivor: User, limit: int = 5) -> list[Message]:
     )
 
 
-def _clinic_survivors(user: User) -> QuerySet[User]:
+def clinic_survivors(user: User) -> QuerySet[User]:
+    """The active survivors of her clinics; none for anyone but a nurse."""
     if not user.is_authenticated or not user.is_nurse:
         return User.objects.none()
     return User.objects.filter(role=User.Role.SURVIVOR, is_active=True, clinic__in=user.staff_clinics.all())
@@ -85,7 +87,7 @@ def call_list_no_recent_checkin(*, user: User, now: dt.datetime | None = None) -
     now = now or timezone.now()
     recent = CheckIn.objects.filter(survivor=OuterRef("pk"), created_at__gte=now - cadence.NO_CHECKIN_CALL_LIST)
     return (
-        _clinic_survivors(user)
+        clinic_survivors(user)
         .exclude(Exists(recent))
         .annotate(last_checkin=Max("checkins__created_at"))
         .order_by("last_checkin", "full_name")
@@ -97,18 +99,18 @@ def call_list_bounced(*, user: User) -> QuerySet[User]:
     failed = Preferences.objects.filter(survivor=OuterRef("pk")).filter(
         Q(email_failed_at__isnull=False) | Q(sms_failed_at__isnull=False)
     )
-    return _clinic_survivors(user).filter(Exists(failed)).order_by("full_name")
+    return clinic_survivors(user).filter(Exists(failed)).order_by("full_name")
 
 
 # ------------------------------------------------------------------ triage queue
 
-QUEUE_PAGE_SIZE = 25
+QUEUE_PAGE_SIZE = 25  # survivors a page
 
 
 @dataclass(frozen=True, slots=True)
-class QueueRow:
-    """One queue row, ready to print. Every nurse's open queue reloads every
-    30 s, so rows come from one plain-values query and carry their strings
+class QueueFlag:
+    """One open flag, ready to print. Every nurse's open queue reloads every
+    30 s, so flags come from one plain-values query and carry their strings
     already made (bench/README.md, issue 5); no model objects per row."""
 
     pk: int
@@ -121,6 +123,61 @@ class QueueRow:
     overdue: bool
     callback_wanted: bool
     claimed_by: str
+    contacted_at: dt.datetime | None  # she said she contacted her care team
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """One survivor in the queue: a nurse calls a person, not a rule. Her
+    open flags, highest tier first (then the nearest deadline): the first
+    one is what the row leads with, whatever the filters matched."""
+
+    survivor_id: int
+    survivor_name: str
+    flags: tuple[QueueFlag, ...]
+    contacted: str  # "2 Jun 11:05": when she last said she contacted her care team, or ""
+
+    @property
+    def top(self) -> QueueFlag:
+        return self.flags[0]
+
+    @property
+    def others(self) -> tuple[QueueFlag, ...]:
+        return self.flags[1:]
+
+    @property
+    def pk(self) -> int:
+        return self.flags[0].pk
+
+    @property
+    def tier(self) -> str:
+        return self.flags[0].tier
+
+    @property
+    def overdue(self) -> bool:
+        return any(f.overdue for f in self.flags)
+
+    @property
+    def callback_wanted(self) -> bool:
+        return any(f.callback_wanted for f in self.flags)
+
+
+# PostgreSQL's order for an ascending index (a flag without a deadline last).
+QUEUE_ORDER = ("tier_rank", F("review_by").asc(nulls_last=True), "id")
+
+# The columns of one queue flag, in both the ORM definition and the SQL.
+QUEUE_COLUMNS = (
+    "pk",
+    "survivor_id",
+    "survivor__full_name",
+    "tier",
+    "evidence",
+    "created_at",
+    "review_by",
+    "callback_wanted",
+    "followup__claimed_by__full_name",
+    "followup__survivor_contacted_at",
+)
 
 
 def flag_queue(
@@ -133,10 +190,15 @@ def flag_queue(
     overdue: bool = False,
     now: dt.datetime | None = None,
 ) -> QuerySet:
-    """Open flags of her clinics: emergency first, then the least time left
-    before the review deadline (overdue first), as plain values.
+    """The open flags of her clinics that match the filters, in queue order:
+    emergency first, then the least time left before the review deadline
+    (overdue first), as (flag id, survivor id). A survivor's place in the
+    queue is her first flag here (queue_page groups them): unfiltered, her
+    highest tier and nearest deadline.
 
-    Reads in the order of the flag_open_queue index (tier_rank, review_by,
+    This is the definition; on PostgreSQL followup.services._QUEUE_SQL reads
+    a page in one statement, and a test holds the two to the same rows. It
+    reads in the order of the flag_open_queue index (tier_rank, review_by,
     id): the tier filter is a tier_rank prefix of it, the rule filter a rule
     id from the cached rule list. Her clinic ids go in as constants, so the
     planner knows how many survivors match (a subquery made it guess a few
@@ -157,28 +219,23 @@ def flag_queue(
         rows = rows.filter(followup__claimed_by__isnull=True)
     if overdue:
         rows = rows.filter(review_by__lt=now)
-    return rows.order_by("tier_rank", "review_by", "id").values_list(
-        "pk",
-        "survivor_id",
-        "survivor__full_name",
-        "tier",
-        "evidence",
-        "created_at",
-        "review_by",
-        "callback_wanted",
-        "followup__claimed_by__full_name",
-    )
+    return rows.order_by(*QUEUE_ORDER).values_list("pk", "survivor_id")
 
 
 @dataclass
 class QueuePage:
-    """A page without a count of every open flag (that count cost more than
-    the page itself on 50,000 flags): previous/next only."""
+    """A page of survivors without a count of every open flag (that count
+    cost more than the page itself on 50,000 flags): previous/next only."""
 
-    flags: list[QueueRow]
+    rows: list[QueueRow]
     number: int
     has_previous: bool
     has_next: bool
+
+    @property
+    def flags(self) -> list[QueueFlag]:
+        """Every flag the page shows, row by row."""
+        return [flag for row in self.rows for flag in row.flags]
 
     @property
     def has_other_pages(self) -> bool:
@@ -194,14 +251,27 @@ class QueuePage:
 
 
 def queue_page(rows: QuerySet, number: str | None, *, now: dt.datetime | None = None) -> QueuePage:
-    """One page of flag_queue's rows (followup.services.queue_page_read is
-    the view's way in: it also writes the audit row)."""
+    """One page of survivors from flag_queue's flags: each survivor at her
+    first flag there, with all her open flags (followup.services.queue_page_read
+    is the view's way in: it also writes the audit row)."""
     page = queue_page_number(number)
     start = (page - 1) * QUEUE_PAGE_SIZE
-    return queue_page_from_values(list(rows[start : start + QUEUE_PAGE_SIZE + 1]), page, now=now)
+    order: list[int] = []
+    seen: set[int] = set()
+    for _, survivor_id in rows.iterator():
+        if survivor_id not in seen:
+            seen.add(survivor_id)
+            order.append(survivor_id)
+            if len(order) > start + QUEUE_PAGE_SIZE:
+                break
+    shown = order[start:]
+    place = {survivor_id: k for k, survivor_id in enumerate(shown)}
+    flags = Flag.objects.filter(status=Flag.Status.OPEN, survivor_id__in=shown).order_by(*QUEUE_ORDER)
+    values = sorted(((place[v[1]], *v) for v in flags.values_list(*QUEUE_COLUMNS)), key=operator.itemgetter(0))
+    return queue_page_from_values(values, page, now=now)
 
 
-QUEUE_LAST_PAGE = 100_000  # 2.5 million open flags; beyond it OFFSET would overflow
+QUEUE_LAST_PAGE = 100_000  # 2.5 million survivors in a queue; beyond it OFFSET would overflow
 
 
 def queue_page_number(number: str | None) -> int:
@@ -212,18 +282,32 @@ def queue_page_number(number: str | None) -> int:
 
 
 def queue_page_from_values(values: list[tuple], page: int, *, now: dt.datetime | None = None) -> QueuePage:
-    """values: up to one more row than a page, in flag_queue's columns."""
+    """values: (the survivor's place on the page, *QUEUE_COLUMNS) for the
+    open flags of up to one more survivor than a page, by place then in queue
+    order."""
     now = now or timezone.now()
-    flags = [_queue_row(v, now) for v in values[:QUEUE_PAGE_SIZE]]
-    return QueuePage(flags=flags, number=page, has_previous=page > 1, has_next=len(values) > QUEUE_PAGE_SIZE)
+    grouped: list[list[QueueFlag]] = []
+    last = None
+    for place, *columns in values:
+        if place != last:
+            if len(grouped) == QUEUE_PAGE_SIZE:
+                break
+            grouped.append([])
+            last = place
+        grouped[-1].append(_queue_flag(columns, now))
+    rows = [
+        QueueRow(flags[0].survivor_id, flags[0].survivor_name, tuple(flags), _contacted(flags)) for flags in grouped
+    ]
+    has_next = len({v[0] for v in values}) > QUEUE_PAGE_SIZE
+    return QueuePage(rows=rows, number=page, has_previous=page > 1, has_next=has_next)
 
 
 def queue_rule_id(slug: str) -> int | None:
     return next((r.id for r in tracker_selectors.rule_choices() if r.slug == slug), None)
 
 
-def _span(delta: dt.timedelta) -> str:
-    """ "3 d 4 h", "5 h 20 min", "12 min": compact for a table column.
+def span(delta: dt.timedelta) -> str:
+    """ "2 d 4 h", "3 h 5 min", "12 min": compact, for a table column.
     Django's timesince spells out "3 days, 4 hours" through calendar maths
     and translation lookups at ~40 µs a call, 50 calls a page."""
     minutes = max(0, int(delta.total_seconds() // 60))
@@ -236,25 +320,68 @@ def _span(delta: dt.timedelta) -> str:
     return f"{minutes} min"
 
 
-def _queue_row(values: tuple, now: dt.datetime) -> QueueRow:
-    pk, survivor_id, name, tier, evidence, created_at, review_by, callback_wanted, claimed_by = values
-    overdue = review_by < now
-    return QueueRow(
+def _queue_flag(values: list, now: dt.datetime) -> QueueFlag:
+    pk, survivor_id, name, tier, evidence, created_at, review_by, callback_wanted, claimed_by, contacted_at = values
+    overdue = review_by is not None and review_by < now
+    if review_by is None:
+        due = "no deadline"
+    else:
+        due = f"Overdue by {span(now - review_by)}" if overdue else f"in {span(review_by - now)}"
+    return QueueFlag(
         pk=pk,
         survivor_id=survivor_id,
         survivor_name=name,
         tier=tier,
         summary=evidence if len(evidence) <= 90 else evidence[:89] + "…",
-        age=_span(now - created_at),
-        due=f"Overdue by {_span(now - review_by)}" if overdue else f"in {_span(review_by - now)}",
+        age=span(now - created_at),
+        due=due,
         overdue=overdue,
         callback_wanted=callback_wanted,
         claimed_by=claimed_by or "",
+        contacted_at=contacted_at,
     )
 
 
+def _contacted(flags: list[QueueFlag]) -> str:
+    """When she last said she contacted her care team about an open flag,
+    in the nurse's time zone."""
+    latest = max((f.contacted_at for f in flags if f.contacted_at), default=None)
+    if latest is None:
+        return ""
+    local = timezone.localtime(latest)
+    return f"{local.day} {local:%b %H:%M}"
+
+
+def queue_next(*, user: User, after: int | None = None) -> int | None:
+    """ "Next in queue": the flag her queue leads with for the first survivor
+    other than `after` (the one she has just worked on). In queue order a
+    survivor's first flag is her highest, so it is the first flag not hers.
+    Nothing is shown here (the flag page she lands on is audited)."""
+    rows = flag_queue(user=user)
+    if after is not None:
+        rows = rows.exclude(survivor_id=after)
+    first = rows.first()
+    return None if first is None else first[0]
+
+
+_SYMPTOMS: dict[str, tuple[float, list[tuple[str, str]]]] = {}
+SYMPTOMS_RECHECK_SECONDS = 60.0
+
+
+def symptom_choices() -> list[tuple[str, str]]:
+    """The active symptoms (code, label) for the snooze form, read at most
+    once a minute per process: the catalog changes with a deploy, and the
+    flag page read it on every view."""
+    cached = _SYMPTOMS.get("choices")
+    now = time.monotonic()
+    if cached is None or now - cached[0] > SYMPTOMS_RECHECK_SECONDS:
+        rows = list(Symptom.objects.filter(is_active=True).order_by("sort_order", "code").values_list("code", "label"))
+        cached = _SYMPTOMS["choices"] = (now, rows)
+    return cached[1]
+
+
 def survivor_for_nurse(*, user: User, survivor_id: int) -> User:
-    survivor = _clinic_survivors(user).filter(pk=survivor_id).first()
+    survivor = clinic_survivors(user).filter(pk=survivor_id).first()
     if survivor is None:
         raise Http404
     return survivor
@@ -266,7 +393,7 @@ def call_list_callback(*, user: User) -> QuerySet[User]:
 
     called_since = CallLog.objects.filter(survivor=OuterRef("survivor"), at__gte=OuterRef("created_at"))
     asked = CheckIn.objects.filter(survivor=OuterRef("pk"), callback_requested=True).exclude(Exists(called_since))
-    return _clinic_survivors(user).filter(Exists(asked)).order_by("full_name")
+    return clinic_survivors(user).filter(Exists(asked)).order_by("full_name")
 
 
 def snoozes_for(*, survivor: User):
@@ -355,7 +482,7 @@ def dashboard(*, user: User, periods=(30, 90), now: dt.datetime | None = None) -
     confirmed, dismissed = Q(outcome__in=Flag.CONFIRMED_OUTCOMES), Q(outcome__in=Flag.DISMISSED_OUTCOMES)
     rule_rows = list(
         mine.filter(created_at__gte=oldest)
-        .values("rule__slug")
+        .values("rule__slug", "rule__current__name")
         .annotate(
             **{f"fired_{d}": Count("id", filter=Q(created_at__gte=s)) for d, s in since.items()},
             **{f"confirmed_{d}": Count("id", filter=Q(created_at__gte=s) & confirmed) for d, s in since.items()},
@@ -382,17 +509,21 @@ def dashboard(*, user: User, periods=(30, 90), now: dt.datetime | None = None) -
             per_rule.append(
                 {
                     "rule__slug": row["rule__slug"],
+                    "name": row["rule__current__name"] or row["rule__slug"],
                     "fired": fired,
                     "confirmed": c,
                     "dismissed": d,
                     "share_confirmed": round(100 * c / (c + d)) if c + d else None,
                 }
             )
-        per_rule.sort(key=lambda r: (-r["fired"], r["rule__slug"]))
+        per_rule.sort(key=lambda r: (-r["fired"], r["name"], r["rule__slug"]))
+        median = period_waits[len(period_waits) // 2] if period_waits else None
         figures[days] = {
             "days": days,
             "open_by_tier": {tier: open_now[tier] for tier in ("emergency", "urgent", "routine")},
-            "median_first_action": period_waits[len(period_waits) // 2] if period_waits else None,
+            "median_first_action": median,
+            # "12 min", "3 h 5 min", "2 d 4 h": a timedelta printed "0:12:31.207" before.
+            "median_first_action_words": span(median) if median is not None else "",
             "flags": raised,
             "closed_within_48h": round(100 * totals[f"closed_{days}"] / raised) if raised else None,
             "overdue_now": open_now["overdue"],

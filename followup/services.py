@@ -310,6 +310,32 @@ def flag_nurse_resolve(*, flag: Flag, nurse: User, outcome: str, note: str = "")
         return loop_close(flag=flag, nurse=nurse)
 
 
+def flags_nurse_resolve(*, survivor: User, flag_ids: list[int], nurse: User, outcome: str, note: str = "") -> int:
+    """Resolve several of one survivor's open flags with one outcome and one
+    note: a nurse calls a person, and one call can settle all she reported.
+
+    1. Lock the flags; if one is no longer hers or no longer open (a
+       colleague resolved it meanwhile), nothing is written.
+    2. Each is resolved as flag_nurse_resolve does: closed with the outcome,
+       its own event and audit rows, its reminders stopped.
+    All in one transaction. Returns how many flags were resolved."""
+    wanted = set(flag_ids)
+    if not wanted:
+        raise ValidationError({"flags": "Tick at least one flag to resolve."})
+    with transaction.atomic():
+        flags = list(
+            Flag.objects.select_for_update()
+            .filter(pk__in=wanted, survivor=survivor)
+            .select_related("survivor")
+            .order_by("tier_rank", "review_by", "id")
+        )
+        if len(flags) != len(wanted) or any(flag.status != Flag.Status.OPEN for flag in flags):
+            raise ValidationError({"flags": "One of these flags is no longer open. Look at the list again."})
+        for flag in flags:
+            flag_nurse_resolve(flag=flag, nurse=nurse, outcome=outcome, note=note)
+    return len(flags)
+
+
 def flag_claim(*, flag: Flag, nurse: User) -> None:
     with transaction.atomic():
         followup, _ = FlagFollowup.objects.select_for_update().get_or_create(flag=flag)
@@ -336,59 +362,78 @@ def flag_note_add(*, flag: Flag, nurse: User, text: str) -> FlagEvent:
 # statement that reads the page and writes its audit row (one, naming the
 # survivors listed; none for an empty page) costs about half
 # of what the ORM's three did (her clinic ids, the page, the audit insert)
-# (bench/README.md, issue 5). The ORM definition in selectors.flag_queue is
-# the reference: SQLite takes it, and a test holds the two to the same rows.
+# (bench/README.md, issue 5). The ORM definition in selectors.flag_queue and
+# selectors.queue_page is the reference: SQLite takes it, and a test holds
+# the two to the same rows.
+#
+# A row is a survivor (a nurse calls a person): `firsts` walks the matching
+# flags in the flag_open_queue index's order and keeps a flag only if no
+# earlier matching flag of hers exists (the anti-join reads her two or three
+# open flags by flag_survivor_status), so her place is her first match and
+# a page stops after 26 survivors; `shown` then reads all her open flags.
 # Her clinics go in as ARRAY(subquery), which the planner evaluates first;
 # as a join or IN (subquery) it guessed a few survivors and sorted every
-# open flag instead of reading the flag_open_queue index in order.
+# open flag instead of reading the index in order.
 _QUEUE_SQL = """
-WITH page AS (
-    SELECT f.id, f.survivor_id, s.full_name, f.tier, f.evidence, f.created_at, f.review_by,
-           f.callback_wanted, c.full_name AS claimed_by, f.tier_rank
+WITH firsts AS (
+    SELECT f.survivor_id, f.tier_rank, f.review_by, f.id
       FROM tracker_flag f
       JOIN tracker_user s ON s.id = f.survivor_id
-      LEFT JOIN followup_flagfollowup ff ON ff.flag_id = f.id
-      LEFT JOIN tracker_user c ON c.id = ff.claimed_by_id
      WHERE f.status = 'open'
        AND s.clinic_id = ANY(ARRAY(SELECT clinic_id FROM tracker_user_staff_clinics WHERE user_id = %(nurse)s))
-       {filters}
+       {filters_f}
+       AND NOT EXISTS (
+            SELECT FROM tracker_flag g
+             WHERE g.survivor_id = f.survivor_id AND g.status = 'open'
+               AND (g.tier_rank, COALESCE(g.review_by, 'infinity'), g.id)
+                   < (f.tier_rank, COALESCE(f.review_by, 'infinity'), f.id)
+               {filters_g})
      ORDER BY f.tier_rank, f.review_by, f.id
      LIMIT {limit} OFFSET {offset}
+), placed AS (
+    SELECT survivor_id, row_number() OVER (ORDER BY tier_rank, review_by, id) - 1 AS place FROM firsts
 ), seen AS (
     INSERT INTO tracker_auditevent (at, actor_id, action, object_type, object_id, survivors)
-    SELECT %(now)s, %(nurse)s, 'queue.view', '', '', to_jsonb(array_agg(DISTINCT survivor_id ORDER BY survivor_id))
-      FROM (SELECT survivor_id FROM page ORDER BY tier_rank, review_by, id LIMIT {size}) AS shown
+    SELECT %(now)s, %(nurse)s, 'queue.view', '', '', to_jsonb(array_agg(survivor_id ORDER BY survivor_id))
+      FROM placed WHERE place < {size}
     HAVING count(*) > 0
 )
-SELECT id, survivor_id, full_name, tier, evidence, created_at, review_by, callback_wanted, claimed_by
-  FROM page
- ORDER BY tier_rank, review_by, id
+SELECT p.place, f.id, f.survivor_id, s.full_name, f.tier, f.evidence, f.created_at, f.review_by,
+       f.callback_wanted, c.full_name, ff.survivor_contacted_at
+  FROM placed p
+  JOIN tracker_flag f ON f.survivor_id = p.survivor_id AND f.status = 'open'
+  JOIN tracker_user s ON s.id = f.survivor_id
+  LEFT JOIN followup_flagfollowup ff ON ff.flag_id = f.id
+  LEFT JOIN tracker_user c ON c.id = ff.claimed_by_id
+ ORDER BY p.place, f.tier_rank, f.review_by, f.id
 """
+# Each filter twice: on the flag (f) and on her earlier flags (g).
 _QUEUE_FILTERS = {
-    "tier": "AND f.tier_rank = %(tier_rank)s",
-    "rule": "AND f.rule_id = %(rule_id)s",
-    "mine": "AND ff.claimed_by_id = %(nurse)s",
-    # Not "ff.claimed_by_id IS NULL": the planner took that for a rare
-    # outcome of the outer join and planned for a handful of rows.
+    "tier": "AND {a}.tier_rank = %(tier_rank)s",
+    "rule": "AND {a}.rule_id = %(rule_id)s",
+    "mine": "AND EXISTS (SELECT FROM followup_flagfollowup x WHERE x.flag_id = {a}.id AND x.claimed_by_id = %(nurse)s)",
+    # Not an outer join's "claimed_by_id IS NULL": the planner took that for
+    # a rare outcome of the join and planned for a handful of rows.
     "unclaimed": (
-        "AND NOT EXISTS (SELECT FROM followup_flagfollowup x WHERE x.flag_id = f.id AND x.claimed_by_id IS NOT NULL)"
+        "AND NOT EXISTS (SELECT FROM followup_flagfollowup x WHERE x.flag_id = {a}.id AND x.claimed_by_id IS NOT NULL)"
     ),
-    "overdue": "AND f.review_by < %(now)s",
+    "overdue": "AND {a}.review_by < %(now)s",
 }
 
 
 def queue_page_read(
     *, nurse: User, number: str | None = None, now: dt.datetime | None = None, **filters
 ) -> selectors.QueuePage:
-    """One page of her queue (filters as selectors.flag_queue), and the
-    audit row naming the survivors it lists, read and written together."""
+    """One page of her queue, a row per survivor (filters as
+    selectors.flag_queue), and the audit row naming the survivors it lists,
+    read and written together."""
     if not nurse.is_authenticated or not nurse.is_nurse:
         raise Http404
     now = now or timezone.now()
     if connection.vendor != "postgresql":
         page = selectors.queue_page(selectors.flag_queue(user=nurse, now=now, **filters), number, now=now)
         tracker_services.audit_record_list(
-            actor=nurse, action="queue.view", survivor_ids=[row.survivor_id for row in page.flags]
+            actor=nurse, action="queue.view", survivor_ids=[row.survivor_id for row in page.rows]
         )
         return page
     number = selectors.queue_page_number(number)
@@ -398,11 +443,13 @@ def queue_page_read(
         "tier_rank": TIER_RANK.get(filters.get("tier") or ""),
         "rule_id": selectors.queue_rule_id(filters["rule"]) if filters.get("rule") else None,
     }
+    chosen = [clause for name, clause in _QUEUE_FILTERS.items() if filters.get(name)]
     # LIMIT and OFFSET are written into the statement (integers of ours):
     # as parameters, PostgreSQL's generic plan would assume a tenth of the
     # table and never be chosen, so every run would be planned afresh.
     sql = _QUEUE_SQL.format(
-        filters=" ".join(clause for name, clause in _QUEUE_FILTERS.items() if filters.get(name)),
+        filters_f=" ".join(clause.format(a="f") for clause in chosen),
+        filters_g=" ".join(clause.format(a="g") for clause in chosen),
         limit=selectors.QUEUE_PAGE_SIZE + 1,
         offset=(number - 1) * selectors.QUEUE_PAGE_SIZE,
         size=selectors.QUEUE_PAGE_SIZE,

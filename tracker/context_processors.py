@@ -9,6 +9,7 @@ _NAV = (
     "preferences",
     "flag_queue",
     "staff_home",
+    "survivor_list",
     "dashboard",
     "rule_list",
     "message_list",

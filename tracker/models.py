@@ -304,6 +304,7 @@ class AuditEvent(models.Model):
         "survivor.history.view": "Opened her history",
         "survivor.export": "Downloaded her record",
         "call_list.view": "Saw them on the call lists",
+        "survivor_list.view": "Saw them on the survivors page",
         "call.log": "Logged a call",
         "flag.claim": "Claimed a flag",
         "flag.unclaim": "Unclaimed a flag",

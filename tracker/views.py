@@ -30,6 +30,8 @@ def home(request: HttpRequest) -> HttpResponse:
         # Fresh from `createsuperuser`: no clinic yet, so nothing to show in
         # the app; clinics and staff are set up in the Django admin.
         return redirect("admin:index")
+    if request.user.is_nurse:
+        return redirect("flag_queue")  # she calls people about their flags: the queue is her day
     if request.user.is_clinic_staff:
         return redirect("staff_home")
     return redirect("admin:index")

@@ -1,8 +1,18 @@
-// Announce a new emergency flag when the queue refreshes itself (htmx).
+// The queue refreshes its table every 30 s (htmx swaps #queue's content).
+// 1. Keyboard focus stays where it was: a link in the table is found again
+//    in the new table by its id (each flag's link is "q-<flag id>") or its
+//    address (pagination), and takes focus back without scrolling.
+// 2. The page's scroll position and the table's sideways scroll (a phone)
+//    stay where they were.
+// 3. A new emergency flag is announced (an alert read out by screen readers).
 (function () {
   "use strict";
   var seen = null;
-  function check() {
+  var kept = null;
+
+  function queue() { return document.getElementById("queue"); }
+
+  function checkEmergency() {
     var table = document.querySelector("#queue [data-newest-emergency]");
     if (!table) { return; }
     var newest = parseInt(table.getAttribute("data-newest-emergency"), 10) || 0;
@@ -11,6 +21,47 @@
     }
     seen = Math.max(seen || 0, newest);
   }
-  document.addEventListener("DOMContentLoaded", check);
-  document.body.addEventListener("htmx:afterSwap", check);
+
+  function remember() {
+    var box = queue();
+    var active = document.activeElement;
+    var wide = box && box.querySelector(".table-responsive");
+    kept = {
+      x: window.scrollX,
+      y: window.scrollY,
+      left: wide ? wide.scrollLeft : 0,
+      id: active && box && box.contains(active) ? active.id : "",
+      href: active && box && box.contains(active) ? active.getAttribute("href") : null
+    };
+  }
+
+  function restore() {
+    if (!kept) { return; }
+    var box = queue();
+    var wide = box.querySelector(".table-responsive");
+    if (wide) { wide.scrollLeft = kept.left; }
+    var target = null;
+    if (kept.id) {
+      target = document.getElementById(kept.id);
+    } else if (kept.href) {
+      target = Array.prototype.find.call(box.querySelectorAll("a[href]"), function (a) {
+        return a.getAttribute("href") === kept.href;
+      });
+    }
+    if (target) { target.focus({ preventScroll: true }); }
+    window.scrollTo(kept.x, kept.y);
+    kept = null;
+  }
+
+  function isQueue(event) {
+    return event.detail && event.detail.target && event.detail.target.id === "queue";
+  }
+
+  document.addEventListener("DOMContentLoaded", checkEmergency);
+  document.body.addEventListener("htmx:beforeSwap", function (event) { if (isQueue(event)) { remember(); } });
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (!isQueue(event)) { return; }
+    restore();
+    checkEmergency();
+  });
 })();

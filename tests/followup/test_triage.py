@@ -17,29 +17,48 @@ def as_nurse(client, nurse):
     return client
 
 
-def test_the_queue_puts_emergencies_first_then_the_nearest_deadline(as_nurse, survivor, same_clinic_survivor, report):
+def test_the_queue_is_a_row_a_survivor_by_her_highest_tier_then_the_nearest_deadline(
+    as_nurse, survivor, same_clinic_survivor, report
+):
     routine = report(survivor, code="dizziness", site=None)["dizziness-new"]
     urgent = report(same_clinic_survivor, code="jaundice", site=None)["jaundice"]
     emergency = report(same_clinic_survivor, code="seizure", site=None)["seizure"]
     old_urgent = report(survivor, code="jaundice", site=None)["jaundice"]
     raised = timezone.now() - dt.timedelta(hours=30)
     Flag.objects.filter(pk=old_urgent.pk).update(created_at=raised, review_by=raised + dt.timedelta(hours=24))
+    lonely = report(SurvivorFactory(clinic=survivor.clinic), code="jaundice", site=None)["jaundice"]
     page = as_nurse.get(reverse("flag_queue"))
-    assert [f.pk for f in page.context["flags"]] == [emergency.pk, old_urgent.pk, urgent.pk, routine.pk]
+    rows = [(row.survivor_id, [f.pk for f in row.flags]) for row in page.context["rows"]]
+    assert rows == [
+        (same_clinic_survivor.pk, [emergency.pk, urgent.pk]),  # her emergency leads, her urgent flag inside
+        (survivor.pk, [old_urgent.pk, routine.pk]),  # her urgent flag is overdue: before the newer urgent one
+        (lonely.survivor_id, [lonely.pk]),
+    ]
     html = page.content.decode()
+    assert html.count("<tr") == 1 + 3  # the header and a row a survivor
+    assert f'<a id="q-{urgent.pk}" href="{reverse("nurse_flag", args=[urgent.pk])}">' in html
     assert "Overdue" in html and "Emergency" in html  # a word with every colour
     assert 'hx-trigger="every 30s"' in html
 
 
-def test_the_queue_filters_and_keeps_its_filters_in_the_refresh_url(as_nurse, nurse, survivor, report):
+def test_the_queue_filters_pick_survivors_and_her_row_still_shows_every_open_flag(
+    as_nurse, nurse, survivor, same_clinic_survivor, report
+):
     urgent = report(survivor, code="jaundice", site=None)["jaundice"]
-    report(survivor, code="seizure", site=None)
-    assert [f.pk for f in as_nurse.get(reverse("flag_queue") + "?tier=urgent").context["flags"]] == [urgent.pk]
-    assert [f.pk for f in as_nurse.get(reverse("flag_queue") + "?rule=jaundice").context["flags"]] == [urgent.pk]
-    assert as_nurse.get(reverse("flag_queue") + "?mine=1").context["flags"] == []
+    emergency = report(survivor, code="seizure", site=None)["seizure"]
+    report(same_clinic_survivor, code="seizure", site=None)
+
+    def rows(query=""):
+        return [[f.pk for f in row.flags] for row in as_nurse.get(reverse("flag_queue") + query).context["rows"]]
+
+    # Only she has an urgent flag; her row still leads with her emergency.
+    assert rows("?tier=urgent") == [[emergency.pk, urgent.pk]]
+    assert rows("?rule=jaundice") == [[emergency.pk, urgent.pk]]
+    assert rows("?mine=1") == []
     as_nurse.post(reverse("nurse_flag", args=[urgent.pk]), {"claim": "1"})
-    assert [f.pk for f in as_nurse.get(reverse("flag_queue") + "?mine=1").context["flags"]] == [urgent.pk]
-    assert urgent.pk not in [f.pk for f in as_nurse.get(reverse("flag_queue") + "?unclaimed=1").context["flags"]]
+    assert rows("?mine=1") == [[emergency.pk, urgent.pk]]
+    assert len(rows("?unclaimed=1")) == 2  # her emergency flag is still unclaimed
+    assert rows("?unclaimed=1&tier=urgent") == []
     page = as_nurse.get(reverse("flag_queue") + "?tier=urgent", headers={"HX-Request": "true"})
     assert "<html" not in page.content.decode()  # only the table for htmx
 
@@ -129,7 +148,9 @@ def test_claim_note_contact_and_resolve_are_recorded_with_who_and_when(as_nurse,
     assert Message.objects.filter(flag=flag, state="pending").exists()  # no answer: reminders go on
     as_nurse.post(url, {"contact": "1", "contact-result": "reached", "contact-note": "Booked in"})
     assert not Message.objects.filter(flag=flag, state="pending").exists()
-    as_nurse.post(url, {"resolve": "1", "resolve-outcome": "appointment", "resolve-note": "Thursday"})
+    as_nurse.post(
+        url, {"resolve": "1", "resolve-flags": [flag.pk], "resolve-outcome": "appointment", "resolve-note": "Thursday"}
+    )
     flag.refresh_from_db()
     assert (flag.status, flag.outcome) == ("closed", "appointment")
     kinds = list(FlagEvent.objects.filter(flag=flag).values_list("kind", "result", "author"))
@@ -306,7 +327,7 @@ def test_the_flag_page_shows_her_90_days_and_runs_a_fixed_number_of_queries(
     url = reverse("nurse_flag", args=[flag.pk])
     with django_assert_max_num_queries(40) as small:
         page = as_nurse.get(url)
-    assert "symptom-chart" in page.content.decode() and "weight-chart" in page.content.decode()
+    assert "symptom-chart" in page.content.decode() and "Weight, last 90 days" in page.content.decode()
     for _ in range(6):
         report(survivor, code="jaundice", site=None)  # more entries, attachments, reminders
     with django_assert_max_num_queries(len(small.captured_queries)):
@@ -323,13 +344,14 @@ def test_the_queue_sql_returns_what_the_orm_definition_returns(
 
     from followup import selectors, services
 
-    monkeypatch.setattr(selectors, "QUEUE_PAGE_SIZE", 3)
+    monkeypatch.setattr(selectors, "QUEUE_PAGE_SIZE", 2)  # survivors a page
     nurse.staff_clinics.add(other_clinic)
     outsider = SurvivorFactory(clinic=ClinicFactory())
     for person in (survivor, same_clinic_survivor, SurvivorFactory(clinic=other_clinic), outsider):
         report(person, code="jaundice", site=None, callback=person is survivor)
         report(person, code="seizure", site=None)
         report(person, code="dizziness", site=None)
+    report(SurvivorFactory(clinic=clinic), code="dizziness", site=None)  # one routine flag alone
     claimed = Flag.objects.filter(survivor=same_clinic_survivor).order_by("id")
     services.flag_claim(flag=claimed[0], nurse=nurse)
     services.flag_claim(flag=claimed[1], nurse=NurseFactory(clinics=[clinic]))
@@ -342,7 +364,7 @@ def test_the_queue_sql_returns_what_the_orm_definition_returns(
     combos = itertools.product(("", "urgent", "emergency"), ("", "jaundice", "no-such-rule"), *[(False, True)] * 3)
     for tier, rule, mine, unclaimed, overdue in combos:
         filters = {"tier": tier, "rule": rule, "mine": mine, "unclaimed": unclaimed, "overdue": overdue}
-        for number in ("1", "2", "3", "x"):
+        for number in ("1", "2", "3", "4", "x"):
             before = AuditEvent.objects.count()
             fast = services.queue_page_read(nurse=nurse, number=number, now=now, **filters)
             audited = list(AuditEvent.objects.order_by("id")[before:].values_list("actor", "action", "survivors"))
@@ -352,7 +374,7 @@ def test_the_queue_sql_returns_what_the_orm_definition_returns(
             assert audited == ([(nurse.pk, "queue.view", listed)] if listed else [])
             shown |= {row.pk for row in fast.flags}
     assert outsider.pk not in Flag.objects.filter(pk__in=shown).values_list("survivor", flat=True)
-    assert len(shown) == Flag.objects.filter(status="open").exclude(survivor=outsider).count() == 9
+    assert len(shown) == Flag.objects.filter(status="open").exclude(survivor=outsider).count() == 10
 
 
 def test_the_queue_statement_is_prepared_once_and_reused(as_nurse, survivor, report):

@@ -25,7 +25,7 @@ def test_every_nav_link_in_the_templates_is_reversed():
     ("persona", "names"),
     [
         (SurvivorFactory, ["home", "checkin_create", "weight_create", "preferences", "logout"]),
-        (NurseFactory, ["flag_queue", "staff_home", "dashboard", "logout"]),
+        (NurseFactory, ["flag_queue", "survivor_list", "dashboard", "logout"]),
         (ClinicAdminFactory, ["staff_home", "dashboard", "rule_list", "message_list", "audit_trail", "logout"]),
     ],
 )

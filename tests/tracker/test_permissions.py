@@ -160,6 +160,9 @@ CASES.update(
         # Every nurse has a queue and call lists; each shows only her clinics
         # (tests/followup/test_triage.py checks the contents).
         "flag_queue": (lambda d: reverse("flag_queue"), {**NURSE_ONLY, "other_nurse": 200}),
+        # "Next in queue" sends her on (a redirect) within her own queue.
+        "queue_next": (lambda d: reverse("queue_next"), {**NURSE_ONLY, "nurse": 302, "other_nurse": 302}),
+        "survivor_list": (lambda d: reverse("survivor_list"), {**NURSE_ONLY, "other_nurse": 200}),
         "dashboard": (lambda d: reverse("dashboard"), {**NURSE_ONLY, "clinic_admin": 200, "other_nurse": 200}),
         "audit_trail": (lambda d: reverse("audit_trail"), ADMIN_ONLY),
         "call_lists": (lambda d: reverse("call_lists"), {**NURSE_ONLY, "other_nurse": 200}),

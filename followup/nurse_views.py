@@ -1,0 +1,231 @@
+"""A nurse's day: the queue (a row per survivor), "next in queue", a flag's
+page and its actions, the survivors of her clinics, the call lists, and the
+clinic dashboard."""
+
+import datetime as dt
+import zoneinfo
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from tracker import selectors as tracker_selectors
+from tracker import services as tracker_services
+from tracker.access import clinic_staff_required, nurse_required
+from tracker.models import Flag, Tier, User
+
+from . import flag_page, selectors, services, survivor_list
+from .forms import CallForm, ContactForm, NoteForm, ResolveForm, SnoozeForm
+from .models import FlagEvent
+
+
+def flag_queue(request: HttpRequest) -> HttpResponse:
+    """The nurse's triage queue, a row per survivor. htmx reloads the table
+    every 30 s with the same filters; the page, her focus and her scroll
+    position stay (static/js/queue.js)."""
+    filters = {
+        "tier": request.GET.get("tier", "") if request.GET.get("tier") in Tier.values else "",
+        "rule": request.GET.get("rule", "")[:80],
+        "mine": request.GET.get("mine") == "1",
+        "unclaimed": request.GET.get("unclaimed") == "1",
+        "overdue": request.GET.get("overdue") == "1",
+    }
+    page = services.queue_page_read(nurse=request.user, number=request.GET.get("page"), **filters)
+    flags = page.flags
+    context = {
+        "page": page,
+        "rows": page.rows,
+        "flags": flags,
+        "filters": filters,
+        "newest_emergency": max((f.pk for f in flags if f.tier == Tier.EMERGENCY), default=0),
+    }
+    if not request.headers.get("HX-Request"):
+        context |= {"tiers": Tier.choices, "rules": tracker_selectors.rule_choices()}
+    template = "followup/_queue_table.html" if request.headers.get("HX-Request") else "followup/queue.html"
+    return render(request, template, context)
+
+
+@nurse_required
+def queue_next(request: HttpRequest) -> HttpResponse:
+    """ "Next in queue": the flag page of the next survivor in her queue
+    (not the one she has just worked on, `?after=<survivor id>`)."""
+    after = request.GET.get("after", "")
+    flag_id = selectors.queue_next(user=request.user, after=int(after) if after.isdigit() and len(after) < 16 else None)
+    if flag_id is None:
+        messages.info(request, "Nobody else is waiting in the queue.")
+        return redirect("flag_queue")
+    return redirect("nurse_flag", flag_id=flag_id)
+
+
+def _flag_forms(data, flag: Flag, open_flags: list[flag_page.OpenFlag]) -> dict:
+    def bound(name):
+        return data if data is not None and name in data else None
+
+    return {
+        "contact": ContactForm(bound("contact"), prefix="contact"),
+        "resolve": ResolveForm(
+            bound("resolve"),
+            prefix="resolve",
+            flag=flag,
+            choices=[(f.pk, f"{f.tier_label}: {f.name}") for f in open_flags],
+        ),
+        "note": NoteForm(bound("note"), prefix="note"),
+        "snooze": SnoozeForm(bound("snooze"), prefix="snooze", symptoms=selectors.symptom_choices()),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def nurse_flag(request: HttpRequest, flag_id: int) -> HttpResponse:
+    """A nurse's page for one flag. Opening it stops escalation. Actions:
+    claim or unclaim, a note, a contact attempt, resolve (this flag and any
+    of her other open flags, with one outcome), snooze."""
+    flag = selectors.flag_get_for_nurse(user=request.user, flag_id=flag_id)
+    forms_ = None
+    if request.method == "POST":
+        forms_ = _flag_forms(request.POST, flag, flag_page.open_flags(survivor_id=flag.survivor_id))
+        done = _nurse_action(request, flag, forms_)
+        if done:
+            messages.success(request, done)
+            return redirect("nurse_flag", flag_id=flag.pk)
+    lists = flag_page.flag_page_read(flag=flag, nurse=request.user)
+    if forms_ is None:
+        forms_ = _flag_forms(None, flag, lists.open_flags)
+    context = {
+        "flag": flag,
+        "lists": lists,
+        "attachments": flag.attachments.select_related("entry__symptom", "entry__body_site", "weight").order_by(
+            "-created_at", "-id"
+        )[: flag_page.ATTACHMENTS_SHOWN],
+        "other_flags": [f for f in lists.open_flags if f.pk != flag.pk],
+        "forms": forms_,
+        "chart_data": tracker_selectors.history_chart(
+            survivor=flag.survivor, days=90, tz=timezone.get_current_timezone()
+        ).data,
+    }
+    return render(request, "followup/nurse_flag.html", context)
+
+
+def _nurse_action(request: HttpRequest, flag: Flag, forms_: dict) -> str:
+    """Run the posted action; a message on success, "" when a form has errors."""
+    nurse = request.user
+    if "claim" in request.POST:
+        services.flag_claim(flag=flag, nurse=nurse)
+        return "You have claimed this flag."
+    if "unclaim" in request.POST:
+        services.flag_unclaim(flag=flag, nurse=nurse)
+        return "Flag released."
+    if "note" in request.POST and forms_["note"].is_valid():
+        services.flag_note_add(flag=flag, nurse=nurse, text=forms_["note"].cleaned_data["text"])
+        return "Note added."
+    if "contact" in request.POST and forms_["contact"].is_valid():
+        data = forms_["contact"].cleaned_data
+        services.flag_nurse_contact(flag=flag, nurse=nurse, result=data["result"], note=data["note"])
+        return "Contact attempt recorded."
+    if "resolve" in request.POST and forms_["resolve"].is_valid():
+        return _resolve(flag, nurse, forms_["resolve"])
+    if "snooze" in request.POST and forms_["snooze"].is_valid():
+        return _snooze(flag, nurse, forms_["snooze"])
+    if "end_snooze" in request.POST:
+        snooze_id = request.POST["end_snooze"]
+        if snooze_id.isdigit() and len(snooze_id) < 16:
+            tracker_services.snooze_end(survivor=flag.survivor, snooze_id=int(snooze_id), by=nurse)
+            return "Snooze ended."
+    return ""
+
+
+def _resolve(flag: Flag, nurse: User, form: ResolveForm) -> str:
+    data = form.cleaned_data
+    try:
+        count = services.flags_nurse_resolve(
+            survivor=flag.survivor, flag_ids=data["flags"], nurse=nurse, outcome=data["outcome"], note=data["note"]
+        )
+    except ValidationError as error:
+        for field, problems in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, problems)
+        return ""
+    if count == 1:
+        return "Flag resolved; her reminders have stopped."
+    return f"{count} flags resolved; her reminders about them have stopped."
+
+
+def _snooze(flag: Flag, nurse: User, form: SnoozeForm) -> str:
+    data = form.cleaned_data
+    until = dt.datetime.combine(data["until"], dt.time(23, 59), tzinfo=zoneinfo.ZoneInfo(flag.survivor.time_zone))
+    try:
+        tracker_services.snooze_create(
+            survivor=flag.survivor,
+            by=nurse,
+            ends_at=until,
+            reason=data["reason"],
+            rule=flag.rule if data["what"] == "rule" else None,
+            symptom=data["symptom"] if data["what"] == "symptom" else None,
+        )
+    except ValidationError as error:
+        for field, problems in error.message_dict.items():
+            target = {"rule": "what", "ends_at": "until"}.get(field, field)
+            form.add_error(target if target in form.fields else None, problems)
+        return ""
+    return "Snoozed."
+
+
+CALL_LISTS = ("No check-in for 5 days or more", "Messages bounced", "Asked for a call back")
+
+
+@nurse_required
+@require_http_methods(["GET", "POST"])
+def call_lists(request: HttpRequest) -> HttpResponse:
+    """The three call lists, each row with a "log a call" form. A call that
+    fails to save (no result, a note over the limit) comes back in its row
+    with the message by the field and what she typed."""
+    failed = None
+    if request.method == "POST":
+        number = request.POST.get("list", "")
+        place = int(number) if number in ("1", "2", "3") else 1
+        form = CallForm(request.POST, auto_id=f"call-{place}-{request.POST.get('survivor', '')[:16]}-%s")
+        if form.is_valid():
+            survivor = selectors.survivor_for_nurse(user=request.user, survivor_id=form.cleaned_data["survivor"])
+            services.call_log(
+                survivor=survivor,
+                nurse=request.user,
+                result=form.cleaned_data["result"],
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, f"Call to {survivor.full_name} recorded.")
+            return redirect("call_lists")
+        failed = {"form": form, "list": place, "survivor": form.cleaned_data.get("survivor")}
+    found = (
+        selectors.call_list_no_recent_checkin(user=request.user),
+        selectors.call_list_bounced(user=request.user),
+        selectors.call_list_callback(user=request.user),
+    )
+    lists = {title: list(rows) for title, rows in zip(CALL_LISTS, found, strict=True)}
+    shown = {s.pk for rows in lists.values() for s in rows}
+    tracker_services.audit_record_list(actor=request.user, action="call_list.view", survivor_ids=shown)
+    context = {"lists": lists, "results": FlagEvent.Result.choices, "failed": failed}
+    return render(request, "followup/call_lists.html", context)
+
+
+@nurse_required
+def survivors(request: HttpRequest) -> HttpResponse:
+    """The survivors of her clinics: open flags (highest tier), last
+    check-in, overdue for her weekly check-in; search by name."""
+    query = request.GET.get("q", "").strip()[:100]
+    page = survivor_list.survivor_list_read(nurse=request.user, query=query, number=request.GET.get("page"))
+    return render(request, "followup/survivors.html", {"page": page, "query": query})
+
+
+@clinic_staff_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    figures = selectors.dashboard(user=request.user, periods=(30, 90))
+    top = figures[90]["per_rule"][:12]
+    chart = {
+        "tiers": ["Emergency", "Urgent", "Routine"],
+        "open": list(figures[30]["open_by_tier"].values()),
+        "rules": [r["name"] for r in top],
+        "confirmed": [r["confirmed"] for r in top],
+        "dismissed": [r["dismissed"] for r in top],
+    }
+    return render(request, "followup/dashboard.html", {"figures": figures, "chart": chart})
