@@ -226,6 +226,22 @@ def test_an_invalid_draft_is_refused_before_any_job(clinic_admin, rule):
     assert not PreviewJob.objects.exists()
 
 
+def test_drafts_over_the_rule_bounds_are_refused_before_any_job(client, clinic_admin, rule):
+    wide = {"any": [{"symptom": ["pain"]}] * 1000}  # 1,000 branches
+    deep: dict = {"symptom": ["pain"]}
+    for _ in range(400):
+        deep = {"not": deep}
+    client.force_login(clinic_admin)
+    for draft in (wide, deep):
+        with pytest.raises(ValidationError) as refused:
+            new_job(clinic_admin, rule, condition=draft)
+        assert "condition" in refused.value.message_dict
+        response = client.post(reverse("rule_edit", args=[rule.slug]), form_data(rule, condition=json.dumps(draft)))
+        assert response.status_code == 200 and response.context["form"].errors["condition"]
+        assert response.context["job"] is None
+    assert not PreviewJob.objects.exists()
+
+
 # ------------------------------------------------------------------ the pages
 
 
