@@ -1,8 +1,46 @@
+from django.db.models import Q
+
+from tracker.models import TIER_RANK, Flag
+
+
 def notices(request):
-    """A survivor's unread in-app notices, for the home page."""
+    """A survivor's unread in-app notices, for the home page.
+
+    A reminder shows only while its flag is open and nobody has closed the
+    loop (she said she contacted her care team, a nurse reached her) and she
+    has not withdrawn what raised it: a notice sent before that is history,
+    not advice. Each carries its flag's tier as it is now (a flag raised to
+    emergency after the notice was sent is an emergency), emergency first."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_survivor or request.path != "/":
         return {}
     from .selectors import notices_for
 
-    return {"notices": notices_for(survivor=user)}
+    shown = notices_for(survivor=user)
+    flag_ids = {notice.flag_id for notice in shown if notice.kind == "reminder" and notice.flag_id}
+    live = (
+        dict(
+            Flag.objects.filter(
+                Q(followup__isnull=True)
+                | Q(followup__survivor_contacted_at__isnull=True, followup__nurse_contacted_at__isnull=True),
+                pk__in=flag_ids,
+                survivor=user,
+                status=Flag.Status.OPEN,
+                entered_in_error_at__isnull=True,
+            ).values_list("pk", "tier")
+        )
+        if flag_ids
+        else {}
+    )
+    kept = []
+    for notice in shown:
+        if notice.kind == "reminder":
+            if notice.flag_id not in live:
+                continue
+            notice.emergency = live[notice.flag_id] == "emergency" or notice.urgent
+        else:
+            notice.emergency = False
+        kept.append(notice)
+    # Emergency first, then as they came (newest first); sorted() is stable.
+    kept.sort(key=lambda n: TIER_RANK["emergency"] if n.emergency else TIER_RANK["urgent"])
+    return {"notices": kept}

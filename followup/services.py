@@ -293,14 +293,23 @@ def _event(*, flag: Flag, nurse: User, kind: str, result: str = "", text: str = 
 
 
 def flag_nurse_contact(*, flag: Flag, nurse: User, result: str = FlagEvent.Result.REACHED, note: str = "") -> int:
-    """A contact attempt. Reaching her closes the loop: no more reminders,
-    and her call back is done."""
+    """A contact attempt. Reaching her closes this flag's loop (no more
+    reminders) and answers her call back: a call back is about her, not one
+    flag, so it is cleared on all her open flags, as a call from the call
+    lists clears it (call_log). A message left or no answer clears nothing."""
     with transaction.atomic():
         _event(flag=flag, nurse=nurse, kind=FlagEvent.Kind.CONTACT, result=result, text=note)
         if result != FlagEvent.Result.REACHED:
             return 0
-        Flag.objects.filter(pk=flag.pk).update(callback_wanted=False)
+        _callback_answered(survivor_id=flag.survivor_id)
         return loop_close(flag=flag, nurse=nurse)
+
+
+def _callback_answered(*, survivor_id: int) -> None:
+    """A nurse reached her: "call back wanted" is done, on every open flag of hers."""
+    Flag.objects.filter(survivor_id=survivor_id, status=Flag.Status.OPEN, callback_wanted=True).update(
+        callback_wanted=False
+    )
 
 
 def flag_nurse_resolve(*, flag: Flag, nurse: User, outcome: str, note: str = "") -> int:
@@ -461,12 +470,15 @@ def queue_page_read(
 
 
 def call_log(*, survivor: User, nurse: User, result: str, note: str = "") -> CallLog:
+    """A call from the call lists. Reaching her answers her call back on all
+    her open flags (as flag_nurse_contact does); a message left does not."""
     call = CallLog(survivor=survivor, nurse=nurse, result=result, note=note.strip())
     call.full_clean()
-    call.save()
-    if result == FlagEvent.Result.REACHED:
-        Flag.objects.filter(survivor=survivor, status=Flag.Status.OPEN).update(callback_wanted=False)
-    tracker_services.audit_record(actor=nurse, action="call.log", survivor=survivor, target=call)
+    with transaction.atomic():
+        call.save()
+        if result == FlagEvent.Result.REACHED:
+            _callback_answered(survivor_id=survivor.pk)
+        tracker_services.audit_record(actor=nurse, action="call.log", survivor=survivor, target=call)
     return call
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from . import corrections
 from .models import NOTE_MAX_LENGTH, BodySite, Clinic, Symptom, User, WeightEntry
 from .rules import limits, scenarios
 from .services import EntryData, weight_to_kg
@@ -221,6 +222,16 @@ class WeightForm(forms.Form):
     unit = forms.ChoiceField(choices=User.WeightUnit.choices, widget=forms.RadioSelect, label="Unit")
     submission_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
+    def __init__(self, *args, last: WeightEntry | None = None, tz: dt.tzinfo | None = None, **kwargs):
+        """last: her latest weight that stands, to ask about a new one far
+        from it before it is saved (corrections.weight_question); tz: hers."""
+        super().__init__(*args, **kwargs)
+        self.last, self.tz = last, tz or dt.UTC
+        # Set by clean() when the weight needs her "yes, it's right" first:
+        # the form is valid (nothing is wrong with it) but the view must not
+        # save it. A question, not an error: she may well be right.
+        self.question = self.confirmation = ""
+
     def clean(self):
         cleaned = super().clean()
         value, unit = cleaned.get("value"), cleaned.get("unit")
@@ -233,7 +244,28 @@ class WeightForm(forms.Form):
             else:
                 span = f"{round(WeightEntry.MIN_KG * 2.2046)} and {round(WeightEntry.MAX_KG * 2.2046)} lb"
             self.add_error("value", f"That doesn't look right. Please enter a weight between {span}.")
+            return cleaned
+        confirmation = corrections.weight_confirmation(value=value, unit=unit)
+        # Her "yes" counts only for the number it was asked about: changed
+        # since, it is asked about again.
+        if self.data.get("confirmed", "")[:40] != confirmation:
+            question = corrections.weight_question(
+                last=self.last, value=value, unit=unit, now=timezone.now(), tz=self.tz
+            )
+            if question:
+                self.question, self.confirmation = question, confirmation
         return cleaned
+
+
+class WeightCorrectForm(WeightForm):
+    """The right number for a weight she logged: no question (she is
+    correcting on purpose) and no token (the old weight is corrected once)."""
+
+    submission_token = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["value"].label = _("The right weight")
 
 
 class InvitationForm(forms.Form):

@@ -222,6 +222,10 @@ class SymptomEntry(models.Model):
     # The same as words SQL can filter on: "v1 bone_pain site:hip new ",
     # the reader's version first (tracker.rules.text.reading_terms).
     reading_terms = models.CharField(max_length=1000, blank=True, default="")
+    # She marked it "entered in error" (the wrong symptom, a slip): kept for
+    # the record, never deleted; rules and charts read only what stands
+    # (tracker/corrections.py).
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "id"]
@@ -245,6 +249,12 @@ class WeightEntry(models.Model):
     kg = models.DecimalField(max_digits=5, decimal_places=2)
     recorded_at = models.DateTimeField(default=timezone.now)
     submission_token = models.UUIDField()
+    # As on SymptomEntry: a weight she marked entered in error is kept, and
+    # her correction (a new row at the same time) points at it.
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)
+    corrects = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrected_by"
+    )
 
     class Meta:
         ordering = ["-recorded_at"]
@@ -457,6 +467,9 @@ class Flag(models.Model):
         SELF_CARE = "self_care", "Self-care advice given"
         EXPECTED = "expected", "Expected symptom, no action"
         FALSE_ALARM = "false_alarm", "False alarm (rule too broad)"
+        # She marked what raised it as entered in error (tracker/corrections.py):
+        # neither confirmed nor dismissed, so it counts for no rule's record.
+        ENTERED_IN_ERROR = "entered_in_error", "Entered in error (she corrected her entry)"
 
     CONFIRMED_OUTCOMES = (Outcome.EMERGENCY_CARE, Outcome.APPOINTMENT, Outcome.TESTS)
     DISMISSED_OUTCOMES = (Outcome.EXPECTED, Outcome.FALSE_ALARM)
@@ -481,9 +494,14 @@ class Flag(models.Model):
     # Opened because its rule raised on her entry and did not run, not
     # because it matched: a nurse reads the check-in; she is shown no advice
     # and sent no reminders for it (tracker.services._review_tier). Its first
-    # real match clears it. Last of the fields: services reads flags in
-    # field order. A database default, for rows written in SQL.
+    # real match clears it. After every other field services reads: it
+    # reads flags in field order. A database default, for rows written in SQL.
     rule_failed = models.BooleanField(default=False, db_default=False)
+    # She marked everything that raised it as entered in error: closed then
+    # with that outcome, or, if a nurse has it in hand or it is an emergency,
+    # left open for a nurse to confirm with her (tracker/corrections.py). A
+    # later real match makes it stand again (see selectors.flags_open_for_survivor).
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

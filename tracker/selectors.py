@@ -18,7 +18,19 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
@@ -89,12 +101,64 @@ def checkin_list_recent(*, survivor: User, limit: int = 10) -> list[CheckIn]:
     )
 
 
+# The charts and their lists show what stands: an entry or a weight she
+# marked entered in error is left out (her check-ins list it, marked, and
+# the weight page lists her weights with their corrections).
 def symptom_timeline(*, survivor: User, since) -> list[SymptomEntry]:
-    return list(_entries().filter(survivor=survivor, created_at__gte=since).order_by("created_at"))
+    return list(
+        _entries()
+        .filter(survivor=survivor, created_at__gte=since, entered_in_error_at__isnull=True)
+        .order_by("created_at")
+    )
 
 
 def weight_list(*, survivor: User, since) -> list[WeightEntry]:
-    return list(WeightEntry.objects.filter(survivor=survivor, recorded_at__gte=since).order_by("recorded_at"))
+    return list(
+        WeightEntry.objects.filter(
+            survivor=survivor, recorded_at__gte=since, entered_in_error_at__isnull=True
+        ).order_by("recorded_at")
+    )
+
+
+def weights_recent_for_owner(*, survivor: User, limit: int = 10) -> list[WeightEntry]:
+    """Her latest weights, those she marked entered in error too (kept, and
+    shown marked, with what corrected them), for her weight page."""
+    return list(
+        WeightEntry.objects.filter(survivor=survivor)
+        .select_related("corrected_by")
+        .order_by("-recorded_at", "-id")[:limit]
+    )
+
+
+def weight_last_standing(*, survivor: User) -> WeightEntry | None:
+    """Her latest weight that stands, to judge a new one against."""
+    return (
+        WeightEntry.objects.filter(survivor=survivor, entered_in_error_at__isnull=True)
+        .order_by("-recorded_at", "-id")
+        .first()
+    )
+
+
+def entry_get_for_owner(*, user: User, entry_id: int) -> SymptomEntry:
+    """One of her own symptom entries, for her to mark entered in error:
+    404 for anyone else's, a nurse's included (a nurse never withdraws what
+    a survivor reported)."""
+    if not user.is_authenticated or not user.is_survivor:
+        raise Http404("No such entry.")
+    entry = _entries().filter(pk=entry_id, survivor=user).select_related("checkin").first()
+    if entry is None:
+        raise Http404("No such entry.")
+    return entry
+
+
+def weight_get_for_owner(*, user: User, weight_id: int) -> WeightEntry:
+    """One of her own weights, as entry_get_for_owner."""
+    if not user.is_authenticated or not user.is_survivor:
+        raise Http404("No such weight.")
+    weight = WeightEntry.objects.filter(pk=weight_id, survivor=user).select_related("corrected_by").first()
+    if weight is None:
+        raise Http404("No such weight.")
+    return weight
 
 
 @dataclass(frozen=True)
@@ -307,12 +371,13 @@ class RuleInputs:
 # rules' windows, weights, and active snoozes. Written as SQL by hand because
 # this runs inside every check-in and three ORM queries cost three round
 # trips (see bench/README.md); it is plain SQL that PostgreSQL and SQLite share.
+# What she marked entered in error is no evidence: rules read what stands.
 _RULE_INPUTS_SQL = """
 SELECT 'e', id, symptom_id, body_site_id, severity, is_new, is_worse, created_at, NULL, reading
-  FROM tracker_symptomentry WHERE survivor_id = %s AND created_at >= %s
+  FROM tracker_symptomentry WHERE survivor_id = %s AND created_at >= %s AND entered_in_error_at IS NULL
 UNION ALL
 SELECT 'w', id, NULL, NULL, NULL, NULL, NULL, recorded_at, kg, NULL
-  FROM tracker_weightentry WHERE survivor_id = %s AND recorded_at >= %s
+  FROM tracker_weightentry WHERE survivor_id = %s AND recorded_at >= %s AND entered_in_error_at IS NULL
 UNION ALL
 SELECT 's', id, symptom_id, rule_id, NULL, NULL, NULL, ends_at, NULL, NULL
   FROM tracker_snooze
@@ -461,14 +526,36 @@ def record_export_rows(*, survivor: User):
         yield tuple(row.get(key, "") for key in _EXPORT)
 
 
-def flags_open_for_survivor(*, survivor: User) -> list[Flag]:
-    """Her open flags, for her own page: not those opened only because a rule
-    failed (she is given no advice for a rule that did not run)."""
-    return list(
-        Flag.objects.filter(survivor=survivor, status=Flag.Status.OPEN, rule_failed=False)
-        .select_related("rule_version", "rule__current")
-        .order_by("-created_at")
+def _for_her(flags: QuerySet[Flag]) -> QuerySet[Flag]:
+    """What her pages need of each flag, highest tier first: the headline
+    follows the first (templates/tracker/_advice.html), so this order is what
+    keeps an emergency from hiding behind a newer routine flag.
+
+    contacted_at: when she told us she contacted her care team. It is the
+    follow-up app's row, read here by its relation name in the same query
+    (no import: tracker never imports followup).
+    withdrawn: she marked everything that raised it entered in error, and no
+    real match came after (tracker/corrections.py: a nurse will check)."""
+    newer = FlagEntry.objects.filter(
+        flag=OuterRef("pk"), rule_failed=False, created_at__gt=OuterRef("entered_in_error_at")
     )
+    return (
+        flags.annotate(
+            contacted_at=F("followup__survivor_contacted_at"),
+            withdrawn=ExpressionWrapper(
+                Q(entered_in_error_at__isnull=False) & ~Exists(newer), output_field=BooleanField()
+            ),
+        )
+        .select_related("rule_version", "rule__current")
+        .order_by("tier_rank", "-created_at", "-id")
+    )
+
+
+def flags_open_for_survivor(*, survivor: User) -> list[Flag]:
+    """Her open flags, for her own page, highest tier first: not those opened
+    only because a rule failed (she is given no advice for a rule that did
+    not run)."""
+    return list(_for_her(Flag.objects.filter(survivor=survivor, status=Flag.Status.OPEN, rule_failed=False)))
 
 
 def flags_for_checkin(*, checkin: CheckIn) -> list[Flag]:
@@ -476,13 +563,11 @@ def flags_for_checkin(*, checkin: CheckIn) -> list[Flag]:
     flag.matched_here: a rule really matched one of its entries (False: the
     rule only failed on them, and a nurse reads it; she gets no advice for it)."""
     matched = FlagEntry.objects.filter(flag=OuterRef("pk"), entry__checkin=checkin, rule_failed=False)
-    flags = list(
-        Flag.objects.filter(attachments__entry__checkin=checkin, status=Flag.Status.OPEN)
-        .annotate(matched_here=Exists(matched))
-        .select_related("rule_version", "rule__current")
-        .distinct()
+    # An Exists rather than a join on attachments: one row per flag, no DISTINCT.
+    here = FlagEntry.objects.filter(flag=OuterRef("pk"), entry__checkin=checkin)
+    return list(
+        _for_her(Flag.objects.filter(Exists(here), status=Flag.Status.OPEN)).annotate(matched_here=Exists(matched))
     )
-    return sorted(flags, key=lambda f: -engine.TIER_RANK[f.tier])
 
 
 # ------------------------------------------------------------------ rule preview

@@ -12,11 +12,19 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import selectors, services
+from . import corrections, selectors, services
 from .access import clinic_staff_required, survivor_required
-from .forms import CheckInForm, InvitationAcceptForm, InvitationForm, SymptomEntryFormSet, WeightForm
+from .forms import (
+    CheckInForm,
+    InvitationAcceptForm,
+    InvitationForm,
+    SymptomEntryFormSet,
+    WeightCorrectForm,
+    WeightForm,
+)
 from .models import Invitation, Symptom, User
 from .tokens import invite_token_read
 
@@ -43,13 +51,22 @@ def _history(request: HttpRequest, *, survivor: User) -> HttpResponse:
         "survivor": survivor,
         "is_own": survivor.pk == request.user.pk,
         "recent_checkins": selectors.checkin_list_recent(survivor=survivor),
-        "open_flags": selectors.flags_open_for_survivor(survivor=survivor),
+        **_her_flags(selectors.flags_open_for_survivor(survivor=survivor)),
         "weights": chart.recent_weights,
         "chart_data": chart.data,
         "has_chart_data": chart.has_data,
         "history_days": HISTORY_DAYS,
     }
     return render(request, "tracker/history.html", context)
+
+
+def _her_flags(flags: list) -> dict:
+    """Her open flags (highest tier first): the advice follows those that
+    stand; those she withdrew wait for a nurse and are listed apart."""
+    return {
+        "open_flags": [flag for flag in flags if not flag.withdrawn],
+        "withdrawn_flags": [flag for flag in flags if flag.withdrawn],
+    }
 
 
 @survivor_required
@@ -102,7 +119,7 @@ def checkin_detail(request: HttpRequest, checkin_id: int) -> HttpResponse:
         "checkin_flags": flags,
         # Hers: advice only for the rules that really matched; a rule that
         # failed on her check-in sends it to a nurse instead (needs_review).
-        "advice_flags": [flag for flag in flags if flag.matched_here],
+        "advice_flags": [flag for flag in flags if flag.matched_here and not flag.withdrawn],
         "needs_review": any(not flag.matched_here for flag in flags),
     }
     return render(request, "tracker/checkin_detail.html", context)
@@ -110,11 +127,64 @@ def checkin_detail(request: HttpRequest, checkin_id: int) -> HttpResponse:
 
 @survivor_required
 @require_http_methods(["GET", "POST"])
+def entry_entered_in_error(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """She marks one of her symptom entries as a mistake (kept for the record)."""
+    entry = selectors.entry_get_for_owner(user=request.user, entry_id=entry_id)
+    if request.method == "POST" and entry.entered_in_error_at is None:
+        try:
+            corrections.entry_mark_in_error(survivor=request.user, entry=entry)
+        except ValidationError as error:
+            messages.info(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Thank you. We have marked it as entered in error and told your care team."))
+        return redirect("checkin_detail", checkin_id=entry.checkin_id)
+    return render(request, "tracker/entry_entered_in_error.html", {"entry": entry})
+
+
+@survivor_required
+@require_http_methods(["GET", "POST"])
+def weight_correct(request: HttpRequest, weight_id: int) -> HttpResponse:
+    """She gives the right number for a weight, or removes it: the old one
+    is kept, marked entered in error."""
+    weight = selectors.weight_get_for_owner(user=request.user, weight_id=weight_id)
+    form = WeightCorrectForm(
+        request.POST if "correct" in request.POST else None, initial={"unit": request.user.weight_unit}
+    )
+    if request.method == "POST" and weight.entered_in_error_at is None:
+        try:
+            if "remove" in request.POST:
+                corrections.weight_mark_in_error(survivor=request.user, weight=weight)
+                messages.success(request, _("Thank you. We have marked that weight as entered in error."))
+                return redirect("weight_create")
+            if form.is_valid():
+                corrections.weight_correct(
+                    survivor=request.user,
+                    weight=weight,
+                    value=form.cleaned_data["value"],
+                    unit=form.cleaned_data["unit"],
+                )
+                messages.success(request, _("Thank you. Your weight is corrected."))
+                return redirect("weight_create")
+        except ValidationError as error:
+            messages.info(request, " ".join(error.messages))
+            return redirect("weight_create")
+    return render(
+        request,
+        "tracker/weight_correct.html",
+        {"weight": weight, "shown": request.user.weight_shown(weight.kg), "form": form},
+    )
+
+
+@survivor_required
+@require_http_methods(["GET", "POST"])
 def weight_create(request: HttpRequest) -> HttpResponse:
     survivor = request.user
+    last = selectors.weight_last_standing(survivor=survivor)
+    tz = timezone.get_current_timezone()
     if request.method == "POST":
-        form = WeightForm(request.POST)
-        if form.is_valid():
+        form = WeightForm(request.POST, last=last, tz=tz)
+        # A weight far from her last one is asked about first (form.question).
+        if form.is_valid() and not form.question:
             services.weight_record(
                 survivor=survivor,
                 value=form.cleaned_data["value"],
@@ -124,8 +194,9 @@ def weight_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your weight is saved.")
             return redirect("home")
     else:
-        form = WeightForm(initial={"unit": survivor.weight_unit, "submission_token": uuid.uuid4()})
-    return render(request, "tracker/weight_form.html", {"form": form})
+        form = WeightForm(initial={"unit": survivor.weight_unit, "submission_token": uuid.uuid4()}, last=last, tz=tz)
+    recent = [(w, survivor.weight_shown(w.kg)) for w in selectors.weights_recent_for_owner(survivor=survivor)]
+    return render(request, "tracker/weight_form.html", {"form": form, "recent_weights": recent})
 
 
 @login_not_required

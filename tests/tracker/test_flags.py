@@ -227,7 +227,8 @@ def post_checkin(client, **entry):
         "severity": "6",
         "is_new": "yes",
         "is_worse": "yes",
-        "started_on": timezone.localdate().isoformat(),
+        # Yesterday: today in UTC is tomorrow in her zone for part of the day.
+        "started_on": (timezone.localdate() - dt.timedelta(days=1)).isoformat(),
         "note": "",
     }
     row.update(entry)

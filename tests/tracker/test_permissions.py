@@ -7,7 +7,7 @@ clinic, a survivor of the same clinic, a nurse of another clinic, anonymous."""
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import CheckInFactory, SymptomEntryFactory
+from tests.factories import CheckInFactory, SymptomEntryFactory, WeightEntryFactory
 from tracker import services
 from tracker.models import AuditEvent, Rule
 
@@ -78,6 +78,29 @@ CASES = {
             "nurse": 404,
             "clinic_admin": 404,
             "same_clinic_survivor": 200,
+            "other_nurse": 404,
+            "anonymous": LOGIN,
+        },
+    ),
+    # Hers alone: a nurse never withdraws what a survivor reported.
+    "entry_entered_in_error": (
+        lambda d: reverse("entry_entered_in_error", args=[d["entry"].pk]),
+        {
+            "owner": 200,
+            "nurse": 404,
+            "clinic_admin": 404,
+            "same_clinic_survivor": 404,
+            "other_nurse": 404,
+            "anonymous": LOGIN,
+        },
+    ),
+    "weight_correct": (
+        lambda d: reverse("weight_correct", args=[d["weight"].pk]),
+        {
+            "owner": 200,
+            "nurse": 404,
+            "clinic_admin": 404,
+            "same_clinic_survivor": 404,
             "other_nurse": 404,
             "anonymous": LOGIN,
         },
@@ -193,7 +216,8 @@ LOGIN_ONLY = {"password_change", "password_change_done"}
 @pytest.fixture
 def world(survivor, nurse, clinic_admin, same_clinic_survivor, other_nurse):
     checkin = CheckInFactory(survivor=survivor)
-    SymptomEntryFactory(checkin=checkin, note="private words")
+    symptom_entry = SymptomEntryFactory(checkin=checkin, note="private words")
+    weight = WeightEntryFactory(survivor=survivor)
     services.rules_load_defaults()
     from followup.models import Message
     from tracker.models import Flag
@@ -221,6 +245,8 @@ def world(survivor, nurse, clinic_admin, same_clinic_survivor, other_nurse):
         "other_nurse": other_nurse,
         "anonymous": None,
         "checkin": checkin,
+        "entry": symptom_entry,
+        "weight": weight,
     }
 
 
