@@ -1,10 +1,18 @@
+import datetime as dt
+
 from django import forms
+from django.utils.formats import time_format
 from django.utils.translation import gettext_lazy as _
 
 from tracker.forms import TimeZoneField
 from tracker.models import Flag, Symptom, User
 
+from .cadence import QUIET_END_HOUR, QUIET_START_HOUR
 from .models import Cadence, FlagEvent, Preferences
+
+
+def _clock(hour: int) -> str:
+    return time_format(dt.time(hour))
 
 
 class PreferencesForm(forms.ModelForm):
@@ -17,20 +25,19 @@ class PreferencesForm(forms.ModelForm):
     class Meta:
         model = Preferences
         fields = ["email_on", "sms_on", "in_app_on", "phone", "checkin_weekday", "checkin_hour"]
-        labels = {"checkin_weekday": "Weekly check-in day", "checkin_hour": "Weekly check-in hour (8 to 20)"}
+        labels = {"checkin_weekday": _("Weekly check-in day"), "checkin_hour": _("Weekly check-in time")}
         widgets = {"phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"})}
 
     def __init__(self, *args, survivor: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].initial = survivor.time_zone
         self.fields["weight_unit"].initial = survivor.weight_unit
-        self.fields["checkin_hour"].widget = forms.Select(choices=[(h, f"{h}:00") for h in range(8, 21)])
-        self.fields["checkin_hour"].error_messages.update(
-            {
-                "max_value": "Choose an hour between 8:00 and 20:00.",
-                "min_value": "Choose an hour between 8:00 and 20:00.",
-            }
-        )
+        # Hours as her locale writes them ("8 a.m." in US English, "08:00" in Spanish).
+        self.fields["checkin_hour"].widget = forms.Select(choices=[(h, _clock(h)) for h in range(8, 21)])
+        between = _("Choose a time between %(start)s and %(end)s.") % {"start": _clock(8), "end": _clock(20)}
+        self.fields["checkin_hour"].error_messages.update({"max_value": between, "min_value": between})
+        # Quiet hours, for the page's sentence about them.
+        self.quiet_from, self.quiet_until = dt.time(QUIET_START_HOUR), dt.time(QUIET_END_HOUR)
         if not (self.instance and self.instance.email_failed_at):
             del self.fields["email_fixed"]
 

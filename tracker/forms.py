@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from . import corrections
-from .models import NOTE_MAX_LENGTH, BodySite, Clinic, Symptom, User, WeightEntry
+from .models import NOTE_MAX_LENGTH, BodySite, Clinic, RuleSwitch, Symptom, User, WeightEntry
 from .rules import limits, scenarios
 from .services import EntryData, weight_to_kg
 from .timezones import TIME_ZONE_PICKER_CHOICES
@@ -434,6 +434,39 @@ class RuleForm(forms.Form):
 
     def content(self) -> dict:
         return {k: self.cleaned_data[k] for k in ("name", "tier", "condition", "advice", "nurse_note", "source")}
+
+
+class RuleSwitchForm(forms.Form):
+    """Switching a rule on or off. The state asked for is in the form (never
+    "the opposite of now"), so a second click or an old page changes nothing.
+    Switching off asks why; the reason is kept in the rule's history."""
+
+    active = forms.TypedChoiceField(
+        choices=[("on", "On"), ("off", "Off")], coerce=lambda value: value == "on", widget=forms.HiddenInput
+    )
+    reason = forms.CharField(
+        label="Why are you switching it off?",
+        required=False,
+        max_length=RuleSwitch.REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the rule's history, with your name and the time.",
+        error_messages={
+            "max_length": "Please keep the reason to %(limit_value)d characters (it has %(show_value)d now)."
+        },
+    )
+
+    def __init__(self, *args, active: bool | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if active is not None:
+            self.fields["active"].initial = "on" if active else "off"
+            if active:
+                self.fields["reason"].label = "Why are you switching it on? (optional)"
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("active") is False and not cleaned.get("reason", "").strip():
+            self.add_error("reason", "Please say why you are switching this rule off.")
+        return cleaned
 
 
 _IMPORT_SIZE = f"{limits.MAX_IMPORT_BYTES // 1000:,} kB"

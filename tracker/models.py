@@ -383,6 +383,25 @@ class Rule(models.Model):
         return self.slug
 
 
+class RuleSwitch(models.Model):
+    """A rule switched off or on: who, when and why (switching off asks why).
+    Kept beside the versions as the rule's history; never updated."""
+
+    REASON_MAX_LENGTH = 300
+
+    rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="switches")
+    is_active = models.BooleanField()
+    reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
+    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["rule", "-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {'on' if self.is_active else 'off'} {self.at:%Y-%m-%d %H:%M}"
+
+
 class ConditionField(models.JSONField):
     """A rule's condition as stored. A row saved before conditions were
     bounded may nest too deeply for Python to decode or walk: it is read back

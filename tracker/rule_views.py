@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
 
 from . import preview_views, selectors, services
 from .access import clinic_admin_required
-from .forms import RuleForm, RulesImportForm, ScenarioBenchForm, SentenceTestForm
+from .forms import RuleForm, RulesImportForm, RuleSwitchForm, ScenarioBenchForm, SentenceTestForm
 from .rules import engine, scenarios
 from .rules.text import concept_labels, read_note_fields
 
@@ -41,6 +42,8 @@ def rule_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "history": history,
         "condition": condition_text(rule.current.condition) if rule.current else "",
         "previews": preview_views.recent(request.user, rule),
+        # Switched on and off, newest first: who, when and why.
+        "switches": list(rule.switches.select_related("by")[:20]),
     }
     return render(request, "rules/detail.html", context)
 
@@ -141,13 +144,47 @@ def rule_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
 
 
 @clinic_admin_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def rule_toggle(request: HttpRequest, slug: str) -> HttpResponse:
+    """Switch a rule on or off. GET asks to confirm (and, to switch off, why);
+    the list's "Switch on" posts straight here."""
     rule = selectors.rule_get_for_admin(user=request.user, slug=slug)
-    services.rule_set_active(rule=rule, active=not rule.is_active, by=request.user)
-    state = "on" if rule.is_active else "off"
-    messages.success(request, f"\u201c{rule.current.name if rule.current else rule.slug}\u201d is now {state}.")
-    return redirect(request.POST.get("next") or "rule_list")
+    name = rule.current.name if rule.current else rule.slug
+    if request.method == "POST":
+        active = request.POST.get("active") == "on"
+        form = RuleSwitchForm(request.POST, active=active)
+        if form.is_valid():
+            try:
+                switch = services.rule_set_active(
+                    rule=rule, active=active, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as error:
+                form.add_error("reason", error.message_dict.get("reason", error.messages))
+            else:
+                state = "on" if active else "off"
+                if switch is None:
+                    messages.info(request, f"\u201c{name}\u201d was already {state}.")
+                else:
+                    messages.success(request, f"\u201c{name}\u201d is now {state}.")
+                return redirect(_safe_next(request) or "rule_list")
+    else:
+        active = not rule.is_active
+        form = RuleSwitchForm(active=active)
+    numbers = sorted({clinic.emergency_number for clinic in selectors.staff_clinics(user=request.user)})
+    context = {
+        "rule": rule,
+        "form": form,
+        "switching_on": active,
+        "emergency_number": numbers[0] if len(numbers) == 1 else "",
+        "next": _safe_next(request),
+    }
+    return render(request, "rules/switch.html", context)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
+    return target if target.startswith("/") and allowed else ""
 
 
 @clinic_admin_required

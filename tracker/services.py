@@ -22,6 +22,7 @@ from .models import (
     FlagEntry,
     Invitation,
     Rule,
+    RuleSwitch,
     RuleVersion,
     Snooze,
     Symptom,
@@ -743,15 +744,35 @@ def rule_save(
     return version
 
 
-def rule_set_active(*, rule: Rule, active: bool, by: User) -> Rule:
-    """Switching off stops new flags; existing flags are left as they are."""
-    rule.is_active = active
-    rule.changed_at = timezone.now()
-    rule.save(update_fields=["is_active", "changed_at"])
+def rule_set_active(*, rule: Rule, active: bool, by: User | None, reason: str = "") -> RuleSwitch | None:
+    """Switch a rule on or off, kept in its history with who, when and why.
+    Switching off stops new flags (existing flags are left as they are) and
+    needs a reason. None when the rule already was in that state (a second
+    click, or another admin first): nothing is written.
+
+    1. Lock the rule's row, so that two admins switching at once write one
+       history row per real change.
+    2. Check the history row (a reason for switching off, its length).
+    3. Save the state, the row and the audit event; processes drop their
+       cached rules."""
+    reason = reason.strip()
+    with transaction.atomic():
+        locked = Rule.objects.select_for_update().get(pk=rule.pk)
+        if locked.is_active == active:
+            rule.is_active = locked.is_active
+            return None
+        switch = RuleSwitch(rule=locked, is_active=active, reason=reason, by=by)
+        if not active and not reason:
+            raise ValidationError({"reason": "Please say why you are switching this rule off."})
+        switch.full_clean()
+        rule.is_active = active
+        rule.changed_at = timezone.now()
+        rule.save(update_fields=["is_active", "changed_at"])
+        switch.save()
+        audit_record(actor=by, action="rule.enable" if active else "rule.disable", target=rule)
     selectors.rule_defs_forget()
     transaction.on_commit(selectors.rule_defs_forget)
-    audit_record(actor=by, action="rule.enable" if active else "rule.disable", target=rule)
-    return rule
+    return switch
 
 
 def rules_load_defaults() -> dict[str, int]:
@@ -828,7 +849,7 @@ def rules_import(*, payload, by: User) -> dict[str, int]:
                 rule_save(by=by, slug=item["slug"], data=data, change_note="Imported", rule=rule, vocab=vocab)
                 rule = Rule.objects.get(slug=item["slug"])
             if "is_active" in item and rule.is_active != item["is_active"]:
-                rule_set_active(rule=rule, active=item["is_active"], by=by)
+                rule_set_active(rule=rule, active=item["is_active"], by=by, reason="Set by an import of rules")
     return counts
 
 

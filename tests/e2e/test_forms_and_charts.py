@@ -27,7 +27,7 @@ from tests.factories import (
     body_site,
     symptom,
 )
-from tracker.models import User, WeightEntry
+from tracker.models import Rule, User, WeightEntry
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -206,6 +206,34 @@ def admin(db):
 
     services.rules_load_defaults()
     return ClinicAdminFactory(clinics=[ClinicFactory(name="Hillside", emergency_number="911")], full_name="Ada Admin")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_an_admin_switches_an_emergency_rule_off_with_a_reason(browser, live_server, admin, viewport, tmp_path):
+    rule = Rule.objects.get(slug="seizure")
+    page = open_as(browser, live_server, admin, viewport)
+    page.goto(live_server.url + reverse("rule_list"))
+    page.get_by_role("link", name=f"Switch off {rule.current.name}").click()
+    warning = page.locator("[data-emergency-warning]")
+    assert f"no one will be told to call 911 for \u201c{rule.current.name}\u201d" in warning.text_content()
+    page.screenshot(path=str(tmp_path / "switch-off.png"), full_page=True)
+    assert_no_axe_violations(page, f"switching an emergency rule off at {viewport['width']} px")
+
+    page.get_by_role("button", name="Switch it off").click()
+    page.locator("[data-error-summary]").wait_for()
+    assert focused(page, "data-error-summary") is not None
+    page.get_by_role("link", name="Please say why you are switching this rule off.").click()
+    assert focused(page, "id") == "id_reason"
+    page.keyboard.type("Covered by the new seizure rule")
+    assert page.locator("#id_reason-count").text_content() == "31 of 300 characters"
+    page.get_by_role("button", name="Switch it off").click()
+    page.get_by_text(f"\u201c{rule.current.name}\u201d is now off.").wait_for()
+    assert not Rule.objects.get(pk=rule.pk).is_active
+
+    page.goto(live_server.url + reverse("rule_detail", args=["seizure"]))
+    history = page.locator("[data-switch-history]")
+    assert "Ada Admin switched it off: Covered by the new seizure rule" in " ".join(history.text_content().split())
+    assert page.script_errors == []
 
 
 def test_the_cadence_is_entered_in_days(browser, live_server, admin):

@@ -145,7 +145,7 @@ def test_a_weight_loss_flag_is_raised_when_a_weight_is_logged(survivor):
 def test_a_disabled_rule_raises_no_new_flags_and_leaves_old_ones(survivor, clinic_admin):
     report(survivor, ("seizure", None, 8, True, False, ""))
     rule = Rule.objects.get(slug="seizure")
-    services.rule_set_active(rule=rule, active=False, by=clinic_admin)
+    services.rule_set_active(rule=rule, active=False, by=clinic_admin, reason="Duplicate of another rule")
     report(survivor, ("seizure", None, 8, True, False, ""))
     flag = open_flags(survivor)["seizure"]
     assert flag.attachments.count() == 1

@@ -1,6 +1,7 @@
 """Forms and pages (issue 12, section 3): the error summary on every form,
 long text fields with a counted limit, weights as she types them, the
-time-zone picker, times in her locale, the charts' data and tables, the cadence in hours or days."""
+time-zone picker, times in her locale, the charts' data and tables, switching
+a rule off with a reason, the cadence in hours or days."""
 
 import datetime as dt
 import re
@@ -14,7 +15,7 @@ from django.utils import timezone, translation
 from followup.models import Cadence
 from tests.factories import CheckInFactory, InvitationFactory, SymptomEntryFactory, WeightEntryFactory, symptom
 from tracker import services
-from tracker.models import NOTE_MAX_LENGTH, TIME_ZONE_CHOICES, User, WeightEntry
+from tracker.models import NOTE_MAX_LENGTH, TIME_ZONE_CHOICES, Rule, RuleSwitch, User, WeightEntry
 from tracker.timezones import TIME_ZONE_PICKER_CHOICES
 from tracker.tokens import invite_token_make
 
@@ -123,6 +124,7 @@ def every_form_page(d) -> list[tuple[str, User | None, str, dict, str]]:
         ),
         ("invite a survivor", d["nurse"], reverse("staff_home"), {"full_name": "", "email": "x"}, "id_full_name"),
         ("rule edit", d["clinic_admin"], reverse("rule_edit", args=["seizure"]), {"name": ""}, "id_name"),
+        ("rule off", d["clinic_admin"], reverse("rule_toggle", args=["seizure"]), {"active": "off"}, "id_reason"),
         ("test a sentence", d["clinic_admin"], reverse("rules_sentence"), {"sentence": ""}, "id_sentence"),
         ("cadence", d["clinic_admin"], reverse("cadence_edit"), {"urgent-every": "soon"}, "id_emergency-first_after"),
         ("password change", d["survivor"], reverse("password_change"), {"old_password": "wrong"}, "id_old_password"),
@@ -233,7 +235,9 @@ def test_an_old_zone_name_stays_selected_and_a_friendly_one_saves(client, surviv
     survivor.time_zone = "US/Eastern"
     survivor.save(update_fields=["time_zone"])
     client.force_login(survivor)
-    assert '<option value="US/Eastern" selected>' in client.get(reverse("preferences")).content.decode()
+    html = client.get(reverse("preferences")).content.decode()
+    # Kept, under the old names at the end of the list, where nobody scrolls past it.
+    assert html.index('<optgroup label="Other names">') < html.index('<option value="US/Eastern" selected>')
     data = {"time_zone": "America/Mexico_City", "weight_unit": "kg", "in_app_on": "on", "checkin_weekday": 0}
     assert client.post(reverse("preferences"), data | {"checkin_hour": 10}).status_code == 302
     survivor.refresh_from_db()
@@ -247,6 +251,16 @@ def test_times_follow_her_locale_12_hour_in_us_english_24_hour_in_spanish(client
     with translation.override("es"):
         html = client.get(reverse("home")).content.decode()
     assert "20 Nov 2026, 15:30" in html and "p.m." not in html
+
+
+def test_settings_write_hours_as_her_locale_does(client, survivor):
+    client.force_login(survivor)
+    html = client.get(reverse("preferences")).content.decode()
+    assert "Between 9 p.m. and 8 a.m. your time" in html
+    assert '<option value="8">8 a.m.</option>' in html and '<option value="20">8 p.m.</option>' in html
+    with translation.override("es"):
+        html = client.get(reverse("preferences")).content.decode()
+    assert "Between 21:00 and 08:00 your time" in html and '<option value="20">20:00</option>' in html
 
 
 # ------------------------------------------------------------------ the charts' data and tables
@@ -305,6 +319,66 @@ def test_charts_load_the_time_adapter_from_our_static_files(client, survivor):
     luxon = html.index("/static/vendor/chartjs-adapter-luxon/luxon.min.js")
     adapter = html.index("/static/vendor/chartjs-adapter-luxon/chartjs-adapter-luxon.umd.min.js")
     assert chart < luxon < adapter < html.index("/static/js/history-charts.js")
+
+
+# ------------------------------------------------------------------ switching a rule off
+
+
+@pytest.fixture
+def as_admin(client, clinic_admin, default_rules):
+    client.force_login(clinic_admin)
+    return client
+
+
+def test_switching_an_emergency_rule_off_says_what_it_means_and_asks_why(as_admin):
+    rule = Rule.objects.get(slug="seizure")
+    html = as_admin.get(reverse("rule_toggle", args=["seizure"])).content.decode()
+    assert f"While it is off, no one will be told to call 911 for \u201c{rule.current.name}\u201d." in html
+    assert "Why are you switching it off?" in html
+    response = as_admin.post(reverse("rule_toggle", args=["seizure"]), {"active": "off", "reason": "  "})
+    assert response.status_code == 200
+    assert "Please say why you are switching this rule off." in summary_of(response)
+    assert Rule.objects.get(slug="seizure").is_active and not RuleSwitch.objects.exists()
+
+
+def test_a_routine_rule_is_explained_without_the_emergency_words(as_admin):
+    slug = Rule.objects.filter(current__tier="routine").values_list("slug", flat=True).first()
+    html = as_admin.get(reverse("rule_toggle", args=[slug])).content.decode()
+    assert "call 911" not in html and "it raises no new flags" in html
+
+
+def test_the_reason_is_kept_in_the_rules_history_and_shown_on_its_page(as_admin, clinic_admin):
+    url = reverse("rule_toggle", args=["seizure"])
+    response = as_admin.post(url, {"active": "off", "reason": "Replaced by seizure-any", "next": "/rules/seizure/"})
+    assert response.status_code == 302 and response["Location"] == "/rules/seizure/"
+    switch = RuleSwitch.objects.get()
+    assert (switch.is_active, switch.reason, switch.by) == (False, "Replaced by seizure-any", clinic_admin)
+    assert not Rule.objects.get(slug="seizure").is_active
+    html = as_admin.get(reverse("rule_detail", args=["seizure"])).content.decode()
+    assert "switched it <strong>off</strong>: <q" in html and "Replaced by seizure-any" in html
+    assert clinic_admin.full_name in html[html.index("data-switch-history") :]
+    # A second click (or an old page) changes nothing and writes nothing.
+    again = as_admin.post(url, {"active": "off", "reason": "again"}, follow=True)
+    assert "was already off" in again.content.decode() and RuleSwitch.objects.count() == 1
+    as_admin.post(url, {"active": "on"})
+    assert Rule.objects.get(slug="seizure").is_active and RuleSwitch.objects.count() == 2
+
+
+def test_a_reason_is_bounded_and_next_stays_on_this_site(as_admin):
+    url = reverse("rule_toggle", args=["seizure"])
+    response = as_admin.post(url, {"active": "off", "reason": "x" * 301})
+    assert "Please keep the reason to 300 characters (it has 301 now)." in summary_of(response)
+    response = as_admin.post(url, {"active": "off", "reason": "ok", "next": "https://elsewhere.example/"})
+    assert response["Location"] == reverse("rule_list")
+
+
+def test_the_service_refuses_to_switch_off_without_a_reason(default_rules, clinic_admin):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        services.rule_set_active(rule=Rule.objects.get(slug="seizure"), active=False, by=clinic_admin)
+    assert "reason" in error.value.message_dict
+    assert Rule.objects.get(slug="seizure").is_active
 
 
 # ------------------------------------------------------------------ the cadence in hours or days

@@ -146,8 +146,8 @@ CASES.update(
         "rules_sentence": (lambda d: reverse("rules_sentence"), ADMIN_ONLY),
         "rule_detail": (lambda d: reverse("rule_detail", args=[d["rule"].slug]), ADMIN_ONLY),
         "rule_edit": (lambda d: reverse("rule_edit", args=[d["rule"].slug]), ADMIN_ONLY),
-        # POST only: the admin's GET is refused with 405, everyone else's with 404.
-        "rule_toggle": (lambda d: reverse("rule_toggle", args=[d["rule"].slug]), {**ADMIN_ONLY, "clinic_admin": 405}),
+        # GET asks the admin to confirm (and why, to switch off).
+        "rule_toggle": (lambda d: reverse("rule_toggle", args=[d["rule"].slug]), ADMIN_ONLY),
     }
 )
 NURSE_ONLY = {

@@ -205,15 +205,18 @@ def test_preview_handles_history_text_and_weight_rules(as_admin, survivor):
 
 
 def test_switching_a_rule_off_and_on(as_admin):
-    response = as_admin.post(reverse("rule_toggle", args=["seizure"]))
+    url = reverse("rule_toggle", args=["seizure"])
+    response = as_admin.post(url, {"active": "off", "reason": "Covered by another rule"})
     assert response.status_code == 302
     assert Rule.objects.get(slug="seizure").is_active is False
-    as_admin.post(reverse("rule_toggle", args=["seizure"]))
+    as_admin.post(url, {"active": "on"})
     assert Rule.objects.get(slug="seizure").is_active is True
 
 
-def test_toggle_needs_post(as_admin):
-    assert as_admin.get(reverse("rule_toggle", args=["seizure"])).status_code == 405
+def test_switching_off_asks_first(as_admin):
+    page = as_admin.get(reverse("rule_toggle", args=["seizure"]))
+    assert page.status_code == 200 and "Why are you switching it off?" in page.content.decode()
+    assert Rule.objects.get(slug="seizure").is_active is True
 
 
 def test_export_then_import_round_trips(as_admin, clinic_admin):

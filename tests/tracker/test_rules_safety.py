@@ -300,7 +300,8 @@ def test_a_deep_rule_saved_before_validation_takes_nothing_down(
     assert page.context["skipped"] == {deep.slug} and "On, but can't run" in page.content.decode()
     assert admin.get(reverse("rule_detail", args=[deep.slug])).status_code == 200
     assert admin.get(reverse("rule_edit", args=[deep.slug])).status_code == 200
-    assert admin.post(reverse("rule_toggle", args=[deep.slug])).status_code == 302
+    switched = admin.post(reverse("rule_toggle", args=[deep.slug]), {"active": "off", "reason": "Can't run"})
+    assert switched.status_code == 302
     assert not Rule.objects.get(pk=deep.pk).is_active
 
 
