@@ -59,6 +59,8 @@ def seed_site(url: str) -> Site:
         "emergency_checkin": emergency.pk,
         "flag": flag.pk,
         "rule": rule.slug,
+        "entry": urgent.entries.first().pk,
+        "weight": maria.weights.order_by("-recorded_at").first().pk,
         "invite_token": invite_token_make(nonce=invitation.nonce),
     }
     for role, user in {"survivor": maria, "nurse": nurse, "clinic_admin": admin}.items():

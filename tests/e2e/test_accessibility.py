@@ -37,6 +37,18 @@ def weight_errors(page):
     _submit(page)
 
 
+def weight_to_confirm(page):
+    # Far from her last weight: she is asked to confirm before it is saved.
+    page.locator("input[name=value]").fill("60")
+    _submit(page, "#weight-form button[type=submit]")
+
+
+def switch_errors(page):
+    # Switching a rule off without a reason: refused, the rule stays on.
+    page.locator("main form textarea").fill("")
+    _submit(page)
+
+
 def login_errors(page):
     page.locator("input[name=username]").fill("nobody@example.org")
     page.locator("input[name=password]").fill("not the password")
@@ -70,6 +82,9 @@ PAGES = [
     ("survivor", "emergency result", "/check-ins/{emergency_checkin}/", None),
     ("survivor", "weight", "/weight/", None),
     ("survivor", "weight with errors", "/weight/", weight_errors),
+    ("survivor", "weight to confirm", "/weight/", weight_to_confirm),
+    ("survivor", "correct a weight", "/weights/{weight}/correct/", None),
+    ("survivor", "entered in error", "/entries/{entry}/entered-in-error/", None),
     ("survivor", "settings", "/preferences/", None),
     ("survivor", "I contacted my care team", "/flags/{flag}/contacted/", None),
     ("survivor", "not found", "/no-such-page/", None),
@@ -78,13 +93,17 @@ PAGES = [
     ("nurse", "flag with errors", "/staff/flags/{flag}/", flag_errors),
     ("nurse", "call lists", "/staff/call-lists/", None),
     ("nurse", "dashboard", "/staff/dashboard/", None),
-    ("nurse", "survivors", "/staff/", None),
+    ("nurse", "survivors", "/staff/survivors/", None),
+    ("nurse", "survivors search", "/staff/survivors/?q=Maria", None),
+    ("nurse", "invitations", "/staff/", None),
     ("nurse", "survivor history", "/staff/survivors/{maria}/", None),
     ("clinic_admin", "staff home", "/staff/", None),
     ("clinic_admin", "dashboard", "/staff/dashboard/", None),
     ("clinic_admin", "rules", "/rules/", None),
     ("clinic_admin", "rule", "/rules/{rule}/", None),
     ("clinic_admin", "rule edit", "/rules/{rule}/edit/", None),
+    ("clinic_admin", "switch a rule off", "/rules/{rule}/toggle/", None),
+    ("clinic_admin", "switch a rule off with errors", "/rules/{rule}/toggle/", switch_errors),
     ("clinic_admin", "new rule", "/rules/new/", None),
     ("clinic_admin", "rules import", "/rules/import/", None),
     ("clinic_admin", "scenario bench", "/rules/bench/", None),
