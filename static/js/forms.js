@@ -34,6 +34,14 @@
   function initSummary() {
     var summary = document.querySelector("[data-error-summary]");
     if (!summary) { return; }
+    // A page that draws a field by hand with its own id: say the problem, link nowhere.
+    Array.prototype.forEach.call(summary.querySelectorAll("a[href^='#']"), function (link) {
+      if (!document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)))) {
+        var words = document.createElement("span");
+        words.textContent = link.textContent;
+        link.replaceWith(words);
+      }
+    });
     summary.focus();
     summary.addEventListener("click", function (event) {
       var link = event.target.closest("a[href^='#']");
