@@ -471,6 +471,8 @@ _EXPORT = {
     "tier": "flag tier",
     "status": "flag status",
     "outcome": "flag outcome",
+    # When she marked a symptom or a weight entered in error (kept in the record, marked).
+    "error": "entered in error (her time zone)",
 }
 EXPORT_COLUMNS = tuple(_EXPORT.values())
 
@@ -495,6 +497,7 @@ def record_export_rows(*, survivor: User):
                 "worse": "yes" if e.is_worse else "no",
                 "since": e.started_on.isoformat() if e.started_on else "",
                 "note": e.note,
+                "error": e.entered_in_error_at,
             }
             for e in entries.iterator(chunk_size=2000)
         ),
@@ -504,6 +507,7 @@ def record_export_rows(*, survivor: User):
                 "type": "weight",
                 "weight": f"{survivor.weight_shown(w.kg):.1f}",
                 "unit": survivor.weight_unit,
+                "error": w.entered_in_error_at,
             }
             for w in weights.iterator(chunk_size=2000)
         ),
@@ -523,6 +527,8 @@ def record_export_rows(*, survivor: User):
     )
     for row in rows:
         row["at"] = row["at"].astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        error = row.get("error")
+        row["error"] = error.astimezone(tz).strftime("%Y-%m-%d %H:%M") if error else ""
         yield tuple(row.get(key, "") for key in _EXPORT)
 
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
+from tests.e2e.axe import assert_no_axe_violations
 from tests.factories import NurseFactory, SurvivorFactory, WeightEntryFactory, entry, record_checkin
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -61,6 +62,7 @@ FITS_JS = """() => {
     const buttons = [...document.querySelectorAll(".call-button")].map(el => {
         const box = el.getBoundingClientRect();
         return {text: el.innerText.trim(), left: box.left, right: box.right, height: box.height,
+                width: box.width, row: el.parentElement.getBoundingClientRect().width,
                 clipped: el.scrollWidth > el.clientWidth + 1};
     });
     return {scrollWidth: document.scrollingElement.scrollWidth, clientWidth: width, buttons,
@@ -77,6 +79,7 @@ def assert_call_buttons_fit(page, *, root):
         assert 0 <= button["left"] and button["right"] <= found["clientWidth"], button
         assert not button["clipped"], button
         assert button["height"] >= 44, button  # a large target
+        assert button["width"] >= button["row"] - 1, button  # on a phone, each the full width: one tap, no aiming
     return found
 
 
@@ -122,6 +125,7 @@ def test_two_emergencies_then_a_routine_flag_the_emergency_still_leads_at_390_px
     assert notice.get_attribute("data-notice") == "emergency"
     assert notice.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(251, 227, 228)"
     assert_call_buttons_fit(page, root=16)
+    assert_no_axe_violations(page, "her home page with two emergencies and an emergency notice, 390 px")
     page.screenshot(path=str(tmp_path / "home-emergency.png"), full_page=True)
 
     big = open_as(browser, live_server, survivor, text_200=True)
@@ -182,6 +186,7 @@ def test_i_contacted_my_care_team_shows_on_her_page_and_on_the_nurses(browser, l
     nurse = open_as(browser, live_server, people["nurse"], viewport)
     nurse.goto(f"{live_server.url}/staff/flags/{flag.pk}/")
     assert nurse.locator("[data-she-confirmed]").inner_text().startswith("She told us she contacted her care team on")
+    assert_no_axe_violations(nurse, "the nurse's flag page after she confirmed contact")
 
 
 def test_a_weight_typo_is_asked_about_then_corrected_and_its_flag_closes(browser, live_server, people, tmp_path):
@@ -233,3 +238,25 @@ def test_she_withdraws_a_symptom_entry_from_her_check_in(browser, live_server, p
     assert page.locator("[data-entered-in-error]").get_by_text("Entered in error").is_visible()
     assert page.get_by_text("Yellow skin or eyes").first.is_visible()  # kept for the record
     assert Flag.objects.get(rule__slug="jaundice").outcome == "entered_in_error"
+
+
+def test_a_withdrawn_emergency_waits_for_a_nurse_and_her_page_says_so(browser, live_server, people):
+    from tracker import corrections
+    from tracker.models import Flag
+
+    survivor = people["survivor"]
+    checkin = record_checkin(survivor, entry("seizure", None, 8))
+    corrections.entry_mark_in_error(survivor=survivor, entry=checkin.entries.get())
+    page = open_as(browser, live_server, survivor)
+    page.goto(live_server.url + "/")
+    assert page.locator("[data-tier]").count() == 0  # no "Call 911" headline for what she took back
+    withdrawn = page.locator("[data-withdrawn]")
+    assert "A nurse from your care team will check with you." in withdrawn.inner_text()
+    assert withdrawn.get_by_text("If you do have these signs, call 911 now.").is_visible()
+    assert_no_axe_violations(page, "her home page with a withdrawn emergency, 390 px")
+
+    nurse = open_as(browser, live_server, people["nurse"], DESKTOP)
+    nurse.goto(f"{live_server.url}/staff/flags/{Flag.objects.get(rule__slug='seizure').pk}/")
+    assert "Please check with her" in nurse.locator("[data-flag-entered-in-error]").inner_text()
+    assert nurse.locator("li [data-entered-in-error]").is_visible()
+    assert_no_axe_violations(nurse, "the nurse's flag page of a withdrawn emergency")

@@ -466,3 +466,19 @@ def test_a_call_from_the_call_list_answers_her_call_back_on_all_her_flags(
     client.force_login(nurse)
     client.post(reverse("call_lists"), {"survivor": survivor.pk, "result": result, "note": ""})
     assert call_back_wanted(survivor) == ({False} if cleared else {True})
+
+
+def test_her_record_marks_what_she_entered_in_error(client, survivor, nurse):
+    import csv
+    import io
+
+    with time_machine.travel(dt.datetime(2026, 3, 10, 3, 30, tzinfo=dt.UTC), tick=False):
+        typo = weigh(survivor, "40")
+        weigh(survivor, "70")
+        corrections.weight_mark_in_error(survivor=survivor, weight=typo)
+    client.force_login(nurse)
+    response = client.get(reverse("survivor_export", args=[survivor.pk]))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    marks = {row["weight"]: row["entered in error (her time zone)"] for row in rows if row["type"] == "weight"}
+    assert marks == {"40.0": "2026-03-09 23:30", "70.0": ""}  # her zone, and kept
+    assert AuditEvent.objects.filter(actor=nurse, action="survivor.export").exists()  # staff reads stay audited
