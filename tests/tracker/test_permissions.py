@@ -148,6 +148,13 @@ CASES.update(
         "rule_edit": (lambda d: reverse("rule_edit", args=[d["rule"].slug]), ADMIN_ONLY),
         # GET asks the admin to confirm (and why, to switch off).
         "rule_toggle": (lambda d: reverse("rule_toggle", args=[d["rule"].slug]), ADMIN_ONLY),
+        # The clinic admin's own preview job: nobody else's, not even another admin's.
+        "preview_job_detail": (lambda d: reverse("preview_job_detail", args=[d["job"].pk]), ADMIN_ONLY),
+        "preview_job_status": (lambda d: reverse("preview_job_status", args=[d["job"].pk]), ADMIN_ONLY),
+        "preview_job_cancel": (
+            lambda d: reverse("preview_job_cancel", args=[d["job"].pk]),
+            {**ADMIN_ONLY, "clinic_admin": 405},
+        ),
     }
 )
 NURSE_ONLY = {
@@ -234,7 +241,13 @@ def world(survivor, nurse, clinic_admin, same_clinic_survivor, other_nurse):
         dedupe_key="t",
         due_at=flag.created_at,
     )
+    from tracker.models import PreviewJob
+
+    job = PreviewJob.objects.create(
+        requested_by=clinic_admin, rule=rule, condition=rule.current.condition, tier=rule.current.tier, days=30
+    )
     return {
+        "job": job,
         "flag": flag,
         "message": message,
         "rule": rule,
