@@ -48,8 +48,14 @@ def module_db(django_db_setup, django_db_blocker):
     written once by the module's own seeding fixture (module_db first).
     What is written is committed, so the live server's threads see it; at
     the end everything is flushed, as after a transactional test
-    (TransactionTestCase's own setup and teardown, run once per module)."""
+    (TransactionTestCase's own setup and teardown, run once per module).
+
+    The module's tests are marked django_db(serialized_rollback=True): the
+    mark makes pytest-django create and serialize the test database, and
+    sorts them among the ordinary `db` tests, which expect the migrated
+    data (the symptom catalog). So after the flush that data is put back."""
     import django.test
+    from django.db import connection
 
     class ModuleCase(django.test.TransactionTestCase):
         serialized_rollback = True  # the catalog comes back if a test before us flushed it
@@ -63,6 +69,8 @@ def module_db(django_db_setup, django_db_blocker):
         finally:
             case._post_teardown()
             ModuleCase.tearDownClass()
+            if hasattr(connection, "_test_serialized_contents"):
+                connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
 
 
 @pytest.fixture(scope="module")
