@@ -388,11 +388,23 @@ def survivor_for_nurse(*, user: User, survivor_id: int) -> User:
 
 
 def call_list_callback(*, user: User) -> QuerySet[User]:
-    """Survivors who asked for a call back and have had no logged call since."""
-    from .models import CallLog
+    """Survivors who asked for a call back that nobody has answered: no nurse
+    has reached her since, from this list or from a flag page (a message
+    left or no answer is no answer), as Flag.callback_wanted is cleared
+    (followup.services: call_log, flag_nurse_contact). A check-in that raised
+    no flag counts too: a call back is about her, not a flag."""
+    from .models import CallLog, FlagEvent
 
-    called_since = CallLog.objects.filter(survivor=OuterRef("survivor"), at__gte=OuterRef("created_at"))
-    asked = CheckIn.objects.filter(survivor=OuterRef("pk"), callback_requested=True).exclude(Exists(called_since))
+    reached = FlagEvent.Result.REACHED
+    called = CallLog.objects.filter(survivor=OuterRef("survivor"), at__gte=OuterRef("created_at"), result=reached)
+    contacted = FlagEvent.objects.filter(
+        flag__survivor=OuterRef("survivor"), kind=FlagEvent.Kind.CONTACT, result=reached, at__gte=OuterRef("created_at")
+    )
+    asked = (
+        CheckIn.objects.filter(survivor=OuterRef("pk"), callback_requested=True)
+        .exclude(Exists(called))
+        .exclude(Exists(contacted))
+    )
     return clinic_survivors(user).filter(Exists(asked)).order_by("full_name")
 
 
