@@ -437,3 +437,15 @@ def test_a_real_worker_stops_a_cancelled_preview_between_chunks(client, clinic, 
     assert (job.state, job.result, job.total) == ("cancelled", None, 3000)
     assert job.done < 3000
     assert again.started_at - cancelled_at < left / 2, (again.started_at - cancelled_at, left)
+
+
+def test_the_preview_leaves_out_what_she_marked_entered_in_error(clinic):
+    from tracker.models import SymptomEntry
+
+    survivors_with_hip_pain(clinic, 3)
+    before = preview.rule_preview(condition=HIP_PAIN, tier="urgent", days=30)
+    SymptomEntry.objects.filter(pk=SymptomEntry.objects.order_by("id").first().pk).update(
+        entered_in_error_at=timezone.now()
+    )
+    after = preview.rule_preview(condition=HIP_PAIN, tier="urgent", days=30)
+    assert (before.draft.checkin_count, after.draft.checkin_count) == (3, 2)

@@ -228,7 +228,7 @@ class _EntryPass:
         history_qs = [q for r in rules for q in _history_qs(r.condition)]
         self.history_start = start - dt.timedelta(days=engine.max_window_days(r.condition for r in rules) + 1)
         self.needs_weights = any("weight_loss" in engine.leaves(r.condition) for r in rules)
-        rows = SymptomEntry.objects.filter(created_at__lte=now)
+        rows = SymptomEntry.objects.filter(created_at__lte=now, entered_in_error_at__isnull=True)
         in_window = Q(created_at__gte=start) & (candidate if candidate is not None else Q())
         if not history_qs:  # no history tests: only the window's candidates
             rows = rows.filter(in_window)
@@ -303,7 +303,9 @@ def _preview_reading(note: str, stored):
 
 def _weights_by_survivor(since, now, lo, hi) -> dict[int, tuple[engine.Weight, ...]]:
     rows = (
-        WeightEntry.objects.filter(_in_range(lo, hi), recorded_at__gte=since, recorded_at__lte=now)
+        WeightEntry.objects.filter(
+            _in_range(lo, hi), recorded_at__gte=since, recorded_at__lte=now, entered_in_error_at__isnull=True
+        )
         .order_by("survivor_id", "recorded_at")
         .values_list("survivor_id", "id", "kg", "recorded_at")
     )
@@ -322,7 +324,9 @@ def _deidentified(hit: engine.Hit) -> str:
 def _preview_weights(rules, start, now, result: Preview, lo: int | None, hi: int | None) -> None:
     window = engine.max_window_days(r.condition for r in rules)
     rows = (
-        WeightEntry.objects.filter(_in_range(lo, hi), recorded_at__gte=start - dt.timedelta(days=window))
+        WeightEntry.objects.filter(
+            _in_range(lo, hi), recorded_at__gte=start - dt.timedelta(days=window), entered_in_error_at__isnull=True
+        )
         .filter(recorded_at__lte=now)
         .order_by("survivor_id", "recorded_at")
         .values_list("id", "survivor_id", "kg", "recorded_at")
