@@ -695,11 +695,25 @@ def fill_open_flags(target: int) -> None:
         c.execute("ANALYZE")
 
 
+def _session_cookie(user) -> str:
+    """A logged-in session for `user`, as its cookie."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY], session[BACKEND_SESSION_KEY] = str(user.pk), "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    return f"sessionid={session.session_key}"
+
+
 def bench_triage(out: list[str], survivors: int, checkins: int, seconds: float = 15.0, rounds: int = 5) -> None:
-    """gunicorn with 2 workers; queue, filtered queue, the queue's 30 s htmx
-    refresh, flag detail and dashboard against a bare view listing 50 flags,
-    in the same run. Throughput from the client (4 threads); median and p95
-    server time from gunicorn's access log (%(D)s, microseconds).
+    """gunicorn with 2 workers; the pages a nurse lives in (the queue, a row
+    per survivor: first page, filtered, its 30 s htmx refresh; a flag's page;
+    a survivor's page as she and as the nurse see it; the survivors page; the
+    dashboard) against a bare view listing 50 flags, in the same run.
+    Throughput from the client (4 threads); median and p95 server time from
+    gunicorn's access log (%(D)s, microseconds).
 
     The pages take turns: `rounds` rounds of seconds/rounds each, so a slow
     spell of this shared machine falls on every page alike. Each page's ratio
@@ -711,8 +725,6 @@ def bench_triage(out: list[str], survivors: int, checkins: int, seconds: float =
     import threading
 
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
 
     from tests.faults import free_port, wait_for
     from tracker.models import Flag, User
@@ -725,11 +737,6 @@ def bench_triage(out: list[str], survivors: int, checkins: int, seconds: float =
         email="bench-nurse@example.org", defaults={"full_name": "Bench Nurse", "role": "nurse"}
     )
     nurse.staff_clinics.add(clinic)
-    session = SessionStore()
-    session[SESSION_KEY], session[BACKEND_SESSION_KEY] = str(nurse.pk), "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = nurse.get_session_auth_hash()
-    session.save()
-    cookie = f"sessionid={session.session_key}"
     port = free_port()
     access_log = Path(tempfile.mkstemp(prefix="bench-access-", suffix=".log")[1])
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "CONN_MAX_AGE": "60", "PYTHONPATH": str(ROOT)}
@@ -753,11 +760,15 @@ def bench_triage(out: list[str], survivors: int, checkins: int, seconds: float =
         cwd=ROOT,
         env=env,
     )
-    flag_id = (
-        Flag.objects.filter(status="open", survivor__clinic=clinic).order_by("id").values_list("id", flat=True).first()
+    flag_id, survivor_id = (
+        Flag.objects.filter(status="open", survivor__clinic=clinic).order_by("id").values_list("id", "survivor").first()
     )
+    # The nurse's session loads her pages; the survivor of that flag's, her home.
+    cookies = {"nurse": _session_cookie(nurse), "survivor": _session_cookie(User.objects.get(pk=survivor_id))}
 
-    def load(path: str, headers: dict, seconds: float, threads: int = 4) -> tuple[float, list[float]]:
+    def load(
+        path: str, headers: dict, seconds: float, threads: int = 4, who: str = "nurse"
+    ) -> tuple[float, list[float]]:
         """Requests per second for `seconds`, and the server times (s) of
         exactly these requests (the access log lines written meanwhile)."""
         count = [0]
@@ -769,7 +780,7 @@ def bench_triage(out: list[str], survivors: int, checkins: int, seconds: float =
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             done = 0
             while time.perf_counter() < stop:
-                conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1", **headers})
+                conn.request("GET", path, headers={"Cookie": cookies[who], "Host": "127.0.0.1", **headers})
                 response = conn.getresponse()
                 response.read()
                 assert response.status == 200, (path, response.status)
@@ -792,33 +803,41 @@ def bench_triage(out: list[str], survivors: int, checkins: int, seconds: float =
         return rate, server_times
 
     hx = {"HX-Request": "true"}
+    # (label, path, headers, whose session, goal)
     pages = [
-        ("bare view, 50 flags (baseline)", "/bench/bare/", {}),
-        ("queue, first page", "/staff/queue/", {}),
-        ("queue, filtered (urgent, unclaimed)", "/staff/queue/?tier=urgent&unclaimed=1", {}),
-        ("queue, 30 s refresh (htmx: the table only)", "/staff/queue/", hx),
-        ("flag detail", f"/staff/flags/{flag_id}/", {}),
-        ("dashboard", "/staff/dashboard/", {}),
+        ("bare view, 50 flags (baseline)", "/bench/bare/", {}, "nurse", "—"),
+        ("queue, first page (a row per survivor)", "/staff/queue/", {}, "nurse", "≥ 0.5"),
+        ("queue, filtered (urgent, unclaimed)", "/staff/queue/?tier=urgent&unclaimed=1", {}, "nurse", "≥ 0.5"),
+        ("queue, 30 s refresh (htmx: the table only)", "/staff/queue/", hx, "nurse", "—"),
+        ("flag detail", f"/staff/flags/{flag_id}/", {}, "nurse", "≥ 0.35"),
+        ("flag detail: her last 90 days (when asked for)", f"/staff/flags/{flag_id}/history/", hx, "nurse", "—"),
+        ("her home page (the survivor)", "/", {}, "survivor", "≥ 0.35"),
+        ("her page (the nurse: her history)", f"/staff/survivors/{survivor_id}/", {}, "nurse", "≥ 0.35"),
+        ("survivors page", "/staff/survivors/", {}, "nurse", "—"),
+        ("dashboard", "/staff/dashboard/", {}, "nurse", "< 300 ms median"),
     ]
     try:
         wait_for(lambda: _port_open(port), timeout=30)
         # A browser sends back the CSRF cookie the first page set; without it
         # every page with a form would make a new CSRF secret and cookie.
-        first = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        first.request("GET", "/staff/queue/", headers={"Cookie": cookie, "Host": "127.0.0.1"})
-        response = first.getresponse()
-        response.read()
-        set_cookie = response.headers.get_all("Set-Cookie") or []
-        cookie += "".join(f"; {c.split(';')[0]}" for c in set_cookie if c.startswith(settings.CSRF_COOKIE_NAME))
-        assert settings.CSRF_COOKIE_NAME in cookie, set_cookie
-        first.close()
-        for _, path, headers in pages:  # warm up
-            load(path, headers, seconds=1.0, threads=1)
-        rates: dict[str, list[float]] = {label: [] for label, _, _ in pages}
-        times: dict[str, list[float]] = {label: [] for label, _, _ in pages}
+        for who, first_path in (("nurse", "/staff/queue/"), ("survivor", "/")):
+            first = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            first.request("GET", first_path, headers={"Cookie": cookies[who], "Host": "127.0.0.1"})
+            response = first.getresponse()
+            response.read()
+            set_cookie = response.headers.get_all("Set-Cookie") or []
+            cookies[who] += "".join(
+                f"; {c.split(';')[0]}" for c in set_cookie if c.startswith(settings.CSRF_COOKIE_NAME)
+            )
+            assert settings.CSRF_COOKIE_NAME in cookies[who], (who, set_cookie)
+            first.close()
+        for _, path, headers, who, _ in pages:  # warm up
+            load(path, headers, seconds=1.0, threads=1, who=who)
+        rates: dict[str, list[float]] = {label: [] for label, *_ in pages}
+        times: dict[str, list[float]] = {label: [] for label, *_ in pages}
         for _ in range(rounds):
-            for label, path, headers in pages:
-                rate, server_times = load(path, headers, seconds / rounds)
+            for label, path, headers, who, _ in pages:
+                rate, server_times = load(path, headers, seconds / rounds, who=who)
                 rates[label].append(rate)
                 times[label] += server_times
         bare = rates[pages[0][0]]
@@ -830,9 +849,8 @@ def bench_triage(out: list[str], survivors: int, checkins: int, seconds: float =
             "| page | throughput | server time median | p95 | throughput / bare view (rounds' range) | goal |",
             "| --- | --- | --- | --- | --- | --- |",
         ]
-        for label, _, _ in pages:
+        for label, _, _, _, goal in pages:
             ratios = [rate / base for rate, base in zip(rates[label], bare, strict=True)]
-            goal = "≥ 0.5" if label.startswith("queue, f") else ("< 300 ms median" if label == "dashboard" else "—")
             out.append(
                 f"| {label} | {statistics.median(rates[label]):.0f} req/s | {ms(times[label])} "
                 f"| {p95(times[label]) * 1000:.1f} ms | {statistics.median(ratios):.2f} "

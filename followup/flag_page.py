@@ -1,16 +1,15 @@
-"""What the nurse's flag page shows besides the flag itself, and the writes
+"""The nurse's flag page: the flag, its latest matches, her other open
+flags, the care-team actions, the reminders and her snoozes; and the writes
 that opening it makes: the audit row and "first opened" (which stops the
 flag's escalation).
 
-A nurse opens flag after flag all day. On PostgreSQL the lists (her open
-flags, the care-team actions, the reminders, her snoozes) and both writes are
-one prepared statement: the ORM took seven to nine statements for them, each
-costing more to build than to run (bench/README.md, issue 12). The ORM
-definition below (flag_page_lists_orm) is what SQLite runs, and a test holds
-the two to the same values. Every list is bounded, so a flag open for months
-costs what a new one does; the page says when a list is cut.
-
-The flag is read before, permission-checked (selectors.flag_get_for_nurse)."""
+A nurse opens flag after flag all day. On PostgreSQL all of it is one
+prepared statement (followup/flag_page_sql.py): the ORM took seven to nine
+statements, each costing more to build and plan than to run (bench/README.md,
+issue 12). flag_page_orm below is the definition, what SQLite runs, and a
+test holds the two to the same values. Every list is bounded, so a flag open
+for months costs what a new one does; the page says when a list is cut.
+"""
 
 import datetime as dt
 import json
@@ -18,13 +17,15 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 
 from tracker import services as tracker_services
-from tracker.models import Flag, Snooze, Tier, User
+from tracker.models import Flag, FlagEntry, Snooze, Tier, User
 
+from . import flag_page_sql, selectors, services
 from .db import prepared_cursor
-from .models import Channel, FlagEvent, FlagFollowup, Message
+from .models import Channel, FlagEvent, Message
 
 EVENTS_SHOWN = 200  # care-team actions on one flag (the latest)
 REMINDERS_SHOWN = 60  # a cadence writes at most 20 reminders on 3 channels
@@ -89,41 +90,52 @@ class SnoozeRow:
     reason: str
 
 
-@dataclass(frozen=True)
-class FlagPageLists:
+@dataclass
+class FlagPage:
+    flag: Flag  # with survivor (clinic, preferences), followup (claimed_by), rule, rule_version
+    attachments: list[FlagEntry]  # the latest matches, oldest first, with entry (symptom, body site) or weight
+    attachments_total: int
     open_flags: list[OpenFlag]  # hers, this one too, highest tier first
-    events: list[Event]  # oldest first
+    events: list[Event]  # the latest, oldest first
     events_total: int
     reminders: list[Reminder]
     snoozes: list[SnoozeRow]
-    attachments_total: int
+
+    @property
+    def other_flags(self) -> list[OpenFlag]:
+        return [f for f in self.open_flags if f.pk != self.flag.pk]
 
 
-def flag_page_read(*, flag: Flag, nurse: User, now: dt.datetime | None = None) -> FlagPageLists:
-    """The page's lists, and its writes: one audit row ("flag.view") and,
-    the first time a nurse opens the flag, "first opened" by her."""
+def flag_page_read(*, nurse: User, flag_id: int, now: dt.datetime | None = None) -> FlagPage:
+    """Everything the page shows (404 for a flag not in her clinics), and
+    its writes: one audit row ("flag.view") and, the first time a nurse
+    opens the flag, "first opened" by her."""
+    if not nurse.is_authenticated or not nurse.is_nurse:
+        raise Http404
     now = now or timezone.now()
     if connection.vendor != "postgresql":
-        opened = getattr(flag, "followup", None) if _has_followup(flag) else None
-        if opened is None or opened.first_opened_at is None:
-            FlagFollowup.objects.get_or_create(flag=flag)
-            FlagFollowup.objects.filter(flag=flag, first_opened_at__isnull=True).update(
-                first_opened_at=now, first_opened_by=nurse
-            )
+        flag = selectors.flag_get_for_nurse(user=nurse, flag_id=flag_id)
+        services.flag_opened(flag=flag, nurse=nurse, now=now)
         tracker_services.audit_record(actor=nurse, action="flag.view", survivor=flag.survivor, target=flag)
-        return flag_page_lists_orm(flag=flag, now=now)
+        return flag_page_orm(nurse=nurse, flag_id=flag_id, now=now)
+    statement = flag_page_sql.sql(events=EVENTS_SHOWN, reminders=REMINDERS_SHOWN, attachments=ATTACHMENTS_SHOWN)
     with prepared_cursor() as cursor:
-        cursor.execute(_FLAG_PAGE_SQL, {"flag": flag.pk, "survivor": flag.survivor_id, "nurse": nurse.pk, "now": now})
-        row = cursor.fetchone()
-    return _from_json(row)
-
-
-def _has_followup(flag: Flag) -> bool:
-    try:
-        flag.followup  # noqa: B018 (select_related may have loaded it; a missing one raises)
-    except FlagFollowup.DoesNotExist:
-        return False
-    return True
+        cursor.execute(statement, {"flag": flag_id, "nurse": nurse.pk, "now": now})
+        rows = cursor.fetchall()
+    if not rows:
+        raise Http404
+    flag, attachments, lists = flag_page_sql.from_rows(rows)
+    open_flags, events, events_total, reminders, snoozes, attachments_total = lists
+    return FlagPage(
+        flag=flag,
+        attachments=attachments,
+        attachments_total=attachments_total,
+        open_flags=[OpenFlag(*values) for values in _json(open_flags)],
+        events=[Event(_when(at), *rest) for at, *rest in _json(events)],
+        events_total=events_total,
+        reminders=[Reminder(seq, channel, _when(due), state) for seq, channel, due, state in _json(reminders)],
+        snoozes=[SnoozeRow(pk, what, _when(ends), reason) for pk, what, ends, reason in _json(snoozes)],
+    )
 
 
 def open_flags(*, survivor_id: int) -> list[OpenFlag]:
@@ -136,68 +148,33 @@ def open_flags(*, survivor_id: int) -> list[OpenFlag]:
     return [OpenFlag(*values) for values in rows]
 
 
-def flag_page_lists_orm(*, flag: Flag, now: dt.datetime) -> FlagPageLists:
-    """The definition of the lists (what SQLite runs)."""
-    events = FlagEvent.objects.filter(flag=flag)
-    latest = list(
-        events.order_by("-at", "-id").values_list("at", "author__full_name", "kind", "result", "text")[:EVENTS_SHOWN]
+def flag_page_orm(*, nurse: User, flag_id: int, now: dt.datetime) -> FlagPage:
+    """The definition of what the page shows (reads only; SQLite runs it)."""
+    flag = selectors.flag_get_for_nurse(user=nurse, flag_id=flag_id)
+    latest_matches = flag.attachments.select_related("entry__symptom", "entry__body_site", "weight").order_by(
+        "-created_at", "-id"
     )
+    events = FlagEvent.objects.filter(flag=flag)
+    latest = events.order_by("-at", "-id").values_list("at", "author__full_name", "kind", "result", "text")
     reminders = Message.objects.filter(flag=flag).order_by("sequence", "channel", "id")
     snoozes = (
         Snooze.objects.filter(survivor_id=flag.survivor_id, ended_early_at__isnull=True, ends_at__gt=now)
         .order_by("ends_at", "id")
         .values_list("pk", "rule__current__name", "symptom__label", "ends_at", "reason")
     )
-    return FlagPageLists(
+    return FlagPage(
+        flag=flag,
+        attachments=list(reversed(latest_matches[:ATTACHMENTS_SHOWN])),
+        attachments_total=flag.attachments.count(),
         open_flags=open_flags(survivor_id=flag.survivor_id),
-        events=[Event(*values) for values in reversed(latest)],
+        events=[Event(*values) for values in reversed(latest[:EVENTS_SHOWN])],
         events_total=events.count(),
         reminders=[
             Reminder(*values)
             for values in reminders.values_list("sequence", "channel", "due_at", "state")[:REMINDERS_SHOWN]
         ],
         snoozes=[SnoozeRow(pk, rule or symptom or "", ends, reason) for pk, rule, symptom, ends, reason in snoozes],
-        attachments_total=flag.attachments.count(),
     )
-
-
-# The lists as JSON arrays, and both writes in CTEs: "first opened" only
-# when no nurse has opened it (a repeated view writes nothing but its audit
-# row, and takes no row lock). The main SELECT reads the snapshot taken
-# before the writes, which change nothing it shows.
-_FLAG_PAGE_SQL = f"""
-WITH opened AS (
-    INSERT INTO followup_flagfollowup (flag_id, escalated_tier, first_opened_at, first_opened_by_id)
-    SELECT %(flag)s, '', %(now)s, %(nurse)s
-     WHERE NOT EXISTS (SELECT FROM followup_flagfollowup x WHERE x.flag_id = %(flag)s AND x.first_opened_at IS NOT NULL)
-    ON CONFLICT (flag_id) DO UPDATE SET first_opened_at = EXCLUDED.first_opened_at,
-                                        first_opened_by_id = EXCLUDED.first_opened_by_id
-     WHERE followup_flagfollowup.first_opened_at IS NULL
-), seen AS (
-    INSERT INTO tracker_auditevent (at, actor_id, action, survivor_id, object_type, object_id, survivors)
-    VALUES (%(now)s, %(nurse)s, 'flag.view', %(survivor)s, 'flag', %(flag)s::text, NULL)
-)
-SELECT
-    (SELECT json_agg(json_build_array(o.id, o.tier, v.name) ORDER BY o.tier_rank, o.review_by, o.id)
-       FROM tracker_flag o JOIN tracker_ruleversion v ON v.id = o.rule_version_id
-      WHERE o.survivor_id = %(survivor)s AND o.status = 'open'),
-    (SELECT json_agg(json_build_array(e.at, e.full_name, e.kind, e.result, e.text) ORDER BY e.at, e.id)
-       FROM (SELECT e.id, e.at, u.full_name, e.kind, e.result, e.text
-               FROM followup_flagevent e JOIN tracker_user u ON u.id = e.author_id
-              WHERE e.flag_id = %(flag)s ORDER BY e.at DESC, e.id DESC LIMIT {EVENTS_SHOWN}) e),
-    (SELECT count(*) FROM followup_flagevent WHERE flag_id = %(flag)s),
-    (SELECT json_agg(json_build_array(m.sequence, m.channel, m.due_at, m.state) ORDER BY m.sequence, m.channel, m.id)
-       FROM (SELECT id, sequence, channel, due_at, state FROM followup_message WHERE flag_id = %(flag)s
-              ORDER BY sequence, channel, id LIMIT {REMINDERS_SHOWN}) m),
-    (SELECT json_agg(json_build_array(z.id, COALESCE(v.name, sy.label, ''), z.ends_at, z.reason)
-                     ORDER BY z.ends_at, z.id)
-       FROM tracker_snooze z
-       LEFT JOIN tracker_rule r ON r.id = z.rule_id
-       LEFT JOIN tracker_ruleversion v ON v.id = r.current_id
-       LEFT JOIN tracker_symptom sy ON sy.id = z.symptom_id
-      WHERE z.survivor_id = %(survivor)s AND z.ended_early_at IS NULL AND z.ends_at > %(now)s),
-    (SELECT count(*) FROM tracker_flagentry WHERE flag_id = %(flag)s)
-"""  # noqa: S608 (the f-string holds our integer constants only)
 
 
 def _when(text: str) -> dt.datetime:
@@ -206,20 +183,8 @@ def _when(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
 
-def _from_json(row) -> FlagPageLists:
-    open_flags, events, events_total, reminders, snoozes, attachments_total = row
-
-    def load(value):
-        # psycopg decodes json itself unless Django registered its text loader.
-        if value is None:
-            return []
-        return json.loads(value) if isinstance(value, str) else value
-
-    return FlagPageLists(
-        open_flags=[OpenFlag(*values) for values in load(open_flags)],
-        events=[Event(_when(at), *rest) for at, *rest in load(events)],
-        events_total=events_total,
-        reminders=[Reminder(seq, channel, _when(due), state) for seq, channel, due, state in load(reminders)],
-        snoozes=[SnoozeRow(pk, what, _when(ends), reason) for pk, what, ends, reason in load(snoozes)],
-        attachments_total=attachments_total,
-    )
+def _json(value) -> list:
+    # psycopg decodes json itself unless Django registered its text loader.
+    if value is None:
+        return []
+    return json.loads(value) if isinstance(value, str) else value

@@ -130,9 +130,6 @@ class CadenceForm(forms.Form):
 NOTE_MAX_LENGTH = 2000  # FlagEvent.text and CallLog.note
 
 
-NOTE_MAX_LENGTH = 2000  # FlagEvent.text and CallLog.note
-
-
 class ResolveForm(forms.Form):
     """Resolve one or several of her open flags with one outcome and one
     note. No outcome is chosen for her: a default would be recorded by a

@@ -82,30 +82,38 @@ def nurse_flag(request: HttpRequest, flag_id: int) -> HttpResponse:
     """A nurse's page for one flag. Opening it stops escalation. Actions:
     claim or unclaim, a note, a contact attempt, resolve (this flag and any
     of her other open flags, with one outcome), snooze."""
-    flag = selectors.flag_get_for_nurse(user=request.user, flag_id=flag_id)
     forms_ = None
     if request.method == "POST":
+        flag = selectors.flag_get_for_nurse(user=request.user, flag_id=flag_id)
         forms_ = _flag_forms(request.POST, flag, flag_page.open_flags(survivor_id=flag.survivor_id))
         done = _nurse_action(request, flag, forms_)
         if done:
             messages.success(request, done)
             return redirect("nurse_flag", flag_id=flag.pk)
-    lists = flag_page.flag_page_read(flag=flag, nurse=request.user)
+    page = flag_page.flag_page_read(nurse=request.user, flag_id=flag_id)
     if forms_ is None:
-        forms_ = _flag_forms(None, flag, lists.open_flags)
+        forms_ = _flag_forms(None, page.flag, page.open_flags)
     context = {
-        "flag": flag,
-        "lists": lists,
-        "attachments": flag.attachments.select_related("entry__symptom", "entry__body_site", "weight").order_by(
-            "-created_at", "-id"
-        )[: flag_page.ATTACHMENTS_SHOWN],
-        "other_flags": [f for f in lists.open_flags if f.pk != flag.pk],
+        "flag": page.flag,
+        "lists": page,
+        "attachments": page.attachments,
+        "other_flags": page.other_flags,
         "forms": forms_,
-        "chart_data": tracker_selectors.history_chart(
-            survivor=flag.survivor, days=90, tz=timezone.get_current_timezone()
-        ).data,
     }
     return render(request, "followup/nurse_flag.html", context)
+
+
+@nurse_required
+@require_http_methods(["GET"])
+def flag_history(request: HttpRequest, flag_id: int) -> HttpResponse:
+    """Her last 90 days (charts and their tables) on a flag's page, when the
+    nurse asks for them. A read of her history: audited as one."""
+    flag = selectors.flag_get_for_nurse(user=request.user, flag_id=flag_id)
+    tracker_services.audit_record(
+        actor=request.user, action="survivor.history.view", survivor=flag.survivor, target=flag.survivor
+    )
+    chart = tracker_selectors.history_chart(survivor=flag.survivor, days=90, tz=timezone.get_current_timezone())
+    return render(request, "followup/_flag_history.html", {"chart_data": chart.data})
 
 
 def _nurse_action(request: HttpRequest, flag: Flag, forms_: dict) -> str:

@@ -482,11 +482,12 @@ def call_log(*, survivor: User, nurse: User, result: str, note: str = "") -> Cal
     return call
 
 
-def flag_opened(*, flag: Flag, nurse: User) -> None:
-    """A nurse opened the flag: it no longer escalates."""
+def flag_opened(*, flag: Flag, nurse: User, now: dt.datetime | None = None) -> None:
+    """A nurse opened the flag: it no longer escalates. The first nurse
+    stays "first opened"."""
     FlagFollowup.objects.get_or_create(flag=flag)
     FlagFollowup.objects.filter(flag=flag, first_opened_at__isnull=True).update(
-        first_opened_at=timezone.now(), first_opened_by=nurse
+        first_opened_at=now or timezone.now(), first_opened_by=nurse
     )
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("staff/dashboard/", nurse_views.dashboard, name="dashboard"),
     path("admin-pages/audit/", views.audit_trail, name="audit_trail"),
     path("staff/flags/<int:flag_id>/", nurse_views.nurse_flag, name="nurse_flag"),
+    path("staff/flags/<int:flag_id>/history/", nurse_views.flag_history, name="nurse_flag_history"),
     path("admin-pages/messages/", views.message_list, name="message_list"),
     path("admin-pages/messages/<int:message_id>/retry/", views.message_retry, name="message_retry"),
     path("admin-pages/cadence/", views.cadence_edit, name="cadence_edit"),

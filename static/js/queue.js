@@ -1,10 +1,11 @@
 // The queue refreshes its table every 30 s (htmx swaps #queue's content).
-// 1. Keyboard focus stays where it was: a link in the table is found again
+// 1. A new emergency flag is announced (an alert read out by screen readers).
+// 2. Keyboard focus stays where it was: a link in the table is found again
 //    in the new table by its id (each flag's link is "q-<flag id>") or its
 //    address (pagination), and takes focus back without scrolling.
-// 2. The page's scroll position and the table's sideways scroll (a phone)
-//    stay where they were.
-// 3. A new emergency flag is announced (an alert read out by screen readers).
+// 3. What she was looking at stays where it was on her screen: the focused
+//    link at the same height (rows above it may have come or gone), else the
+//    page's scroll position; and the table's sideways scroll (a phone).
 (function () {
   "use strict";
   var seen = null;
@@ -25,13 +26,15 @@
   function remember() {
     var box = queue();
     var active = document.activeElement;
+    var inside = !!(active && box && box !== active && box.contains(active));
     var wide = box && box.querySelector(".table-responsive");
     kept = {
       x: window.scrollX,
       y: window.scrollY,
       left: wide ? wide.scrollLeft : 0,
-      id: active && box && box.contains(active) ? active.id : "",
-      href: active && box && box.contains(active) ? active.getAttribute("href") : null
+      id: inside ? active.id : "",
+      href: inside ? active.getAttribute("href") : null,
+      top: inside ? active.getBoundingClientRect().top : null
     };
   }
 
@@ -48,8 +51,11 @@
         return a.getAttribute("href") === kept.href;
       });
     }
-    if (target) { target.focus({ preventScroll: true }); }
     window.scrollTo(kept.x, kept.y);
+    if (target) {
+      target.focus({ preventScroll: true });
+      window.scrollBy(0, target.getBoundingClientRect().top - kept.top);
+    }
     kept = null;
   }
 
@@ -61,7 +67,7 @@
   document.body.addEventListener("htmx:beforeSwap", function (event) { if (isQueue(event)) { remember(); } });
   document.body.addEventListener("htmx:afterSwap", function (event) {
     if (!isQueue(event)) { return; }
-    restore();
     checkEmergency();
+    restore();
   });
 })();

@@ -320,18 +320,23 @@ def test_the_admin_browses_the_audit_trail_of_her_clinic(client, clinic_admin, n
     assert AuditEvent.objects.count() >= 2
 
 
-def test_the_flag_page_shows_her_90_days_and_runs_a_fixed_number_of_queries(
-    as_nurse, survivor, report, django_assert_max_num_queries
+def test_the_flag_page_shows_her_90_days_when_asked_and_runs_a_fixed_number_of_queries(
+    as_nurse, nurse, survivor, report, django_assert_max_num_queries
 ):
     flag = report(survivor, code="jaundice", site=None)["jaundice"]
     url = reverse("nurse_flag", args=[flag.pk])
-    with django_assert_max_num_queries(40) as small:
-        page = as_nurse.get(url)
-    assert "symptom-chart" in page.content.decode() and "Weight, last 90 days" in page.content.decode()
+    history = reverse("nurse_flag_history", args=[flag.pk])
+    page = as_nurse.get(url).content.decode()
+    assert f'hx-get="{history}"' in page and "symptom-chart" not in page  # her 90 days load when asked for
+    assert f'href="{reverse("survivor_history", args=[survivor.pk])}" hx-get' in page  # without script: her page
+    with django_assert_max_num_queries(12) as small:
+        part = as_nurse.get(history).content.decode()
+    assert "symptom-chart" in part and "Weight, last 90 days" in part and "<html" not in part
+    assert AuditEvent.objects.filter(actor=nurse, action="survivor.history.view", survivor=survivor).count() == 1
     for _ in range(6):
         report(survivor, code="jaundice", site=None)  # more entries, attachments, reminders
     with django_assert_max_num_queries(len(small.captured_queries)):
-        as_nurse.get(url)
+        as_nurse.get(history)
 
 
 def test_the_queue_sql_returns_what_the_orm_definition_returns(

@@ -187,6 +187,7 @@ CASES.update(
             },
         ),
         "nurse_flag": (lambda d: reverse("nurse_flag", args=[d["flag"].pk]), NURSE_ONLY),
+        "nurse_flag_history": (lambda d: reverse("nurse_flag_history", args=[d["flag"].pk]), NURSE_ONLY),
         # Every nurse has a queue and call lists; each shows only her clinics
         # (tests/followup/test_triage.py checks the contents).
         "flag_queue": (lambda d: reverse("flag_queue"), {**NURSE_ONLY, "other_nurse": 200}),
