@@ -142,8 +142,11 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def database_down(transactional_db, settings):
-    """The next query finds nothing listening where the database was."""
+def database_down(settings):
+    """The next query finds nothing listening where the database was. Its
+    test must be transactional (no test transaction holds the connection)
+    with serialized_rollback, so that the flush after it puts the migrated
+    data back for the tests that follow."""
     settings.METRICS_TOKEN = TOKEN
     saved = dict(connection.settings_dict)
     connection.close()
@@ -155,6 +158,7 @@ def database_down(transactional_db, settings):
         connection.settings_dict.update(saved)
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_database_error_is_a_503_with_json_not_an_error_page(client, database_down):
     status, body = healthz(client)
     assert status == 503 and body["problems"] == ["database"]
