@@ -416,3 +416,10 @@ def test_text_in_a_cadence_number_is_kept_with_its_message(client, clinic_admin)
     assert response.context["forms"]["urgent"].errors["every"] == ["Please enter a whole number."]
     assert 'name="urgent-every" id="id_urgent-every" value="soon"' in response.content.decode()
     assert not Cadence.objects.exists()
+
+
+def test_the_check_in_page_says_its_time_as_her_locale_does(client, survivor):
+    checkin = CheckInFactory(survivor=survivor, created_at=dt.datetime(2026, 11, 20, 20, 30, tzinfo=dt.UTC))
+    client.force_login(survivor)
+    html = client.get(reverse("checkin_detail", args=[checkin.pk])).content.decode()
+    assert "Friday 20 Nov 2026, 3:30 p.m." in html and "15:30" not in html
