@@ -385,7 +385,7 @@ def flag_note_add(*, flag: Flag, nurse: User, text: str) -> FlagEvent:
 # open flag instead of reading the index in order.
 _QUEUE_SQL = """
 WITH firsts AS (
-    SELECT f.survivor_id, f.tier_rank, f.review_by, f.id
+    SELECT f.survivor_id, s.full_name, f.tier_rank, f.review_by, f.id
       FROM tracker_flag f
       JOIN tracker_user s ON s.id = f.survivor_id
      WHERE f.status = 'open'
@@ -400,18 +400,17 @@ WITH firsts AS (
      ORDER BY f.tier_rank, f.review_by, f.id
      LIMIT {limit} OFFSET {offset}
 ), placed AS (
-    SELECT survivor_id, row_number() OVER (ORDER BY tier_rank, review_by, id) - 1 AS place FROM firsts
+    SELECT survivor_id, full_name, row_number() OVER (ORDER BY tier_rank, review_by, id) - 1 AS place FROM firsts
 ), seen AS (
     INSERT INTO tracker_auditevent (at, actor_id, action, object_type, object_id, survivors)
     SELECT %(now)s, %(nurse)s, 'queue.view', '', '', to_jsonb(array_agg(survivor_id ORDER BY survivor_id))
       FROM placed WHERE place < {size}
     HAVING count(*) > 0
 )
-SELECT p.place, f.id, f.survivor_id, s.full_name, f.tier, f.evidence, f.created_at, f.review_by,
+SELECT p.place, f.id, f.survivor_id, p.full_name, f.tier, f.evidence, f.created_at, f.review_by,
        f.callback_wanted, c.full_name, ff.survivor_contacted_at
   FROM placed p
   JOIN tracker_flag f ON f.survivor_id = p.survivor_id AND f.status = 'open'
-  JOIN tracker_user s ON s.id = f.survivor_id
   LEFT JOIN followup_flagfollowup ff ON ff.flag_id = f.id
   LEFT JOIN tracker_user c ON c.id = ff.claimed_by_id
  ORDER BY p.place, f.tier_rank, f.review_by, f.id
