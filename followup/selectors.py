@@ -288,17 +288,17 @@ def queue_page_from_values(values: list[tuple], page: int, *, now: dt.datetime |
     now = now or timezone.now()
     grouped: list[list[QueueFlag]] = []
     last = None
-    for place, *columns in values:
-        if place != last:
+    for row in values:
+        if row[0] != last:
             if len(grouped) == QUEUE_PAGE_SIZE:
                 break
             grouped.append([])
-            last = place
-        grouped[-1].append(_queue_flag(columns, now))
+            last = row[0]
+        grouped[-1].append(_queue_flag(row, now))
     rows = [
         QueueRow(flags[0].survivor_id, flags[0].survivor_name, tuple(flags), _contacted(flags)) for flags in grouped
     ]
-    has_next = len({v[0] for v in values}) > QUEUE_PAGE_SIZE
+    has_next = bool(values) and values[-1][0] >= QUEUE_PAGE_SIZE
     return QueuePage(rows=rows, number=page, has_previous=page > 1, has_next=has_next)
 
 
@@ -320,26 +320,20 @@ def span(delta: dt.timedelta) -> str:
     return f"{minutes} min"
 
 
-def _queue_flag(values: list, now: dt.datetime) -> QueueFlag:
-    pk, survivor_id, name, tier, evidence, created_at, review_by, callback_wanted, claimed_by, contacted_at = values
-    overdue = review_by is not None and review_by < now
+def _queue_flag(row: tuple, now: dt.datetime) -> QueueFlag:
+    # Positional and unpacked once: 75 of these a page, every 30 s per nurse.
+    _, pk, survivor_id, name, tier, evidence, created_at, review_by, callback_wanted, claimed_by, contacted_at = row
     if review_by is None:
-        due = "no deadline"
+        overdue, due = False, "no deadline"
+    elif review_by < now:
+        overdue, due = True, f"Overdue by {span(now - review_by)}"
     else:
-        due = f"Overdue by {span(now - review_by)}" if overdue else f"in {span(review_by - now)}"
+        overdue, due = False, f"in {span(review_by - now)}"
+    summary = evidence if len(evidence) <= 90 else evidence[:89] + "…"
     return QueueFlag(
-        pk=pk,
-        survivor_id=survivor_id,
-        survivor_name=name,
-        tier=tier,
-        summary=evidence if len(evidence) <= 90 else evidence[:89] + "…",
-        age=span(now - created_at),
-        due=due,
-        overdue=overdue,
-        callback_wanted=callback_wanted,
-        claimed_by=claimed_by or "",
-        contacted_at=contacted_at,
-    )
+        pk, survivor_id, name, tier, summary, span(now - created_at), due, overdue, callback_wanted, claimed_by or "",
+        contacted_at,
+    )  # fmt: skip
 
 
 def _contacted(flags: list[QueueFlag]) -> str:

@@ -407,7 +407,7 @@ WITH firsts AS (
       FROM placed WHERE place < {size}
     HAVING count(*) > 0
 )
-SELECT p.place, f.id, f.survivor_id, p.full_name, f.tier, f.evidence, f.created_at, f.review_by,
+SELECT p.place, f.id, f.survivor_id, p.full_name, f.tier, left(f.evidence, 91), f.created_at, f.review_by,
        f.callback_wanted, c.full_name, ff.survivor_contacted_at
   FROM placed p
   JOIN tracker_flag f ON f.survivor_id = p.survivor_id AND f.status = 'open'
