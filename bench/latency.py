@@ -150,27 +150,28 @@ def fault_broker_flushed(run: Run, tmp: Path) -> float:
         return run.latency(done)
 
 
-def fault_database_restarted(run: Run, tmp: Path) -> float:
+def _database_fault(run: Run, tmp: Path, fault: Callable[[], None]) -> float:
+    """Both workers hold a connection when the fault strikes; then a check-in."""
     with cluster(_dir(tmp), DATABASE_URL=run.pg.url, **PRODUCTION) as c:
         c.worker("w1")
         c.worker("w2")
         c.beat()
         run.latency(run.checkin(c.env), timeout=120)
         time.sleep(6)  # an emergency-lane sweep has used the other connection too
-        run.pg.restart()
+        fault()
         return run.latency(run.checkin(c.env))
+
+
+def fault_database_restarted(run: Run, tmp: Path) -> float:
+    return _database_fault(run, tmp, run.pg.restart)
 
 
 def fault_database_crashed(run: Run, tmp: Path) -> float:
-    with cluster(_dir(tmp), DATABASE_URL=run.pg.url, **PRODUCTION) as c:
-        c.worker("w1")
-        c.worker("w2")
-        c.beat()
-        run.latency(run.checkin(c.env), timeout=120)
-        time.sleep(6)
+    def crash_and_start() -> None:
         run.pg.crash()
         run.pg.start()
-        return run.latency(run.checkin(c.env))
+
+    return _database_fault(run, tmp, crash_and_start)
 
 
 def fault_two_beats(run: Run, tmp: Path) -> float:
