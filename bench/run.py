@@ -118,12 +118,12 @@ def synthetic_rules(n: int) -> list[dict]:
 
 def bench_evaluation(out: list[str]) -> None:
     import datetime as dt
-    import zoneinfo
 
     from django.conf import settings
     from django.db import transaction
     from django.test import Client
     from django.utils import timezone
+    from scale import checkin_form  # bench/scale.py, beside this file
 
     from tracker import selectors, services
     from tracker.models import CheckIn, Clinic, Flag, Rule, SymptomEntry, User
@@ -211,28 +211,7 @@ def bench_evaluation(out: list[str]) -> None:
 
     def post(survivor, rows) -> float:
         client.force_login(survivor)
-        # Her today, not the server's: between midnight UTC and midnight in
-        # her zone the server's date is her tomorrow, and the form refuses it.
-        today = timezone.localdate(timezone=zoneinfo.ZoneInfo(survivor.time_zone)).isoformat()
-        data = {
-            "entry-TOTAL_FORMS": str(len(rows)),
-            "entry-INITIAL_FORMS": "0",
-            "entry-MIN_NUM_FORMS": "1",
-            "entry-MAX_NUM_FORMS": "10",
-            "submission_token": str(uuid.uuid4()),
-        }
-        for i, (code, site, severity, new, worse, note) in enumerate(rows):
-            data.update(
-                {
-                    f"entry-{i}-symptom": code,
-                    f"entry-{i}-body_site": site,
-                    f"entry-{i}-severity": severity,
-                    f"entry-{i}-is_new": new,
-                    f"entry-{i}-is_worse": worse,
-                    f"entry-{i}-started_on": today,
-                    f"entry-{i}-note": note,
-                }
-            )
+        data = checkin_form(survivor, rows)
         start = time.perf_counter()
         response = client.post("/check-in/", data)
         elapsed = time.perf_counter() - start

@@ -14,8 +14,31 @@ import time
 import uuid
 
 
-def bench_scale(out: list[str], n: int = 150) -> None:
+def checkin_form(survivor, rows) -> dict:
+    """The check-in form's POST data: one entry per (symptom, site, severity,
+    new, worse, note), started on her own today (between midnight UTC and
+    midnight in her zone the server's date is her tomorrow, which the form
+    refuses). Shared with bench/run.py's evaluation bench."""
     import zoneinfo
+
+    from django.utils import timezone
+
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(survivor.time_zone)).isoformat()
+    data = {
+        "entry-TOTAL_FORMS": str(len(rows)),
+        "entry-INITIAL_FORMS": "0",
+        "entry-MIN_NUM_FORMS": "1",
+        "entry-MAX_NUM_FORMS": "10",
+        "submission_token": str(uuid.uuid4()),
+    }
+    for i, (code, site, severity, new, worse, note) in enumerate(rows):
+        fields = {"symptom": code, "body_site": site, "severity": severity, "is_new": new, "is_worse": worse}
+        fields |= {"started_on": today, "note": note}
+        data.update({f"entry-{i}-{name}": value for name, value in fields.items()})
+    return data
+
+
+def bench_scale(out: list[str], n: int = 150) -> None:
 
     from django.conf import settings
     from django.db import connection, transaction
@@ -61,33 +84,10 @@ def bench_scale(out: list[str], n: int = 150) -> None:
         timings[label].append((time.perf_counter() - start, db[0], db[1]))
         return response
 
-    def form(survivor, rows) -> dict:
-        today = timezone.localdate(timezone=zoneinfo.ZoneInfo(survivor.time_zone)).isoformat()
-        data = {
-            "entry-TOTAL_FORMS": str(len(rows)),
-            "entry-INITIAL_FORMS": "0",
-            "entry-MIN_NUM_FORMS": "1",
-            "entry-MAX_NUM_FORMS": "10",
-            "submission_token": str(uuid.uuid4()),
-        }
-        for i, (code, site, severity, new, worse) in enumerate(rows):
-            data.update(
-                {
-                    f"entry-{i}-symptom": code,
-                    f"entry-{i}-body_site": site,
-                    f"entry-{i}-severity": severity,
-                    f"entry-{i}-is_new": new,
-                    f"entry-{i}-is_worse": worse,
-                    f"entry-{i}-started_on": today,
-                    f"entry-{i}-note": "",
-                }
-            )
-        return data
-
     try:
         for i, survivor in enumerate(sample):
             client.force_login(survivor)
-            data = form(survivor, kinds[i % len(kinds)])
+            data = checkin_form(survivor, [(*row, "") for row in kinds[i % len(kinds)]])
             response = measured("check-in POST", lambda data=data: client.post("/check-in/", data))
             assert response.status_code == 302, response.status_code
             location = response["Location"]
