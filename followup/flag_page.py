@@ -21,10 +21,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from tracker import services as tracker_services
+from tracker.db import prepared_cursor
 from tracker.models import Flag, FlagEntry, Snooze, Tier, User
 
 from . import flag_page_sql, selectors, services
-from .db import prepared_cursor
 from .models import Channel, FlagEvent, Message
 
 EVENTS_SHOWN = 200  # care-team actions on one flag (the latest)

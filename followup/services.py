@@ -22,10 +22,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from tracker import services as tracker_services
+from tracker.db import prepared_cursor
 from tracker.models import TIER_RANK, CheckIn, Flag, User
 
 from . import cadence, channels, selectors
-from .db import prepared_cursor
 from .models import Attempt, Cadence, CallLog, Channel, FlagEvent, FlagFollowup, Heartbeat, Message, Preferences
 
 log = logging.getLogger(__name__)

@@ -385,7 +385,7 @@ def test_the_queue_sql_returns_what_the_orm_definition_returns(
 
 def test_the_queue_statement_is_prepared_once_and_reused(as_nurse, survivor, report):
     """Planning the queue's join cost three times its execution; the page
-    keeps one prepared statement per connection (followup/db.py)."""
+    keeps one prepared statement per connection (tracker/db.py)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

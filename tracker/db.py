@@ -4,15 +4,17 @@ Worker writes commit synchronously, like every other write: a PostgreSQL
 crash once lost the record of an email that had gone out, so it was sent
 again with one attempt row for two sends (issue 11).
 
-A prepared statement for the triage queue, the page every nurse's browser
-reloads every 30 s. Planning its four-table join took 0.3 ms, three times its
-execution. Django binds parameters on the client and turns psycopg's
-statement preparation off (connection poolers in transaction mode used to
-lose prepared statements; PgBouncer 1.21+ keeps them), and switching
-OPTIONS["server_side_binding"] on would change every ORM query in the app. So
-only this statement binds on the server and is prepared; PostgreSQL then
-reuses a generic plan when it costs no more than a fresh one. Its timestamps
-load with psycopg's C loader instead of Django's Python one (50 a page)."""
+Prepared statements for the pages people live in: the triage queue (every
+nurse's browser reloads it every 30 s), a flag's page and her home page.
+Here in tracker (not followup) because both apps use them. Planning the
+queue's four-table join took 0.3 ms, three times its execution. Django
+binds parameters on the client and turns psycopg's statement preparation
+off (connection poolers in transaction mode used to lose prepared
+statements; PgBouncer 1.21+ keeps them), and switching
+OPTIONS["server_side_binding"] on would change every ORM query in the app.
+So only these statements bind on the server and are prepared; PostgreSQL
+then reuses a generic plan when it costs no more than a fresh one. Their
+timestamps load with psycopg's C loader instead of Django's Python one."""
 
 from django.db import connection
 from django.db.backends.postgresql.base import ServerBindingCursor
