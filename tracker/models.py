@@ -14,6 +14,7 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator, MinVal
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 NOTE_MAX_LENGTH = 2000
 LB_PER_KG = Decimal("2.20462262185")
@@ -79,6 +80,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField("Django admin access", default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Mixed into every session's auth hash (below): a new stamp ends all her
+    # sessions for good (tracker/sessions.py: sessions_end). Django's own hash
+    # only covers the password, so a session refused while she was
+    # deactivated came back when she was re-activated. Empty until the
+    # first time her sessions are ended: sessions from before this field
+    # existed stay valid.
+    session_stamp = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     objects = UserManager()
 
@@ -104,6 +112,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_full_name(self) -> str:
         return self.full_name
 
+    def _get_session_auth_hash(self, secret=None) -> str:
+        # Django's one place for the session hash (get_session_auth_hash and
+        # its SECRET_KEY_FALLBACKS variant both call it): the password, as
+        # Django does, and her session stamp.
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        value = f"{self.password}\x00{self.session_stamp}" if self.session_stamp else self.password
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
@@ -126,6 +142,28 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_clinic_staff(self) -> bool:
         return self.role in (self.Role.NURSE, self.Role.CLINIC_ADMIN)
+
+
+class UserSession(models.Model):
+    """One signed-in session, for her list of where she is signed in and for
+    ending sessions (tracker/sessions.py). When, which kind of device and
+    roughly from where: never what she did. The session key is the same
+    secret django_session holds as its primary key; it is kept here to end
+    the session and is never shown."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Written at most once a minute (SESSION_ACTIVITY_WRITE_SECONDS).
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    device = models.CharField(max_length=60, blank=True)  # "Firefox · Windows"
+    network = models.CharField(max_length=50, blank=True)  # "203.0.113.x": the address cut to its network
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-last_seen_at"], name="usersession_user_recent")]
+
+    def __str__(self) -> str:
+        return f"session {self.pk} of user {self.user_id}"
 
 
 class Invitation(models.Model):
@@ -330,6 +368,8 @@ class AuditEvent(models.Model):
         "rule.disable": "Switched a rule off",
         "cadence.save": "Changed the reminder cadence",
         "message.retry": "Retried a message",
+        "account.deactivate": "Deactivated an account",
+        "account.reactivate": "Re-activated an account",
     }
 
     class Meta:

@@ -41,6 +41,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "tracker.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout and absolute lifetime; her list of sessions. After the
+    # messages, so a session that timed out says so on the login page.
+    "tracker.session_policy.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
@@ -214,8 +217,18 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Sessions (tracker/session_policy.py). Signed out after this long without a
+# request of hers (background refreshes such as the queue's do not count),
+# and in any case this long after signing in. A staff session cookie ends
+# with the browser. The warning comes this many seconds before the idle end.
+SESSION_IDLE_SECONDS_STAFF = env.int("SESSION_IDLE_MINUTES_STAFF", default=15) * 60
+SESSION_IDLE_SECONDS_SURVIVOR = env.int("SESSION_IDLE_MINUTES_SURVIVOR", default=30) * 60
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_MAX_HOURS", default=12) * 60 * 60
+SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=120)
+# Her last activity is written (session and list of sessions) at most this often.
+SESSION_ACTIVITY_WRITE_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 60 * 60 * 12
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
