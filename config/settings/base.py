@@ -33,7 +33,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy and Cross-Origin-Resource-Policy, static files too.
+    "config.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: every response but a static file is "no-store".
+    "config.headers.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -232,6 +236,35 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Set by Django's SecurityMiddleware (its default, written here to be seen).
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# config/headers.py: no other site may embed our responses (images, scripts,
+# pages) in its own, and the browser features the app never uses are off.
+# Passkeys (WebAuthn) are allowed for this site only.
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "accelerometer": [],
+    "autoplay": [],
+    "bluetooth": [],
+    "camera": [],
+    "display-capture": [],
+    "encrypted-media": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "idle-detection": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "picture-in-picture": [],
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+}
 
 # Health data never goes to logs: log records carry ids and event names only.
 LOGGING = {
