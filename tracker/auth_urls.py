@@ -3,21 +3,25 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .security import auth_views as security_views
 from .sso_views import SSOCallbackView, SSOStartView
 
 urlpatterns = [
-    # Login and password reset: Django's, with the lockout and the throttles (tracker/security/).
-    path("login/", security_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Single sign-on (tracker/sso_views.py); the library's URL names.
     path("sso/start/", SSOStartView.as_view(), name="oidc_authentication_init"),
     path("sso/callback/", SSOCallbackView.as_view(), name="oidc_authentication_callback"),
-    path("password-reset/", security_views.PasswordResetView.as_view(), name="password_reset"),
-    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
-        "reset/<uidb64>/<token>/", security_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            email_template_name="emails/password-reset-body.txt",
+            html_email_template_name="emails/password-reset-body.html",
+            subject_template_name="emails/password-reset-subject.txt",
+        ),
+        name="password_reset",
     ),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("password-change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password-change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
