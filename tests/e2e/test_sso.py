@@ -1,0 +1,112 @@
+"""Single sign-on for staff in a real browser (issue 13, section 1): the login
+page's "Sign in with Example Hospital", the hospital's provider (a real
+OpenID provider, oidc-provider from npm, tests/oidc/provider.mjs, on
+loopback), and back. The nurse lands on her queue without a second factor
+here (the provider's counts); a survivor, a deactivated nurse, a nurse whose
+address the provider has not verified and a stranger are told why not, and
+nobody is created. The app runs on localhost and the provider on 127.0.0.1:
+two sites, as in real life, so no cookie is shared."""
+
+import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import override_settings
+
+from tests.e2e.axe import assert_no_axe_violations
+from tests.factories import ClinicAdminFactory, ClinicFactory, NurseFactory, SurvivorFactory
+from tests.oidc.provider import (
+    ADMIN_EMAIL,
+    BUTTON_LABEL,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    INACTIVE_EMAIL,
+    NURSE_EMAIL,
+    SURVIVOR_EMAIL,
+    UNVERIFIED_EMAIL,
+    oidc_provider,
+)
+from tracker.models import User
+from tracker.sso import sso_forget
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+REFUSED = "Single sign-on did not sign you in. It is only for staff whose hospital account has a verified email"
+
+
+@pytest.fixture(scope="module")
+def issuer(live_server):
+    with oidc_provider(redirect_uri=f"{live_server.url}/accounts/sso/callback/") as url:
+        yield url
+
+
+@pytest.fixture
+def sso(issuer):
+    # override_settings, not pytest-django's `settings`: the live server's
+    # threads read the same settings object either way.
+    with override_settings(
+        OIDC_OP_ISSUER=issuer,
+        OIDC_RP_CLIENT_ID=CLIENT_ID,
+        OIDC_RP_CLIENT_SECRET=CLIENT_SECRET,
+        SSO_BUTTON_LABEL=BUTTON_LABEL,
+    ):
+        sso_forget()
+        yield
+    sso_forget()
+
+
+@pytest.fixture
+def staff(db):
+    clinic = ClinicFactory(name="Riverside")
+    NurseFactory(clinics=[clinic], email=NURSE_EMAIL, full_name="Nina Nurse")
+    ClinicAdminFactory(clinics=[clinic], email=ADMIN_EMAIL)
+    SurvivorFactory(clinic=clinic, email=SURVIVOR_EMAIL)
+    NurseFactory(clinics=[clinic], email=INACTIVE_EMAIL, is_active=False)
+    NurseFactory(clinics=[clinic], email=UNVERIFIED_EMAIL)
+    return clinic
+
+
+def sign_in_with_the_hospital(page, base, login):
+    page.goto(base + "/accounts/login/")
+    page.get_by_role("link", name=BUTTON_LABEL).click()
+    # The provider's own login page (its development pages: any password).
+    page.locator("input[name=login]").fill(login)
+    page.locator("input[name=password]").fill("her hospital password")
+    page.get_by_role("button", name="Sign-in").click()
+
+
+def session_of(page):
+    cookie = next(c for c in page.context.cookies() if c["name"] == "sessionid")
+    return SessionStore(session_key=cookie["value"]).load()
+
+
+def test_a_nurse_signs_in_with_her_hospital_account_and_lands_on_her_queue(live_server, page, sso, staff):
+    users = User.objects.count()
+    page.goto(live_server.url + "/accounts/login/")
+    assert_no_axe_violations(page, "the login page with single sign-on")
+
+    sign_in_with_the_hospital(page, live_server.url, "nina")
+    page.wait_for_url(live_server.url + "/staff/queue/")
+    assert page.get_by_role("heading", name="Triage queue").is_visible()
+    session = session_of(page)
+    assert session["_auth_user_id"] == str(User.objects.get(email=NURSE_EMAIL).pk)
+    assert session["auth_sso"] is True  # what lets the second-factor gate count the provider's
+    assert User.objects.count() == users
+
+    page.get_by_role("button", name="Show menu").click()  # a phone-width screen
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(live_server.url + "/accounts/login/")
+    page.goto(live_server.url + "/staff/queue/")
+    assert page.url.startswith(live_server.url + "/accounts/login/")  # the local session is over
+
+
+@pytest.mark.parametrize("login", ["sara", "stranger", "una", "ida"])
+def test_survivors_strangers_unverified_and_deactivated_are_refused_with_a_message(
+    live_server, page, sso, staff, login
+):
+    users = User.objects.count()
+    sign_in_with_the_hospital(page, live_server.url, login)
+    page.wait_for_url(live_server.url + "/accounts/login/")
+    assert page.get_by_role("status").filter(has_text=REFUSED).is_visible()
+    assert_no_axe_violations(page, f"the login page refusing {login}")
+    page.goto(live_server.url + "/")
+    assert page.url.startswith(live_server.url + "/accounts/login/")  # not signed in
+    assert User.objects.count() == users  # nobody created
