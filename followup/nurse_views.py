@@ -113,7 +113,7 @@ def flag_history(request: HttpRequest, flag_id: int) -> HttpResponse:
         actor=request.user, action="survivor.history.view", survivor=flag.survivor, target=flag.survivor
     )
     chart = tracker_selectors.history_chart(survivor=flag.survivor, days=90, tz=timezone.get_current_timezone())
-    return render(request, "followup/_flag_history.html", {"chart_data": chart.data})
+    return render(request, "followup/_flag_history.html", {"chart_data": chart})
 
 
 def _nurse_action(request: HttpRequest, flag: Flag, forms_: dict) -> str:

@@ -108,7 +108,7 @@ def symptom_timeline(*, survivor: User, since) -> list[SymptomEntry]:
     return list(
         _entries()
         .filter(survivor=survivor, created_at__gte=since, entered_in_error_at__isnull=True)
-        .order_by("created_at")
+        .order_by("created_at", "id")
     )
 
 
@@ -116,7 +116,7 @@ def weight_list(*, survivor: User, since) -> list[WeightEntry]:
     return list(
         WeightEntry.objects.filter(
             survivor=survivor, recorded_at__gte=since, entered_in_error_at__isnull=True
-        ).order_by("recorded_at")
+        ).order_by("recorded_at", "id")
     )
 
 
@@ -161,52 +161,53 @@ def weight_get_for_owner(*, user: User, weight_id: int) -> WeightEntry:
     return weight
 
 
-@dataclass(frozen=True)
-class HistoryChart:
-    data: dict
-    recent_weights: list
-    has_data: bool
-
-
 # The weight axis spans at least this much around her values, so that 0.2 kg
 # of scale noise doesn't fill the chart from top to bottom like a real loss.
 WEIGHT_AXIS_MIN_SPAN = {"kg": 5, "lb": 10}
 
 
-def history_chart(*, survivor: User, days: int, tz) -> HistoryChart:
-    """Her symptoms and weights over `days`, for the charts
-    (static/js/history-charts.js) and their tables (two queries). Points carry
-    their real time (aware datetimes: ISO 8601 in the page's JSON) for a true
-    time axis; the zone and locale say how the axis shows them."""
+def chart_data(*, survivor: User, days: int, tz, symptoms: list[dict], weights: list[dict]) -> dict:
+    """The charts' data (static/js/history-charts.js) and their tables, from
+    her points over `days`. Points carry their real time (aware datetimes:
+    ISO 8601 in the page's JSON) for a true time axis; the zone and locale
+    say how the axis shows them. Severity is the point's height (0 to 10),
+    the symptom its series (colour, shape and the legend): never the size of
+    a dot."""
     now = timezone.now()
-    since = now - dt.timedelta(days=days)
-    timeline = symptom_timeline(survivor=survivor, since=since)
-    weights = weight_list(survivor=survivor, since=since)
-
-    shown = survivor.weight_shown
-    data = {
-        "since": since,
+    return {
+        "since": now - dt.timedelta(days=days),
         "until": now,
         "time_zone": getattr(tz, "key", "UTC"),
         "locale": translation.get_language() or settings.LANGUAGE_CODE,
         "weight_unit": survivor.weight_unit,
         "weight_min_span": WEIGHT_AXIS_MIN_SPAN.get(survivor.weight_unit, 5),
-        "weights": [{"x": w.recorded_at, "y": float(shown(w.kg))} for w in weights],
-        # Severity is the point's height (0 to 10), the symptom its series
-        # (colour, shape and the legend): never the size of a dot.
-        "symptoms": [
-            {
-                "x": e.created_at,
-                "y": e.severity,
-                "symptom": e.symptom.label,
-                "site": e.body_site.label if e.body_site else "",
-            }
-            for e in timeline
-        ],
+        "weights": weights,
+        "symptoms": symptoms,
     }
-    return HistoryChart(
-        data=data, recent_weights=[(w, shown(w.kg)) for w in reversed(weights)][:10], has_data=bool(weights or timeline)
-    )
+
+
+def chart_points(*, survivor: User, since) -> tuple[list[dict], list[dict]]:
+    """Her symptom and weight points since `since` (what stands), for
+    chart_data (two queries)."""
+    shown = survivor.weight_shown
+    symptoms = [
+        {
+            "x": e.created_at,
+            "y": e.severity,
+            "symptom": e.symptom.label,
+            "site": e.body_site.label if e.body_site_id else "",
+        }
+        for e in symptom_timeline(survivor=survivor, since=since)
+    ]
+    weights = [{"x": w.recorded_at, "y": float(shown(w.kg))} for w in weight_list(survivor=survivor, since=since)]
+    return symptoms, weights
+
+
+def history_chart(*, survivor: User, days: int, tz) -> dict:
+    """Her charts' data over `days`. Her own pages read the same points in
+    one statement with the rest of the page (tracker/history_page.py)."""
+    symptoms, weights = chart_points(survivor=survivor, since=timezone.now() - dt.timedelta(days=days))
+    return chart_data(survivor=survivor, days=days, tz=tz, symptoms=symptoms, weights=weights)
 
 
 def staff_clinics(*, user: User) -> QuerySet[Clinic]:

@@ -25,7 +25,9 @@ from .forms import (
     WeightCorrectForm,
     WeightForm,
 )
+from .history_page import history_page
 from .models import Invitation, Symptom, User
+from .templatetags.checkin_cards import checkin_cards
 from .tokens import invite_token_read
 
 HISTORY_DAYS = 90
@@ -46,27 +48,24 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _history(request: HttpRequest, *, survivor: User) -> HttpResponse:
-    chart = selectors.history_chart(survivor=survivor, days=HISTORY_DAYS, tz=timezone.get_current_timezone())
+    page = history_page(survivor=survivor, days=HISTORY_DAYS)
+    chart = selectors.chart_data(
+        survivor=survivor,
+        days=HISTORY_DAYS,
+        tz=timezone.get_current_timezone(),
+        symptoms=page.symptoms,
+        weights=page.weights,
+    )
     context = {
         "survivor": survivor,
         "is_own": survivor.pk == request.user.pk,
-        "recent_checkins": selectors.checkin_list_recent(survivor=survivor),
-        **_her_flags(selectors.flags_open_for_survivor(survivor=survivor)),
-        "weights": chart.recent_weights,
-        "chart_data": chart.data,
-        "has_chart_data": chart.has_data,
+        "recent_checkins": checkin_cards(page.recent_checkins, viewer_id=request.user.pk),
+        "open_flags": page.open_flags,
+        "withdrawn_flags": page.withdrawn_flags,
+        "chart_data": chart,
         "history_days": HISTORY_DAYS,
     }
     return render(request, "tracker/history.html", context)
-
-
-def _her_flags(flags: list) -> dict:
-    """Her open flags (highest tier first): the advice follows those that
-    stand; those she withdrew wait for a nurse and are listed apart."""
-    return {
-        "open_flags": [flag for flag in flags if not flag.withdrawn],
-        "withdrawn_flags": [flag for flag in flags if flag.withdrawn],
-    }
 
 
 @survivor_required

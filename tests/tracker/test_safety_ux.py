@@ -427,7 +427,7 @@ def test_the_charts_leave_out_what_she_marked_in_error(survivor):
     gone = SymptomEntryFactory(checkin__survivor=survivor)
     WeightEntry.objects.filter(pk=typo.pk).update(entered_in_error_at=timezone.now())
     SymptomEntry.objects.filter(pk=gone.pk).update(entered_in_error_at=timezone.now())
-    chart = selectors.history_chart(survivor=survivor, days=90, tz=dt.UTC).data
+    chart = selectors.history_chart(survivor=survivor, days=90, tz=dt.UTC)
     assert [w["y"] for w in chart["weights"]] == [70.0]
     assert len(chart["symptoms"]) == 1
 
