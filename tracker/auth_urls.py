@@ -3,14 +3,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .sso_views import SSOCallbackView, SSOStartView
+from .sso_views import SSOCallbackView, SSOLogoutView, SSOStartView, sso_signed_out
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Django's logout; after a single sign-on, an offer to sign out of the provider too.
+    path("logout/", SSOLogoutView.as_view(), name="logout"),
     # Single sign-on (tracker/sso_views.py); the library's URL names.
     path("sso/start/", SSOStartView.as_view(), name="oidc_authentication_init"),
     path("sso/callback/", SSOCallbackView.as_view(), name="oidc_authentication_callback"),
+    path("sso/signed-out/", sso_signed_out, name="sso_signed_out"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(

@@ -86,6 +86,19 @@ def _discovery() -> dict[str, Any]:
     return document
 
 
+def sso_logout_endpoint() -> str:
+    """Where the provider ends its own session (RP-initiated logout): the
+    environment's, else the discovery document's; "" if it has none or
+    cannot be reached (the local logout has happened either way)."""
+    if settings.OIDC_OP_LOGOUT_ENDPOINT:
+        return settings.OIDC_OP_LOGOUT_ENDPOINT
+    try:
+        endpoint = _discovery().get("end_session_endpoint")
+    except SSOUnavailable:
+        return ""
+    return endpoint if isinstance(endpoint, str) else ""
+
+
 def sso_staff() -> QuerySet[User]:
     """The accounts single sign-on may sign in: active staff, never survivors."""
     staff = Q(role__in=[User.Role.NURSE, User.Role.CLINIC_ADMIN]) | Q(is_superuser=True)

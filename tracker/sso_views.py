@@ -1,25 +1,29 @@
-"""The two pages of single sign-on (tracker/sso.py): the start, which sends the
-browser to the hospital's provider, and the callback it comes back to.
+"""The pages of single sign-on (tracker/sso.py): the start, which sends the
+browser to the hospital's provider, the callback it comes back to, and the
+logout of a session it signed in.
 
 mozilla-django-oidc's views, with every way a sign-in can fail ending on the
 login page with a message, never a 400 or a 500, and a signed-in session
 marked `auth_sso` (the second-factor gate counts the provider's own)."""
 
 import logging
+from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
-from .sso import SSOUnavailable, sso_enabled, sso_setting
+from .sso import SSOUnavailable, sso_enabled, sso_logout_endpoint, sso_setting
 
 logger = logging.getLogger(__name__)
 
@@ -101,3 +105,35 @@ class SSOCallbackView(OIDCAuthenticationCallbackView):
         self.request.session[SESSION_FLAG] = True
         logger.info("sso_signed_in user=%s", self.user.pk)
         return response
+
+
+class SSOLogoutView(auth_views.LogoutView):
+    """Django's logout (the local session ends, as for everyone); a session
+    single sign-on made then goes to a page that offers to sign out of the
+    hospital's provider too."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        by_sso = request.session.get(SESSION_FLAG) is True  # read before the session is flushed
+        response = super().post(request, *args, **kwargs)
+        if by_sso and sso_enabled():
+            return redirect("sso_signed_out")
+        return response
+
+
+@login_not_required
+def sso_signed_out(request: HttpRequest) -> HttpResponse:
+    # A link, not a redirect from the logout form: the page's CSP
+    # (form-action 'self') stops a form's redirect to another site, and on a
+    # shared ward computer she should see that the provider is a second
+    # session. The provider asks her to confirm, then sends her to the login
+    # page (register it as a post-logout redirect URI there).
+    endpoint = sso_logout_endpoint() if sso_enabled() else ""
+    if not endpoint:
+        return redirect("login")
+    query = urlencode(
+        {
+            "client_id": settings.OIDC_RP_CLIENT_ID,
+            "post_logout_redirect_uri": request.build_absolute_uri(reverse("login")),
+        }
+    )
+    return render(request, "registration/sso_signed_out.html", {"provider_logout_url": f"{endpoint}?{query}"})

@@ -2,7 +2,8 @@
 page's "Sign in with Example Hospital", the hospital's provider (a real
 OpenID provider, oidc-provider from npm, tests/oidc/provider.mjs, on
 loopback), and back. The nurse lands on her queue without a second factor
-here (the provider's counts); a survivor, a deactivated nurse, a nurse whose
+here (the provider's counts), and logging out offers to end the provider's
+session too; a survivor, a deactivated nurse, a nurse whose
 address the provider has not verified and a stranger are told why not, and
 nobody is created. The app runs on localhost and the provider on 127.0.0.1:
 two sites, as in real life, so no cookie is shared."""
@@ -34,7 +35,7 @@ REFUSED = "Single sign-on did not sign you in. It is only for staff whose hospit
 
 @pytest.fixture(scope="module")
 def issuer(live_server):
-    with oidc_provider(redirect_uri=f"{live_server.url}/accounts/sso/callback/") as url:
+    with oidc_provider(site=live_server.url) as url:
         yield url
 
 
@@ -93,9 +94,32 @@ def test_a_nurse_signs_in_with_her_hospital_account_and_lands_on_her_queue(live_
 
     page.get_by_role("button", name="Show menu").click()  # a phone-width screen
     page.get_by_role("button", name="Log out").click()
-    page.wait_for_url(live_server.url + "/accounts/login/")
+    page.wait_for_url(live_server.url + "/accounts/sso/signed-out/")
+    assert_no_axe_violations(page, "signed out after single sign-on")
     page.goto(live_server.url + "/staff/queue/")
     assert page.url.startswith(live_server.url + "/accounts/login/")  # the local session is over
+
+
+def test_she_can_sign_out_of_the_provider_too(live_server, page, sso, staff, issuer):
+    sign_in_with_the_hospital(page, live_server.url, "nina")
+    page.wait_for_url(live_server.url + "/staff/queue/")
+    page.get_by_role("button", name="Show menu").click()
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(live_server.url + "/accounts/sso/signed-out/")
+
+    # Signed out here only, the provider still knows her: one click signs her back in.
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_role("link", name=BUTTON_LABEL).click()
+    page.wait_for_url(live_server.url + "/staff/queue/")
+    page.get_by_role("button", name="Show menu").click()
+    page.get_by_role("button", name="Log out").click()
+
+    page.get_by_role("link", name="Sign out of my hospital account").click()
+    page.get_by_role("button", name="Yes, sign me out").click()  # the provider's own question
+    page.wait_for_url(live_server.url + "/accounts/login/")
+    page.get_by_role("link", name=BUTTON_LABEL).click()
+    page.locator("input[name=login]").wait_for()  # the provider asks her to sign in again
+    assert page.url.startswith(issuer)
 
 
 @pytest.mark.parametrize("login", ["sara", "stranger", "una", "ida"])

@@ -45,15 +45,17 @@ ACCOUNTS = {
 
 
 @contextmanager
-def oidc_provider(*, redirect_uri: str) -> Iterator[str]:
-    """Runs the provider until the block ends; yields its issuer URL."""
+def oidc_provider(*, site: str) -> Iterator[str]:
+    """Runs the provider, its client being the app at `site` (its callback and
+    login page registered), until the block ends; yields its issuer URL."""
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is missing: install Debian's nodejs and npm (make test does).")
     env = os.environ | {
         "OIDC_TEST_CLIENT_ID": CLIENT_ID,
         "OIDC_TEST_CLIENT_SECRET": CLIENT_SECRET,
-        "OIDC_TEST_REDIRECT_URI": redirect_uri,
+        "OIDC_TEST_REDIRECT_URI": f"{site}/accounts/sso/callback/",
+        "OIDC_TEST_POST_LOGOUT_REDIRECT_URI": f"{site}/accounts/login/",
         "OIDC_TEST_ACCOUNTS": json.dumps(ACCOUNTS),
     }
     with tempfile.TemporaryFile(mode="w+") as errors:

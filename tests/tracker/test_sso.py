@@ -3,7 +3,9 @@ provider's user to an existing, active staff account by verified email, and
 the whole flow with Django's test client against a real OpenID provider
 (oidc-provider from npm, tests/oidc/provider.mjs) on loopback."""
 
+import re
 import socket
+from html import unescape
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
@@ -173,7 +175,7 @@ def test_an_unreachable_provider_is_a_message_not_a_500(client, settings):
 
 @pytest.fixture(scope="module")
 def issuer():
-    with oidc_provider(redirect_uri=REDIRECT_URI) as url:
+    with oidc_provider(site="http://testserver") as url:
         yield url
 
 
@@ -304,8 +306,26 @@ def test_password_logins_still_work_when_sso_is_on(client, sso, people):
     assert "auth_sso" not in client.session
 
 
-def test_logging_out_ends_the_local_session(client, sso, people):
+def test_logging_out_ends_the_local_session_and_offers_the_providers_logout(client, sso, people, issuer):
     sign_in(client, "nina")
-    client.post("/accounts/logout/")
+    response = client.post("/accounts/logout/")
     assert signed_in_as(client) is None
     assert client.get("/staff/queue/").status_code == 302
+    assert response["Location"] == "/accounts/sso/signed-out/"
+    page = client.get("/accounts/sso/signed-out/")
+    link = re.search(r'href="([^"]+)"[^>]*>Sign out of my hospital account', page.content.decode()).group(1)
+    url = urlparse(unescape(link))
+    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{issuer}/session/end"  # from discovery
+    assert parse_qs(url.query) == {
+        "client_id": [CLIENT_ID],
+        "post_logout_redirect_uri": ["http://testserver/accounts/login/"],
+    }
+
+
+def test_a_password_session_logs_out_to_the_login_page_as_before(client, sso, people):
+    client.post("/accounts/login/", {"username": NURSE_EMAIL, "password": PASSWORD})
+    assert client.post("/accounts/logout/")["Location"] == "/accounts/login/"
+
+
+def test_the_signed_out_page_leads_to_the_login_page_when_sso_is_off(client, db):
+    assert client.get("/accounts/sso/signed-out/")["Location"] == "/accounts/login/"
