@@ -238,6 +238,10 @@ def test_she_goes_back_to_the_page_she_asked_for(client, sso, people):
     assert client.get("/staff/queue/").status_code == 200
 
 
+def test_a_next_page_on_another_site_is_ignored(client, sso, people):
+    assert sign_in(client, "nina", next_url="https://evil.example/")["Location"] == "/"
+
+
 @pytest.mark.parametrize("login", ["sara", "ida", "una", "stranger"])
 def test_survivors_deactivated_unverified_and_unknown_people_are_refused_alike(client, sso, people, login):
     users = User.objects.count()
