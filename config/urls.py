@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("tracker.auth_urls")),
     path("", include("tracker.urls")),
+    path("", include("tracker.account_urls")),  # her sessions; the accounts page (issue 13)
     path("", include("followup.urls")),
 ]
 

@@ -1,7 +1,21 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 
+from . import account_services
 from .models import AuditEvent, BodySite, Clinic, Invitation, Symptom, User
+
+
+class PasswordChangeEndsSessionsForm(AdminPasswordChangeForm):
+    """The Django admin's "change password": every session of hers ends for
+    good. If an admin changed her own, hers carries on (the admin view
+    re-hashes it, update_session_auth_hash)."""
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        if commit:
+            account_services.account_password_changed(user=user)
+        return user
 
 
 @admin.register(User)
@@ -18,6 +32,20 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "role", "password1", "password2"]})]
     filter_horizontal = ["staff_clinics", "groups"]
+    change_password_form = PasswordChangeEndsSessionsForm
+
+    def save_model(self, request, obj, form, change):
+        # Deactivation and re-activation go through the service, which ends
+        # her sessions for good and audits it, as on the accounts page.
+        if not (change and "is_active" in form.changed_data):
+            return super().save_model(request, obj, form, change)
+        wanted = obj.is_active
+        obj.is_active = not wanted
+        super().save_model(request, obj, form, change)
+        if wanted:
+            account_services.account_reactivate(account=obj, by=request.user)
+        else:
+            account_services.account_deactivate(account=obj, by=request.user)
 
 
 admin.site.register(Clinic)

@@ -3,6 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import session_views
+
 from .sso_views import SSOCallbackView, SSOLogoutView, SSOStartView, sso_signed_out
 
 urlpatterns = [
@@ -25,6 +27,7 @@ urlpatterns = [
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
-    path("password-change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    # Ends her other sessions for good, keeps this one (tracker/session_views.py).
+    path("password-change/", session_views.PasswordChangeView.as_view(), name="password_change"),
     path("password-change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
 ]

@@ -15,6 +15,8 @@ _NAV = (
     "message_list",
     "cadence_edit",
     "audit_trail",
+    "account_list",
+    "session_list",
     "logout",
 )
 

@@ -96,6 +96,8 @@ class SessionPolicyMiddleware:
                 if ended is not None:
                     return ended
             else:
+                if sessions.SIGNED_IN_AT not in request.session:  # signed in before this existed, or by a test
+                    sessions.session_track(request=request, user=user)
                 before = (user.pk, request.session.session_key, request.session.get(sessions.ROW_ID))
                 self._note_activity(request, user)
         response = self.get_response(request)

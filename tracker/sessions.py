@@ -24,6 +24,7 @@ from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from .models import User, UserSession
 from .user_agents import device_label
@@ -199,7 +200,22 @@ def session_end_one(*, user: User, session_id: int) -> bool:
 
 
 def sessions_active_for(*, user: User) -> list[UserSession]:
-    """Her own sessions that are not over by time, most recent first."""
+    """Her own sessions that can still be used, most recent first. A row
+    whose session is over by time, gone from the store, or no longer
+    carries her current auth hash (her password changed, by whatever path)
+    is dropped here, so the list never shows a dead session."""
     idle_since, signed_in_since = _alive_since(user, timezone.now())
-    rows = UserSession.objects.filter(user=user, last_seen_at__gte=idle_since, created_at__gte=signed_in_since)
-    return list(rows.order_by("-last_seen_at", "-pk"))
+    rows = list(UserSession.objects.filter(user=user).order_by("-last_seen_at", "-pk"))
+    current = user.get_session_auth_hash()
+    alive, dead = [], []
+    for row in rows:
+        data = _store(row.session_key).load() if row.last_seen_at >= idle_since else {}
+        usable = (
+            row.created_at >= signed_in_since
+            and data.get(SESSION_KEY) == str(user.pk)
+            and constant_time_compare(data.get(HASH_SESSION_KEY, ""), current)
+        )
+        (alive if usable else dead).append(row)
+    if dead:
+        UserSession.objects.filter(pk__in=[row.pk for row in dead]).delete()
+    return alive

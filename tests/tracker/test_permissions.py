@@ -173,6 +173,23 @@ POST_ONLY = {
     "other_nurse": 405,
     "anonymous": LOGIN,
 }
+# Her own sessions (anyone signed in; ending another's is a 404,
+# tests/tracker/test_sessions.py) and the clinic admin's accounts page
+# (tests/tracker/test_accounts.py: her clinics' people only, every outsider).
+CASES.update(
+    {
+        "session_list": (
+            lambda d: reverse("session_list"),
+            dict.fromkeys(["owner", "nurse", "clinic_admin", "same_clinic_survivor", "other_nurse"], 200)
+            | {"anonymous": LOGIN},
+        ),
+        "sessions_end_others": (lambda d: reverse("sessions_end_others"), POST_ONLY),
+        "session_end": (lambda d: reverse("session_end", args=[1]), POST_ONLY),
+        "account_list": (lambda d: reverse("account_list"), ADMIN_ONLY),
+        "account_deactivate": (lambda d: reverse("account_deactivate", args=[d["owner"].pk]), POST_ONLY),
+        "account_reactivate": (lambda d: reverse("account_reactivate", args=[d["owner"].pk]), POST_ONLY),
+    }
+)
 CASES.update(
     {
         "flag_contacted": (
@@ -217,6 +234,7 @@ PUBLIC = {
     "invite_accept",
     "healthz",
     "favicon",
+    "session_status",  # the idle warning asks it; signed out, it says only that
 }
 LOGIN_ONLY = {"password_change", "password_change_done"}
 

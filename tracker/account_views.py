@@ -1,0 +1,56 @@
+"""The clinic admin's accounts page (/admin-pages/accounts/): the survivors
+and staff of her own clinics with their role, state and last sign-in (no
+health data); search by name; deactivate and re-activate, each ending the
+person's sessions for good and audited."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from . import account_selectors, account_services
+from .access import clinic_admin_required
+
+ACCOUNTS_PAGE_SIZE = 50
+
+
+@clinic_admin_required
+def account_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[: account_selectors.SEARCH_MAX_LENGTH]
+    rows = account_selectors.accounts_for_admin(user=request.user, query=query)
+    page = Paginator(rows, ACCOUNTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    for account in page.object_list:
+        account.changeable = account_selectors.may_change(user=request.user, account=account)
+    return render(request, "staff/accounts.html", {"page": page, "query": query})
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    """To the list as she left it (its search and page, from the form)."""
+    kept = {key: request.POST[key][:100] for key in ("q", "page") if request.POST.get(key)}
+    return redirect(reverse("account_list") + (f"?{urlencode(kept)}" if kept else ""))
+
+
+@require_POST
+@clinic_admin_required
+def account_deactivate(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = account_selectors.account_get_for_admin(user=request.user, account_id=account_id)
+    if account_services.account_deactivate(account=account, by=request.user):
+        messages.success(request, f"{account} is deactivated and signed out everywhere.")
+    else:
+        messages.info(request, f"{account} was already deactivated.")
+    return _back(request)
+
+
+@require_POST
+@clinic_admin_required
+def account_reactivate(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = account_selectors.account_get_for_admin(user=request.user, account_id=account_id)
+    if account_services.account_reactivate(account=account, by=request.user):
+        messages.success(request, f"{account} can sign in again (with a new sign-in: no old session comes back).")
+    else:
+        messages.info(request, f"{account} was already active.")
+    return _back(request)
