@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/", include("tracker.auth_urls")),
     path("", include("tracker.urls")),
     path("", include("tracker.account_urls")),  # her sessions; the accounts page (issue 13)
+    path("", include("tracker.security.urls")),  # the security events page (issue 13)
     path("", include("followup.urls")),
 ]
 

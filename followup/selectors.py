@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from tracker import selectors as tracker_selectors
+from tracker.access import Refused
 from tracker.models import TIER_RANK, CheckIn, Clinic, Flag, Symptom, User
 
 from . import cadence
@@ -33,7 +34,7 @@ def flag_get_for_survivor(*, user: User, flag_id: int) -> Flag:
 
 def flag_get_for_nurse(*, user: User, flag_id: int) -> Flag:
     if not user.is_authenticated or not user.is_nurse:
-        raise Http404
+        raise Refused
     flag = (
         Flag.objects.filter(pk=flag_id, survivor__clinic__in=user.staff_clinics.all())
         .select_related("rule_version", "rule", "survivor__clinic", "survivor__preferences", "followup__claimed_by")
@@ -46,7 +47,7 @@ def flag_get_for_nurse(*, user: User, flag_id: int) -> Flag:
 
 def admin_clinics(*, user: User) -> QuerySet[Clinic]:
     if not user.is_authenticated or not user.is_clinic_admin:
-        raise Http404
+        raise Refused
     return user.staff_clinics.all()
 
 
@@ -204,7 +205,7 @@ def flag_queue(
     planner knows how many survivors match (a subquery made it guess a few
     and sort every open flag)."""
     if not user.is_authenticated or not user.is_nurse:
-        raise Http404
+        raise Refused
     now = now or timezone.now()
     clinic_ids = list(user.staff_clinics.values_list("pk", flat=True))
     rows = Flag.objects.filter(status=Flag.Status.OPEN, survivor__clinic_id__in=clinic_ids)

@@ -114,3 +114,33 @@ def report(default_rules):
         return {f.rule.slug: f for f in Flag.objects.filter(attachments__entry__checkin=checkin).distinct()}
 
     return do
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The throttles count in Django's cache (in memory under test): each
+    test starts with none of a neighbour's counts."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _client_login_passes_a_request():
+    """django-axes' backend (first in AUTHENTICATION_BACKENDS) refuses an
+    authenticate() without the request, and `client.login(...)` makes none.
+    Here it gets a plain request from the test client's address, so a test's
+    login is counted, and locked out, as the login page's would be."""
+    from django.test import Client, RequestFactory
+
+    plain_login = Client.login
+
+    def login(self, **credentials):
+        credentials.setdefault("request", RequestFactory().post("/accounts/login/"))
+        return plain_login(self, **credentials)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "login", login)
+        yield

@@ -363,6 +363,11 @@ class AuditEvent(models.Model):
         "snooze.create": "Snoozed a rule or symptom",
         "snooze.end": "Ended a snooze",
         "invitation.create": "Invited a survivor",
+        # Security events (tracker/security/events.py): the actor is the
+        # account the event is about, object_type the page, object_id the address.
+        "security.login_failed": "Failed sign-in",
+        "security.lockout": "Locked out after failed sign-ins",
+        "security.access_denied": "Page refused",
         "rule.save": "Saved a rule",
         "rule.enable": "Switched a rule on",
         "rule.disable": "Switched a rule off",

@@ -35,6 +35,7 @@ from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
+from .access import Refused
 from .evaluation import preview
 from .models import (
     BodySite,
@@ -594,7 +595,7 @@ def preview_job_get_for_user(*, user: User, job_id: int) -> PreviewJob:
     """One of her own preview jobs; 404 alike for "missing", "another
     admin's" and anyone who may not edit rules."""
     if not _may_preview(user):
-        raise Http404
+        raise Refused
     job = PreviewJob.objects.select_related("rule").filter(pk=job_id, requested_by=user).first()
     if job is None:
         raise Http404
@@ -664,7 +665,7 @@ def rule_list_with_counts(*, user: User, days: int = 90) -> list[Rule]:
 
 def rule_get_for_admin(*, user: User, slug: str) -> Rule:
     if not user.is_authenticated or not user.is_clinic_admin:
-        raise Http404
+        raise Refused
     rule = Rule.objects.select_related("current").filter(slug=slug).first()
     if rule is None:
         raise Http404

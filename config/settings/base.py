@@ -303,3 +303,61 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Lockout and throttling (issue 13; tracker/security/).
+# django-axes counts failed logins in PostgreSQL, per account (the email, as
+# a keyed hash) and per address, each on its own (tracker/security/lockout.py):
+# a few failures make each further try wait LOGIN_WAIT_SECONDS, then the
+# account or address is locked out for AXES_COOLOFF_TIME. A try refused
+# meanwhile is not counted and does not extend the lockout, so a stranger
+# cannot keep her out for good; a good login forgets her failures, and so
+# does choosing a new password through the emailed link. Its backend comes
+# first: it refuses a locked-out login before any password is checked.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += [
+    # Every 403 is a security event (tracker/security/events.py).
+    "tracker.security.middleware.SecurityEventMiddleware",
+    # Turns axes' refusal into the login page's lockout message; axes asks to be last.
+    "axes.middleware.AxesMiddleware",
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    *vars().get("AUTHENTICATION_BACKENDS", ["django.contrib.auth.backends.ModelBackend"]),
+]
+AXES_HANDLER = "tracker.security.lockout.LoginAttemptHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own, not the pair
+AXES_USERNAME_FORM_FIELD = "username"  # Django's login form names the email field "username"
+AXES_USERNAME_CALLABLE = "tracker.security.lockout.axes_username"
+AXES_CLIENT_IP_CALLABLE = "tracker.security.identity.client_address"
+AXES_FAILURE_LIMIT = 5  # failures for one email: locked out
+LOGIN_WAIT_AFTER_FAILURES = 3  # failures for one email: each next try waits
+LOGIN_ADDRESS_FAILURE_LIMIT = 30  # higher for an address: a hospital's staff may share one
+LOGIN_ADDRESS_WAIT_AFTER_FAILURES = 10
+LOGIN_WAIT_SECONDS = 30
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+AXES_COOLOFF_TIME = LOGIN_LOCKOUT_MINUTES / 60  # axes reads a float as hours
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "tracker.security.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Axes' own log of every successful login would keep emails and addresses
+# for ever; the sessions list and our security events cover what we need.
+AXES_DISABLE_ACCESS_LOG = True
+# The client's address: X-Forwarded-For is believed only when the deployment
+# says how many proxies of its own stand in front (tracker/security/identity.py).
+# 0: the connection's address. Production requires it to be set.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Password reset and invitation acceptance: (requests, per seconds), counted
+# in the cache below (tracker/security/throttle.py).
+SECURITY_THROTTLES = {
+    "password_reset.address": (10, 60 * 60),
+    "password_reset.email": (3, 60 * 60),
+    "invitation.address": (30, 15 * 60),
+    "invitation.token": (10, 15 * 60),
+}
+# The throttles' counters must be seen by every web process: one process
+# (make run) may keep them in memory; production shares a cache (production.py).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Failed logins, lockouts and refused pages (no health data, no passwords,
+# an unknown account's email masked).
+LOGGING["loggers"]["security"] = {"level": "INFO"}

@@ -213,6 +213,7 @@ CASES.update(
         "survivor_list": (lambda d: reverse("survivor_list"), {**NURSE_ONLY, "other_nurse": 200}),
         "dashboard": (lambda d: reverse("dashboard"), {**NURSE_ONLY, "clinic_admin": 200, "other_nurse": 200}),
         "audit_trail": (lambda d: reverse("audit_trail"), ADMIN_ONLY),
+        "security_events": (lambda d: reverse("security_events"), ADMIN_ONLY),
         "call_lists": (lambda d: reverse("call_lists"), {**NURSE_ONLY, "other_nurse": 200}),
         "message_list": (lambda d: reverse("message_list"), ADMIN_ONLY),
         "cadence_edit": (lambda d: reverse("cadence_edit"), ADMIN_ONLY),
