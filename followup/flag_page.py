@@ -21,6 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from tracker import services as tracker_services
+from tracker.access import Refused
 from tracker.db import prepared_cursor
 from tracker.models import Flag, FlagEntry, Snooze, Tier, User
 
@@ -111,7 +112,7 @@ def flag_page_read(*, nurse: User, flag_id: int, now: dt.datetime | None = None)
     its writes: one audit row ("flag.view") and, the first time a nurse
     opens the flag, "first opened" by her."""
     if not nurse.is_authenticated or not nurse.is_nurse:
-        raise Http404
+        raise Refused
     now = now or timezone.now()
     if connection.vendor != "postgresql":
         flag = selectors.flag_get_for_nurse(user=nurse, flag_id=flag_id)

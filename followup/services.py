@@ -18,10 +18,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
-from django.http import Http404
 from django.utils import timezone
 
 from tracker import services as tracker_services
+from tracker.access import Refused
 from tracker.db import prepared_cursor
 from tracker.models import TIER_RANK, CheckIn, Flag, User
 
@@ -436,7 +436,7 @@ def queue_page_read(
     selectors.flag_queue), and the audit row naming the survivors it lists,
     read and written together."""
     if not nurse.is_authenticated or not nurse.is_nurse:
-        raise Http404
+        raise Refused
     now = now or timezone.now()
     if connection.vendor != "postgresql":
         page = selectors.queue_page(selectors.flag_queue(user=nurse, now=now, **filters), number, now=now)

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, OuterRef, Subquery
-from django.http import Http404
 from django.utils import timezone
 
 from tracker import services as tracker_services
+from tracker.access import Refused
 from tracker.models import CheckIn, Flag, Tier, User
 
 from . import cadence, selectors
@@ -71,7 +71,7 @@ def survivor_list(*, user: User, query: str = ""):
     """Her clinics' active survivors (404 for anyone but a nurse), with
     their highest open flag, open flag count and last check-in."""
     if not user.is_authenticated or not user.is_nurse:
-        raise Http404
+        raise Refused
     open_flags = Flag.objects.filter(survivor=OuterRef("pk"), status=Flag.Status.OPEN)
     top = open_flags.order_by("tier_rank", F("review_by").asc(nulls_last=True), "id")
     count = open_flags.order_by().values("survivor").annotate(n=Count("id")).values("n")

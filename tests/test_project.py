@@ -35,6 +35,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "followup.example.org",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "TRUSTED_PROXY_COUNT": "1",
 }
 
 

@@ -7,6 +7,13 @@ from functools import wraps
 from django.http import Http404
 
 
+class Refused(Http404):
+    """A page refused to this person's role: answered 404 like a missing
+    page, and kept as a security event (tracker/security/middleware.py).
+    Selectors raise it for their role checks too; "no such row, or not
+    yours" stays a plain Http404."""
+
+
 def role_required(attribute: str):
     """@role_required("is_survivor"), "is_nurse", "is_clinic_admin", "is_clinic_staff"."""
 
@@ -14,7 +21,7 @@ def role_required(attribute: str):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not getattr(request.user, attribute, False):
-                raise Http404
+                raise Refused
             return view(request, *args, **kwargs)
 
         return wrapped

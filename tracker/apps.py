@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class TrackerConfig(AppConfig):
     name = "tracker"
     verbose_name = "Symptom tracker"
+
+    def ready(self) -> None:
+        # Failed logins and lockouts become security events.
+        from .security import receivers  # noqa: F401

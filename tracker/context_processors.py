@@ -17,6 +17,7 @@ _NAV = (
     "audit_trail",
     "account_list",
     "session_list",
+    "security_events",
     "logout",
 )
 

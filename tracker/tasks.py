@@ -14,6 +14,15 @@ def send_invite_email(invitation_id: int) -> bool:
     return services.invitation_send_email(invitation_id=invitation_id)
 
 
+@shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=5)
+def send_password_reset(email: str) -> int:
+    # The email, not an id: the request must not look the account up
+    # (tracker/security/password_reset.py).
+    from .security.password_reset import password_reset_send
+
+    return password_reset_send(email=email)
+
+
 @shared_task
 def clear_expired_sessions() -> None:
     call_command("clearsessions")

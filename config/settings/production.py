@@ -34,3 +34,14 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 if not env.str("EMAIL_URL", default=""):
     EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+
+# The lockout's per-address counts and the throttles need the client's real
+# address: behind the HTTPS proxy, REMOTE_ADDR is the proxy's, and every
+# visitor would share one count. The deployment must say how many proxies of
+# its own append to X-Forwarded-For (1 behind one nginx; 0 if gunicorn faces
+# the internet, and then the header is never read).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT")
+# The throttles' counters, shared by every gunicorn worker: PostgreSQL's
+# cache table (`manage.py createcachetable`, run after migrate) by default,
+# needing nothing new, or Redis with CACHE_URL=redis://host:6379/1.
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://django_cache")}

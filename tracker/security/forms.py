@@ -1,0 +1,41 @@
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from tracker.models import AuditEvent
+
+from .events import ACTIONS
+
+EARLIEST_DAY = dt.date(2020, 1, 1)
+
+
+class SecurityEventFilterForm(forms.Form):
+    """Bounded: a known kind, and days between 2020 and tomorrow, in order."""
+
+    action = forms.ChoiceField(
+        required=False,
+        label="What happened",
+        choices=[("", "Everything")] + [(a, AuditEvent.ACTION_LABELS[a]) for a in ACTIONS],
+    )
+    day_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    day_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def _day_in_range(self, name: str) -> dt.date | None:
+        day = self.cleaned_data.get(name)
+        latest = timezone.localdate() + dt.timedelta(days=1)
+        if day is not None and not EARLIEST_DAY <= day <= latest:
+            raise forms.ValidationError(f"Choose a day between {EARLIEST_DAY:%-d %b %Y} and {latest:%-d %b %Y}.")
+        return day
+
+    def clean_day_from(self):
+        return self._day_in_range("day_from")
+
+    def clean_day_to(self):
+        return self._day_in_range("day_to")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("day_from") and cleaned.get("day_to") and cleaned["day_from"] > cleaned["day_to"]:
+            self.add_error("day_to", "The end date is before the start date.")
+        return cleaned
