@@ -253,3 +253,7 @@ class AuditFilterForm(forms.Form):
         if cleaned.get("day_from") and cleaned.get("day_to") and cleaned["day_from"] > cleaned["day_to"]:
             self.add_error("day_to", "The end date is before the start date.")
         return cleaned
+
+    def as_session(self) -> dict[str, str]:
+        """The valid filter as text, to keep in her session (not in a URL)."""
+        return {name: self.data.get(name, "") for name in self.fields}

@@ -2,14 +2,11 @@
 "missing" and "not yours"."""
 
 import datetime as dt
-import functools
 import operator
 import time
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Value
-from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
@@ -56,6 +53,30 @@ def messages_for_admin(*, user: User, state: str | None) -> QuerySet[Message]:
     if state:
         rows = rows.filter(state=state)
     return rows.order_by("-due_at", "-id")
+
+
+MESSAGE_COUNT_DAYS = 7
+
+
+def message_counts_for_admin(*, user: User, now: dt.datetime | None = None) -> list[dict]:
+    """Her clinics' messages due in the last week, counted by kind and
+    state: the only place the admin sees kinds, and it names no one (the
+    list by name shows no kind: a reminder names a survivor with an open
+    flag). One row a kind: {"kind": label, "counts": [n for each state]}."""
+    from django.db.models import Count
+
+    since = (now or timezone.now()) - dt.timedelta(days=MESSAGE_COUNT_DAYS)
+    counts = (
+        Message.objects.filter(clinic__in=admin_clinics(user=user), due_at__gte=since)
+        .values_list("kind", "state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    found = {(kind, state): n for kind, state, n in counts}
+    return [
+        {"kind": label, "counts": [found.get((kind, state), 0) for state in Message.State.values]}
+        for kind, label in Message.Kind.choices
+    ]
 
 
 def message_get_for_admin(*, user: User, message_id: int) -> Message:
@@ -413,55 +434,8 @@ def snoozes_for(*, survivor: User):
     )
 
 
-# ------------------------------------------------------------------ audit and dashboard
-
-
-def audit_for_admin(*, user: User, survivor: str = "", staff: str = "", day_from=None, day_to=None):
-    """Audit rows about her clinics' survivors, or by her clinics' staff."""
-    from tracker.models import AuditEvent
-
-    clinics = admin_clinics(user=user)
-    rows = (
-        AuditEvent.objects.filter(Q(survivor__clinic__in=clinics) | Q(actor__staff_clinics__in=clinics))
-        .select_related("actor", "survivor")
-        .distinct()
-    )
-    if survivor:
-        named = Q(full_name__icontains=survivor) | Q(email__iexact=survivor)
-        listed = User.objects.filter(named, role=User.Role.SURVIVOR).values_list("pk", flat=True)[:AUDIT_LISTED_MATCHES]
-        rows = rows.filter(Q(survivor__in=User.objects.filter(named)) | _listing_any(list(listed)))
-    if staff:
-        rows = rows.filter(Q(actor__full_name__icontains=staff) | Q(actor__email__iexact=staff))
-    if day_from:
-        rows = rows.filter(at__date__gte=day_from)
-    if day_to:
-        rows = rows.filter(at__date__lte=day_to)
-    return rows.order_by("-at", "-id")
-
-
-AUDIT_LISTED_MATCHES = 200  # survivors a name search looks for in pages that listed many
-
-
-def _listing_any(survivor_ids: list[int]) -> Q:
-    """Audit rows of pages that listed any of these survivors (their
-    `survivors` list). Django has no JSON containment lookup on SQLite
-    (`make run`), so SQLite asks json_each."""
-    if not survivor_ids:
-        return Q(pk__in=[])
-    if connection.vendor == "postgresql":
-        return functools.reduce(operator.or_, (Q(survivors__contains=[pk]) for pk in survivor_ids))
-    marks = ", ".join(["%s"] * len(survivor_ids))
-    sql = f"SELECT e.id FROM tracker_auditevent e, json_each(e.survivors) j WHERE j.value IN ({marks})"  # noqa: S608 (placeholders only)
-    return Q(pk__in=RawSQL(sql, survivor_ids))  # noqa: S611 (the ids are parameters)
-
-
-def audit_listed_names(events) -> None:
-    """Sets `listed` (names, in order) on each row of a page that listed many
-    survivors: one query for the whole page."""
-    ids = {pk for event in events for pk in event.survivors or ()}
-    names = dict(User.objects.filter(pk__in=ids).values_list("pk", "full_name")) if ids else {}
-    for event in events:
-        event.listed = sorted(names.get(pk, f"#{pk}") for pk in event.survivors or ())
+# ------------------------------------------------------------------ dashboard
+# (the audit trail's reads: followup/audit_trail.py)
 
 
 def dashboard(*, user: User, periods=(30, 90), now: dt.datetime | None = None) -> dict[int, dict]:

@@ -15,6 +15,7 @@ from tracker import services as tracker_services
 from tracker.access import survivor_required
 from tracker.models import TIER_RANK, Tier
 
+from . import audit_trail as audit_trail_module
 from . import health, selectors, services
 from .cadence import DEFAULT_CADENCE
 from .forms import (
@@ -69,7 +70,14 @@ def message_list(request: HttpRequest) -> HttpResponse:
         state = None
     rows = selectors.messages_for_admin(user=request.user, state=state)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(request, "followup/messages.html", {"page": page, "state": state, "states": Message.State.choices})
+    context = {
+        "page": page,
+        "state": state,
+        "states": Message.State.choices,
+        "counts": selectors.message_counts_for_admin(user=request.user),
+        "count_days": selectors.MESSAGE_COUNT_DAYS,
+    }
+    return render(request, "followup/messages.html", context)
 
 
 @require_POST
@@ -114,10 +122,27 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse(report.as_json(), status=200 if report.healthy else 503)
 
 
+AUDIT_FILTER_SESSION_KEY = "audit_filter"
+
+
+@require_http_methods(["GET", "POST"])
 def audit_trail(request: HttpRequest) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    rows = selectors.audit_for_admin(
+    """The filter's names and emails go by POST and wait in her session, so
+    they are in no URL (access logs, the browser's history, a Referer); the
+    page's address carries only its page number."""
+    selectors.admin_clinics(user=request.user)  # 404 for anyone but a clinic admin
+    if request.method == "POST":
+        if "clear" in request.POST:
+            request.session.pop(AUDIT_FILTER_SESSION_KEY, None)
+            return redirect("audit_trail")
+        form = AuditFilterForm(request.POST)
+        if form.is_valid():
+            request.session[AUDIT_FILTER_SESSION_KEY] = form.as_session()
+            return redirect("audit_trail")
+    else:
+        form = AuditFilterForm(request.session.get(AUDIT_FILTER_SESSION_KEY))
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    rows = audit_trail_module.audit_for_admin(
         user=request.user,
         survivor=filters.get("survivor", ""),
         staff=filters.get("staff", ""),
@@ -125,5 +150,5 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         day_to=filters.get("day_to"),
     )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    selectors.audit_listed_names(page.object_list)
-    return render(request, "followup/audit.html", {"form": form, "page": page})
+    audit_trail_module.audit_listed_names(page.object_list, user=request.user)
+    return render(request, "followup/audit.html", {"form": form, "page": page, "filtered": bool(filters)})
