@@ -9,7 +9,8 @@ entry, and the charts' points over `days` (symptoms and weights that stand).
 Through the ORM (`history_page_orm`, the definition, and the path on
 SQLite) that is seven statements and a model instance per entry; on
 PostgreSQL one prepared statement (tracker/db.py) returns it as JSON, built
-into the same plain rows (`history_page_sql`). A test holds the two equal.
+into the same plain rows (`history_page_sql`), and writes the audit row of
+a nurse's read. A test holds the two equal.
 The page's markup is written in Python (tracker/templatetags/checkin_cards.py).
 Figures: bench/README.md, "Her home page"."""
 
@@ -22,11 +23,12 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
-from . import selectors
+from . import selectors, services
 from .models import Clinic, Flag, RuleVersion, User
 from .templatetags.checkin_cards import CheckInRow, EntryRow
 
 RECENT_CHECKINS = 10
+AUDIT_ACTION = "survivor.history.view"
 
 
 @dataclass
@@ -39,9 +41,12 @@ class HistoryPage:
     weights: list[dict]  # chart points: x, y (in her unit)
 
 
-def history_page(*, survivor: User, days: int) -> HistoryPage:
+def history_page(*, survivor: User, days: int, reader: User) -> HistoryPage:
+    """The page, and the audit row of the read when someone else (a nurse)
+    reads it: written by the same statement on PostgreSQL."""
     if connection.vendor == "postgresql":
-        return history_page_sql(survivor=survivor, days=days)
+        return history_page_sql(survivor=survivor, days=days, reader=reader)
+    services.audit_read(reader=reader, action=AUDIT_ACTION, survivor=survivor, target=survivor)
     return history_page_orm(survivor=survivor, days=days)
 
 
@@ -63,7 +68,15 @@ def history_page_orm(*, survivor: User, days: int) -> HistoryPage:
 # Each part is a JSON array of arrays (positional: no key repeated per row).
 # The orders are those of the selectors history_page_orm calls; `withdrawn`
 # is tracker.selectors._for_her's (a later real match puts a flag back).
+# `seen`: the audit row of a read by someone else, as services.audit_read
+# writes it (a statement's data-modifying WITH runs whether or not it is
+# read). The SELECT reads the snapshot taken before it, which it does not touch.
 SQL = """
+WITH seen AS (
+    INSERT INTO tracker_auditevent (at, actor_id, action, survivor_id, object_type, object_id, survivors)
+    SELECT %(now)s, %(reader)s, %(action)s, %(survivor)s, 'user', %(survivor)s::text, NULL
+     WHERE %(reader)s::bigint <> %(survivor)s::bigint
+)
 SELECT
   (SELECT json_build_array(c.id, c.name, c.care_team_phone, c.emergency_number, c.created_at)
      FROM tracker_clinic c WHERE c.id = %(clinic)s),
@@ -103,11 +116,19 @@ def _at(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value is not None else None
 
 
-def history_page_sql(*, survivor: User, days: int) -> HistoryPage:
+def history_page_sql(*, survivor: User, days: int, reader: User) -> HistoryPage:
     from .db import prepared_cursor  # PostgreSQL only: psycopg's server-side binding
 
-    since = timezone.now() - dt.timedelta(days=days)
-    params = {"survivor": survivor.pk, "clinic": survivor.clinic_id, "since": since, "recent": RECENT_CHECKINS}
+    now = timezone.now()
+    params = {
+        "survivor": survivor.pk,
+        "clinic": survivor.clinic_id,
+        "since": now - dt.timedelta(days=days),
+        "recent": RECENT_CHECKINS,
+        "now": now,
+        "reader": reader.pk,
+        "action": AUDIT_ACTION,
+    }
     with prepared_cursor() as cursor:
         cursor.execute(SQL, params)
         clinic_row, flag_rows, checkin_rows, symptom_rows, weight_rows = cursor.fetchone()

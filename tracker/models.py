@@ -375,6 +375,7 @@ class AuditEvent(models.Model):
         "message.retry": "Retried a message",
         "account.deactivate": "Deactivated an account",
         "account.reactivate": "Re-activated an account",
+        "mfa.reset": "Reset a nurse's second factor",
     }
 
     class Meta:

@@ -48,7 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _history(request: HttpRequest, *, survivor: User) -> HttpResponse:
-    page = history_page(survivor=survivor, days=HISTORY_DAYS)
+    page = history_page(survivor=survivor, days=HISTORY_DAYS, reader=request.user)
     chart = selectors.chart_data(
         survivor=survivor,
         days=HISTORY_DAYS,
@@ -315,5 +315,4 @@ def _spreadsheet_safe(cell) -> str:
 
 def survivor_history(request: HttpRequest, survivor_id: int) -> HttpResponse:
     survivor = selectors.survivor_get_for_user(user=request.user, survivor_id=survivor_id)
-    services.audit_read(reader=request.user, action="survivor.history.view", survivor=survivor, target=survivor)
-    return _history(request, survivor=survivor)
+    return _history(request, survivor=survivor)  # audited as a read of her history (tracker/history_page.py)

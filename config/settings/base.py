@@ -2,6 +2,7 @@
 environment through django-environ; see README.md for the full list."""
 
 from pathlib import Path
+from urllib.parse import urlparse
 
 import environ
 
@@ -27,6 +28,15 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    # Second factor (issue 13): django-otp (TOTP, recovery codes, throttling,
+    # the per-request "verified" state) with django-otp-webauthn (passkeys on
+    # django-otp's device model). Not django-allauth's MFA: allauth would
+    # replace our login, invitation and password-reset flows; these plug a
+    # second step after the login we have (tracker/mfa/).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "tracker",
     "followup",
 ]
@@ -43,6 +53,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # request.user.is_verified(), then the gate: staff (and survivors who
+    # turned it on) pass their second factor before any other page.
+    "django_otp.middleware.OTPMiddleware",
+    "tracker.mfa.gate.SecondFactorMiddleware",
     "tracker.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Idle timeout and absolute lifetime; her list of sessions. After the
@@ -248,6 +262,23 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+
+# Second factor (tracker/mfa/). Wrong codes wait 1, 2, 4, 8 ... seconds
+# before the next try (per device, django-otp's throttling).
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Follow-up")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# Passkeys. The relying party is the site's host name (browsers refuse an IP
+# address: on a laptop passkeys work at http://localhost:8000, not 127.0.0.1).
+# A passkey is a second factor only, never a login without the password:
+# the password step keeps lockout and the invitation/reset flows in one place.
+_site = urlparse(SITE_URL)
+_site_host = "localhost" if _site.hostname in (None, "127.0.0.1", "::1") else _site.hostname
+_site_origin = f"{_site.scheme}://{_site_host}" + (f":{_site.port}" if _site.port else "")
+OTP_WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID", default=_site_host)
+OTP_WEBAUTHN_RP_NAME = env("WEBAUTHN_RP_NAME", default="Follow-up")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("WEBAUTHN_ALLOWED_ORIGINS", default=[_site_origin])
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 # Sessions (tracker/session_policy.py). Signed out after this long without a
 # request of hers (background refreshes such as the queue's do not count),

@@ -16,7 +16,7 @@ from django.utils import timezone
 from followup import services as followup_services
 from tests.factories import SurvivorFactory, WeightEntryFactory, entry, record_checkin
 from tracker import corrections, history_page
-from tracker.models import Flag, Rule, User
+from tracker.models import AuditEvent, Flag, Rule, User
 
 
 def _rich_history(survivor, report):
@@ -26,7 +26,7 @@ def _rich_history(survivor, report):
     opened, a closed one, weights in and out of the chart's 90 days."""
     for _week in range(12):
         record_checkin(survivor, entry("fatigue", None, severity=3, new=False, worse=False))
-    jaundice = report(survivor, code="jaundice", site=None, note="<b>yellow</b> & itchy \"eyes\"", callback=True)
+    jaundice = report(survivor, code="jaundice", site=None, note='<b>yellow</b> & itchy "eyes"', callback=True)
     report(survivor, code="seizure", site=None)
     pain = record_checkin(survivor, entry("pain", "hip", severity=7), entry("headache", None, severity=2))
     followup_services.loop_close(flag=jaundice["jaundice"], by_survivor=True)
@@ -72,7 +72,7 @@ def test_the_statement_returns_what_the_orm_definition_returns(survivor, report,
     corrections.entry_mark_in_error(survivor=survivor, entry=seizure)
 
     orm = history_page.history_page_orm(survivor=survivor, days=90)
-    sql = history_page.history_page_sql(survivor=User.objects.get(pk=survivor.pk), days=90)
+    sql = history_page.history_page_sql(survivor=User.objects.get(pk=survivor.pk), days=90, reader=survivor)
 
     clinic = [orm.clinic.pk, orm.clinic.name, orm.clinic.care_team_phone, orm.clinic.emergency_number]
     assert [sql.clinic.pk, sql.clinic.name, sql.clinic.care_team_phone, sql.clinic.emergency_number] == clinic
@@ -129,8 +129,31 @@ def test_what_she_typed_is_escaped_and_her_own_entries_offer_a_correction(client
 def test_a_nurse_sees_the_same_cards_without_the_correction_link(client, nurse, survivor):
     record_checkin(survivor, entry("headache", None, note="since Monday"))
     client.force_login(nurse)
-    page = client.get(reverse("survivor_history", args=[survivor.pk])).content.decode()
+    client.get(reverse("staff_home"))  # a session's first request also records the session
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("survivor_history", args=[survivor.pk])).content.decode()
+    # session, user, her (the permission check), the page and its audit row in one statement
+    assert len(queries) == 4
     mine = survivor.symptom_entries.get()
     assert "since Monday" in page and "Headache" in page
     assert reverse("entry_entered_in_error", args=[mine.pk]) not in page
     assert survivor.full_name not in page.split("<title>")[1].split("</title>")[0]
+    read = AuditEvent.objects.get(action="survivor.history.view")
+    assert (read.actor, read.survivor, read.object_type, read.object_id) == (nurse, survivor, "user", str(survivor.pk))
+
+
+def test_her_own_reads_write_no_audit_row_on_either_path(client, survivor):
+    record_checkin(survivor, entry("headache", None))
+    client.force_login(survivor)
+    assert client.get("/").status_code == 200
+    history_page.history_page_orm(survivor=survivor, days=90)
+    assert not AuditEvent.objects.exists()
+
+
+def test_the_orm_path_audits_a_nurses_read_as_the_statement_does(nurse, survivor, monkeypatch):
+    monkeypatch.setattr(history_page.connection, "vendor", "sqlite")  # the path `make run` takes
+    record_checkin(survivor, entry("headache", None))
+    page = history_page.history_page(survivor=survivor, days=90, reader=nurse)
+    assert [c.entries[0].symptom for c in page.recent_checkins] == ["Headache"]
+    read = AuditEvent.objects.get(action="survivor.history.view")
+    assert (read.actor, read.survivor, read.object_type, read.object_id) == (nurse, survivor, "user", str(survivor.pk))

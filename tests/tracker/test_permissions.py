@@ -224,6 +224,44 @@ CASES.update(
         "metrics": (lambda d: reverse("metrics"), dict.fromkeys(PERSONAS, 404)),
     }
 )
+# The second factor (tracker/mfa/; tests/tracker/test_mfa.py). Everyone here
+# is fully signed in (tests/conftest.py): staff verified, these survivors
+# without a second factor. Each person's own factors only.
+ALL_SIGNED_IN = dict.fromkeys(PERSONAS[:-1], 200) | {"anonymous": LOGIN}
+ALL_SENT_ON = dict.fromkeys(PERSONAS[:-1], 302) | {"anonymous": LOGIN}
+CASES.update(
+    {
+        "mfa_factors": (lambda d: reverse("mfa_factors"), ALL_SIGNED_IN),
+        # Staff have an app already (sent to their factors); survivors may set one up.
+        "mfa_setup": (
+            lambda d: reverse("mfa_setup"),
+            {**ALL_SENT_ON, "owner": 200, "same_clinic_survivor": 200},
+        ),
+        "mfa_verify": (lambda d: reverse("mfa_verify"), ALL_SENT_ON),  # passed already, or nothing to ask
+        "mfa_recovery_codes": (lambda d: reverse("mfa_recovery_codes"), ALL_SENT_ON),  # none waiting to be shown
+        "mfa_passkey_added": (lambda d: reverse("mfa_passkey_added"), ALL_SENT_ON),  # no passkey
+        "mfa_recovery_codes_new": (lambda d: reverse("mfa_recovery_codes_new"), POST_ONLY),
+        "mfa_passkey_remove": (lambda d: reverse("mfa_passkey_remove", args=[1]), POST_ONLY),
+        "mfa_turn_off": (lambda d: reverse("mfa_turn_off"), POST_ONLY),
+        "mfa_nurses": (lambda d: reverse("mfa_nurses"), ADMIN_ONLY),
+        "mfa_reset": (lambda d: reverse("mfa_reset", args=[d["nurse"].pk]), POST_ONLY),
+        # django-otp-webauthn's JSON calls (POST), and its script's words.
+        "credential-registration-begin": (lambda d: reverse("otp_webauthn:credential-registration-begin"), POST_ONLY),
+        "credential-registration-complete": (
+            lambda d: reverse("otp_webauthn:credential-registration-complete"),
+            POST_ONLY,
+        ),
+        "credential-authentication-begin": (
+            lambda d: reverse("otp_webauthn:credential-authentication-begin"),
+            POST_ONLY,
+        ),
+        "credential-authentication-complete": (
+            lambda d: reverse("otp_webauthn:credential-authentication-complete"),
+            POST_ONLY,
+        ),
+        "js-i18n-catalog": (lambda d: reverse("otp_webauthn:js-i18n-catalog"), ALL_SIGNED_IN),
+    }
+)
 # Public by design (no survivor data), or Django's own admin (superusers only).
 PUBLIC = {
     "login",
