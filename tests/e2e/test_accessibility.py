@@ -55,6 +55,19 @@ def login_errors(page):
     _submit(page)
 
 
+def login_locked_out(page):
+    # Five wrong passwords for one email (without the short waits between
+    # them, which would only make this slow): the sixth page is the lockout's.
+    from django.test import override_settings
+
+    with override_settings(LOGIN_WAIT_SECONDS=0):
+        for _ in range(5):
+            page.locator("input[name=username]").fill("locked.out@example.org")
+            page.locator("input[name=password]").fill("not the password")
+            _submit(page)
+    assert page.locator("#login-pause").is_visible()
+
+
 def flag_errors(page):
     # An empty note: an error state that changes nothing (the pages are shared by the whole module).
     with page.expect_navigation():
@@ -115,10 +128,12 @@ PAGES = [
     ("clinic_admin", "messages", "/admin-pages/messages/", None),
     ("clinic_admin", "cadence", "/admin-pages/cadence/", None),
     ("clinic_admin", "audit", "/admin-pages/audit/", None),
+    ("clinic_admin", "security events", "/admin-pages/security/", None),
     ("clinic_admin", "accounts", "/admin-pages/accounts/", None),
     ("clinic_admin", "accounts search", "/admin-pages/accounts/?q=Maria", None),
     ("anonymous", "login", "/accounts/login/", None),
     ("anonymous", "login with errors", "/accounts/login/", login_errors),
+    ("anonymous", "login locked out", "/accounts/login/", login_locked_out),
     ("anonymous", "password reset", "/accounts/password-reset/", None),
     ("anonymous", "password reset sent", "/accounts/password-reset/sent/", None),
     ("anonymous", "invite accept", "/invite/{invite_token}/", None),
