@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import preview_views, rule_views, views
+from . import invite_views, preview_views, rule_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,7 +9,11 @@ urlpatterns = [
     path("weight/", views.weight_create, name="weight_create"),
     path("weights/<int:weight_id>/correct/", views.weight_correct, name="weight_correct"),
     path("entries/<int:entry_id>/entered-in-error/", views.entry_entered_in_error, name="entry_entered_in_error"),
-    path("invite/<str:token>/", views.invite_accept, name="invite_accept"),
+    # The emailed link trades its token for the session and goes on to
+    # invite/ (tracker/invite_views.py); both throttled per address, answers
+    # per link (tracker/security/throttle.py).
+    path("invite/", invite_views.invite_page, name="invite_page"),
+    path("invite/<str:token>/", invite_views.invite_link, name="invite_accept"),
     path("staff/", views.staff_home, name="staff_home"),
     path("staff/survivors/<int:survivor_id>/", views.survivor_history, name="survivor_history"),
     path("staff/survivors/<int:survivor_id>/export.csv", views.survivor_export, name="survivor_export"),

@@ -5,9 +5,6 @@ import itertools
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth.decorators import login_not_required
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -19,16 +16,14 @@ from . import corrections, selectors, services
 from .access import clinic_staff_required, survivor_required
 from .forms import (
     CheckInForm,
-    InvitationAcceptForm,
     InvitationForm,
     SymptomEntryFormSet,
     WeightCorrectForm,
     WeightForm,
 )
 from .history_page import history_page
-from .models import Invitation, Symptom, User
+from .models import Symptom, User
 from .templatetags.checkin_cards import checkin_cards
-from .tokens import invite_token_read
 
 HISTORY_DAYS = 90
 
@@ -196,56 +191,6 @@ def weight_create(request: HttpRequest) -> HttpResponse:
         form = WeightForm(initial={"unit": survivor.weight_unit, "submission_token": uuid.uuid4()}, last=last, tz=tz)
     recent = [(w, survivor.weight_shown(w.kg)) for w in selectors.weights_recent_for_owner(survivor=survivor)]
     return render(request, "tracker/weight_form.html", {"form": form, "recent_weights": recent})
-
-
-@login_not_required
-@require_http_methods(["GET", "POST"])
-def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        nonce = invite_token_read(token)
-    except signing.SignatureExpired:
-        return _invite_problem(request, "expired")
-    except signing.BadSignature:
-        return _invite_problem(request, "invalid")
-    invitation = Invitation.objects.select_related("clinic").filter(nonce=nonce).first()
-    if invitation is None:
-        return _invite_problem(request, "invalid")
-    if invitation.accepted_at is not None:
-        return _invite_problem(request, "used")
-    form = InvitationAcceptForm(request.POST or None, invitation=invitation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.invitation_accept(
-                invitation=invitation,
-                password=form.cleaned_data["password1"],
-                time_zone=form.cleaned_data["time_zone"],
-                date_of_birth=form.cleaned_data["date_of_birth"],
-                weight_unit=form.cleaned_data["weight_unit"],
-            )
-        except ValidationError:
-            return _invite_problem(request, "used")
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome. Your care team's number is {invitation.clinic.care_team_phone}.")
-        return redirect("home")
-    return render(request, "tracker/invite_accept.html", {"form": form, "invitation": invitation})
-
-
-INVITE_PROBLEMS = {
-    "expired": "This invitation link has expired. Links work for 7 days. Please ask your care team to send a new one.",
-    "used": "This invitation link has already been used. If you set up your account, please log in. "
-    "If not, ask your care team for a new link.",
-    "invalid": "This invitation link isn't valid. Please check that you copied the whole link, "
-    "or ask your care team for a new one.",
-}
-
-
-def _invite_problem(request: HttpRequest, kind: str) -> HttpResponse:
-    return render(
-        request,
-        "tracker/invite_problem.html",
-        {"problem": INVITE_PROBLEMS[kind]},
-        status=410 if kind != "invalid" else 400,
-    )
 
 
 @clinic_staff_required

@@ -330,9 +330,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Paths in Django's request logs lose their tokens and query strings
+    # (config/access_log.py; gunicorn's access log: gunicorn.conf.py).
+    "filters": {"redact_urls": {"()": "config.access_log.RedactingFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["redact_urls"]},
+        "django.server": {"filters": ["redact_urls"], "handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # Lockout and throttling (issue 13; tracker/security/).

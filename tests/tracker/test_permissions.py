@@ -271,6 +271,7 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
     "invite_accept",
+    "invite_page",
     "healthz",
     "favicon",
     "session_status",  # the idle warning asks it; signed out, it says only that

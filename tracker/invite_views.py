@@ -1,0 +1,107 @@
+"""Accepting an invitation. The emailed link carries a signed token
+(tracker/tokens.py). Its first visit trades it for an address without it:
+the token moves into her session and the browser goes on to /invite/, so the
+token is not in the address bar, the browser's history, a Referer header or
+any later request line (Django's PasswordResetConfirmView does the same with
+reset tokens). The first visit's own request line is redacted in the access
+logs (config/access_log.py)."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from . import services
+from .forms import InvitationAcceptForm
+from .models import Invitation
+from .security.throttle import invitation_throttled
+from .tokens import invite_token_read
+
+SESSION_KEY = "invite_token"
+
+INVITE_PROBLEMS = {
+    "expired": "This invitation link has expired. Links work for 7 days. Please ask your care team to send a new one.",
+    "used": "This invitation link has already been used. If you set up your account, please log in. "
+    "If not, ask your care team for a new link.",
+    "invalid": "This invitation link isn't valid. Please check that you copied the whole link, "
+    "or ask your care team for a new one.",
+    "missing": "Please open the invitation link in your email again to set up your account.",
+}
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+@invitation_throttled
+def invite_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: a token that could be real goes into the session,
+    and the browser on to the page without it."""
+    problem = _token_problem(token)
+    if problem:
+        return _invite_problem(request, problem)
+    request.session[SESSION_KEY] = token
+    return redirect("invite_page")
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def invite_page(request: HttpRequest) -> HttpResponse:
+    token = request.session.get(SESSION_KEY)
+    if not token:
+        return _invite_problem(request, "missing")
+    return _invite_form(request, token)
+
+
+@invitation_throttled
+def _invite_form(request: HttpRequest, token: str) -> HttpResponse:
+    problem = _token_problem(token)
+    invitation = None
+    if not problem:
+        invitation = Invitation.objects.select_related("clinic").filter(nonce=invite_token_read(token)).first()
+        if invitation is None:
+            problem = "invalid"
+        elif invitation.accepted_at is not None:
+            problem = "used"
+    if problem:
+        request.session.pop(SESSION_KEY, None)
+        return _invite_problem(request, problem)
+    form = InvitationAcceptForm(request.POST or None, invitation=invitation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                invitation=invitation,
+                password=form.cleaned_data["password1"],
+                time_zone=form.cleaned_data["time_zone"],
+                date_of_birth=form.cleaned_data["date_of_birth"],
+                weight_unit=form.cleaned_data["weight_unit"],
+            )
+        except ValidationError:
+            return _invite_problem(request, "used")
+        request.session.pop(SESSION_KEY, None)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome. Your care team's number is {invitation.clinic.care_team_phone}.")
+        return redirect("home")
+    return render(request, "tracker/invite_accept.html", {"form": form, "invitation": invitation})
+
+
+def _token_problem(token: str) -> str:
+    """"expired", "invalid", or "" for a signature that holds."""
+    try:
+        invite_token_read(token)
+    except signing.SignatureExpired:
+        return "expired"
+    except signing.BadSignature:
+        return "invalid"
+    return ""
+
+
+def _invite_problem(request: HttpRequest, kind: str) -> HttpResponse:
+    return render(
+        request,
+        "tracker/invite_problem.html",
+        {"problem": INVITE_PROBLEMS[kind]},
+        status=400 if kind in ("invalid", "missing") else 410,
+    )
