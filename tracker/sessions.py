@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from .models import User, UserSession
+from .security.identity import client_address
 from .user_agents import device_label
 
 log = logging.getLogger(__name__)
@@ -88,10 +89,16 @@ def session_track(*, request, user: User) -> UserSession:
         created_at=dt.datetime.fromtimestamp(session[SIGNED_IN_AT], tz=dt.UTC),
         last_seen_at=now,
         device=device_label(request.headers.get("User-Agent", "")),
-        network=network_of(request.META.get("REMOTE_ADDR")),
+        network=network_of(client_address(request)),
     )
-    UserSession.objects.filter(session_key=row.session_key).delete()  # a key once another's (never in practice)
-    row.save()
+    # One statement that also takes over a row of the same key: two requests
+    # of a session not tracked yet (signed in before this existed) may race.
+    [row] = UserSession.objects.bulk_create(
+        [row],
+        update_conflicts=True,
+        unique_fields=["session_key"],
+        update_fields=["user", "created_at", "last_seen_at", "device", "network"],
+    )
     session[ROW_ID] = row.pk
     return row
 

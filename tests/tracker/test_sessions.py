@@ -335,6 +335,10 @@ def test_the_status_check_is_not_activity_and_stay_signed_in_is(survivor):
         assert stayed["idle_left"] == 30 * 60
         clock.shift(dt.timedelta(minutes=29))
         assert is_in(client)
+        # Written at once, even within the minute after the last write.
+        clock.shift(dt.timedelta(seconds=30))
+        stayed = client.post(reverse("session_status"), HTTP_ACCEPT="application/json").json()
+        assert stayed["idle_left"] == 30 * 60
 
 
 def test_the_status_check_says_signed_out_once_over(survivor, client):
