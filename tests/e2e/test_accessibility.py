@@ -128,8 +128,6 @@ PAGES = [
     ("clinic_admin", "messages", "/admin-pages/messages/", None),
     ("clinic_admin", "cadence", "/admin-pages/cadence/", None),
     ("clinic_admin", "audit", "/admin-pages/audit/", None),
-    ("clinic_admin", "accounts", "/admin-pages/accounts/", None),
-    ("clinic_admin", "accounts search", "/admin-pages/accounts/?q=Maria", None),
     ("clinic_admin", "security events", "/admin-pages/security/", None),
     ("clinic_admin", "accounts", "/admin-pages/accounts/", None),
     ("clinic_admin", "accounts search", "/admin-pages/accounts/?q=Maria", None),
