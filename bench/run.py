@@ -475,6 +475,7 @@ def bench_preview(out: list[str], survivors: int, checkins: int) -> None:
             tier=defaults[slug]["tier"],
             days=365,
         )
+        job.clinics.add(bench_clinic())  # a preview reads its clinics' survivors: here, all of them
         reports: list[float] = []
 
         def timed_preview(*, progress, reports=reports, **kwargs):

@@ -648,8 +648,10 @@ class FlagEntry(models.Model):
 
 class PreviewJob(models.Model):
     """A rule preview an admin asked for, run by a worker (tracker/tasks.py)
-    so that its cost is never a web worker's. The result keeps only what the
-    page shows: counts, and a sample of dates and de-identified evidence."""
+    so that its cost is never a web worker's. It reads the survivors of the
+    clinics she worked for when she asked (`clinics`), and its result keeps
+    only what the page shows: counts, and matches counted by symptom, body
+    site and tier (tracker/evaluation/preview.py)."""
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -665,6 +667,8 @@ class PreviewJob(models.Model):
     rule = models.ForeignKey(Rule, null=True, blank=True, on_delete=models.CASCADE, related_name="preview_jobs")
     # The version the draft is compared with, as it was when she asked.
     compare_with = models.ForeignKey(RuleVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The clinics whose survivors it reads: the asking admin's, as they were.
+    clinics = models.ManyToManyField(Clinic, blank=True, related_name="+")
     condition = models.JSONField()
     tier = models.CharField(max_length=10, choices=Tier.choices)
     days = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(365)])
@@ -720,8 +724,21 @@ class PreviewJob(models.Model):
         return {0: "", 1: "w-25", 2: "w-50", 3: "w-75", 4: "w-100"}[self.percent // 25]
 
     @property
-    def sample(self) -> list[dict]:
-        """The result's sample with its dates as datetimes, for the page."""
-        from django.utils.dateparse import parse_datetime
-
-        return [{**m, "date": parse_datetime(m["date"])} for m in (self.result or {}).get("sample", [])]
+    def by_symptom(self) -> list[dict]:
+        """The result's matches by symptom, body site and tier, with labels,
+        for the page: the draft's first, then the current version's."""
+        labels = {
+            **dict(Symptom.objects.values_list("code", "label")),
+            "weight": "Weight",
+        }
+        sites = dict(BodySite.objects.values_list("code", "label"))
+        tiers = dict(Tier.choices)
+        return [
+            {
+                **row,
+                "symptom_label": labels.get(row["symptom"], row["symptom"]),
+                "body_site_label": sites.get(row["body_site"], ""),
+                "tier_label": tiers.get(row["tier"], row["tier"]),
+            }
+            for row in (self.result or {}).get("by_symptom", [])
+        ]

@@ -227,6 +227,13 @@ def clinic_survivor_list(*, user: User) -> QuerySet[User]:
     )
 
 
+def people_visible_to_staff(user: User) -> Q:
+    """The accounts a staff member may know exist: survivors of her clinics
+    (her list above) and the staff she works beside."""
+    clinics = staff_clinics(user=user)
+    return Q(role=User.Role.SURVIVOR, clinic__in=clinics) | Q(pk__in=User.objects.filter(staff_clinics__in=clinics))
+
+
 def invitation_list_pending(*, user: User) -> QuerySet[Invitation]:
     return Invitation.objects.filter(clinic__in=staff_clinics(user=user), accepted_at__isnull=True).select_related(
         "clinic", "invited_by"
@@ -583,7 +590,7 @@ def flags_for_checkin(*, checkin: CheckIn) -> list[Flag]:
 # The preview itself lives in tracker/evaluation/preview.py; these names
 # stay importable from here while callers move.
 rule_preview = preview.rule_preview
-Preview, PreviewSide, PREVIEW_SAMPLE = preview.Preview, preview.PreviewSide, preview.PREVIEW_SAMPLE
+Preview, PreviewSide = preview.Preview, preview.PreviewSide
 
 
 def _may_preview(user: User) -> bool:

@@ -82,7 +82,12 @@ def invitation_create(*, invited_by: User, clinic: Clinic, email: str, full_name
     if not invited_by.staff_clinics.filter(pk=clinic.pk).exists():
         raise ValidationError({"clinic": "You can only invite survivors to your own clinic."})
     email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
+    # An account she may see (a survivor of her clinics, a colleague) is
+    # named by the email field. Any other address gets the answer a new one
+    # gets, the invitation saved and listed alike, so the form never tells
+    # whether someone has an account in another clinic; the worker then
+    # emails that person to log in instead of a link (invitation_send_email).
+    if User.objects.filter(email__iexact=email).filter(selectors.people_visible_to_staff(invited_by)).exists():
         raise ValidationError({"email": "Someone with this email already has an account."})
     invitation = Invitation(email=email, full_name=full_name.strip(), clinic=clinic, invited_by=invited_by)
     invitation.full_clean()
@@ -243,8 +248,13 @@ def invitation_send_email(*, invitation_id: int) -> bool:
     invitation = Invitation.objects.select_related("clinic").filter(pk=invitation_id).first()
     if invitation is None or invitation.accepted_at is not None:
         return False
-    link = settings.SITE_URL.rstrip("/") + reverse(
-        "invite_accept", args=[invite_token_make(nonce=str(invitation.nonce))]
+    # Someone who already has an account (in another clinic: see
+    # invitation_create) is told to log in; a link could not make a second one.
+    template = "invite-existing" if User.objects.filter(email__iexact=invitation.email).exists() else "invite"
+    link = settings.SITE_URL.rstrip("/") + (
+        reverse("login")
+        if template == "invite-existing"
+        else reverse("invite_accept", args=[invite_token_make(nonce=str(invitation.nonce))])
     )
     context = {
         "invitation": invitation,
@@ -252,13 +262,13 @@ def invitation_send_email(*, invitation_id: int) -> bool:
         "link": link,
         "valid_days": settings.INVITE_MAX_AGE // 86400,
     }
-    subject = render_to_string("emails/invite-subject.txt", context).strip()
+    subject = render_to_string(f"emails/{template}-subject.txt", context).strip()
     message = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string("emails/invite-body.txt", context),
+        body=render_to_string(f"emails/{template}-body.txt", context),
         to=[invitation.email],
     )
-    message.attach_alternative(render_to_string("emails/invite-body.html", context), "text/html")
+    message.attach_alternative(render_to_string(f"emails/{template}-body.html", context), "text/html")
     message.send()
     log.info("invitation %s emailed", invitation.pk)
     return True

@@ -172,14 +172,19 @@ def test_preview_counts_checkins_and_survivors_compares_with_current_and_writes_
     draft = '{"all": [{"symptom": ["pain"]}, {"body_site": ["hip", "knee"]}]}'
     response = run_preview(as_admin, rule, condition=draft)
     preview = response.context["job"].result
-    assert (preview["draft"]["checkins"], preview["draft"]["survivors"]) == (4, 2)
+    # b is another clinic's survivor: the admin's preview reads her own clinic's only.
+    assert (preview["draft"]["checkins"], preview["draft"]["survivors"]) == (2, 1)
     assert (preview["current"]["checkins"], preview["current"]["survivors"]) == (1, 1)
-    assert len(preview["sample"]) == 4
+    assert [(g["side"], g["body_site"], g["matches"]) for g in preview["by_symptom"]] == [
+        ("draft", "hip", 1),
+        ("draft", "knee", 1),
+        ("current", "hip", 1),
+    ]
     page = response.content.decode()
-    assert '<td class="text-end" data-testid="draft-checkins">4</td>' in page
+    assert '<td class="text-end" data-testid="draft-checkins">2</td>' in page
     assert '<td class="text-end" data-testid="current-checkins">1</td>' in page
     assert (Flag.objects.count(), RuleVersion.objects.count()) == counts
-    assert b.full_name not in page  # the sample names no one
+    assert b.full_name not in page and a.full_name not in page  # counts name no one
 
 
 def test_preview_handles_history_text_and_weight_rules(as_admin, survivor):

@@ -10,7 +10,12 @@ windows can reach. Notes come as read when saved; a note read by an older
 reader is read again.
 
 Snoozes are not applied: the preview shows what the rule itself catches.
-The sample is de-identified: date and evidence, no name, none of her words.
+
+Who is read: the survivors of the clinics the preview is run for (the
+asking admin's, tracker/evaluation/preview_jobs.py), never another
+clinic's. What comes out is counts only: matches, check-ins and survivors,
+and matches by symptom, body site and tier. A clinic admin never reads
+symptoms, so no survivor's entry, note, date or id leaves this module.
 """
 
 import bisect
@@ -18,6 +23,7 @@ import datetime as dt
 import functools
 import itertools
 import operator
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -28,7 +34,6 @@ from django.utils import timezone
 from ..models import SymptomEntry, User, WeightEntry
 from ..rules import engine, text
 
-PREVIEW_SAMPLE = 20
 # Survivors per chunk: at a year of weekly check-ins, about 13,000 rows
 # (a few thousand candidates) between two progress reports.
 CHUNK_SURVIVORS = 250
@@ -122,23 +127,35 @@ class PreviewSide:
         return {"entries": self.entries, "checkins": self.checkin_count, "survivors": self.survivor_count}
 
 
+WEIGHT = "weight"  # the "symptom" a weight rule's match is counted under
+
+
 @dataclass
 class Preview:
     days: int
     scanned: int
     draft: PreviewSide
     current: PreviewSide | None
-    sample: list[dict]
+    # (side, tier, symptom code, body site code or "") -> matches
+    groups: Counter = field(default_factory=Counter)
+
+    def count(self, hit: engine.Hit, symptom: str, body_site: str | None) -> None:
+        side = "draft" if hit.rule.slug == "draft" else "current"
+        self.groups[(side, hit.tier, symptom, body_site or "")] += 1
 
     def as_json(self) -> dict:
-        """What the page shows, and nothing more: counts, and the sample's
-        dates and de-identified evidence."""
+        """What the page shows, and nothing more: counts."""
         return {
             "days": self.days,
             "scanned": self.scanned,
             "draft": self.draft.as_json(),
             "current": self.current.as_json() if self.current is not None else None,
-            "sample": [{"date": m["date"].isoformat(), "evidence": m["evidence"]} for m in self.sample],
+            "by_symptom": [
+                {"side": side, "tier": tier, "symptom": symptom, "body_site": site, "matches": n}
+                for (side, tier, symptom, site), n in sorted(
+                    self.groups.items(), key=lambda kv: (kv[0][0] != "draft", -kv[1], kv[0])
+                )
+            ],
         }
 
 
@@ -147,58 +164,56 @@ def rule_preview(
     condition: dict,
     tier: str,
     days: int,
+    clinic_ids: list[int],
     current: engine.RuleDef | None = None,
     now=None,
     progress: Progress | None = None,
     chunk: int | None = None,
 ) -> Preview:
     """Run a draft condition (and the rule's current version) over the last
-    `days` of stored check-ins. `progress(done, total)` is called after each
-    chunk of survivors; whatever it raises stops the preview."""
+    `days` of stored check-ins of these clinics' survivors. `progress(done,
+    total)` is called after each chunk of survivors; whatever it raises
+    stops the preview."""
     now = now or timezone.now()
     draft = engine.RuleDef(slug="draft", tier=tier, condition=condition)
     rules = [draft] + (
         [engine.RuleDef(slug="current", tier=current.tier, condition=current.condition)] if current else []
     )
     start = now - dt.timedelta(days=days)
-    result = Preview(days=days, scanned=0, draft=PreviewSide(), current=PreviewSide() if current else None, sample=[])
+    result = Preview(days=days, scanned=0, draft=PreviewSide(), current=PreviewSide() if current else None)
     if all(engine.trigger(r.condition) == "weight" for r in rules):
         one_chunk = functools.partial(_preview_weights, rules, start, now, result)
     else:
         one_chunk = _EntryPass(rules, start, now, result).run
-    ranges = survivor_ranges(chunk or getattr(settings, "FOLLOWUP_PREVIEW_CHUNK_SURVIVORS", CHUNK_SURVIVORS))
-    total = sum(count for _, _, count in ranges)
+    chunks = survivor_chunks(
+        chunk or getattr(settings, "FOLLOWUP_PREVIEW_CHUNK_SURVIVORS", CHUNK_SURVIVORS), clinic_ids
+    )
+    total = sum(len(ids) for ids in chunks)
     done = 0
     if progress:
         progress(done, total)
-    for lo, hi, count in ranges:
-        one_chunk(lo, hi)
+    for ids in chunks:
+        one_chunk(ids)
         for side in (result.draft, result.current):
             if side is not None:
                 side.end_chunk()
-        done += count
+        done += len(ids)
         if progress:
             progress(done, total)
     return result
 
 
-def survivor_ranges(chunk: int) -> list[tuple[int | None, int | None, int]]:
-    """(from id, up to id exclusive, survivors in it) covering every id: the
-    first range is open below and the last above, so rows of a person whose
-    role changed are still read."""
-    ids = list(User.objects.filter(role=User.Role.SURVIVOR).order_by("id").values_list("id", flat=True))
-    starts = ids[::chunk] or [None]
-    bounds = [None, *starts[1:], None]
-    return [(lo, hi, min(chunk, len(ids) - i * chunk)) for i, (lo, hi) in enumerate(itertools.pairwise(bounds))]
+def survivor_chunks(chunk: int, clinic_ids: list[int]) -> list[list[int]]:
+    """The ids of these clinics' survivors, ascending, `chunk` at a time.
+    A survivor belongs to one clinic (User.clinic): a person whose role
+    changed since keeps her clinic, and her rows are read with it."""
+    ids = list(User.objects.filter(clinic_id__in=clinic_ids).order_by("id").values_list("id", flat=True))
+    return [ids[i : i + chunk] for i in range(0, len(ids), chunk)]
 
 
-def _in_range(lo: int | None, hi: int | None) -> Q:
-    q = Q()
-    if lo is not None:
-        q &= Q(survivor_id__gte=lo)
-    if hi is not None:
-        q &= Q(survivor_id__lt=hi)
-    return q
+def _in_chunk(ids: list[int]) -> Q:
+    # The bounds as well as the list: the planner can scan the ids' range.
+    return Q(survivor_id__gte=ids[0], survivor_id__lte=ids[-1], survivor_id__in=ids)
 
 
 _COLUMNS = (
@@ -243,14 +258,14 @@ class _EntryPass:
         ).order_by("survivor_id", "created_at", "id")
         self.window = dt.timedelta(days=max((r.entry_days for r in rules), default=0) + 1)
 
-    def run(self, lo: int | None, hi: int | None) -> None:
+    def run(self, ids: list[int]) -> None:
         weights = (
-            _weights_by_survivor(self.history_start - dt.timedelta(days=366), self.now, lo, hi)
+            _weights_by_survivor(self.history_start - dt.timedelta(days=366), self.now, ids)
             if self.needs_weights
             else {}
         )
         survivor_id, facts, candidates = None, [], []
-        for row in self.rows.filter(_in_range(lo, hi)).values_list(*_COLUMNS):
+        for row in self.rows.filter(_in_chunk(ids)).values_list(*_COLUMNS):
             (entry_id, sid, checkin_id, symptom, site, severity, is_new, is_worse, at, note, reading, candidate) = row
             if sid != survivor_id:
                 self._flush(survivor_id, facts, candidates, weights)
@@ -288,8 +303,7 @@ class _EntryPass:
                 side.entries += 1
                 side.checkins.add(checkin_id)
                 side.survivors.add(survivor_id)
-                if hit.rule.slug == "draft" and len(result.sample) < PREVIEW_SAMPLE:
-                    result.sample.append({"date": fact.at, "evidence": _deidentified(hit)})
+                result.count(hit, fact.symptom, fact.body_site)
 
 
 def _preview_reading(note: str, stored):
@@ -301,10 +315,10 @@ def _preview_reading(note: str, stored):
     return text.Reading.from_json(stored) or text.read(note)
 
 
-def _weights_by_survivor(since, now, lo, hi) -> dict[int, tuple[engine.Weight, ...]]:
+def _weights_by_survivor(since, now, ids: list[int]) -> dict[int, tuple[engine.Weight, ...]]:
     rows = (
         WeightEntry.objects.filter(
-            _in_range(lo, hi), recorded_at__gte=since, recorded_at__lte=now, entered_in_error_at__isnull=True
+            _in_chunk(ids), recorded_at__gte=since, recorded_at__lte=now, entered_in_error_at__isnull=True
         )
         .order_by("survivor_id", "recorded_at")
         .values_list("survivor_id", "id", "kg", "recorded_at")
@@ -315,17 +329,11 @@ def _weights_by_survivor(since, now, lo, hi) -> dict[int, tuple[engine.Weight, .
     }
 
 
-def _deidentified(hit: engine.Hit) -> str:
-    # Evidence without her own words (every quoted part): a clinic admin
-    # previews rules, she does not read survivors' notes.
-    return "; ".join(part for part in hit.evidence.split("; ") if "\u201c" not in part)
-
-
-def _preview_weights(rules, start, now, result: Preview, lo: int | None, hi: int | None) -> None:
+def _preview_weights(rules, start, now, result: Preview, ids: list[int]) -> None:
     window = engine.max_window_days(r.condition for r in rules)
     rows = (
         WeightEntry.objects.filter(
-            _in_range(lo, hi), recorded_at__gte=start - dt.timedelta(days=window), entered_in_error_at__isnull=True
+            _in_chunk(ids), recorded_at__gte=start - dt.timedelta(days=window), entered_in_error_at__isnull=True
         )
         .filter(recorded_at__lte=now)
         .order_by("survivor_id", "recorded_at")
@@ -342,6 +350,5 @@ def _preview_weights(rules, start, now, result: Preview, lo: int | None, hi: int
                 side.entries += 1
                 side.checkins.add(("w", weight.id))
                 side.survivors.add(survivor_id)
-                if hit.rule.slug == "draft" and len(result.sample) < PREVIEW_SAMPLE:
-                    result.sample.append({"date": weight.at, "evidence": hit.evidence})
+                result.count(hit, WEIGHT, None)
             result.scanned += 1

@@ -47,6 +47,7 @@ WORKER_LOST = "The preview stopped because its worker went away. Start it again.
 NOT_STARTED = "No worker took the preview up. Start it again; if this happens again, tell your administrator."
 FAILED = "The preview failed. Start it again; if it fails again, tell your administrator."
 BUSY = "Another preview is running. Try again when it has finished (a few minutes at most)."
+NO_CLINIC = "You work for no clinic yet, so there are no check-ins to preview."
 
 
 class _Stopped(Exception):
@@ -65,12 +66,16 @@ def preview_job_create(*, by: User, rule: Rule | None, condition: dict, tier: st
     2. Her earlier previews still queued or running are cancelled: she
        follows one at a time, and each holds a worker.
     3. Past MAX_ACTIVE previews in the installation, refuse (BUSY).
-    4. Save, and enqueue once the row is committed."""
+    4. Save with the clinics she works for (the preview reads their
+       survivors only), and enqueue once the row is committed."""
     from ..services import rule_vocabulary  # services imports the selectors, which re-export preview
 
     problems = engine.validate_condition(condition, rule_vocabulary())
     if problems:
         raise ValidationError({"condition": problems})
+    clinics = list(by.staff_clinics.all())
+    if not clinics:
+        raise ValidationError(NO_CLINIC, code="no_clinic")
     now = timezone.now()
     preview_jobs_fail_stale(now=now)
     with transaction.atomic():
@@ -90,6 +95,7 @@ def preview_job_create(*, by: User, rule: Rule | None, condition: dict, tier: st
         )
         job.full_clean()
         job.save()
+        job.clinics.set(clinics)
         transaction.on_commit(lambda: _enqueue(job.pk))
     return job
 
@@ -114,6 +120,7 @@ def preview_job_run(*, job_id: int, time_limit: float = TIME_LIMIT_SECONDS) -> N
     """Run a claimed job to its end: done with its result, failed with a
     message that says what to do, or left as cancelled."""
     job = PreviewJob.objects.select_related("compare_with__rule").get(pk=job_id)
+    clinic_ids = list(job.clinics.values_list("pk", flat=True))
     deadline = time.monotonic() + time_limit
 
     def progress(done: int, total: int) -> None:
@@ -128,6 +135,7 @@ def preview_job_run(*, job_id: int, time_limit: float = TIME_LIMIT_SECONDS) -> N
             condition=job.condition,
             tier=job.tier,
             days=job.days,
+            clinic_ids=clinic_ids,
             current=_compare_with(job.compare_with),
             progress=progress,
         )
