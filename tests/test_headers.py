@@ -42,8 +42,10 @@ def url_patterns(resolver=None, prefix=""):
 def concrete(template: str, values: dict) -> str:
     """A URL path from a route ("rules/<slug:slug>/") or a regex
     ("^(?P<app_label>auth|tracker)/$"), with a value for each part."""
-    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values[m.group(1)]), template)
-    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
+    # A part with no value here (a route added later) gets 1: the header is
+    # asked of every answer, a 404 included.
+    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values.get(m.group(1), 1)), template)
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values.get(m.group(1), 1)), path)
     path = path.replace("^", "").replace("$", "")
     assert not re.search(r"[()\[\]*+?\\|]", path), f"could not build a URL from {template!r}"
     return "/" + path
