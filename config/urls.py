@@ -17,6 +17,7 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/", include("tracker.auth_urls")),
+    path("", include("tracker.mfa.urls")),  # the second factor (issue 13)
     path("", include("tracker.urls")),
     path("", include("tracker.account_urls")),  # her sessions; the accounts page (issue 13)
     path("", include("tracker.security.urls")),  # the security events page (issue 13)

@@ -56,6 +56,41 @@ def client_for(client):
     return login
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _force_login_passes_the_second_factor():
+    """`client.force_login(user)` stands for a person fully signed in. Staff
+    must also pass a second factor (tracker/mfa/gate.py), so for them (and
+    for a survivor who turned it on) it marks the session verified by her
+    authenticator app or passkey (staff without one get an app), as the
+    verify page does after a right code (django_otp.login). Session-scoped,
+    so the module-scoped browser sites' logins get it too.
+
+    Tests of the gate sign in with the password step only:
+    `client.force_login_password_only(user)` (Django's own force_login).
+    Browser tests that sign in on the login page pass the real second step
+    (tests/mfa_helpers.py)."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from tests.mfa_helpers import verifying_device_for
+    from tracker.mfa.selectors import has_factor
+    from tracker.mfa.services import user_must_have_factor
+
+    password_only = Client.force_login
+
+    def force_login(self, user, backend=None):
+        password_only(self, user, backend)
+        if user_must_have_factor(user) or has_factor(user=user):
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = verifying_device_for(user).persistent_id
+            session.save()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "force_login", force_login)
+        patch.setattr(Client, "force_login_password_only", password_only, raising=False)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def enqueued(request, monkeypatch):
     """Unit tests never publish to the shared Redis: tasks sent with

@@ -2,7 +2,8 @@
 keyboard): the demo clinic and its people, the default rules, and on top an
 emergency and an urgent check-in with a call back asked for, a flag she
 confirmed, a nurse's reads in the audit trail and an open invitation. Ids
-go into the pages' paths; each role gets a logged-in session cookie."""
+go into the pages' paths; each role gets a logged-in session cookie, made
+by signing in with the password and (staff) the second step."""
 
 from dataclasses import dataclass, field
 from io import StringIO
@@ -10,9 +11,11 @@ from io import StringIO
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import entry, record_checkin
+from tests.mfa_helpers import client_pass_second_step, totp_device_for
 
 
 @dataclass
@@ -28,6 +31,7 @@ class Site:
 def seed_site(url: str) -> Site:
     from followup import services as followup_services
     from tracker import services as tracker_services
+    from tracker.demo import DEMO_PASSWORD
     from tracker.models import Flag, Invitation, Rule, User
     from tracker.tokens import invite_token_make
 
@@ -64,8 +68,17 @@ def seed_site(url: str) -> Site:
         "invite_token": invite_token_make(nonce=invitation.nonce),
     }
     for role, user in {"survivor": maria, "nurse": nurse, "clinic_admin": admin}.items():
+        # Signed in as she would be: her password, then (staff) the code her
+        # authenticator app shows, computed from its key (tests/mfa_helpers.py).
         client = Client()
-        client.force_login(user)
+        if user.is_clinic_staff:
+            totp_device_for(user)
+        response = client.post(
+            reverse("login"), {"username": user.email, "password": DEMO_PASSWORD, "next": "/"}, follow=True
+        )
+        if user.is_clinic_staff:
+            response = client_pass_second_step(client, user, response)
+        assert response.status_code == 200, f"{role} could not sign in"
         site.cookies[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
     return site
 

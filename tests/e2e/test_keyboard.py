@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from tests.factories import entry, record_checkin
+from tests.mfa_helpers import pass_second_step, second_step_ready
 from tracker import services as tracker_services
 from tracker.demo import DEMO_PASSWORD
 from tracker.models import CheckIn, Flag, User
@@ -61,6 +62,7 @@ def choose_option(page, css, value):
 
 
 def log_in(page, base, email):
+    staff = second_step_ready(email)
     page.goto(base + "/accounts/login/")
     tab_to(page, "input[name=username]")
     page.keyboard.type(email)
@@ -68,6 +70,8 @@ def log_in(page, base, email):
     page.keyboard.type(DEMO_PASSWORD)
     with page.expect_navigation():
         page.keyboard.press("Enter")
+    if staff:
+        pass_second_step(page, staff, keyboard=True)  # typed, then Enter
 
 
 def open_link(page, text, css="a"):

@@ -8,16 +8,20 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from tests.mfa_helpers import pass_second_step, second_step_ready
 from tracker.demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def login(page, url, email):
+    staff = second_step_ready(email)
     page.goto(url + "/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    if staff:
+        pass_second_step(page, staff)  # the code her authenticator app shows
 
 
 def test_a_spanish_note_is_understood_and_the_nurse_sees_what_was_set_aside(live_server, page, browser):

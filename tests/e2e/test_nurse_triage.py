@@ -19,6 +19,7 @@ from followup import services as followup_services
 from followup.models import CallLog, Message
 from tests.e2e.axe import assert_no_axe_violations
 from tests.factories import SurvivorFactory, entry, record_checkin
+from tests.mfa_helpers import pass_second_step, second_step_ready
 from tracker import services as tracker_services
 from tracker.demo import DEMO_PASSWORD
 from tracker.models import Flag, Rule, User
@@ -27,10 +28,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 
 
 def login(page, base, email):
+    staff = second_step_ready(email)
     page.goto(base + "/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    if staff:
+        pass_second_step(page, staff)  # the code her authenticator app shows
 
 
 def report(survivor, code):

@@ -16,6 +16,7 @@ from django.urls import path
 
 from config import urls as site_urls
 from tests.factories import ClinicFactory
+from tests.mfa_helpers import client_pass_second_step, totp_device_for
 from tracker.models import User
 
 PASSWORD = "a-long-superuser-password-7"
@@ -47,6 +48,8 @@ def test_createsuperuser_noinput_needs_only_the_email_and_password_variables(sup
 def test_a_new_superuser_logging_in_to_the_app_lands_in_the_django_admin(superuser):
     client = Client()
     response = client.post("/accounts/login/", {"username": "root@example.org", "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0].startswith("/accounts/second-factor/set-up/")  # her first sign-in
+    response = client_pass_second_step(client, superuser, response)
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == "/admin/"
     assert b"Site administration" in response.content
@@ -54,9 +57,12 @@ def test_a_new_superuser_logging_in_to_the_app_lands_in_the_django_admin(superus
 
 def test_a_superuser_logging_in_to_the_django_admin_sees_it_and_can_visit_the_site(superuser):
     client = Client()
+    totp_device_for(superuser)
     response = client.post(
         "/admin/login/?next=/admin/", {"username": "root@example.org", "password": PASSWORD}, follow=True
     )
+    assert response.redirect_chain[-1][0] == "/accounts/second-factor/verify/?next=%2Fadmin%2F"
+    response = client_pass_second_step(client, superuser, response)
     assert response.status_code == 200 and b"Site administration" in response.content
     # "View site" goes to the home page: back to the admin, not a 404 or a loop.
     response = client.get("/", follow=True)
@@ -65,7 +71,10 @@ def test_a_superuser_logging_in_to_the_django_admin_sees_it_and_can_visit_the_si
 
 def test_a_superuser_who_works_for_a_clinic_lands_on_its_staff_page(superuser):
     superuser.staff_clinics.add(ClinicFactory(name="Lakeside"))
-    response = Client().post("/accounts/login/", {"username": "root@example.org", "password": PASSWORD}, follow=True)
+    totp_device_for(superuser)
+    client = Client()
+    response = client.post("/accounts/login/", {"username": "root@example.org", "password": PASSWORD}, follow=True)
+    response = client_pass_second_step(client, superuser, response)
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == "/staff/"
     assert b"Lakeside" in response.content
