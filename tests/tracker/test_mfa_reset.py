@@ -34,7 +34,7 @@ def test_her_clinic_admin_resets_it_the_nurse_is_signed_out_and_sets_it_up_again
 ):
     client.force_login(clinic_admin)
     response = reset(client, nurse)
-    assert response.status_code == 302 and response["Location"] == reverse("mfa_nurses")
+    assert response.status_code == 302 and response["Location"] == reverse("account_list")
     assert not TOTPDevice.objects.filter(user=nurse).exists()
     assert not StaticDevice.objects.filter(user=nurse).exists()
     event = AuditEvent.objects.get(action="mfa.reset")
@@ -42,7 +42,7 @@ def test_her_clinic_admin_resets_it_the_nurse_is_signed_out_and_sets_it_up_again
     assert event.action_label == "Reset a nurse's second factor"
     assert nurse_phone.get(reverse("flag_queue"))["Location"].startswith(reverse("login"))  # her session ended
     assert client.get(reverse("flag_queue")).status_code == 404  # the admin's own session goes on (not a nurse)
-    assert client.get(reverse("mfa_nurses")).status_code == 200
+    assert client.get(reverse("account_list")).status_code == 200
 
     response = nurse_phone.post(reverse("login"), {"username": nurse.email, "password": PASSWORD}, follow=True)
     assert response.redirect_chain[-1][0].startswith(reverse("mfa_setup"))
@@ -100,17 +100,39 @@ def test_a_reset_is_a_post(client, clinic_admin, nurse):
     assert TOTPDevice.objects.filter(user=nurse).exists()
 
 
-def test_the_nurses_page_lists_her_own_clinics_nurses_only(client, clinic_admin, nurse, other_nurse):
+def test_the_accounts_page_offers_it_for_her_nurses_only(client, clinic_admin, nurse, survivor, clinic):
+    colleague = ClinicAdminFactory(clinics=[clinic], full_name="Cora Colleague")
+    client.force_login(clinic_admin)
+    html = client.get(reverse("account_list")).content.decode()
+    assert reverse("mfa_reset", args=[nurse.pk]) in html
+    assert 'aria-label="Reset second factor of Nina Nurse"' in html
+    for other in (colleague, survivor, clinic_admin):
+        assert reverse("mfa_reset", args=[other.pk]) not in html
+
+
+def test_it_comes_back_to_the_accounts_page_as_she_left_it(client, clinic_admin, nurse):
     totp_device_for(nurse)
     client.force_login(clinic_admin)
-    html = client.get(reverse("mfa_nurses")).content.decode()
-    assert nurse.full_name in html and reverse("mfa_reset", args=[nurse.pk]) in html
-    assert other_nurse.full_name not in html
+    response = client.post(reverse("mfa_reset", args=[nurse.pk]), {"q": "Nina", "page": "1"})
+    assert response["Location"] == reverse("account_list") + "?q=Nina&page=1"
 
 
-def test_a_nurse_of_two_clinics_can_be_reset_by_either_admin(client, nurse, clinic, other_clinic):
+def test_a_nurse_who_also_works_for_another_clinic_is_reset_by_a_site_administrator(
+    client, nurse, clinic, other_clinic, clinic_admin
+):
+    """The accounts page's rule: her account is not one clinic admin's alone."""
     nurse.staff_clinics.add(other_clinic)
     totp_device_for(nurse)
-    client.force_login(ClinicAdminFactory(clinics=[other_clinic]))
-    assert reset(client, nurse).status_code == 302
-    assert not TOTPDevice.objects.filter(user=nurse).exists()
+    for admin in (clinic_admin, ClinicAdminFactory(clinics=[other_clinic])):
+        client.force_login(admin)
+        assert reset(client, nurse).status_code == 404
+    assert TOTPDevice.objects.filter(user=nurse).exists()
+
+
+def test_the_service_refuses_an_admin_of_another_clinic(clinic_admin, other_nurse):
+    from tracker.mfa.services import FactorError, factors_reset
+
+    totp_device_for(other_nurse)
+    with pytest.raises(FactorError):
+        factors_reset(by=clinic_admin, nurse=other_nurse)
+    assert TOTPDevice.objects.filter(user=other_nurse).exists()

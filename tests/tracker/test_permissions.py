@@ -243,7 +243,6 @@ CASES.update(
         "mfa_recovery_codes_new": (lambda d: reverse("mfa_recovery_codes_new"), POST_ONLY),
         "mfa_passkey_remove": (lambda d: reverse("mfa_passkey_remove", args=[1]), POST_ONLY),
         "mfa_turn_off": (lambda d: reverse("mfa_turn_off"), POST_ONLY),
-        "mfa_nurses": (lambda d: reverse("mfa_nurses"), ADMIN_ONLY),
         "mfa_reset": (lambda d: reverse("mfa_reset", args=[d["nurse"].pk]), POST_ONLY),
         # django-otp-webauthn's JSON calls (POST), and its script's words.
         "credential-registration-begin": (lambda d: reverse("otp_webauthn:credential-registration-begin"), POST_ONLY),

@@ -1,14 +1,15 @@
-"""Reads for the second factor: her own factors, and the nurses whose factors
-a clinic admin may reset."""
+"""Reads for the second factor: her own factors, and a nurse whose factors a
+clinic admin may reset."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
+from tracker.account_selectors import account_get_for_admin
 from tracker.models import User
 
 
@@ -41,21 +42,12 @@ def has_factor(*, user: User) -> bool:
     return User.objects.filter(Exists(totp) | Exists(passkey), pk=user.pk).exists()
 
 
-def nurses_for_admin(*, admin: User) -> QuerySet[User]:
-    """The nurses of her own clinics: the only people whose second factor a
-    clinic admin may reset."""
-    if not admin.is_authenticated or not admin.is_clinic_admin:
-        raise Http404
-    return (
-        User.objects.filter(role=User.Role.NURSE, staff_clinics__in=admin.staff_clinics.all())
-        .distinct()
-        .order_by("full_name", "email")
-    )
-
-
 def nurse_get_for_admin(*, admin: User, nurse_id: int) -> User:
-    """404 for a nurse of another clinic, a clinic admin, a survivor, or no one."""
-    nurse = nurses_for_admin(admin=admin).filter(pk=nurse_id).first()
-    if nurse is None:
+    """A nurse whose account the clinic admin may change (the accounts page's
+    rule, tracker/account_selectors.py: her own clinics' people, not staff
+    who also work for another clinic, whom a site administrator helps); 404
+    for anyone else, a clinic admin or a survivor, or no one."""
+    nurse = account_get_for_admin(user=admin, account_id=nurse_id)
+    if not nurse.is_nurse:
         raise Http404
     return nurse

@@ -143,13 +143,14 @@ def factors_turn_off(*, user: User) -> None:
 
 
 def factors_reset(*, by: User, nurse: User) -> None:
-    """1. Check she is a clinic admin of one of the nurse's clinics (the view
-       found the nurse through selectors.nurse_get_for_admin too).
+    """1. Check she is a clinic admin of every clinic the nurse works for
+       (the view found the nurse through selectors.nurse_get_for_admin too).
     2. Delete the nurse's authenticator app, passkeys and recovery codes.
     3. Record it in the audit trail.
     4. End every session of hers: she signs in again and sets up anew."""
-    shared = nurse.staff_clinics.filter(pk__in=by.staff_clinics.values("pk"))
-    if not by.is_clinic_admin or not nurse.is_nurse or not shared.exists():
+    theirs = set(nurse.staff_clinics.values_list("pk", flat=True))
+    hers = set(by.staff_clinics.values_list("pk", flat=True))
+    if not by.is_clinic_admin or not nurse.is_nurse or not theirs or not theirs <= hers:
         raise FactorError(_("You can reset the second factor of your own clinics' nurses only."))
     with transaction.atomic():
         _devices_delete(user=nurse)

@@ -49,6 +49,5 @@ urlpatterns = [
     path("accounts/second-factor/passkey-added/", views.passkey_added, name="mfa_passkey_added"),
     path("accounts/second-factor/passkeys/<int:passkey_id>/remove/", views.passkey_remove, name="mfa_passkey_remove"),
     path("accounts/second-factor/turn-off/", views.turn_off, name="mfa_turn_off"),
-    path("admin-pages/second-factor/", admin_views.nurses, name="mfa_nurses"),
-    path("admin-pages/second-factor/<int:user_id>/reset/", admin_views.reset, name="mfa_reset"),
+    path("admin-pages/accounts/<int:user_id>/second-factor/reset/", admin_views.reset, name="mfa_reset"),
 ]
