@@ -152,7 +152,7 @@ def test_static_files_stay_cacheable_and_carry_the_security_headers(client):
 def test_every_response_has_permissions_policy_and_resource_policy(client, url):
     response = client.get(url)
     policy = dict(part.strip().split("=", 1) for part in response["Permissions-Policy"].split(","))
-    for feature in ("camera", "microphone", "geolocation", "payment", "usb", "serial", "hid", "bluetooth"):
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb", "serial", "hid"):
         assert policy[feature] == "()", feature
     # Passkeys are coming: this site may ask for them, no embedded frame may.
     assert policy["publickey-credentials-get"] == policy["publickey-credentials-create"] == "(self)"

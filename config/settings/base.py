@@ -304,7 +304,6 @@ CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
 PERMISSIONS_POLICY: dict[str, list[str]] = {
     "accelerometer": [],
     "autoplay": [],
-    "bluetooth": [],
     "camera": [],
     "display-capture": [],
     "encrypted-media": [],
