@@ -220,6 +220,27 @@ def test_changing_her_password_ends_her_other_sessions_and_keeps_this_one(surviv
     assert "This device" in laptop.get(reverse("session_list")).content.decode()
 
 
+def test_a_password_reset_by_the_emailed_link_ends_her_sessions(survivor):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    phone = signed_in(survivor, agent=PHONE_UA)
+    phone.get(reverse("home"))
+    link = reverse(
+        "password_reset_confirm",
+        args=[urlsafe_base64_encode(force_bytes(survivor.pk)), default_token_generator.make_token(survivor)],
+    )
+    stranger = Client()
+    form_page = stranger.get(link, follow=True)
+    new = "a brand new sunrise"
+    response = stranger.post(form_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    assert response.status_code == 302
+    assert not is_in(phone)
+    laptop = signed_in(survivor)
+    assert "Safari" not in laptop.get(reverse("session_list")).content.decode()
+
+
 # ---------------------------------------------------------------- cookie, idle, absolute
 
 
