@@ -398,3 +398,5 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # Failed logins, lockouts and refused pages (no health data, no passwords,
 # an unknown account's email masked).
 LOGGING["loggers"]["security"] = {"level": "INFO"}
+# Axes' own lines repeat them (its data masked) and note every login: warnings only.
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}
