@@ -188,3 +188,10 @@ def test_other_audit_rows_are_not_security_events(client, clinic_admin, nurse, s
     AuditEvent.objects.create(actor=nurse, action="survivor.history.view", survivor=survivor)
     client.force_login(clinic_admin)
     assert page_rows(client)[1] == []
+
+
+@pytest.mark.parametrize("typed", ["nul\x00@example.org", "x" * 300 + "@example.org", "", None])
+def test_what_someone_typed_never_breaks_the_account_lookup(typed):
+    # The login form refuses these before any password is checked; other
+    # callers of authenticate() (the Django admin, single sign-on) may not.
+    assert events.account_for_email(typed) is None

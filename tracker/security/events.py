@@ -42,7 +42,9 @@ def where(request: HttpRequest) -> str:
 
 
 def account_for_email(email: str | None) -> User | None:
-    if not email:
+    # No user's email holds a NUL (PostgreSQL would refuse the lookup) or
+    # runs past the field's length.
+    if not email or "\x00" in email or len(email) > 254:
         return None
     return User.objects.filter(email__iexact=email.strip()).first()
 
