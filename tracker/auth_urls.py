@@ -18,9 +18,7 @@ urlpatterns = [
     path("sso/signed-out/", sso_signed_out, name="sso_signed_out"),
     path("password-reset/", security_views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
-    path(
-        "reset/<uidb64>/<token>/", security_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"
-    ),
+    path("reset/<uidb64>/<token>/", security_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     # Ends her other sessions for good, keeps this one (tracker/session_views.py).
     path("password-change/", session_views.PasswordChangeView.as_view(), name="password_change"),
