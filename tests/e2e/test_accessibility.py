@@ -68,6 +68,13 @@ def login_locked_out(page):
     assert page.locator("#login-pause").is_visible()
 
 
+def totp_shape_error(page):
+    # Letters where the 6 digits go: refused by its shape, so nothing is
+    # counted against her (the pages are shared by the whole module).
+    page.locator("input[name=code]").fill("abc")
+    _submit(page)
+
+
 def flag_errors(page):
     # An empty note: an error state that changes nothing (the pages are shared by the whole module).
     with page.expect_navigation():
@@ -102,6 +109,9 @@ PAGES = [
     ("survivor", "I contacted my care team", "/flags/{flag}/contacted/", None),
     ("survivor", "not found", "/no-such-page/", None),
     ("survivor", "your sessions", "/account/sessions/", None),
+    ("survivor", "two-step sign-in", "/accounts/second-factor/", None),
+    ("survivor", "set up two-step sign-in", "/accounts/second-factor/set-up/", None),
+    ("survivor", "set up two-step sign-in with errors", "/accounts/second-factor/set-up/", totp_shape_error),
     ("nurse", "queue", "/staff/queue/", None),
     ("nurse", "flag", "/staff/flags/{flag}/", None),
     ("nurse", "flag with errors", "/staff/flags/{flag}/", flag_errors),
@@ -112,6 +122,7 @@ PAGES = [
     ("nurse", "invitations", "/staff/", None),
     ("nurse", "survivor history", "/staff/survivors/{maria}/", None),
     ("nurse", "your sessions", "/account/sessions/", None),
+    ("nurse", "two-step sign-in", "/accounts/second-factor/", None),
     ("clinic_admin", "staff home", "/staff/", None),
     ("clinic_admin", "dashboard", "/staff/dashboard/", None),
     ("clinic_admin", "rules", "/rules/", None),
@@ -311,6 +322,7 @@ FOCUS_PAGES = [
     ("nurse", "queue", "/staff/queue/"),
     ("nurse", "flag", "/staff/flags/{flag}/"),
     ("clinic_admin", "rules", "/rules/"),
+    ("survivor", "set up two-step sign-in", "/accounts/second-factor/set-up/"),
     ("anonymous", "login", "/accounts/login/"),
 ]
 

@@ -370,3 +370,75 @@ def test_new_recovery_codes_replace_the_old_ones(client, nurse):
     new = [code.replace(" ", "") for code in response.context["codes"]]
     assert set(new) == set(StaticToken.objects.filter(device__user=nurse).values_list("token", flat=True))
     assert not set(old) & set(new)
+
+
+def test_new_recovery_codes_keep_a_session_verified_by_an_old_one(client, nurse):
+    from tracker.mfa.services import recovery_codes_make
+
+    totp_device_for(nurse)
+    codes = recovery_codes_make(user=nurse)
+    signed_in_with_password(client, nurse)
+    client.post(VERIFY, {"recovery_code": codes[0]})
+    response = client.post(reverse("mfa_recovery_codes_new"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("mfa_recovery_codes")
+    assert len(response.context["codes"]) == 10
+    assert client.get(reverse("flag_queue")).status_code == 200
+
+
+def a_passkey(user, n=1):
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    return WebAuthnCredential.objects.create(
+        user=user, name="", confirmed=True, credential_id=bytes([n]) * 16, public_key=b"k", aaguid="0" * 36
+    )
+
+
+def test_staff_keep_at_least_one_factor_when_removing_a_passkey(client, nurse):
+    passkey = a_passkey(nurse)
+    client.force_login(nurse)  # verified by a new authenticator app (tests/conftest.py)
+    other = a_passkey(nurse, 2)
+    client.post(reverse("mfa_passkey_remove", args=[other.pk]))
+    assert not type(passkey).objects.filter(pk=other.pk).exists()
+    TOTPDevice.objects.filter(user=nurse).delete()
+    client.force_login(nurse)  # now verified by her passkey, her only factor
+    response = client.post(reverse("mfa_passkey_remove", args=[passkey.pk]), follow=True)
+    assert "This is your only second factor: add another before you remove it." in response.content.decode()
+    assert type(passkey).objects.filter(pk=passkey.pk).exists()
+
+
+def test_nobody_removes_another_persons_passkey(client, nurse, other_nurse):
+    passkey = a_passkey(other_nurse)
+    client.force_login(nurse)
+    response = client.post(reverse("mfa_passkey_remove", args=[passkey.pk]), follow=True)
+    assert "That passkey is not there any more." in response.content.decode()
+    assert type(passkey).objects.filter(pk=passkey.pk).exists()
+
+
+def test_a_survivors_last_passkey_removed_turns_it_off(client, survivor):
+    from tracker.mfa.services import recovery_codes_make
+
+    passkey = a_passkey(survivor)
+    recovery_codes_make(user=survivor)
+    client.force_login(survivor)  # verified by her passkey
+    assert client.get("/").status_code == 200
+    client.post(reverse("mfa_passkey_remove", args=[passkey.pk]))
+    assert not StaticToken.objects.filter(device__user=survivor).exists()
+    assert client.get("/").status_code == 200  # not asked for a factor she no longer has
+    client.logout()
+    response = client.post(reverse("login"), {"username": survivor.email, "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == "/"
+
+
+def test_the_page_after_a_first_passkey_gives_recovery_codes_once(client, survivor):
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client.force_login(survivor)
+    passkey = a_passkey(survivor)  # what the library's registration made, verifying this session
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = passkey.persistent_id
+    session.save()
+    response = client.get(reverse("mfa_passkey_added"), {"next": "/preferences/"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("mfa_recovery_codes")
+    assert len(response.context["codes"]) == 10 and response.context["next"] == "/preferences/"
+    response = client.get(reverse("mfa_passkey_added"), follow=True)  # a second passkey: no new codes
+    assert response.redirect_chain[-1][0] == "/" and "Your passkey is added." in response.content.decode()

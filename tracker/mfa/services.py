@@ -96,12 +96,17 @@ def totp_confirm(*, user: User, code: str) -> tuple[CodeResult, list[str]]:
 
 
 def recovery_codes_make(*, user: User) -> list[str]:
-    """A new set of recovery codes; the old ones stop working."""
+    """A new set of recovery codes; the old ones stop working. The device
+    that holds them stays (a session verified by one of its codes stays
+    verified: django-otp checks the device on every request)."""
     with transaction.atomic():
-        StaticDevice.objects.filter(user=user).delete()
-        device = StaticDevice(user=user, name=RECOVERY_NAME, confirmed=True)
-        device.full_clean()
-        device.save()
+        device = StaticDevice.objects.select_for_update().filter(user=user).order_by("pk").first()
+        if device is None:
+            device = StaticDevice(user=user, name=RECOVERY_NAME, confirmed=True)
+            device.full_clean()
+            device.save()
+        StaticDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        StaticToken.objects.filter(device=device).delete()
         codes: list[str] = []
         while len(codes) < RECOVERY_CODE_COUNT:
             code = StaticToken.random_token()

@@ -98,8 +98,12 @@ def setup(request: HttpRequest) -> HttpResponse:
             return redirect(next_url)
         _wrong_code(form, "code", result)
     secret = b32encode(device.bin_key).decode()
-    qr = segno.make(device.config_url, error="m").svg_inline(scale=5, border=4, dark="#000", light="#fff")
+    code = segno.make(device.config_url, error="m")
+    width, height = code.symbol_size(scale=5, border=4)
+    qr = code.svg_inline(scale=5, border=4, dark="#000", light="#fff")
     label = _("QR code to scan with your authenticator app")
+    # A viewBox lets it shrink with a narrow screen (app.css .qr-code svg).
+    qr = qr.replace("<svg ", f'<svg viewBox="0 0 {width} {height}" ', 1)
     context = {
         "form": form,
         "next": next_url,
