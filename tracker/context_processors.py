@@ -18,6 +18,7 @@ _NAV = (
     "account_list",
     "session_list",
     "security_events",
+    "mfa_factors",
     "logout",
 )
 

@@ -442,3 +442,10 @@ def test_the_page_after_a_first_passkey_gives_recovery_codes_once(client, surviv
     assert len(response.context["codes"]) == 10 and response.context["next"] == "/preferences/"
     response = client.get(reverse("mfa_passkey_added"), follow=True)  # a second passkey: no new codes
     assert response.redirect_chain[-1][0] == "/" and "Your passkey is added." in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["nurse", "clinic_admin"])
+def test_staff_find_their_two_step_page_in_the_menu(client, world, persona):
+    client.force_login(world[persona])
+    html = client.get(reverse("dashboard")).content.decode()
+    assert f'<a class="nav-link" href="{reverse("mfa_factors")}">Two-step sign-in</a>' in html
