@@ -363,9 +363,9 @@ def fill_preview_data(survivors: int, checkins: int) -> None:
         c.execute(
             """
             INSERT INTO tracker_user (password, last_login, is_superuser, email, full_name, role, clinic_id, time_zone,
-                weight_unit, date_of_birth, enrolled_on, is_active, is_staff, date_joined)
+                weight_unit, date_of_birth, enrolled_on, is_active, is_staff, date_joined, session_stamp)
             SELECT '!', NULL, false, 'bench-s' || g || '@example.org', 'Bench ' || g, 'survivor', %s, 'UTC', 'kg',
-                   DATE '1960-01-01', CURRENT_DATE - 400, true, false, now()
+                   DATE '1960-01-01', CURRENT_DATE - 400, true, false, now(), ''
             FROM generate_series(1, %s) g
             """,
             [clinic_id, survivors],

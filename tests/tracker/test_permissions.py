@@ -274,6 +274,11 @@ PUBLIC = {
     "healthz",
     "favicon",
     "session_status",  # the idle warning asks it; signed out, it says only that
+    # Single sign-on's round trip and its signed-out page: before sign-in by
+    # design, and they show nobody's data (tests/tracker/test_sso.py).
+    "oidc_authentication_init",
+    "oidc_authentication_callback",
+    "sso_signed_out",
 }
 LOGIN_ONLY = {"password_change", "password_change_done"}
 
