@@ -34,11 +34,19 @@ def audit_for_admin(*, user: User, survivor: str = "", staff: str = "", day_from
         User.staff_clinics.through.objects.filter(user_id=OuterRef("actor_id"), clinic_id__in=clinic_ids)
     )
     about_no_survivor = Q(survivor__isnull=True, survivors__isnull=True) & ~_another_clinics_object(clinic_ids)
-    rows = AuditEvent.objects.filter(
-        Q(survivor__in=ours)
-        | (Q(survivors__isnull=False) & by_our_staff & _lists_any_of_clinics(clinic_ids))
-        | (about_no_survivor & by_our_staff)
-    ).select_related("actor", "survivor")
+    rows = (
+        AuditEvent.objects.filter(
+            Q(survivor__in=ours)
+            | (Q(survivors__isnull=False) & by_our_staff & _lists_any_of_clinics(clinic_ids))
+            | (about_no_survivor & by_our_staff)
+        )
+        .exclude(
+            # Failed sign-ins, lockouts and refusals are not something she did with
+            # survivor data: they have their own page (/admin-pages/security/).
+            action__startswith="security."
+        )
+        .select_related("actor", "survivor")
+    )
     if survivor:
         named = ours.filter(Q(full_name__icontains=survivor) | Q(email__iexact=survivor))
         listed = list(named.values_list("pk", flat=True)[:AUDIT_LISTED_MATCHES])

@@ -195,3 +195,14 @@ def test_what_someone_typed_never_breaks_the_account_lookup(typed):
     # The login form refuses these before any password is checked; other
     # callers of authenticate() (the Django admin, single sign-on) may not.
     assert events.account_for_email(typed) is None
+
+
+def test_security_events_stay_off_the_audit_trail(client, recorded, clinic_admin, nurse):
+    """The audit trail lists what staff did with survivor data; a nurse's
+    failed sign-in is not something she did, and has its own page."""
+    assert AuditEvent.objects.filter(actor=nurse, action=events.LOGIN_FAILED).exists()
+    client.force_login(clinic_admin)
+    response = client.get(reverse("audit_trail"))
+    assert response.status_code == 200
+    assert not [row for row in response.context["page"] if row.action.startswith("security.")]
+    assert "Failed sign-in" not in response.content.decode()
