@@ -42,7 +42,8 @@
     var delay = 1000;
     function poll() {
       if (!panel) { return; }  // ended meanwhile (cancelled from this page)
-      fetch(url, {headers: {Accept: "application/json"}, credentials: "same-origin", cache: "no-store"})
+      // X-Background: watching a preview is not activity (tracker/session_policy.py).
+      fetch(url, {headers: {Accept: "application/json", "X-Background": "1"}, credentials: "same-origin", cache: "no-store"})
         .then(function (response) {
           if (!response.ok) { throw new Error("status " + response.status); }
           return response.json();
