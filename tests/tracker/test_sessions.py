@@ -220,7 +220,7 @@ def test_changing_her_password_ends_her_other_sessions_and_keeps_this_one(surviv
     assert "This device" in laptop.get(reverse("session_list")).content.decode()
 
 
-def test_a_password_reset_by_the_emailed_link_ends_her_sessions(survivor):
+def test_a_password_reset_by_the_emailed_link_ends_her_sessions_for_good(survivor):
     from django.contrib.auth.tokens import default_token_generator
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
@@ -237,6 +237,9 @@ def test_a_password_reset_by_the_emailed_link_ends_her_sessions(survivor):
     response = stranger.post(form_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
     assert response.status_code == 302
     assert not is_in(phone)
+    survivor.refresh_from_db()
+    assert survivor.session_stamp  # ended by us too, not only by Django's password hash
+    assert not UserSession.objects.filter(session_key=key_of(phone)).exists()
     laptop = signed_in(survivor)
     assert "Safari" not in laptop.get(reverse("session_list")).content.decode()
 

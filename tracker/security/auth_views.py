@@ -5,6 +5,7 @@ lifted once she has chosen a new password through the emailed link."""
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 
+from ..account_services import account_password_changed
 from . import lockout
 from .identity import client_address
 from .password_reset import BODY_TEMPLATE, HTML_TEMPLATE, SUBJECT_TEMPLATE, PasswordResetRequestForm
@@ -53,4 +54,5 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         lockout.lockout_release(email=form.user.email)
+        account_password_changed(user=form.user)  # her sessions end for good, and leave her list
         return response
