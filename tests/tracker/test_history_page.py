@@ -132,8 +132,9 @@ def test_a_nurse_sees_the_same_cards_without_the_correction_link(client, nurse, 
     client.get(reverse("staff_home"))  # a session's first request also records the session
     with CaptureQueriesContext(connection) as queries:
         page = client.get(reverse("survivor_history", args=[survivor.pk])).content.decode()
-    # session, user, her (the permission check), the page and its audit row in one statement
-    assert len(queries) == 4
+    # session, user, her second factor's device (django-otp), her (the
+    # permission check), the page and its audit row in one statement
+    assert len(queries) == 5
     mine = survivor.symptom_entries.get()
     assert "since Monday" in page and "Headache" in page
     assert reverse("entry_entered_in_error", args=[mine.pk]) not in page
