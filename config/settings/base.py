@@ -268,6 +268,9 @@ CONTENT_SECURITY_POLICY = {
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Follow-up")
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
+# The Django admin never shows an app's key, its QR code or recovery codes:
+# a superuser can remove a person's devices, not borrow them.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Passkeys. The relying party is the site's host name (browsers refuse an IP
 # address: on a laptop passkeys work at http://localhost:8000, not 127.0.0.1).
 # A passkey is a second factor only, never a login without the password:

@@ -449,3 +449,32 @@ def test_staff_find_their_two_step_page_in_the_menu(client, world, persona):
     client.force_login(world[persona])
     html = client.get(reverse("dashboard")).content.decode()
     assert f'<a class="nav-link" href="{reverse("mfa_factors")}">Two-step sign-in</a>' in html
+
+
+def test_a_single_sign_on_nurse_without_a_factor_is_not_told_it_is_off(client, nurse):
+    signed_in_with_password(client, nurse)
+    session = client.session
+    session["auth_sso"] = True
+    session.save()
+    html = client.get(reverse("mfa_factors")).content.decode()
+    assert "single sign-on" in html and "Two-step sign-in is off" not in html
+    assert "When you sign in with your password, you set one up first." in html
+
+
+def test_the_django_admin_can_remove_devices_but_shows_no_key_or_code(client, superuser, nurse):
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from tracker.mfa.services import recovery_codes_make
+
+    device = totp_device_for(nurse)
+    codes = recovery_codes_make(user=nurse)
+    client.force_login(superuser)
+    assert client.get(reverse("admin:otp_totp_totpdevice_config", args=[device.pk])).status_code == 403
+    assert client.get(reverse("admin:otp_totp_totpdevice_config", args=[10**9])).status_code == 403  # not a 500
+    html = client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk])).content.decode()
+    assert device.key not in html
+    static = StaticDevice.objects.get(user=nurse)
+    html = client.get(reverse("admin:otp_static_staticdevice_change", args=[static.pk])).content.decode()
+    assert not any(code in html for code in codes)
+    response = client.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not TOTPDevice.objects.filter(pk=device.pk).exists()

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -91,7 +92,8 @@ def setup(request: HttpRequest) -> HttpResponse:
         if result.ok:
             if not is_verified(request):
                 otp_login(request, result.device)
-            _turned_on(request)
+            if not factors.enrolled:
+                _turned_on(request)
             if codes:
                 return _show_codes(request, codes, next_url)
             messages.success(request, _("Your authenticator app is set up."))
@@ -101,7 +103,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     code = segno.make(device.config_url, error="m")
     width, height = code.symbol_size(scale=5, border=4)
     qr = code.svg_inline(scale=5, border=4, dark="#000", light="#fff")
-    label = _("QR code to scan with your authenticator app")
+    label = escape(_("QR code to scan with your authenticator app"))
     # A viewBox lets it shrink with a narrow screen (app.css .qr-code svg).
     qr = qr.replace("<svg ", f'<svg viewBox="0 0 {width} {height}" ', 1)
     context = {
