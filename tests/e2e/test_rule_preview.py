@@ -8,6 +8,7 @@ import pytest
 from tests.e2e.axe import assert_no_axe_violations
 from tests.factories import PASSWORD, ClinicAdminFactory, ClinicFactory
 from tests.integration_helpers import celery_worker
+from tests.mfa_helpers import pass_second_step, second_step_ready
 from tests.preview_helpers import WORKER_ENV, survivors_with_hip_pain
 from tracker.models import PreviewJob
 
@@ -32,10 +33,12 @@ def test_an_admin_sees_the_progress_bar_move_and_then_the_result(live_server, pa
         "console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None
     )
     page.set_viewport_size({"width": 1280, "height": 900})
+    staff = second_step_ready(admin.email)
     page.goto(live_server.url + "/")
     page.get_by_label("Email").fill(admin.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    pass_second_step(page, staff)  # the code her authenticator app shows
     with celery_worker(extra_env=WORKER_ENV):
         page.goto(live_server.url + "/rules/bone-pain-new-or-worse/edit/")
         page.get_by_label("Condition").fill(DRAFT)
