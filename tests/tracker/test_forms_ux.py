@@ -95,9 +95,10 @@ def test_a_tampered_hidden_field_gets_plain_words_not_its_name(client, survivor)
     assert "submission_token" not in summary
 
 
-def every_form_page(d) -> list[tuple[str, User | None, str, dict, str]]:
-    """(name, who, url, what she sends, the field id the summary must link to;
-    "" for a problem of the whole form)."""
+def every_form_page(d) -> list[tuple[str, User | str | None, str, dict, str]]:
+    """(name, who (a person signed in, or a page opened first, or nobody),
+    url, what she sends, the field id the summary must link to; "" for a
+    problem of the whole form)."""
     invitation = InvitationFactory(clinic=d["clinic"])
     return [
         ("weight", d["survivor"], reverse("weight_create"), {"value": "", "unit": "kg"}, "id_value"),
@@ -116,9 +117,11 @@ def every_form_page(d) -> list[tuple[str, User | None, str, dict, str]]:
             "id_time_zone",
         ),
         (
+            # The emailed link puts its token in her session and sends her on
+            # to /invite/ (tracker/invite_views.py): the form lives there.
             "invitation",
-            None,
             reverse("invite_accept", args=[invite_token_make(nonce=str(invitation.nonce))]),
+            reverse("invite_page"),
             {"date_of_birth": "1960-01-01", "time_zone": "Europe/Madrid", "weight_unit": "kg"},
             "id_password1",
         ),
@@ -136,7 +139,9 @@ def test_every_form_page_shows_the_summary_when_it_fails(client, default_rules, 
     people = {"survivor": survivor, "nurse": nurse, "clinic_admin": clinic_admin, "clinic": clinic}
     for name, who, url, data, first_link in every_form_page(people):
         client.logout()
-        if who is not None:
+        if isinstance(who, str):
+            client.get(who)  # the page that leads to the form (the invitation's link)
+        elif who is not None:
             client.force_login(who)
         assert "data-error-summary" not in client.get(url).content.decode(), f"{name}: a summary before any mistake"
         response = client.post(url, data)
@@ -222,7 +227,9 @@ def test_the_picker_has_every_zone_once_with_the_common_ones_first():
 def test_invitation_and_settings_use_the_picker(client, clinic, survivor):
     invitation = InvitationFactory(clinic=clinic)
     for html in (
-        client.get(reverse("invite_accept", args=[invite_token_make(nonce=str(invitation.nonce))])).content.decode(),
+        client.get(
+            reverse("invite_accept", args=[invite_token_make(nonce=str(invitation.nonce))]), follow=True
+        ).content.decode(),
         (client.force_login(survivor), client.get(reverse("preferences")))[1].content.decode(),
     ):
         select = html[html.index('name="time_zone"') : html.index("</select>", html.index('name="time_zone"'))]
