@@ -164,3 +164,19 @@ def test_a_survivors_pages_are_not_kept_for_her_either(client, survivor):
     other = SurvivorFactory(clinic=survivor.clinic)
     sign_in(client, other)
     assert "no-store" in client.get("/")["Cache-Control"]
+
+
+def test_the_django_admin_never_shows_a_second_factors_secret(client, nurse):
+    """django-otp's admin pages for an authenticator app's key and QR code
+    would let a superuser copy a nurse's factor; they answer 403, for a
+    device that exists and for one that does not (no 500)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=nurse, name="Her app", confirmed=True)
+    root = User.objects.create_superuser("root@example.org", "a long and quiet river", full_name="Root")
+    client.force_login(root)
+    for pk in (device.pk, device.pk + 1000):
+        for page in ("config", "qrcode"):
+            response = client.get(f"/admin/otp_totp/totpdevice/{pk}/{page}/")
+            assert response.status_code == 403, (pk, page, response.status_code)
+            assert device.key not in response.content.decode()
