@@ -478,3 +478,14 @@ def test_the_django_admin_can_remove_devices_but_shows_no_key_or_code(client, su
     assert not any(code in html for code in codes)
     response = client.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"})
     assert response.status_code == 302 and not TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_a_fragment_before_the_second_step_sends_the_whole_page_there(client, nurse):
+    totp_device_for(nurse)
+    signed_in_with_password(client, nurse)
+    response = client.get(
+        reverse("flag_queue"),
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/staff/queue/?tier=urgent"},
+    )
+    assert response.status_code == 200 and response.content == b""
+    assert response["HX-Redirect"] == VERIFY + "?next=%2Fstaff%2Fqueue%2F%3Ftier%3Durgent"
