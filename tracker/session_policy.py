@@ -16,7 +16,6 @@ which says calmly why; an htmx request gets HX-Redirect, so the login page
 replaces the whole page rather than landing inside the queue's table."""
 
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -27,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import sessions
+from .htmx import whole_page_redirect
 from .models import User
 
 BACKGROUND_HEADER = "X-Background"
@@ -117,13 +117,9 @@ class SessionPolicyMiddleware:
         sessions.session_forget(user_id=user.pk, row_id=request.session.get(sessions.ROW_ID))
         logout(request)
         messages.info(request, _why(reason))
-        if request.headers.get("HX-Request"):
-            current = urlsplit(request.headers.get("HX-Current-URL", ""))
-            here = current.path + (f"?{current.query}" if current.query else "") if current.path else "/"
-            response = HttpResponse(status=200)
-            response["HX-Redirect"] = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': here})}"
-            return response
-        return None  # LoginRequiredMiddleware sends her to the login page
+        # An htmx fragment sends the whole page to the login page; any other
+        # request is sent there by LoginRequiredMiddleware.
+        return whole_page_redirect(request, resolve_url(settings.LOGIN_URL))
 
     @staticmethod
     def _follow(request: HttpRequest, before: tuple | None) -> None:

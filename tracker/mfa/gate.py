@@ -13,12 +13,12 @@ themselves (marked with second_factor_exempt). Static files never reach
 Django's views (WhiteNoise).
 """
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from ..htmx import whole_page_redirect
 from .selectors import has_factor
 from .services import user_must_have_factor
 
@@ -76,14 +76,10 @@ class SecondFactorMiddleware:
             target = reverse("mfa_setup")
         else:
             target = reverse("mfa_verify")
-        if request.headers.get("HX-Request"):
-            # A fragment (the queue's refresh): the whole page goes to the
-            # second step, back to the page she was on, not into the fragment.
-            current = urlsplit(request.headers.get("HX-Current-URL", ""))
-            here = current.path + (f"?{current.query}" if current.query else "") if current.path else "/"
-            response = HttpResponse(status=200)
-            response["HX-Redirect"] = f"{target}?{urlencode({'next': here})}"
-            return response
+        # A fragment (the queue's refresh): the whole page goes to the second
+        # step, and back to the page she was on, not into the fragment.
+        if (whole_page := whole_page_redirect(request, target)) is not None:
+            return whole_page
         if request.method == "GET":
             target += "?" + urlencode({"next": request.get_full_path()})
         return redirect(target)
