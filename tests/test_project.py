@@ -55,7 +55,8 @@ def test_local_settings_run_on_embedded_defaults(tmp_path):
     code = (
         "import django, os; django.setup(); from django.conf import settings as s; "
         "print(s.DATABASES['default']['ENGINE']); print(s.DATABASES['default']['OPTIONS']['init_command']); "
-        "print(s.CELERY_BROKER_URL)"
+        "print(s.CELERY_BROKER_URL); "
+        "print(sorted(v for k, v in s.CELERY_BROKER_TRANSPORT_OPTIONS.items() if 'folder' in k))"
     )
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL")}
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
@@ -64,6 +65,10 @@ def test_local_settings_run_on_embedded_defaults(tmp_path):
     assert lines[0] == "django.db.backends.sqlite3"
     assert "journal_mode=WAL" in lines[1]
     assert lines[2] == "filesystem://"
+    # Every folder of the filesystem broker under var/ (ignored by git): its
+    # exchange tables (control_folder) once landed in control/ and were committed.
+    folders = eval(lines[3])  # noqa: S307 (our own subprocess's printed list)
+    assert len(folders) == 4 and all(Path(f).is_relative_to(ROOT / "var" / "broker") for f in folders), folders
 
 
 def test_every_requirement_is_pinned_exactly():
