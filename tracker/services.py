@@ -31,7 +31,7 @@ from .models import (
     WeightEntry,
 )
 from .rules import engine, limits, text
-from .signals import flag_raised, flags_recorded
+from .signals import flags_recorded
 
 log = logging.getLogger(__name__)
 
@@ -320,7 +320,6 @@ def flags_evaluate(
        its flag asks a nurse to read the check-in (_review_tier).
     4. Her reminders (the follow-up app's receivers), in a savepoint: a
        failure there is logged and costs neither her check-in nor her flags.
-    5. After commit, send flag_raised once per flag.
     """
     rules = selectors.rule_defs_active()  # a rule that can't be loaded is left out (and logged)
     if not rules:
@@ -362,12 +361,6 @@ def flags_evaluate(
     recorded = [(r.flag, r.first_match, r.tier_raised) for r in results if not r.flag.rule_failed]
     if recorded:
         _reminders_schedule(survivor=survivor, recorded=recorded)
-    for result in results:
-        transaction.on_commit(
-            lambda r=result: flag_raised.send(
-                sender=Flag, flag_id=r.flag.pk, created=r.created, tier=r.flag.tier, tier_raised=r.tier_raised
-            )
-        )
     if results:
         log.info("survivor %s: %d flag(s) raised or updated", survivor.pk, len(results))
     return results

@@ -13,7 +13,6 @@ from django.utils import timezone
 from tests.factories import WeightEntryFactory, entry, record_checkin, symptom
 from tracker import services
 from tracker.models import Flag, FlagEntry, Rule, RuleVersion
-from tracker.signals import flag_raised
 
 
 @pytest.fixture(autouse=True)
@@ -102,27 +101,6 @@ def test_evaluation_runs_in_the_checkin_transaction(survivor, monkeypatch):
     with pytest.raises(RuntimeError):
         report(survivor, ("seizure", None, 8, True, False, ""))
     assert not survivor.checkins.exists()
-
-
-def test_flag_raised_is_sent_once_per_flag_after_commit(survivor, django_capture_on_commit_callbacks):
-    received = []
-
-    def receiver(sender, **kwargs):
-        received.append(kwargs)
-
-    flag_raised.connect(receiver)
-    try:
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            report(survivor, ("headache", None, 6, True, False, ""), ("vomiting", None, 5, True, False, ""))
-            assert received == []  # nothing before commit
-        for callback in callbacks:
-            callback()
-    finally:
-        flag_raised.disconnect(receiver)
-    slugs = {Flag.objects.get(pk=r["flag_id"]).rule.slug for r in received}
-    assert len(received) == len(slugs)  # one event per flag, although two entries matched the combination
-    assert "headache-with-nausea-vomiting-dizziness" in slugs
-    assert all(r["created"] for r in received)
 
 
 def test_tracker_does_not_import_followup():
@@ -297,3 +275,10 @@ def test_load_defaults_is_idempotent_and_keeps_admin_changes(clinic_admin):
     assert counts["kept_admin_changes"] == 1
     assert RuleVersion.objects.count() == versions
     assert Rule.objects.get(slug="headache").current.advice == "Our own words."
+
+
+def test_two_entries_that_match_one_combination_rule_make_one_flag(survivor):
+    report(survivor, ("headache", None, 6, True, False, ""), ("vomiting", None, 5, True, False, ""))
+    flags = Flag.objects.filter(survivor=survivor, rule__slug="headache-with-nausea-vomiting-dizziness")
+    assert flags.count() == 1
+    assert flags.get().attachments.count() == 2
