@@ -134,10 +134,6 @@ class FlagFollowup(models.Model):
     def __str__(self) -> str:
         return f"Follow-up of flag {self.flag_id}"
 
-    @property
-    def loop_closed(self) -> bool:
-        return bool(self.survivor_contacted_at or self.nurse_contacted_at or self.flag.status != Flag.Status.OPEN)
-
 
 class Message(models.Model):
     """One logical message on one channel. The dedupe key makes a second
