@@ -1,6 +1,7 @@
 from django.db.models import Q
 
-from tracker.models import TIER_RANK, Flag
+from tracker.models import Flag
+from tracker.rules.tiers import QUEUE_RANK
 
 
 def notices(request):
@@ -42,5 +43,5 @@ def notices(request):
             notice.emergency = False
         kept.append(notice)
     # Emergency first, then as they came (newest first); sorted() is stable.
-    kept.sort(key=lambda n: TIER_RANK["emergency"] if n.emergency else TIER_RANK["urgent"])
+    kept.sort(key=lambda n: QUEUE_RANK["emergency"] if n.emergency else QUEUE_RANK["urgent"])
     return {"notices": kept}

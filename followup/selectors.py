@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from tracker import selectors as tracker_selectors
 from tracker.access import Refused
-from tracker.models import TIER_RANK, CheckIn, Clinic, Flag, Symptom, User
+from tracker.models import CheckIn, Clinic, Flag, Symptom, User
+from tracker.rules.tiers import QUEUE_RANK
 
 from . import cadence
 from .models import Message, Preferences
@@ -231,7 +232,7 @@ def flag_queue(
     clinic_ids = list(user.staff_clinics.values_list("pk", flat=True))
     rows = Flag.objects.filter(status=Flag.Status.OPEN, survivor__clinic_id__in=clinic_ids)
     if tier:
-        rows = rows.filter(tier_rank=TIER_RANK[tier])
+        rows = rows.filter(tier_rank=QUEUE_RANK[tier])
     if rule:
         rule_id = queue_rule_id(rule)
         rows = rows.filter(rule_id=rule_id) if rule_id else rows.none()

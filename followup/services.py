@@ -23,7 +23,8 @@ from django.utils import timezone
 from tracker import services as tracker_services
 from tracker.access import Refused
 from tracker.db import prepared_cursor
-from tracker.models import TIER_RANK, CheckIn, Flag, User
+from tracker.models import CheckIn, Flag, User
+from tracker.rules.tiers import QUEUE_RANK
 
 from . import cadence, channels, selectors
 from .models import Attempt, Cadence, CallLog, Channel, FlagEvent, FlagFollowup, Heartbeat, Message, Preferences
@@ -92,7 +93,7 @@ def _sends_now(recorded: list[tuple[Flag, bool, bool]], now: dt.datetime) -> int
     opened = [flag for flag, created, raised in recorded if created or raised]
     if not opened:
         return None
-    top = min(opened, key=lambda flag: TIER_RANK[flag.tier])
+    top = min(opened, key=lambda flag: QUEUE_RANK[flag.tier])
     if top.tier == "emergency":
         return top.pk
     if top.tier == "urgent" and quiet_until(top.survivor.time_zone, now) is None:
@@ -448,7 +449,7 @@ def queue_page_read(
     params = {
         "nurse": nurse.pk,
         "now": now,
-        "tier_rank": TIER_RANK.get(filters.get("tier") or ""),
+        "tier_rank": QUEUE_RANK.get(filters.get("tier") or ""),
         "rule_id": selectors.queue_rule_id(filters["rule"]) if filters.get("rule") else None,
     }
     chosen = [clause for name, clause in _QUEUE_FILTERS.items() if filters.get(name)]

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tracker import services as tracker_services
 from tracker.access import survivor_required
-from tracker.models import TIER_RANK, Tier
+from tracker.models import Tier
+from tracker.rules.tiers import QUEUE_RANK
 
 from . import audit_trail as audit_trail_module
 from . import health, selectors, services
@@ -95,7 +96,7 @@ def cadence_edit(request: HttpRequest) -> HttpResponse:
     if clinic is None:
         raise Http404
     forms_by_tier = {}
-    for tier in sorted(Tier.values, key=TIER_RANK.__getitem__):  # emergency first, as everywhere
+    for tier in sorted(Tier.values, key=QUEUE_RANK.__getitem__):  # emergency first, as everywhere
         row = Cadence.objects.filter(clinic=clinic, tier=tier).first()
         default = DEFAULT_CADENCE[tier]
         minutes = {

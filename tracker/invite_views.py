@@ -88,7 +88,7 @@ def _invite_form(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _token_problem(token: str) -> str:
-    """"expired", "invalid", or "" for a signature that holds."""
+    """ "expired", "invalid", or "" for a signature that holds."""
     try:
         invite_token_read(token)
     except signing.SignatureExpired:

@@ -4,7 +4,6 @@ Fields, constraints and small properties only: every write goes through
 tracker/services.py, every permission-checked read through tracker/selectors.py.
 """
 
-import datetime as dt
 import uuid
 import zoneinfo
 from decimal import Decimal
@@ -15,6 +14,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+
+from .rules.tiers import QUEUE_RANK, REVIEW_WINDOW
 
 NOTE_MAX_LENGTH = 2000
 LB_PER_KG = Decimal("2.20462262185")
@@ -399,15 +400,6 @@ class Tier(models.TextChoices):
     EMERGENCY = "emergency", "Emergency"
 
 
-# Queue order, and how soon a nurse should open a flag of each tier.
-TIER_RANK = {"emergency": 0, "urgent": 1, "routine": 2}
-REVIEW_WINDOW = {
-    "emergency": dt.timedelta(hours=1),
-    "urgent": dt.timedelta(hours=24),
-    "routine": dt.timedelta(days=5),
-}
-
-
 class Rule(models.Model):
     """A red-flag rule. Its content lives in immutable versions; `current`
     is the version that evaluates new entries."""
@@ -607,7 +599,7 @@ class Flag(models.Model):
     def set_tier(self, tier: str) -> None:
         """Tier, queue rank and review deadline move together."""
         self.tier = tier
-        self.tier_rank = TIER_RANK[tier]
+        self.tier_rank = QUEUE_RANK[tier]
         self.review_by = self.created_at + REVIEW_WINDOW[tier]
 
 

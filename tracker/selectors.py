@@ -632,7 +632,7 @@ def sentence_test(*, sentence: str, lang: str | None) -> SentenceTest:
     fact = text.something_else(note=sentence, reading=reading, at=timezone.now())
     failed: list[engine.Failure] = []
     hits = engine.evaluate(rule_defs_active(), history=engine.History(entries=(fact,)), entry=fact, failures=failed)
-    hits.sort(key=lambda h: (-engine.TIER_RANK[h.tier], h.rule.name))
+    hits.sort(key=lambda h: (-engine.SEVERITY[h.tier], h.rule.name))
     labels = text.concept_labels()
     found = []
     for m in reading.mentions:

@@ -300,7 +300,7 @@ class FlagResult:
 # nurse will read it (templates/tracker/checkin_detail.html), and she still
 # gets the advice of every rule that did run.
 def _review_tier(rule: engine.RuleDef) -> str:
-    return "urgent" if engine.TIER_RANK[rule.tier] >= engine.TIER_RANK["urgent"] else "routine"
+    return "urgent" if engine.SEVERITY[rule.tier] >= engine.SEVERITY["urgent"] else "routine"
 
 
 def flags_evaluate(
@@ -469,7 +469,7 @@ def _flags_record(*, survivor: User, hits: list[engine.Hit], callback: bool = Fa
                 # match's own tier replaces it, up or down.
                 flag.rule_failed, first_match = False, True
                 flag.set_tier(top.tier)
-            elif top is not None and engine.TIER_RANK[top.tier] > engine.TIER_RANK[flag.tier]:
+            elif top is not None and engine.SEVERITY[top.tier] > engine.SEVERITY[flag.tier]:
                 flag.set_tier(top.tier)
                 raised = True
             flag.evidence = _flag_evidence(rule_hits)
@@ -587,7 +587,7 @@ def _flags_record(*, survivor: User, hits: list[engine.Hit], callback: bool = Fa
 def _top_match(hits: list[engine.Hit]) -> engine.Hit | None:
     """The highest-tier real match among one rule's hits (None: the rule only failed)."""
     matched = [hit for hit in hits if not hit.failed]
-    return max(matched, key=lambda h: engine.TIER_RANK[h.tier]) if matched else None
+    return max(matched, key=lambda h: engine.SEVERITY[h.tier]) if matched else None
 
 
 def _flag_evidence(hits: list[engine.Hit]) -> str:

@@ -39,6 +39,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+# The tiers' order (SEVERITY: higher is worse) lives in rules/tiers.py.
+from .tiers import SEVERITY, TIERS
+
 # The grammar and its one validating walk live in rules/validation.py;
 # engine.X stays the name every caller uses.
 from .validation import (  # noqa: F401
@@ -50,9 +53,6 @@ from .validation import (  # noqa: F401
     Vocabulary,
     validate_condition,
 )
-
-TIERS = ("routine", "urgent", "emergency")
-TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
 
 
 @dataclass(frozen=True)
@@ -430,7 +430,7 @@ def split_evidence(evidence: str) -> tuple[list[str], list[str]]:
 
 
 def highest_tier(tiers: Iterable[str]) -> str | None:
-    ranked = sorted(tiers, key=TIER_RANK.__getitem__)
+    ranked = sorted(tiers, key=SEVERITY.__getitem__)
     return ranked[-1] if ranked else None
 
 

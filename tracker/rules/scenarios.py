@@ -78,11 +78,11 @@ def run(
             flag = flags.get(slug)
             if flag is None:
                 flags[slug] = {"rule": slug, "tier": tier, "evidence": hit.evidence, "days_ago": days}
-            elif engine.TIER_RANK[tier] > engine.TIER_RANK[flag["tier"]]:
+            elif engine.SEVERITY[tier] > engine.SEVERITY[flag["tier"]]:
                 flag.update(tier=tier, days_ago=days)
             if days == last_day:
                 touched_today.add(slug)
-    ordered = sorted(flags.values(), key=lambda f: (-engine.TIER_RANK[f["tier"]], f["rule"]))
+    ordered = sorted(flags.values(), key=lambda f: (-engine.SEVERITY[f["tier"]], f["rule"]))
     today = [dict(f) for f in ordered if f["rule"] in touched_today]
     result = {
         "id": scenario.get("id"),

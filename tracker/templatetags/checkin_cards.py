@@ -118,7 +118,7 @@ def _day(value: dt.date | dt.datetime, fmt: str) -> str:
 
 
 def _when(value: dt.datetime, day: str = "l j M Y") -> str:
-    """"Thursday 26 Nov 2026, 4:32 a.m.": the day, and the time as her locale writes it."""
+    """ "Thursday 26 Nov 2026, 4:32 a.m.": the day, and the time as her locale writes it."""
     local = timezone.localtime(value)
     language = get_language()
     return f"{_date_text(local.date(), day, language)}, {_time_text(local.hour, local.minute, language)}"
