@@ -16,6 +16,7 @@ from tracker import selectors as tracker_selectors
 from tracker import services as tracker_services
 from tracker.access import clinic_staff_required, nurse_required
 from tracker.models import Flag, Tier, User
+from tracker.service_errors import form_add_service_errors
 
 from . import flag_page, selectors, services, survivor_list
 from .forms import CallForm, ContactForm, NoteForm, ResolveForm, SnoozeForm
@@ -151,8 +152,7 @@ def _resolve(flag: Flag, nurse: User, form: ResolveForm) -> str:
             survivor=flag.survivor, flag_ids=data["flags"], nurse=nurse, outcome=data["outcome"], note=data["note"]
         )
     except ValidationError as error:
-        for field, problems in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, problems)
+        form_add_service_errors(form, error)
         return ""
     if count == 1:
         return "Flag resolved; her reminders have stopped."
@@ -172,9 +172,7 @@ def _snooze(flag: Flag, nurse: User, form: SnoozeForm) -> str:
             symptom=data["symptom"] if data["what"] == "symptom" else None,
         )
     except ValidationError as error:
-        for field, problems in error.message_dict.items():
-            target = {"rule": "what", "ends_at": "until"}.get(field, field)
-            form.add_error(target if target in form.fields else None, problems)
+        form_add_service_errors(form, error, rename={"rule": "what", "ends_at": "until"})
         return ""
     return "Snoozed."
 

@@ -14,6 +14,7 @@ from .access import clinic_admin_required
 from .evaluation import preview_jobs
 from .forms import RuleForm
 from .models import PreviewJob, Rule, User
+from .service_errors import form_add_service_errors
 
 
 def start_from_form(request: HttpRequest, form: RuleForm, rule: Rule | None) -> PreviewJob | None:
@@ -28,10 +29,7 @@ def start_from_form(request: HttpRequest, form: RuleForm, rule: Rule | None) -> 
             days=form.cleaned_data["preview_days"],
         )
     except ValidationError as error:
-        problems = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
-        for field_name, messages in problems.items():
-            field_name = "preview_days" if field_name == "days" else field_name
-            form.add_error(field_name if field_name in form.fields else None, messages)
+        form_add_service_errors(form, error, rename={"days": "preview_days"})
         return None
 
 

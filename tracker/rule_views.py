@@ -18,6 +18,7 @@ from .access import clinic_admin_required
 from .forms import RuleForm, RulesImportForm, RuleSwitchForm, ScenarioBenchForm, SentenceTestForm
 from .rules import engine, scenarios
 from .rules.text import concept_labels, read_note_fields
+from .service_errors import form_add_service_errors
 
 
 @clinic_admin_required
@@ -111,8 +112,7 @@ def rule_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
                         change_note=form.cleaned_data["change_note"],
                     )
                 except ValidationError as error:
-                    for field_name, problems in error.message_dict.items():
-                        form.add_error(field_name if field_name in form.fields else None, problems)
+                    form_add_service_errors(form, error)
                 else:
                     messages.success(request, f"Saved version {version.number} of \u201c{version.name}\u201d.")
                     return redirect("rule_detail", slug=version.rule.slug)

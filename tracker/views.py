@@ -23,6 +23,7 @@ from .forms import (
 )
 from .history_page import history_page
 from .models import Symptom, User
+from .service_errors import form_add_service_errors
 from .templatetags.checkin_cards import checkin_cards
 
 HISTORY_DAYS = 90
@@ -207,8 +208,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
                 full_name=form.cleaned_data["full_name"],
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("staff_home")
