@@ -13,7 +13,7 @@ from django.utils import timezone
 from tracker import selectors as tracker_selectors
 from tracker.access import Refused
 from tracker.models import CheckIn, Clinic, Flag, Symptom, User
-from tracker.rules.tiers import QUEUE_RANK
+from tracker.rules.tiers import HIGHEST_FIRST, QUEUE_RANK
 
 from . import cadence
 from .models import Message, Preferences
@@ -451,7 +451,7 @@ def dashboard(*, user: User, periods=(30, 90), now: dt.datetime | None = None) -
     oldest = min(since.values())
     # 1. Now: open flags by tier, and overdue.
     open_now = mine.filter(status=Flag.Status.OPEN).aggregate(
-        **{tier: Count("id", filter=Q(tier=tier)) for tier in ("emergency", "urgent", "routine")},
+        **{tier: Count("id", filter=Q(tier=tier)) for tier in HIGHEST_FIRST},
         overdue=Count("id", filter=Q(review_by__lt=now)),
     )
     # 2. Per period: flags raised, closed within 48 hours.
@@ -505,7 +505,7 @@ def dashboard(*, user: User, periods=(30, 90), now: dt.datetime | None = None) -
         median = period_waits[len(period_waits) // 2] if period_waits else None
         figures[days] = {
             "days": days,
-            "open_by_tier": {tier: open_now[tier] for tier in ("emergency", "urgent", "routine")},
+            "open_by_tier": {tier: open_now[tier] for tier in HIGHEST_FIRST},
             "median_first_action": median,
             # "12 min", "3 h 5 min", "2 d 4 h": a timedelta printed "0:12:31.207" before.
             "median_first_action_words": span(median) if median is not None else "",

@@ -15,8 +15,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from . import corrections
-from .models import NOTE_MAX_LENGTH, BodySite, Clinic, RuleSwitch, Symptom, User, WeightEntry
+from .models import NOTE_MAX_LENGTH, BodySite, Clinic, RuleSwitch, Symptom, Tier, User, WeightEntry
 from .rules import limits, scenarios
+from .rules.tiers import HIGHEST_FIRST
 from .services import EntryData, weight_to_kg
 from .timezones import TIME_ZONE_PICKER_CHOICES
 
@@ -352,7 +353,7 @@ class RuleForm(forms.Form):
         help_text="Lower-case words joined by hyphens, e.g. bone-pain-new-or-worse.",
     )
     name = forms.CharField(max_length=limits.MAX_NAME)
-    tier = forms.ChoiceField(choices=[("emergency", "Emergency"), ("urgent", "Urgent"), ("routine", "Routine")])
+    tier = forms.ChoiceField(choices=[(tier, Tier(tier).label) for tier in HIGHEST_FIRST])
     condition = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 16, "class": "font-monospace", "spellcheck": "false"}),
         max_length=limits.MAX_CONDITION_CHARS,

@@ -18,3 +18,10 @@ def test_every_tier_has_a_label_a_review_window_and_the_engine_knows_it():
     windows = [tiers.REVIEW_WINDOW[t] for t in ("emergency", "urgent", "routine")]
     assert windows == sorted(windows)  # the worse, the sooner
     assert engine.highest_tier(["routine", "emergency", "urgent"]) == "emergency"
+
+
+def test_lists_and_choices_show_the_highest_tier_first():
+    from tracker.forms import RuleForm
+
+    assert tiers.HIGHEST_FIRST == ("emergency", "urgent", "routine")
+    assert [value for value, _label in RuleForm.base_fields["tier"].choices] == list(tiers.HIGHEST_FIRST)

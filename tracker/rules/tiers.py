@@ -12,6 +12,7 @@ import datetime as dt
 TIERS = ("routine", "urgent", "emergency")  # lowest to highest
 SEVERITY = {tier: rank for rank, tier in enumerate(TIERS)}
 QUEUE_RANK = {tier: len(TIERS) - 1 - rank for tier, rank in SEVERITY.items()}  # emergency 0, urgent 1, routine 2
+HIGHEST_FIRST = tuple(reversed(TIERS))  # as lists, counts and choices show them
 REVIEW_WINDOW = {
     "emergency": dt.timedelta(hours=1),
     "urgent": dt.timedelta(hours=24),
