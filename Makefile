@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 
-.PHONY: install run test lint bench migrate seed clean
+.PHONY: install run test test-sqlite lint bench migrate seed clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,18 @@ test: install $(NODE_STAMP)
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
+	$(MAKE) test-sqlite
+
+# The other database's code paths: where a service chooses its SQL by
+# connection.vendor (claim, record-sent, her lock, scheduling, the queue and
+# the audit trail's reads, her history page), the same tests again on SQLite,
+# the database `make run` uses. Quick: a few hundred tests, in memory.
+SQLITE_TESTS := tests/followup/test_delivery.py tests/followup/test_schedule.py tests/followup/test_reminders.py \
+	tests/followup/test_triage.py tests/followup/test_outsiders.py tests/tracker/test_flags.py \
+	tests/tracker/test_checkin.py tests/tracker/test_history_page.py
+
+test-sqlite: install
+	DATABASE_URL=sqlite:///var/test-sqlite.sqlite3 $(VENV)/bin/pytest -q -m "not postgresql" $(SQLITE_TESTS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -204,6 +204,7 @@ def out_of_range_row(clinic) -> Cadence:
     )
 
 
+@pytest.mark.postgresql
 def test_the_scheduler_clamps_a_row_saved_before_the_bounds(clinic, caplog):
     out_of_range_row(clinic)
     plan = services.cadence_plan(clinic_id=clinic.pk, tier="urgent")
@@ -212,6 +213,7 @@ def test_the_scheduler_clamps_a_row_saved_before_the_bounds(clinic, caplog):
     timezone.now() + plan.first_after + (plan.max_count - 1) * plan.every  # no overflow
 
 
+@pytest.mark.postgresql
 def test_the_migration_clamps_rows_saved_before_the_bounds(clinic):
     import importlib
 

@@ -110,6 +110,7 @@ def test_the_queue_shows_only_her_clinics(client, other_nurse, survivor, report)
     assert client.get(reverse("flag_queue")).context["flags"] == []
 
 
+@pytest.mark.postgresql
 def test_the_queue_runs_a_fixed_number_of_queries(as_nurse, survivor, report, django_assert_max_num_queries):
     for _ in range(3):
         report(SurvivorFactory(clinic=survivor.clinic), code="jaundice", site=None)
@@ -388,6 +389,7 @@ def test_the_queue_sql_returns_what_the_orm_definition_returns(
     assert len(shown) == Flag.objects.filter(status="open").exclude(survivor=outsider).count() == 10
 
 
+@pytest.mark.postgresql
 def test_the_queue_statement_is_prepared_once_and_reused(as_nurse, survivor, report):
     """Planning the queue's join cost three times its execution; the page
     keeps one prepared statement per connection (tracker/db.py)."""

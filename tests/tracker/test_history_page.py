@@ -61,6 +61,7 @@ def _flags(flags):
     ]  # fmt: skip
 
 
+@pytest.mark.postgresql
 @pytest.mark.parametrize("unit", ["kg", "lb"])
 def test_the_statement_returns_what_the_orm_definition_returns(survivor, report, unit):
     assert connection.vendor == "postgresql"
@@ -94,6 +95,7 @@ def test_the_statement_returns_what_the_orm_definition_returns(survivor, report,
     assert any(e.entered_in_error_at for c in orm.recent_checkins for e in c.entries)
 
 
+@pytest.mark.postgresql
 def test_her_home_page_costs_the_same_statements_whatever_her_history(client, survivor, report):
     def cost():
         client.force_login(survivor)
@@ -126,6 +128,7 @@ def test_what_she_typed_is_escaped_and_her_own_entries_offer_a_correction(client
     assert reverse("checkin_detail", args=[mine.checkin_id]) in page
 
 
+@pytest.mark.postgresql
 def test_a_nurse_sees_the_same_cards_without_the_correction_link(client, nurse, survivor):
     record_checkin(survivor, entry("headache", None, note="since Monday"))
     client.force_login(nurse)
