@@ -6,8 +6,9 @@ that fired), its latest matches (each with its entry, symptom, body site
 or weight), the lists (her open flags, the care-team actions, the
 reminders, her snoozes) as JSON, and both writes of opening it: the audit
 row and "first opened". Through the ORM that was nine statements and a
-nine-table join that PostgreSQL took 2.6 ms to plan and 0.4 ms to run; a
-prepared statement is planned once per connection (tracker/db.py).
+nine-table join that PostgreSQL took longer to plan than to run
+(bench/README.md); a prepared statement is planned once per connection
+(tracker/db.py).
 
 The columns come from the models' own field lists, and the rows become
 model instances with their related objects cached as select_related

@@ -27,7 +27,7 @@ IN_FLIGHT = [Message.State.QUEUED, Message.State.SENDING]
 # counting them would read the whole table at every scrape (their rates are
 # in the attempts by outcome). Pending rows not yet due are left out too: a
 # week of check-ins ahead is over a million rows at 200,000 survivors
-# (100 ms to count), and nothing an operator acts on.
+# (slow to count: bench/README.md), and nothing an operator acts on.
 OPEN_STATES = [Message.State.PENDING, *IN_FLIGHT]
 WINDOWS = {"last_hour": dt.timedelta(hours=1), "last_day": dt.timedelta(days=1)}
 

@@ -7,7 +7,7 @@ again with one attempt row for two sends (issue 11).
 Prepared statements for the pages people live in: the triage queue (every
 nurse's browser reloads it every 30 s), a flag's page and her home page.
 Here in tracker (not followup) because both apps use them. Planning the
-queue's four-table join took 0.3 ms, three times its execution. Django
+queue's four-table join took three times its execution (bench/README.md). Django
 binds parameters on the client and turns psycopg's statement preparation
 off (connection poolers in transaction mode used to lose prepared
 statements; PgBouncer 1.21+ keeps them), and switching

@@ -216,8 +216,8 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery's Django fixup closes the database connection after every task
-# unless told to reuse it: a new PostgreSQL connection costs ~7 ms, more than
-# a whole delivery (bench/README.md). Reconnect every 100 tasks instead.
+# unless told to reuse it: a new PostgreSQL connection costs more than a
+# whole delivery (bench/README.md). Reconnect every 100 tasks instead.
 CELERY_DB_REUSE_MAX = 100
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 

@@ -1,8 +1,8 @@
 """The nurse's action forms, field by field, built in Python.
 
 The flag page carries four forms (contact, resolve, note, snooze). Rendered
-by crispy-forms they cost about half of the page's 20 ms (cProfile over the
-triage bench, issue 12): every field, option and attribute goes through
+by crispy-forms they were about half of the page's time (figures in
+bench/README.md, issue 12): every field, option and attribute goes through
 template files. This writes the same Bootstrap 5 markup in a few string
 operations. Ids are Django's (`id_<prefix>-<name>`, `..._0` for a group's
 first option), so labels, the error summary's links (base.html) and the

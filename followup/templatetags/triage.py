@@ -1,9 +1,10 @@
 """The queue's rows and rule options, built in Python.
 
 Every nurse's queue reloads every 30 s. Rendered by the template engine the
-25 rows of nine values cost the page about 0.7 ms of CPU more than this, and
-format_html_join (whose lazy-string check wraps every escape) 0.4 ms more;
-the rule filter's options (26 and more) likewise (bench/README.md, issue 5).
+25 rows of nine values cost the page more CPU than this, and
+format_html_join (whose lazy-string check wraps every escape) more still;
+the rule filter's options (26 and more) likewise (figures in
+bench/README.md, issue 5).
 Free text (names, the summary, the claimer) goes through html.escape (what
 django.utils.html.escape calls); the tier badges are made once from the tier
 names, escaped too; ages, deadlines and "confirmed contact" times are made
