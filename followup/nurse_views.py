@@ -23,6 +23,7 @@ from .forms import CallForm, ContactForm, NoteForm, ResolveForm, SnoozeForm
 from .models import FlagEvent
 
 
+@nurse_required
 def flag_queue(request: HttpRequest) -> HttpResponse:
     """The nurse's triage queue, a row per survivor. htmx reloads the table
     every 30 s with the same filters; the page, her focus and her scroll
@@ -78,6 +79,7 @@ def _flag_forms(data, flag: Flag, open_flags: list[flag_page.OpenFlag]) -> dict:
     }
 
 
+@nurse_required
 @require_http_methods(["GET", "POST"])
 def nurse_flag(request: HttpRequest, flag_id: int) -> HttpResponse:
     """A nurse's page for one flag. Opening it stops escalation. Actions:

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tracker import services as tracker_services
-from tracker.access import survivor_required
+from tracker.access import clinic_admin_required, survivor_required
 from tracker.models import Tier
 from tracker.rules.tiers import QUEUE_RANK
 
@@ -27,6 +27,7 @@ from .forms import (
 from .models import Cadence, Message
 
 
+@survivor_required
 @require_http_methods(["GET", "POST"])
 def flag_contacted(request: HttpRequest, flag_id: int) -> HttpResponse:
     """ "I contacted my care team" (also the link in every reminder)."""
@@ -65,6 +66,7 @@ def notice_dismiss(request: HttpRequest, message_id: int) -> HttpResponse:
     return redirect("home")
 
 
+@clinic_admin_required
 def message_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state") or None
     if state not in (None, *Message.State.values):
@@ -82,6 +84,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@clinic_admin_required
 def message_retry(request: HttpRequest, message_id: int) -> HttpResponse:
     message = selectors.message_get_for_admin(user=request.user, message_id=message_id)
     services.message_retry(message=message, by=request.user)
@@ -89,6 +92,7 @@ def message_retry(request: HttpRequest, message_id: int) -> HttpResponse:
     return redirect(reverse("message_list") + "?state=failed")
 
 
+@clinic_admin_required
 @require_http_methods(["GET", "POST"])
 def cadence_edit(request: HttpRequest) -> HttpResponse:
     clinics = list(selectors.admin_clinics(user=request.user))
@@ -126,6 +130,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 AUDIT_FILTER_SESSION_KEY = "audit_filter"
 
 
+@clinic_admin_required
 @require_http_methods(["GET", "POST"])
 def audit_trail(request: HttpRequest) -> HttpResponse:
     """The filter's names and emails go by POST and wait in her session, so

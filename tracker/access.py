@@ -24,6 +24,7 @@ def role_required(attribute: str):
                 raise Refused
             return view(request, *args, **kwargs)
 
+        wrapped.role_required = attribute  # kept by later @wraps; tests/tracker/test_permissions.py reads it
         return wrapped
 
     return decorator
@@ -33,3 +34,6 @@ survivor_required = role_required("is_survivor")
 nurse_required = role_required("is_nurse")
 clinic_staff_required = role_required("is_clinic_staff")
 clinic_admin_required = role_required("is_clinic_admin")
+# Pages of one survivor's health data that she and her nurses both open (a
+# check-in, her history, her record as CSV): which survivor is the selector's.
+health_reader_required = role_required("reads_health_data")

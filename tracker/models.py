@@ -144,6 +144,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_clinic_staff(self) -> bool:
         return self.role in (self.Role.NURSE, self.Role.CLINIC_ADMIN)
 
+    @property
+    def reads_health_data(self) -> bool:
+        """A survivor (her own) or a nurse (her clinics'); never a clinic admin."""
+        return self.role in (self.Role.SURVIVOR, self.Role.NURSE)
+
 
 class UserSession(models.Model):
     """One signed-in session, for her list of where she is signed in and for

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import corrections, selectors, services
-from .access import clinic_staff_required, survivor_required
+from .access import clinic_staff_required, health_reader_required, survivor_required
 from .forms import (
     CheckInForm,
     InvitationForm,
@@ -104,6 +104,7 @@ def _formset_with_extra_row(request: HttpRequest, survivor: User):
     return SymptomEntryFormSet(initial=rows, form_kwargs={"survivor": survivor}, prefix="entry")
 
 
+@health_reader_required
 def checkin_detail(request: HttpRequest, checkin_id: int) -> HttpResponse:
     checkin = selectors.checkin_get_for_user(user=request.user, checkin_id=checkin_id)
     services.audit_read(reader=request.user, action="checkin.view", survivor=checkin.survivor, target=checkin)
@@ -226,6 +227,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@health_reader_required
 def survivor_export(request: HttpRequest, survivor_id: int) -> StreamingHttpResponse:
     """Her whole record as CSV: for her own files, or for a nurse to attach
     to the clinic's chart. A staff download is audited."""
@@ -258,6 +260,7 @@ def _spreadsheet_safe(cell) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+@health_reader_required
 def survivor_history(request: HttpRequest, survivor_id: int) -> HttpResponse:
     survivor = selectors.survivor_get_for_user(user=request.user, survivor_id=survivor_id)
     return _history(request, survivor=survivor)  # audited as a read of her history (tracker/history_page.py)

@@ -398,6 +398,65 @@ def test_every_url_is_covered():
     assert None not in names, "every URL needs a name"
 
 
+# Our pages for every signed-in person about her own account (no survivor's
+# data): signing out, her password, her second factor, her sessions, and the
+# home page, which sends each role to its own.
+FOR_EVERY_SIGNED_IN_PERSON = {
+    "logout",
+    "password_change",
+    "mfa_factors",
+    "mfa_setup",
+    "mfa_verify",
+    "mfa_recovery_codes",
+    "mfa_recovery_codes_new",
+    "mfa_passkey_added",
+    "mfa_passkey_remove",
+    "mfa_turn_off",
+    "session_list",
+    "sessions_end_others",
+    "session_end",
+    "home",
+}
+
+
+def _our_views(resolver=None):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from _our_views(entry)
+        elif entry.callback.__module__.split(".")[0] in ("tracker", "followup"):
+            yield entry.name, entry.callback
+
+
+def test_every_page_behind_a_login_checks_the_role_at_the_door():
+    """Which rows: the selectors. Which roles may open the page at all: a
+    role decorator (tracker/access.py) on every view of ours behind a login,
+    so a selector's slip never opens a page to a role that should not have
+    it (a clinic admin never reads symptoms)."""
+    unguarded = sorted(
+        name
+        for name, view in _our_views()
+        if getattr(view, "login_required", True)
+        and not hasattr(view, "role_required")
+        and name not in FOR_EVERY_SIGNED_IN_PERSON
+    )
+    assert not unguarded, f"views with no role check: {unguarded}"
+
+
+def test_a_clinic_admin_never_opens_a_survivors_health_pages(client_for, world):
+    client = client_for(world["clinic_admin"])
+    for url in (
+        reverse("checkin_detail", args=[world["checkin"].pk]),
+        reverse("survivor_history", args=[world["owner"].pk]),
+        reverse("survivor_export", args=[world["owner"].pk]),
+        reverse("nurse_flag", args=[world["flag"].pk]),
+        reverse("flag_queue"),
+    ):
+        assert client.get(url).status_code == 404, url
+    refused = AuditEvent.objects.filter(actor=world["clinic_admin"], action="security.access_denied")
+    assert refused.exists()  # refused at the door, and kept as a security event
+
+
 @pytest.mark.parametrize("name", sorted(LOGIN_ONLY))
 def test_login_only_pages_need_a_login(client, name):
     response = client.get(reverse(name))
