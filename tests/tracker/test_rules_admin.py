@@ -335,8 +335,8 @@ def test_the_checkin_uses_the_edited_rule_at_once(as_admin, client, survivor):
 
 
 def test_conditions_are_shown_compactly_and_round_trip():
-    from tracker.rule_views import condition_text
     from tracker.rules.defaults import DEFAULT_RULES
+    from tracker.views.rules import condition_text
 
     for rule in DEFAULT_RULES:
         assert json.loads(condition_text(rule["condition"])) == rule["condition"]

@@ -1,5 +1,11 @@
 """Clinic admins' rules pages: list, history, edit with preview, on/off,
-import/export and the scenario bench. Everyone else gets 404."""
+import/export and the scenario bench. Everyone else gets 404.
+
+Rule preview jobs on these pages (the second half): start one from the edit
+page, follow it (a page, and a JSON status that static/js/preview-job.js
+polls), cancel it, come back to it. Only the admin who asked sees a job; the
+rest get 404, and anonymous visitors the login page. The job itself runs in
+tracker/evaluation/."""
 
 import difflib
 import json
@@ -7,18 +13,21 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import preview_views, selectors, services
-from .access import clinic_admin_required
-from .forms import RuleForm, RulesImportForm, RuleSwitchForm, ScenarioBenchForm, SentenceTestForm
-from .rules import engine, scenarios
-from .rules.text import concept_labels, read_note_fields
-from .service_errors import form_add_service_errors
+from .. import selectors, services
+from ..access import clinic_admin_required
+from ..evaluation import preview_jobs
+from ..forms import RuleForm, RulesImportForm, RuleSwitchForm, ScenarioBenchForm, SentenceTestForm
+from ..models import PreviewJob, Rule, User
+from ..rules import engine, scenarios
+from ..rules.text import concept_labels, read_note_fields
+from ..service_errors import form_add_service_errors
 
 
 @clinic_admin_required
@@ -42,7 +51,7 @@ def rule_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "rule": rule,
         "history": history,
         "condition": condition_text(rule.current.condition) if rule.current else "",
-        "previews": preview_views.recent(request.user, rule),
+        "previews": recent(request.user, rule),
         # Switched on and off, newest first: who, when and why.
         "switches": list(rule.switches.select_related("by")[:20]),
     }
@@ -101,7 +110,7 @@ def rule_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         form = RuleForm(request.POST, new_rule=rule is None)
         if form.is_valid():
             if "preview" in request.POST:
-                job = preview_views.start_from_form(request, form, rule)
+                job = start_from_form(request, form, rule)
             else:
                 try:
                     version = services.rule_save(
@@ -128,14 +137,14 @@ def rule_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
                 source=v.source,
                 condition=condition_text(v.condition),
             )
-        initial.update(preview_views.draft_initial(request, rule))
+        initial.update(draft_initial(request, rule))
         form = RuleForm(initial=initial, new_rule=rule is None)
     vocab = services.rule_vocabulary()
     context = {
         "form": form,
         "rule": rule,
         "job": job,
-        "previews": preview_views.recent(request.user, rule),
+        "previews": recent(request.user, rule),
         "concepts": sorted(concept_labels().items()),
         "symptom_codes": sorted(vocab.symptoms),
         "body_site_codes": sorted(vocab.body_sites),
@@ -244,3 +253,85 @@ def rules_sentence(request: HttpRequest) -> HttpResponse:
             sentence=form.cleaned_data["sentence"], lang=form.cleaned_data["language"] or None
         )
     return render(request, "rules/sentence.html", {"form": form, "result": result})
+
+
+# Rule preview jobs: started from rule_edit, listed on rule_detail and rule_edit.
+
+
+def start_from_form(request: HttpRequest, form: RuleForm, rule: Rule | None) -> PreviewJob | None:
+    """Queue a preview of the valid form's draft; a refusal is shown by the
+    field (or above the form) and the form keeps what was typed."""
+    try:
+        return preview_jobs.preview_job_create(
+            by=request.user,
+            rule=rule,
+            condition=form.cleaned_data["condition"],
+            tier=form.cleaned_data["tier"],
+            days=form.cleaned_data["preview_days"],
+        )
+    except ValidationError as error:
+        form_add_service_errors(form, error, rename={"days": "preview_days"})
+        return None
+
+
+def draft_initial(request: HttpRequest, rule: Rule | None) -> dict:
+    """?preview=<id> on the edit page: the form starts from that preview's draft."""
+    job_id = request.GET.get("preview", "")
+    if not job_id.isdigit():
+        return {}
+    job = selectors.preview_job_get_for_user(user=request.user, job_id=int(job_id))
+    if job.rule_id != (rule.pk if rule else None):
+        return {}
+    return {"condition": condition_text(job.condition), "tier": job.tier, "preview_days": job.days}
+
+
+def recent(user: User, rule: Rule | None) -> list[PreviewJob]:
+    preview_jobs.preview_jobs_fail_stale()
+    return selectors.preview_jobs_recent(user=user, rule=rule)
+
+
+def _job_for(request: HttpRequest, job_id: int) -> PreviewJob:
+    job = selectors.preview_job_get_for_user(user=request.user, job_id=job_id)
+    if job.is_active and preview_jobs.preview_jobs_fail_stale(job_id=job.pk):
+        job.refresh_from_db()
+    return job
+
+
+@clinic_admin_required
+@require_GET
+def preview_job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job_for(request, job_id)
+    context = {"job": job, "condition": condition_text(job.condition)}
+    return render(request, "rules/preview_job.html", context)
+
+
+def _status(request: HttpRequest, job: PreviewJob) -> JsonResponse:
+    data = {
+        "state": job.state,
+        "active": job.is_active,
+        "done": job.done,
+        "total": job.total,
+        "percent": job.percent,
+        "label": job.progress_label,
+    }
+    if not job.is_active:
+        data["html"] = render_to_string("rules/_preview_job.html", {"job": job}, request=request)
+    response = JsonResponse(data)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@clinic_admin_required
+@require_GET
+def preview_job_status(request: HttpRequest, job_id: int) -> JsonResponse:
+    return _status(request, _job_for(request, job_id))
+
+
+@clinic_admin_required
+@require_POST
+def preview_job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = selectors.preview_job_get_for_user(user=request.user, job_id=job_id)
+    preview_jobs.preview_job_cancel(job=job)
+    if request.headers.get("Accept") == "application/json":  # the page's script
+        return _status(request, job)
+    return redirect("preview_job_detail", job_id=job.pk)

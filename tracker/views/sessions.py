@@ -15,8 +15,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import sessions
-from .session_policy import session_times
+from .. import sessions
+from ..session_policy import session_times
 
 
 @never_cache

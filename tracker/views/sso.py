@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
-from .sso import SSOUnavailable, sso_enabled, sso_logout_endpoint, sso_setting
+from ..sso import SSOUnavailable, sso_enabled, sso_logout_endpoint, sso_setting
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from . import account_selectors, account_services
-from .access import clinic_admin_required
+from .. import account_selectors, account_services
+from ..access import clinic_admin_required
 
 ACCOUNTS_PAGE_SIZE = 50
 

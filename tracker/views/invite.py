@@ -15,11 +15,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from . import services
-from .forms import InvitationAcceptForm
-from .models import Invitation
-from .security.throttle import invitation_throttled
-from .tokens import invite_token_read
+from .. import services
+from ..forms import InvitationAcceptForm
+from ..models import Invitation
+from ..security.throttle import invitation_throttled
+from ..tokens import invite_token_read
 
 SESSION_KEY = "invite_token"
 

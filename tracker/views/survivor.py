@@ -1,37 +1,28 @@
-"""Views validate, call one service or selector, and render."""
+"""Her own pages, the survivor's: home (her history; staff are sent on to
+their own home), the check-in, her weight, and her corrections (a symptom
+entry or a weight entered in error). The pages a nurse reads too (a
+check-in, her history, her record as CSV) are in record.py."""
 
-import csv
-import itertools
 import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import corrections, selectors, services
-from .access import clinic_staff_required, health_reader_required, survivor_required
-from .forms import (
-    CheckInForm,
-    InvitationForm,
-    SymptomEntryFormSet,
-    WeightCorrectForm,
-    WeightForm,
-)
-from .history_page import history_page
-from .models import Symptom, User
-from .service_errors import form_add_service_errors
-from .templatetags.checkin_cards import checkin_cards
-
-HISTORY_DAYS = 90
+from .. import corrections, selectors, services
+from ..access import survivor_required
+from ..forms import CheckInForm, SymptomEntryFormSet, WeightCorrectForm, WeightForm
+from ..models import Symptom, User
+from .record import history
 
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_survivor:
-        return _history(request, survivor=request.user)
+        return history(request, survivor=request.user)
     if request.user.is_superuser and not request.user.staff_clinics.exists():
         # Fresh from `createsuperuser`: no clinic yet, so nothing to show in
         # the app; clinics and staff are set up in the Django admin.
@@ -41,27 +32,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_clinic_staff:
         return redirect("staff_home")
     return redirect("admin:index")
-
-
-def _history(request: HttpRequest, *, survivor: User) -> HttpResponse:
-    page = history_page(survivor=survivor, days=HISTORY_DAYS, reader=request.user)
-    chart = selectors.chart_data(
-        survivor=survivor,
-        days=HISTORY_DAYS,
-        tz=timezone.get_current_timezone(),
-        symptoms=page.symptoms,
-        weights=page.weights,
-    )
-    context = {
-        "survivor": survivor,
-        "is_own": survivor.pk == request.user.pk,
-        "recent_checkins": checkin_cards(page.recent_checkins, viewer_id=request.user.pk),
-        "open_flags": page.open_flags,
-        "withdrawn_flags": page.withdrawn_flags,
-        "chart_data": chart,
-        "history_days": HISTORY_DAYS,
-    }
-    return render(request, "tracker/history.html", context)
 
 
 @survivor_required
@@ -102,23 +72,6 @@ def _formset_with_extra_row(request: HttpRequest, survivor: User):
     rows = [{name: form[name].value() for name in form.fields} for form in bound.forms]
     rows = rows[: SymptomEntryFormSet.max_num - 1] + [{}]
     return SymptomEntryFormSet(initial=rows, form_kwargs={"survivor": survivor}, prefix="entry")
-
-
-@health_reader_required
-def checkin_detail(request: HttpRequest, checkin_id: int) -> HttpResponse:
-    checkin = selectors.checkin_get_for_user(user=request.user, checkin_id=checkin_id)
-    services.audit_read(reader=request.user, action="checkin.view", survivor=checkin.survivor, target=checkin)
-    flags = selectors.flags_for_checkin(checkin=checkin)
-    context = {
-        "checkin": checkin,
-        "survivor": checkin.survivor,
-        "checkin_flags": flags,
-        # Hers: advice only for the rules that really matched; a rule that
-        # failed on her check-in sends it to a nurse instead (needs_review).
-        "advice_flags": [flag for flag in flags if flag.matched_here and not flag.withdrawn],
-        "needs_review": any(not flag.matched_here for flag in flags),
-    }
-    return render(request, "tracker/checkin_detail.html", context)
 
 
 @survivor_required
@@ -193,74 +146,3 @@ def weight_create(request: HttpRequest) -> HttpResponse:
         form = WeightForm(initial={"unit": survivor.weight_unit, "submission_token": uuid.uuid4()}, last=last, tz=tz)
     recent = [(w, survivor.weight_shown(w.kg)) for w in selectors.weights_recent_for_owner(survivor=survivor)]
     return render(request, "tracker/weight_form.html", {"form": form, "recent_weights": recent})
-
-
-@clinic_staff_required
-@require_http_methods(["GET", "POST"])
-def staff_home(request: HttpRequest) -> HttpResponse:
-    clinics = selectors.staff_clinics(user=request.user)
-    form = InvitationForm(request.POST or None, clinics=clinics)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.invitation_create(
-                invited_by=request.user,
-                clinic=form.cleaned_data["clinic"],
-                email=form.cleaned_data["email"],
-                full_name=form.cleaned_data["full_name"],
-            )
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-        else:
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
-            return redirect("staff_home")
-    survivors = list(selectors.clinic_survivor_list(user=request.user))
-    return render(
-        request,
-        "staff/home.html",
-        {
-            "form": form,
-            "clinics": clinics,
-            "survivors": survivors,
-            "pending": selectors.invitation_list_pending(user=request.user),
-            "can_read_health_data": request.user.is_nurse,
-        },
-    )
-
-
-@health_reader_required
-def survivor_export(request: HttpRequest, survivor_id: int) -> StreamingHttpResponse:
-    """Her whole record as CSV: for her own files, or for a nurse to attach
-    to the clinic's chart. A staff download is audited."""
-    survivor = selectors.survivor_get_for_user(user=request.user, survivor_id=survivor_id)
-    services.audit_read(reader=request.user, action="survivor.export", survivor=survivor, target=survivor)
-    writer = csv.writer(_Echo())
-    rows = itertools.chain([selectors.EXPORT_COLUMNS], selectors.record_export_rows(survivor=survivor))
-    response = StreamingHttpResponse(
-        (writer.writerow([_spreadsheet_safe(cell) for cell in row]) for row in rows), content_type="text/csv"
-    )
-    filename = f"followup-record-{survivor.pk}-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-class _Echo:
-    """csv.writer writes into this and hands each line back (Django's
-    streaming CSV recipe)."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _spreadsheet_safe(cell) -> str:
-    # A note like "=HYPERLINK(...)" would run as a formula when a nurse opens
-    # the file in a spreadsheet; a leading apostrophe keeps it text (OWASP
-    # "CSV injection").
-    text = str(cell)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-@health_reader_required
-def survivor_history(request: HttpRequest, survivor_id: int) -> HttpResponse:
-    survivor = selectors.survivor_get_for_user(user=request.user, survivor_id=survivor_id)
-    return _history(request, survivor=survivor)  # audited as a read of her history (tracker/history_page.py)

@@ -1,0 +1,46 @@
+"""The clinic staff's home page: the survivors of her clinics, the
+invitations still pending, and the form that invites a survivor. A
+survivor's history and check-ins, as a nurse reads them, are in record.py."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from .. import selectors, services
+from ..access import clinic_staff_required
+from ..forms import InvitationForm
+from ..service_errors import form_add_service_errors
+
+
+@clinic_staff_required
+@require_http_methods(["GET", "POST"])
+def staff_home(request: HttpRequest) -> HttpResponse:
+    clinics = selectors.staff_clinics(user=request.user)
+    form = InvitationForm(request.POST or None, clinics=clinics)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_create(
+                invited_by=request.user,
+                clinic=form.cleaned_data["clinic"],
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+            )
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("staff_home")
+    survivors = list(selectors.clinic_survivor_list(user=request.user))
+    return render(
+        request,
+        "staff/home.html",
+        {
+            "form": form,
+            "clinics": clinics,
+            "survivors": survivors,
+            "pending": selectors.invitation_list_pending(user=request.user),
+            "can_read_health_data": request.user.is_nurse,
+        },
+    )
