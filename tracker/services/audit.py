@@ -1,7 +1,9 @@
 """The audit trail's writes: who did what to whose data (audit_record), who
 read a survivor's data (audit_read), and who listed many survivors at once
-(audit_record_list). Every other service writes its audit row through here.
-The reads of the trail (the audit page) live in the selectors."""
+(audit_record_list): the other services write their audit rows through
+here. Security events (sign-ins, refusals) are written by
+tracker/security/events.py; the audit page reads the trail in
+followup/audit_trail.py."""
 
 from ..models import AuditEvent, User
 
