@@ -13,6 +13,7 @@ from django.utils import timezone
 from tests.factories import WeightEntryFactory, entry, record_checkin, symptom
 from tracker import services
 from tracker.models import Flag, FlagEntry, Rule, RuleVersion
+from tracker.services import flags as flag_services
 
 
 @pytest.fixture(autouse=True)
@@ -97,7 +98,7 @@ def test_evaluation_runs_in_the_checkin_transaction(survivor, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("flag store down")
 
-    monkeypatch.setattr(services, "_flags_record", broken)
+    monkeypatch.setattr(flag_services, "_flags_record", broken)
     with pytest.raises(RuntimeError):
         report(survivor, ("seizure", None, 8, True, False, ""))
     assert not survivor.checkins.exists()
