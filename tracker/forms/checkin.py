@@ -1,0 +1,164 @@
+"""Her check-in: one form per symptom, the formset that holds them (at
+least one, at most ten), and the check-in's own form (call-back, token).
+They validate and explain; services.checkin_record writes.
+"""
+
+import datetime as dt
+import uuid
+import zoneinfo
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Field, Layout
+from django import forms
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from ..models import NOTE_MAX_LENGTH, BodySite, Symptom, User
+from ..services import EntryData
+from .fields import YesNoField
+
+SEVERITY_CHOICES = [(0, "0 – none")] + [(n, str(n)) for n in range(1, 10)] + [(10, "10 – worst imaginable")]
+
+
+def local_today(user: User) -> dt.date:
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(user.time_zone))
+
+
+class SymptomEntryForm(forms.Form):
+    symptom = forms.ModelChoiceField(
+        queryset=Symptom.objects.filter(is_active=True),
+        to_field_name="code",
+        label="What did you notice?",
+        empty_label="Choose a symptom…",
+        error_messages={
+            "required": "Please choose what you noticed.",
+            "invalid_choice": "Please choose a symptom from the list.",
+        },
+    )
+    body_site = forms.ModelChoiceField(
+        queryset=BodySite.objects.all(),
+        to_field_name="code",
+        required=False,
+        label="Where in your body?",
+        empty_label="Not needed / not sure",
+        error_messages={"invalid_choice": "Please choose a body area from the list."},
+    )
+    severity = forms.TypedChoiceField(
+        label="How bad is it?",
+        choices=SEVERITY_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text="0 means none at all, 10 means the worst you can imagine.",
+        error_messages={
+            "required": "Please choose how bad it is, from 0 (none) to 10 (worst imaginable).",
+            "invalid_choice": "Please choose a number from 0 (none) to 10 (worst imaginable).",
+        },
+    )
+    is_new = YesNoField(label="Is it new, or different from your usual?")
+    is_worse = YesNoField(label="Is it getting worse?")
+    started_on = forms.DateField(
+        label="When did it start?",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "Please give the date it started.", "invalid": "Please enter a real date."},
+    )
+    note = forms.CharField(
+        label="Anything else you want to tell us? (optional)",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTE_MAX_LENGTH}),
+        error_messages={
+            "max_length": "Please keep the note to %(limit_value)d characters (it has %(show_value)d now).",
+        },
+        help_text=f"Up to {NOTE_MAX_LENGTH:,} characters.",
+    )
+
+    def __init__(self, *args, survivor: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.survivor = survivor
+        today = local_today(survivor)
+        self.fields["started_on"].widget.attrs["max"] = today.isoformat()
+        self.fields["started_on"].initial = today
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            "symptom",
+            "body_site",
+            Field("severity", template="tracker/fields/severity.html"),
+            Field("is_new", template="tracker/fields/inline_radios.html"),
+            Field("is_worse", template="tracker/fields/inline_radios.html"),
+            "started_on",
+            "note",
+        )
+
+    def clean_started_on(self):
+        started = self.cleaned_data["started_on"]
+        survivor = self.survivor
+        if started > local_today(survivor):
+            raise forms.ValidationError("The start date can't be in the future. Please pick today or earlier.")
+        if survivor.date_of_birth and started < survivor.date_of_birth:
+            raise forms.ValidationError("The start date is before your date of birth. Please check the year.")
+        if survivor.enrolled_on and started < survivor.enrolled_on:
+            raise forms.ValidationError(
+                f"Please pick a date on or after you joined ({date_format(survivor.enrolled_on)}). "
+                "If it started earlier, pick that day and say when it began in the note."
+            )
+        return started
+
+    def clean(self):
+        cleaned = super().clean()
+        symptom: Symptom | None = cleaned.get("symptom")
+        site = cleaned.get("body_site")
+        if symptom is None:
+            return cleaned
+        if symptom.body_site == Symptom.BodySiteRule.REQUIRED and site is None:
+            self.add_error("body_site", f"Please choose where the {symptom.label.lower()} is.")
+        if symptom.body_site == Symptom.BodySiteRule.NONE and site is not None:
+            self.add_error(
+                "body_site",
+                f"{symptom.label} doesn't need a body area. Choose \u201cNot needed\u201d, "
+                "or add a separate \u201cPain\u201d entry if it hurts somewhere.",
+            )
+        if symptom.free_text_only and not cleaned.get("note", "").strip():
+            self.add_error("note", "Please describe it in your own words here.")
+        return cleaned
+
+    def entry_data(self) -> EntryData:
+        c = self.cleaned_data
+        return EntryData(
+            symptom=c["symptom"],
+            body_site=c["body_site"],
+            severity=c["severity"],
+            is_new=c["is_new"],
+            is_worse=c["is_worse"],
+            started_on=c["started_on"],
+            note=c["note"].strip(),
+        )
+
+
+class BaseSymptomEntryFormSet(forms.BaseFormSet):
+    # How the error summary names a row: as the page's legend does.
+    error_summary_row = _("Symptom {number}")
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        if not any(form.has_changed() and not self._should_delete_form(form) for form in self.forms):
+            raise forms.ValidationError("Please add at least one symptom.")
+
+    def entries(self) -> list[EntryData]:
+        return [f.entry_data() for f in self.forms if f.has_changed() and f.cleaned_data]
+
+
+SymptomEntryFormSet = forms.formset_factory(
+    SymptomEntryForm, formset=BaseSymptomEntryFormSet, extra=0, min_num=1, max_num=10, validate_max=True
+)
+
+
+class CheckInForm(forms.Form):
+    callback_requested = forms.BooleanField(
+        label="I would like someone from my care team to call me back", required=False
+    )
+    submission_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
