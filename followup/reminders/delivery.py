@@ -59,9 +59,6 @@ def enqueue(task, ids: list[int]) -> None:
         log.warning("broker unavailable; %d message(s) wait for the next sweep", len(ids))
 
 
-# ------------------------------------------------------------------ delivery
-
-
 def deliver(*, message_id: int) -> str:
     """Claim one queued message and send it. Thin tasks call this.
 
