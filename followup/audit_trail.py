@@ -21,8 +21,8 @@ from django.db.models.functions import Cast
 
 from tracker.models import AuditEvent, Invitation, User
 
+from .admin_actions import admin_clinics
 from .models import Cadence
-from .selectors import admin_clinics
 
 AUDIT_LISTED_MATCHES = 200  # survivors a name search looks for in pages that listed many
 

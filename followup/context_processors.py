@@ -3,6 +3,8 @@ from django.db.models import Q
 from tracker.models import Flag
 from tracker.rules.tiers import QUEUE_RANK
 
+from .reminders.notices import notices_for
+
 
 def notices(request):
     """A survivor's unread in-app notices, for the home page.
@@ -15,8 +17,6 @@ def notices(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_survivor or request.path != "/":
         return {}
-    from .selectors import notices_for
-
     shown = notices_for(survivor=user)
     flag_ids = {notice.flag_id for notice in shown if notice.kind == "reminder" and notice.flag_id}
     live = (

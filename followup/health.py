@@ -49,9 +49,9 @@ def oldest_due_unsent_seconds(*, now: dt.datetime) -> float:
 
 
 def last_sweep() -> dt.datetime | None:
-    """When the last sweep that ran to the end started (services.sweep writes
-    its heartbeat after its last step, so a sweep that failed midway leaves
-    the previous one's)."""
+    """When the last sweep that ran to the end started (reminders.sweep.sweep
+    writes its heartbeat after its last step, so a sweep that failed midway
+    leaves the previous one's)."""
     return Heartbeat.objects.filter(name=SWEEP).values_list("at", flat=True).first()
 
 

@@ -1,6 +1,6 @@
 from django.db import transaction
 
-from . import services
+from .reminders import delivery, schedule
 
 
 def schedule_reminders(sender, *, recorded, **kwargs) -> None:
@@ -8,8 +8,8 @@ def schedule_reminders(sender, *, recorded, **kwargs) -> None:
     with her flags. The first reminders of an emergency (or urgent) flag are
     queued and enqueued as soon as it commits, so the first one goes out in
     seconds; the sweep stays the safety net."""
-    now = services.reminders_schedule_many(recorded=recorded)
+    now = schedule.reminders_schedule_many(recorded=recorded)
     if now:
         # robust: her check-in has committed; a broker failure here is
         # logged, never turned into an error page (the sweep sends them).
-        transaction.on_commit(lambda: services.deliveries_send_now(message_ids=now), robust=True)
+        transaction.on_commit(lambda: delivery.deliveries_send_now(message_ids=now), robust=True)

@@ -8,7 +8,7 @@ bench/README.md, issue 5).
 Free text (names, the summary, the claimer) goes through html.escape (what
 django.utils.html.escape calls); the tier badges are made once from the tier
 names, escaped too; ages, deadlines and "confirmed contact" times are made
-of numbers by followup.selectors, links of the flag's id. The markup is
+of numbers by followup.triage.queue, links of the flag's id. The markup is
 ours, in this one place."""
 
 from functools import lru_cache

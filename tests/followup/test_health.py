@@ -45,7 +45,7 @@ def a_worker_failing_every_task(monkeypatch, ids):
         raise OperationalError("server closed the connection unexpectedly")
 
     with monkeypatch.context() as patched:
-        patched.setattr(services, "_claim", dead)
+        patched.setattr("followup.reminders.delivery._claim", dead)
         for pk in ids:
             with pytest.raises(OperationalError):
                 tasks.deliver_message(pk)
@@ -124,7 +124,7 @@ def test_it_is_503_when_the_last_sweep_failed_midway(client, survivor, monkeypat
     def broken(**kwargs):
         raise OperationalError("the database went away mid-sweep")
 
-    monkeypatch.setattr(services, "claim_due", broken)
+    monkeypatch.setattr("followup.reminders.sweep.claim_due", broken)
     later = start + dt.timedelta(minutes=4)
     with time_machine.travel(later, tick=False):
         with pytest.raises(OperationalError):

@@ -15,8 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from followup import flag_page, selectors, services, survivor_list
+from followup import selectors, services, survivor_list
 from followup.models import CallLog, FlagEvent, FlagFollowup, Message, Preferences
+from followup.triage import flag_page
 from tests.factories import (
     PASSWORD,
     CheckInFactory,

@@ -78,7 +78,7 @@ def test_a_check_in_through_the_web_still_succeeds_when_sending_now_fails(
     def broken(**kwargs):
         raise RuntimeError("broker exploded")
 
-    monkeypatch.setattr(services, "deliveries_send_now", broken)
+    monkeypatch.setattr("followup.reminders.delivery.deliveries_send_now", broken)
     client.force_login(survivor)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("checkin_create"), post_data(entry(0, symptom="seizure", body_site="")))

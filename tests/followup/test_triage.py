@@ -355,7 +355,7 @@ def test_the_queue_sql_returns_what_the_orm_definition_returns(
 
     from followup import selectors, services
 
-    monkeypatch.setattr(selectors, "QUEUE_PAGE_SIZE", 2)  # survivors a page
+    monkeypatch.setattr("followup.triage.queue.QUEUE_PAGE_SIZE", 2)  # survivors a page
     nurse.staff_clinics.add(other_clinic)
     outsider = SurvivorFactory(clinic=ClinicFactory())
     for person in (survivor, same_clinic_survivor, SurvivorFactory(clinic=other_clinic), outsider):
@@ -417,9 +417,7 @@ def test_a_page_number_out_of_range_shows_a_page_not_an_error(as_nurse, survivor
 
 
 def test_queue_pages_link_to_each_other_keeping_the_filters(as_nurse, clinic, report, monkeypatch):
-    from followup import selectors
-
-    monkeypatch.setattr(selectors, "QUEUE_PAGE_SIZE", 2)
+    monkeypatch.setattr("followup.triage.queue.QUEUE_PAGE_SIZE", 2)
     for _ in range(3):
         report(SurvivorFactory(clinic=clinic), code="jaundice", site=None)
     first = as_nurse.get(reverse("flag_queue") + "?tier=urgent&unclaimed=1")

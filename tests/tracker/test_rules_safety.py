@@ -254,12 +254,10 @@ def test_a_failed_rules_flag_sends_her_no_reminders_until_the_rule_really_matche
 def test_a_failure_in_scheduling_reminders_costs_neither_the_checkin_nor_its_flags(
     default_rules, survivor, monkeypatch, caplog
 ):
-    from followup import services as followup_services
-
     def overflow(**kwargs):
         raise OverflowError("date value out of range")
 
-    monkeypatch.setattr(followup_services, "reminders_schedule_many", overflow)
+    monkeypatch.setattr("followup.reminders.schedule.reminders_schedule_many", overflow)
     checkin = record_checkin(survivor, entry("pain", "hip"))
     assert SymptomEntry.objects.filter(checkin=checkin).exists()
     assert Flag.objects.filter(survivor=survivor, rule__slug="bone-pain-new-or-worse").exists()
