@@ -125,10 +125,11 @@ def bench_evaluation(out: list[str]) -> None:
     from django.utils import timezone
     from scale import checkin_form  # bench/scale.py, beside this file
 
-    from tracker import selectors, services
+    from tracker.evaluation.inputs import rule_defs_active, rule_defs_forget, rule_inputs
     from tracker.models import CheckIn, Clinic, Flag, Rule, SymptomEntry, User
     from tracker.rules import engine
     from tracker.rules.text import find_mentions, warm_up
+    from tracker.services.rules import RULE_FIELDS, rule_save, rule_vocabulary
 
     settings.ALLOWED_HOSTS = ["testserver"]
     started_at = timezone.now()
@@ -144,17 +145,17 @@ def bench_evaluation(out: list[str]) -> None:
             clinic=clinic,
             enrolled_on=timezone.localdate() - dt.timedelta(days=400),
         )
-    vocab = services.rule_vocabulary()
+    vocab = rule_vocabulary()
     for rule in synthetic_rules(200):
         if not Rule.objects.filter(slug=rule["slug"]).exists():
-            services.rule_save(by=None, slug=rule["slug"], data={k: rule[k] for k in services.RULE_FIELDS}, vocab=vocab)
+            rule_save(by=None, slug=rule["slug"], data={k: rule[k] for k in RULE_FIELDS}, vocab=vocab)
     Rule.objects.filter(slug__in=[r["slug"] for r in synthetic_rules(200)]).update(is_active=True)
     Rule.objects.exclude(slug__in=[r["slug"] for r in synthetic_rules(200)]).update(is_active=False)
-    active = selectors.rule_defs_active()
+    active = rule_defs_active()
 
     # 1. The pure engine: one check-in (two entries) against 200 rules, for a
     # survivor with a year of weekly check-ins.
-    history = selectors.rule_inputs(survivor=_survivor_pool(clinic, 240)[0], rules=active).history
+    history = rule_inputs(survivor=_survivor_pool(clinic, 240)[0], rules=active).history
     now = timezone.now()
     entries = [
         engine.Entry(
@@ -231,8 +232,8 @@ def bench_evaluation(out: list[str]) -> None:
         for i in range(4, 4 + 720):
             rules_on = i % 2 == 0
             Rule.objects.filter(slug__in=slugs).update(is_active=rules_on, changed_at=timezone.now())
-            selectors.rule_defs_forget()
-            selectors.rule_defs_active()  # load outside the timed request, as a warm process has it
+            rule_defs_forget()
+            rule_defs_active()  # load outside the timed request, as a warm process has it
             rows = checkins[(i // 2) % len(checkins)]
             elapsed = post(pool[i % len(pool)], rows)
             (on if rules_on else off).append(elapsed)
@@ -339,14 +340,14 @@ def fill_preview_data(survivors: int, checkins: int) -> None:
     last 365 days, in plain SQL so that filling takes seconds, not hours."""
     from django.db import connection
 
-    from tracker import services
     from tracker.models import SymptomEntry, WeightEntry
+    from tracker.services.checkins import note_fields
 
     ours = {"survivor__email__startswith": "bench-s"}
     if SymptomEntry.objects.filter(**ours).count() >= checkins and WeightEntry.objects.filter(**ours).exists():
         return
     per = checkins // survivors
-    read = [services.note_fields(note=note, survivor_id=0) for note in NOTES]
+    read = [note_fields(note=note, survivor_id=0) for note in NOTES]
     with connection.cursor() as c:
         c.execute("DELETE FROM tracker_flagentry; DELETE FROM tracker_flag;")
         c.execute(
@@ -518,8 +519,8 @@ def bench_reminders(out: list[str], n: int) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from followup import services
     from followup.models import Attempt, Message
+    from followup.reminders.sweep import claim_due
     from tests.faults import PrivateRedis, midday_zone
     from tracker.models import Clinic, User
 
@@ -616,7 +617,7 @@ def bench_reminders(out: list[str], n: int) -> None:
         procs = workers()
         start = time.perf_counter()
         while Message.objects.filter(state__in=["pending", "queued", "sending"]).exists():
-            ids = services.claim_due(now=timezone.now(), batch=2000)
+            ids = claim_due(now=timezone.now(), batch=2000)
             if not ids:
                 time.sleep(0.2)
         sent_s = time.perf_counter() - start
@@ -882,9 +883,9 @@ def main() -> None:
     parser.add_argument("--checkins", type=int, default=1_000_000)
     args = parser.parse_args()
     setup_django()
-    from tracker import services
+    from tracker.services.rules import rules_load_defaults
 
-    services.rules_load_defaults()
+    rules_load_defaults()
     out = [f"Machine: {os.cpu_count()} cores; PostgreSQL on 127.0.0.1; {time.strftime('%Y-%m-%d')}", ""]
     if args.only in (None, "notes"):
         from notes import bench_notes  # bench/notes.py, beside this file

@@ -13,9 +13,9 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from tracker import services as tracker_services
 from tracker.access import Refused
 from tracker.models import Clinic, User
+from tracker.services.audit import audit_record
 
 from .models import Cadence, Message
 
@@ -67,7 +67,7 @@ def message_retry(*, message: Message, by: User) -> None:
     Message.objects.filter(pk=message.pk, state=Message.State.FAILED).update(
         state=Message.State.PENDING, state_changed_at=timezone.now(), due_at=timezone.now(), tries=0
     )
-    tracker_services.audit_record(actor=by, action="message.retry", survivor=message.survivor, target=message)
+    audit_record(actor=by, action="message.retry", survivor=message.survivor, target=message)
 
 
 def cadence_save(
@@ -82,5 +82,5 @@ def cadence_save(
         row.save()
     else:
         row.save(update_fields=["first_after_minutes", "every_minutes", "max_count"])
-    tracker_services.audit_record(actor=by, action="cadence.save", target=row)
+    audit_record(actor=by, action="cadence.save", target=row)
     return row

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.formats import time_format
 from django.utils.translation import gettext_lazy as _
 
-from tracker.forms import TimeZoneField
+from tracker.forms.fields import TimeZoneField
 from tracker.models import Flag, Symptom, User
 
 from .cadence import QUIET_END_HOUR, QUIET_START_HOUR
@@ -195,7 +195,7 @@ class SnoozeForm(forms.Form):
     what = forms.ChoiceField(
         label="Snooze", choices=[("rule", "This rule"), ("symptom", "A symptom")], widget=forms.RadioSelect
     )
-    # The catalog's codes, read once a minute (followup.selectors.symptom_choices):
+    # The catalog's codes, read once a minute (followup.triage.reads.symptom_choices):
     # a ModelChoiceField read the table on every flag page.
     symptom = forms.ChoiceField(required=False)
     until = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), help_text="At most 30 days from today.")

@@ -12,13 +12,34 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from tracker import selectors as tracker_selectors
-from tracker import services as tracker_services
+from followup.triage import flag_page, queue, reads
+from followup.triage.actions import (
+    call_log,
+    flag_claim,
+    flag_note_add,
+    flag_nurse_contact,
+    flag_unclaim,
+    flags_nurse_resolve,
+)
+from followup.triage.flag_page import OpenFlag, flag_page_read
+from followup.triage.queue import queue_page_read
+from followup.triage.reads import (
+    call_list_bounced,
+    call_list_callback,
+    call_list_no_recent_checkin,
+    flag_get_for_nurse,
+    survivor_for_nurse,
+    symptom_choices,
+)
+from followup.triage.survivor_list import survivor_list_read
 from tracker.access import clinic_staff_required, nurse_required
+from tracker.evaluation.inputs import rule_choices
 from tracker.models import Flag, Tier, User
+from tracker.selectors.history import history_chart
 from tracker.service_errors import form_add_service_errors
+from tracker.services.audit import audit_record, audit_record_list
+from tracker.services.snoozes import snooze_create, snooze_end
 
-from . import flag_page, selectors, services, survivor_list
 from .forms import CallForm, ContactForm, NoteForm, ResolveForm, SnoozeForm
 from .models import FlagEvent
 
@@ -35,7 +56,7 @@ def flag_queue(request: HttpRequest) -> HttpResponse:
         "unclaimed": request.GET.get("unclaimed") == "1",
         "overdue": request.GET.get("overdue") == "1",
     }
-    page = services.queue_page_read(nurse=request.user, number=request.GET.get("page"), **filters)
+    page = queue_page_read(nurse=request.user, number=request.GET.get("page"), **filters)
     flags = page.flags
     context = {
         "page": page,
@@ -45,7 +66,7 @@ def flag_queue(request: HttpRequest) -> HttpResponse:
         "newest_emergency": max((f.pk for f in flags if f.tier == Tier.EMERGENCY), default=0),
     }
     if not request.headers.get("HX-Request"):
-        context |= {"tiers": Tier.choices, "rules": tracker_selectors.rule_choices()}
+        context |= {"tiers": Tier.choices, "rules": rule_choices()}
     template = "followup/_queue_table.html" if request.headers.get("HX-Request") else "followup/queue.html"
     return render(request, template, context)
 
@@ -55,14 +76,14 @@ def queue_next(request: HttpRequest) -> HttpResponse:
     """ "Next in queue": the flag page of the next survivor in her queue
     (not the one she has just worked on, `?after=<survivor id>`)."""
     after = request.GET.get("after", "")
-    flag_id = selectors.queue_next(user=request.user, after=int(after) if after.isdigit() and len(after) < 16 else None)
+    flag_id = queue.queue_next(user=request.user, after=int(after) if after.isdigit() and len(after) < 16 else None)
     if flag_id is None:
         messages.info(request, "Nobody else is waiting in the queue.")
         return redirect("flag_queue")
     return redirect("nurse_flag", flag_id=flag_id)
 
 
-def _flag_forms(data, flag: Flag, open_flags: list[flag_page.OpenFlag]) -> dict:
+def _flag_forms(data, flag: Flag, open_flags: list[OpenFlag]) -> dict:
     def bound(name):
         return data if data is not None and name in data else None
 
@@ -75,7 +96,7 @@ def _flag_forms(data, flag: Flag, open_flags: list[flag_page.OpenFlag]) -> dict:
             choices=[(f.pk, f"{f.tier_label}: {f.name}") for f in open_flags],
         ),
         "note": NoteForm(bound("note"), prefix="note"),
-        "snooze": SnoozeForm(bound("snooze"), prefix="snooze", symptoms=selectors.symptom_choices()),
+        "snooze": SnoozeForm(bound("snooze"), prefix="snooze", symptoms=symptom_choices()),
     }
 
 
@@ -87,13 +108,13 @@ def nurse_flag(request: HttpRequest, flag_id: int) -> HttpResponse:
     of her other open flags, with one outcome), snooze."""
     forms_ = None
     if request.method == "POST":
-        flag = selectors.flag_get_for_nurse(user=request.user, flag_id=flag_id)
+        flag = flag_get_for_nurse(user=request.user, flag_id=flag_id)
         forms_ = _flag_forms(request.POST, flag, flag_page.open_flags(survivor_id=flag.survivor_id))
         done = _nurse_action(request, flag, forms_)
         if done:
             messages.success(request, done)
             return redirect("nurse_flag", flag_id=flag.pk)
-    page = flag_page.flag_page_read(nurse=request.user, flag_id=flag_id)
+    page = flag_page_read(nurse=request.user, flag_id=flag_id)
     if forms_ is None:
         forms_ = _flag_forms(None, page.flag, page.open_flags)
     context = {
@@ -111,11 +132,9 @@ def nurse_flag(request: HttpRequest, flag_id: int) -> HttpResponse:
 def flag_history(request: HttpRequest, flag_id: int) -> HttpResponse:
     """Her last 90 days (charts and their tables) on a flag's page, when the
     nurse asks for them. A read of her history: audited as one."""
-    flag = selectors.flag_get_for_nurse(user=request.user, flag_id=flag_id)
-    tracker_services.audit_record(
-        actor=request.user, action="survivor.history.view", survivor=flag.survivor, target=flag.survivor
-    )
-    chart = tracker_selectors.history_chart(survivor=flag.survivor, days=90, tz=timezone.get_current_timezone())
+    flag = flag_get_for_nurse(user=request.user, flag_id=flag_id)
+    audit_record(actor=request.user, action="survivor.history.view", survivor=flag.survivor, target=flag.survivor)
+    chart = history_chart(survivor=flag.survivor, days=90, tz=timezone.get_current_timezone())
     return render(request, "followup/_flag_history.html", {"chart_data": chart})
 
 
@@ -123,17 +142,17 @@ def _nurse_action(request: HttpRequest, flag: Flag, forms_: dict) -> str:
     """Run the posted action; a message on success, "" when a form has errors."""
     nurse = request.user
     if "claim" in request.POST:
-        services.flag_claim(flag=flag, nurse=nurse)
+        flag_claim(flag=flag, nurse=nurse)
         return "You have claimed this flag."
     if "unclaim" in request.POST:
-        services.flag_unclaim(flag=flag, nurse=nurse)
+        flag_unclaim(flag=flag, nurse=nurse)
         return "Flag released."
     if "note" in request.POST and forms_["note"].is_valid():
-        services.flag_note_add(flag=flag, nurse=nurse, text=forms_["note"].cleaned_data["text"])
+        flag_note_add(flag=flag, nurse=nurse, text=forms_["note"].cleaned_data["text"])
         return "Note added."
     if "contact" in request.POST and forms_["contact"].is_valid():
         data = forms_["contact"].cleaned_data
-        services.flag_nurse_contact(flag=flag, nurse=nurse, result=data["result"], note=data["note"])
+        flag_nurse_contact(flag=flag, nurse=nurse, result=data["result"], note=data["note"])
         return "Contact attempt recorded."
     if "resolve" in request.POST and forms_["resolve"].is_valid():
         return _resolve(flag, nurse, forms_["resolve"])
@@ -142,7 +161,7 @@ def _nurse_action(request: HttpRequest, flag: Flag, forms_: dict) -> str:
     if "end_snooze" in request.POST:
         snooze_id = request.POST["end_snooze"]
         if snooze_id.isdigit() and len(snooze_id) < 16:
-            tracker_services.snooze_end(survivor=flag.survivor, snooze_id=int(snooze_id), by=nurse)
+            snooze_end(survivor=flag.survivor, snooze_id=int(snooze_id), by=nurse)
             return "Snooze ended."
     return ""
 
@@ -150,7 +169,7 @@ def _nurse_action(request: HttpRequest, flag: Flag, forms_: dict) -> str:
 def _resolve(flag: Flag, nurse: User, form: ResolveForm) -> str:
     data = form.cleaned_data
     try:
-        count = services.flags_nurse_resolve(
+        count = flags_nurse_resolve(
             survivor=flag.survivor, flag_ids=data["flags"], nurse=nurse, outcome=data["outcome"], note=data["note"]
         )
     except ValidationError as error:
@@ -165,7 +184,7 @@ def _snooze(flag: Flag, nurse: User, form: SnoozeForm) -> str:
     data = form.cleaned_data
     until = dt.datetime.combine(data["until"], dt.time(23, 59), tzinfo=zoneinfo.ZoneInfo(flag.survivor.time_zone))
     try:
-        tracker_services.snooze_create(
+        snooze_create(
             survivor=flag.survivor,
             by=nurse,
             ends_at=until,
@@ -194,8 +213,8 @@ def call_lists(request: HttpRequest) -> HttpResponse:
         place = int(number) if number in ("1", "2", "3") else 1
         form = CallForm(request.POST, auto_id=f"call-{place}-{request.POST.get('survivor', '')[:16]}-%s")
         if form.is_valid():
-            survivor = selectors.survivor_for_nurse(user=request.user, survivor_id=form.cleaned_data["survivor"])
-            services.call_log(
+            survivor = survivor_for_nurse(user=request.user, survivor_id=form.cleaned_data["survivor"])
+            call_log(
                 survivor=survivor,
                 nurse=request.user,
                 result=form.cleaned_data["result"],
@@ -205,13 +224,13 @@ def call_lists(request: HttpRequest) -> HttpResponse:
             return redirect("call_lists")
         failed = {"form": form, "list": place, "survivor": form.cleaned_data.get("survivor")}
     found = (
-        selectors.call_list_no_recent_checkin(user=request.user),
-        selectors.call_list_bounced(user=request.user),
-        selectors.call_list_callback(user=request.user),
+        call_list_no_recent_checkin(user=request.user),
+        call_list_bounced(user=request.user),
+        call_list_callback(user=request.user),
     )
     lists = {title: list(rows) for title, rows in zip(CALL_LISTS, found, strict=True)}
     shown = {s.pk for rows in lists.values() for s in rows}
-    tracker_services.audit_record_list(actor=request.user, action="call_list.view", survivor_ids=shown)
+    audit_record_list(actor=request.user, action="call_list.view", survivor_ids=shown)
     context = {"lists": lists, "results": FlagEvent.Result.choices, "failed": failed}
     return render(request, "followup/call_lists.html", context)
 
@@ -221,13 +240,13 @@ def survivors(request: HttpRequest) -> HttpResponse:
     """The survivors of her clinics: open flags (highest tier), last
     check-in, overdue for her weekly check-in; search by name."""
     query = request.GET.get("q", "").strip()[:100]
-    page = survivor_list.survivor_list_read(nurse=request.user, query=query, number=request.GET.get("page"))
+    page = survivor_list_read(nurse=request.user, query=query, number=request.GET.get("page"))
     return render(request, "followup/survivors.html", {"page": page, "query": query})
 
 
 @clinic_staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    figures = selectors.dashboard(user=request.user, periods=(30, 90))
+    figures = reads.dashboard(user=request.user, periods=(30, 90))
     top = figures[90]["per_rule"][:12]
     chart = {
         "tiers": ["Emergency", "Urgent", "Routine"],

@@ -11,13 +11,25 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tracker import services as tracker_services
+from followup import admin_actions
+from followup.admin_actions import (
+    MESSAGE_COUNT_DAYS,
+    admin_clinics,
+    cadence_save,
+    message_counts_for_admin,
+    message_get_for_admin,
+    messages_for_admin,
+)
+from followup.reminders import notices
+from followup.reminders.loop import flag_get_for_survivor, flag_survivor_confirm_contact
+from followup.reminders.preferences import preferences_for, preferences_update
 from tracker.access import clinic_admin_required, survivor_required
 from tracker.models import Tier
 from tracker.rules.tiers import QUEUE_RANK
+from tracker.services.accounts import survivor_profile_update
 
 from . import audit_trail as audit_trail_module
-from . import health, selectors, services
+from . import health
 from .cadence import DEFAULT_CADENCE
 from .forms import (
     AuditFilterForm,
@@ -31,9 +43,9 @@ from .models import Cadence, Message
 @require_http_methods(["GET", "POST"])
 def flag_contacted(request: HttpRequest, flag_id: int) -> HttpResponse:
     """ "I contacted my care team" (also the link in every reminder)."""
-    flag = selectors.flag_get_for_survivor(user=request.user, flag_id=flag_id)
+    flag = flag_get_for_survivor(user=request.user, flag_id=flag_id)
     if request.method == "POST":
-        services.flag_survivor_confirm_contact(flag=flag, survivor=request.user)
+        flag_survivor_confirm_contact(flag=flag, survivor=request.user)
         messages.success(request, "Thank you. We have stopped the reminders about this.")
         return redirect("home")
     return render(request, "followup/flag_contacted.html", {"flag": flag})
@@ -42,15 +54,15 @@ def flag_contacted(request: HttpRequest, flag_id: int) -> HttpResponse:
 @survivor_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
-    prefs = services.preferences_for(request.user)
+    prefs = preferences_for(request.user)
     form = PreferencesForm(request.POST or None, instance=prefs, survivor=request.user)
     if request.method == "POST" and form.is_valid():
-        tracker_services.survivor_profile_update(
+        survivor_profile_update(
             survivor=request.user,
             time_zone=form.cleaned_data["time_zone"],
             weight_unit=form.cleaned_data["weight_unit"],
         )
-        services.preferences_update(survivor=request.user, data=form.cleaned_data)
+        preferences_update(survivor=request.user, data=form.cleaned_data)
         messages.success(request, "Your settings are saved.")
         return redirect("home")
     return render(request, "followup/preferences.html", {"form": form})
@@ -62,7 +74,7 @@ def notice_dismiss(request: HttpRequest, message_id: int) -> HttpResponse:
     message = Message.objects.filter(pk=message_id, recipient=request.user).first()
     if message is None:
         raise Http404
-    services.notice_dismiss(message=message, survivor=request.user)
+    notices.notice_dismiss(message=message, survivor=request.user)
     return redirect("home")
 
 
@@ -71,14 +83,14 @@ def message_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state") or None
     if state not in (None, *Message.State.values):
         state = None
-    rows = selectors.messages_for_admin(user=request.user, state=state)
+    rows = messages_for_admin(user=request.user, state=state)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "state": state,
         "states": Message.State.choices,
-        "counts": selectors.message_counts_for_admin(user=request.user),
-        "count_days": selectors.MESSAGE_COUNT_DAYS,
+        "counts": message_counts_for_admin(user=request.user),
+        "count_days": MESSAGE_COUNT_DAYS,
     }
     return render(request, "followup/messages.html", context)
 
@@ -86,8 +98,8 @@ def message_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @clinic_admin_required
 def message_retry(request: HttpRequest, message_id: int) -> HttpResponse:
-    message = selectors.message_get_for_admin(user=request.user, message_id=message_id)
-    services.message_retry(message=message, by=request.user)
+    message = message_get_for_admin(user=request.user, message_id=message_id)
+    admin_actions.message_retry(message=message, by=request.user)
     messages.success(request, "The message will be sent again at the next sweep.")
     return redirect(reverse("message_list") + "?state=failed")
 
@@ -95,7 +107,7 @@ def message_retry(request: HttpRequest, message_id: int) -> HttpResponse:
 @clinic_admin_required
 @require_http_methods(["GET", "POST"])
 def cadence_edit(request: HttpRequest) -> HttpResponse:
-    clinics = list(selectors.admin_clinics(user=request.user))
+    clinics = list(admin_clinics(user=request.user))
     clinic = next((c for c in clinics if str(c.pk) == request.GET.get("clinic")), clinics[0] if clinics else None)
     if clinic is None:
         raise Http404
@@ -111,7 +123,7 @@ def cadence_edit(request: HttpRequest) -> HttpResponse:
         forms_by_tier[tier] = CadenceForm(request.POST or None, prefix=tier, minutes=minutes)
     if request.method == "POST" and all([f.is_valid() for f in forms_by_tier.values()]):
         for tier, form in forms_by_tier.items():
-            services.cadence_save(clinic=clinic, tier=tier, by=request.user, **form.cadence())
+            cadence_save(clinic=clinic, tier=tier, by=request.user, **form.cadence())
         messages.success(request, f"Reminder cadence saved for {clinic.name}.")
         return redirect(f"{request.path}?clinic={clinic.pk}")
     return render(request, "followup/cadence.html", {"clinic": clinic, "clinics": clinics, "forms": forms_by_tier})
@@ -136,7 +148,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     """The filter's names and emails go by POST and wait in her session, so
     they are in no URL (access logs, the browser's history, a Referer); the
     page's address carries only its page number."""
-    selectors.admin_clinics(user=request.user)  # 404 for anyone but a clinic admin
+    admin_clinics(user=request.user)  # 404 for anyone but a clinic admin
     if request.method == "POST":
         if "clear" in request.POST:
             request.session.pop(AUDIT_FILTER_SESSION_KEY, None)

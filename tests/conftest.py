@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 
 from tests.factories import ClinicAdminFactory, ClinicFactory, NurseFactory, SurvivorFactory, entry, record_checkin
-from tracker import services as tracker_services
+from tracker.services.rules import rules_load_defaults
 
 
 @pytest.fixture
@@ -126,7 +126,7 @@ def _close_stray_test_db_sessions(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _fresh_rule_cache():
     """Each test sees the rules in its own transaction, not a neighbour's."""
-    from tracker.selectors import rule_defs_forget
+    from tracker.evaluation.inputs import rule_defs_forget
 
     rule_defs_forget()
     yield
@@ -135,7 +135,7 @@ def _fresh_rule_cache():
 
 @pytest.fixture
 def default_rules(db):
-    tracker_services.rules_load_defaults()
+    rules_load_defaults()
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ def body_site(code: str) -> BodySite:
 
 def entry(code="pain", site="hip", severity=6, new=True, worse=True, note="", started_on=None):
     """One symptom entry as the check-in form would send it (started yesterday unless told)."""
-    from tracker.services import EntryData
+    from tracker.services.checkins import EntryData
 
     return EntryData(
         symptom=symptom(code),
@@ -82,7 +82,7 @@ def entry(code="pain", site="hip", severity=6, new=True, worse=True, note="", st
 
 def record_checkin(survivor, *entries, callback=False) -> CheckIn:
     """A check-in recorded through the real service, so the rules run."""
-    from tracker.services import checkin_create
+    from tracker.services.checkins import checkin_create
 
     checkin, _ = checkin_create(
         survivor=survivor, entries=list(entries), callback_requested=callback, submission_token=uuid.uuid4()

@@ -29,12 +29,12 @@ def main(argv: list[str]) -> None:
 
     from tests.factories import ClinicFactory, NurseFactory, SurvivorFactory, entry, record_checkin
     from tests.faults import midday_zone
-    from tracker import services
     from tracker.models import Flag, User
+    from tracker.services.rules import rules_load_defaults
 
     if argv[0] == "setup":
         call_command("migrate", verbosity=0, interactive=False)
-        services.rules_load_defaults()
+        rules_load_defaults()
         clinic = ClinicFactory()
         NurseFactory(clinics=[clinic])
         survivors = [

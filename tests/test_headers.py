@@ -11,8 +11,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.factories import CheckInFactory, SurvivorFactory, SymptomEntryFactory, WeightEntryFactory
-from tracker import services
 from tracker.models import Flag, PreviewJob, Rule, User
+from tracker.services.rules import rules_load_defaults
 
 # "auth_sso" is the sso -> mfa contract: a session that passed single
 # sign-on counts as having passed the second factor (tracker/mfa/gate.py).
@@ -53,7 +53,7 @@ def concrete(template: str, values: dict) -> str:
 
 @pytest.fixture
 def world(survivor, nurse, clinic_admin):
-    services.rules_load_defaults()
+    rules_load_defaults()
     checkin = CheckInFactory(survivor=survivor)
     entry = SymptomEntryFactory(checkin=checkin, note="private words")
     weight = WeightEntryFactory(survivor=survivor)

@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from tests.factories import CheckInFactory, SurvivorFactory, SymptomEntryFactory
 from tests.test_headers import sign_in
-from tracker import services
 from tracker.models import AuditEvent, Flag, Rule, User
+from tracker.services.audit import audit_record
+from tracker.services.rules import rules_load_defaults
 
 NAME, EMAIL = "Zelda Quintero", "zelda.quintero@example.org"
 
@@ -21,13 +22,13 @@ def title(response) -> str:
 
 @pytest.fixture
 def zelda(clinic, nurse, clinic_admin):
-    services.rules_load_defaults()
+    rules_load_defaults()
     zelda = SurvivorFactory(clinic=clinic, full_name=NAME, email=EMAIL)
     checkin = CheckInFactory(survivor=zelda, callback_requested=True)
     SymptomEntryFactory(checkin=checkin)
     rule = Rule.objects.get(slug="headache")
     flag = Flag.objects.create(survivor=zelda, rule=rule, rule_version=rule.current, tier="urgent", evidence="x")
-    services.audit_record(actor=nurse, action="survivor.history.view", survivor=zelda)
+    audit_record(actor=nurse, action="survivor.history.view", survivor=zelda)
     return {"survivor": zelda, "checkin": checkin, "flag": flag}
 
 

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 
-from . import account_services
 from .models import AuditEvent, BodySite, Clinic, Invitation, Symptom, User
+from .services.accounts import account_deactivate, account_password_changed, account_reactivate
 
 
 class PasswordChangeEndsSessionsForm(AdminPasswordChangeForm):
@@ -14,7 +14,7 @@ class PasswordChangeEndsSessionsForm(AdminPasswordChangeForm):
     def save(self, commit=True):
         user = super().save(commit=commit)
         if commit:
-            account_services.account_password_changed(user=user)
+            account_password_changed(user=user)
         return user
 
 
@@ -43,9 +43,9 @@ class UserAdmin(DjangoUserAdmin):
         obj.is_active = not wanted
         super().save_model(request, obj, form, change)
         if wanted:
-            account_services.account_reactivate(account=obj, by=request.user)
+            account_reactivate(account=obj, by=request.user)
         else:
-            account_services.account_deactivate(account=obj, by=request.user)
+            account_deactivate(account=obj, by=request.user)
 
 
 admin.site.register(Clinic)

@@ -57,7 +57,7 @@ def seed_demo() -> list[tuple[str, str]]:
 def _raise_recent_flags(user: User) -> None:
     """Run the rules over the last three weeks of the story, oldest first, so
     the demo shows flags as the app would have raised them."""
-    from .services import flags_evaluate
+    from .services.flags import flags_evaluate
 
     since = timezone.now() - dt.timedelta(weeks=3)
     for checkin in user.checkins.filter(created_at__gte=since).order_by("created_at"):

@@ -23,8 +23,10 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
-from . import selectors, services
 from .models import Clinic, Flag, RuleVersion, User
+from .selectors.flags import flags_open_for_survivor
+from .selectors.history import chart_points, checkin_list_recent
+from .services.audit import audit_read
 from .templatetags.checkin_cards import CheckInRow, EntryRow
 
 RECENT_CHECKINS = 10
@@ -46,20 +48,18 @@ def history_page(*, survivor: User, days: int, reader: User) -> HistoryPage:
     reads it: written by the same statement on PostgreSQL."""
     if connection.vendor == "postgresql":
         return history_page_sql(survivor=survivor, days=days, reader=reader)
-    services.audit_read(reader=reader, action=AUDIT_ACTION, survivor=survivor, target=survivor)
+    audit_read(reader=reader, action=AUDIT_ACTION, survivor=survivor, target=survivor)
     return history_page_orm(survivor=survivor, days=days)
 
 
 def history_page_orm(*, survivor: User, days: int) -> HistoryPage:
-    flags = selectors.flags_open_for_survivor(survivor=survivor)
-    symptoms, weights = selectors.chart_points(survivor=survivor, since=timezone.now() - dt.timedelta(days=days))
+    flags = flags_open_for_survivor(survivor=survivor)
+    symptoms, weights = chart_points(survivor=survivor, since=timezone.now() - dt.timedelta(days=days))
     return HistoryPage(
         clinic=survivor.clinic,
         open_flags=[flag for flag in flags if not flag.withdrawn],
         withdrawn_flags=[flag for flag in flags if flag.withdrawn],
-        recent_checkins=[
-            CheckInRow.of(c) for c in selectors.checkin_list_recent(survivor=survivor, limit=RECENT_CHECKINS)
-        ],
+        recent_checkins=[CheckInRow.of(c) for c in checkin_list_recent(survivor=survivor, limit=RECENT_CHECKINS)],
         symptoms=symptoms,
         weights=weights,
     )
@@ -67,7 +67,7 @@ def history_page_orm(*, survivor: User, days: int) -> HistoryPage:
 
 # Each part is a JSON array of arrays (positional: no key repeated per row).
 # The orders are those of the selectors history_page_orm calls; `withdrawn`
-# is tracker.selectors._for_her's (a later real match puts a flag back).
+# is tracker.selectors.flags._for_her's (a later real match puts a flag back).
 # `seen`: the audit row of a read by someone else, as services.audit_read
 # writes it (a statement's data-modifying WITH runs whether or not it is
 # read). The SELECT reads the snapshot taken before it, which it does not touch.

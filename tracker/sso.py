@@ -6,7 +6,7 @@ Who may come in: an existing, active nurse, clinic admin or superuser whose
 email address the provider says it has verified. Nobody is ever created and
 survivors never sign in this way. Configured by the environment only
 (config/settings/base.py, README "Single sign-on for staff"); off while
-OIDC_RP_CLIENT_ID or OIDC_OP_ISSUER is unset. The views are in sso_views.py.
+OIDC_RP_CLIENT_ID or OIDC_OP_ISSUER is unset. The views are in tracker/views/sso.py.
 """
 
 import logging

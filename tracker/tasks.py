@@ -5,13 +5,15 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.core.management import call_command
 
-from . import services
 from .evaluation import preview_jobs
+# The module, not the function: services.accounts imports this module to
+# enqueue the email, so the name is looked up when the task runs.
+from .services import accounts as account_services
 
 
 @shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=5)
 def send_invite_email(invitation_id: int) -> bool:
-    return services.invitation_send_email(invitation_id=invitation_id)
+    return account_services.invitation_send_email(invitation_id=invitation_id)
 
 
 @shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=5)

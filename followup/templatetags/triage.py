@@ -79,6 +79,6 @@ def rule_options(rules, chosen: str):
 
 @lru_cache(maxsize=16)
 def _rule_options(rules: tuple) -> str:
-    """Made once per rule list (tracker.selectors.rule_choices keeps it until
+    """Made once per rule list (tracker.evaluation.inputs.rule_choices keeps it until
     a rule changes)."""
     return "".join(f'<option value="{escape(rule.slug)}">{escape(rule.name)}</option>' for rule in rules)

@@ -13,8 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from tracker import services as tracker_services
 from tracker.models import Flag, User
+from tracker.services.audit import audit_record
+from tracker.services.flags import flag_close
 
 from ..models import CallLog, FlagEvent, FlagFollowup
 from ..reminders.loop import loop_close
@@ -24,7 +25,7 @@ def _event(*, flag: Flag, nurse: User, kind: str, result: str = "", text: str = 
     event = FlagEvent(flag=flag, kind=kind, result=result, text=text.strip(), author=nurse)
     event.full_clean()
     event.save()
-    tracker_services.audit_record(actor=nurse, action=f"flag.{kind}", survivor=flag.survivor, target=flag)
+    audit_record(actor=nurse, action=f"flag.{kind}", survivor=flag.survivor, target=flag)
     return event
 
 
@@ -50,7 +51,7 @@ def _callback_answered(*, survivor_id: int) -> None:
 
 def flag_nurse_resolve(*, flag: Flag, nurse: User, outcome: str, note: str = "") -> int:
     with transaction.atomic():
-        tracker_services.flag_close(flag=flag, by=nurse, outcome=outcome)
+        flag_close(flag=flag, by=nurse, outcome=outcome)
         _event(flag=flag, nurse=nurse, kind=FlagEvent.Kind.RESOLVE, result="", text=note)
         return loop_close(flag=flag, nurse=nurse)
 
@@ -110,7 +111,7 @@ def call_log(*, survivor: User, nurse: User, result: str, note: str = "") -> Cal
         call.save()
         if result == FlagEvent.Result.REACHED:
             _callback_answered(survivor_id=survivor.pk)
-        tracker_services.audit_record(actor=nurse, action="call.log", survivor=survivor, target=call)
+        audit_record(actor=nurse, action="call.log", survivor=survivor, target=call)
     return call
 
 

@@ -4,7 +4,7 @@ that opening it makes: the audit row and "first opened" (which stops the
 flag's escalation).
 
 A nurse opens flag after flag all day. On PostgreSQL all of it is one
-prepared statement (followup/flag_page_sql.py): the ORM took seven to nine
+prepared statement (followup/triage/flag_page_sql.py): the ORM took seven to nine
 statements, each costing more to build and plan than to run (bench/README.md,
 issue 12). flag_page_orm below is the definition, what SQLite runs, and a
 test holds the two to the same values. Every list is bounded, so a flag open
@@ -20,10 +20,10 @@ from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
-from tracker import services as tracker_services
 from tracker.access import Refused
 from tracker.db import prepared_cursor
 from tracker.models import Flag, FlagEntry, Snooze, Tier, User
+from tracker.services.audit import audit_record
 
 from ..models import Channel, FlagEvent, Message
 from . import actions, flag_page_sql, reads
@@ -117,7 +117,7 @@ def flag_page_read(*, nurse: User, flag_id: int, now: dt.datetime | None = None)
     if connection.vendor != "postgresql":
         flag = reads.flag_get_for_nurse(user=nurse, flag_id=flag_id)
         actions.flag_opened(flag=flag, nurse=nurse, now=now)
-        tracker_services.audit_record(actor=nurse, action="flag.view", survivor=flag.survivor, target=flag)
+        audit_record(actor=nurse, action="flag.view", survivor=flag.survivor, target=flag)
         return flag_page_orm(nurse=nurse, flag_id=flag_id, now=now)
     statement = flag_page_sql.sql(events=EVENTS_SHOWN, reminders=REMINDERS_SHOWN, attachments=ATTACHMENTS_SHOWN)
     with prepared_cursor() as cursor:

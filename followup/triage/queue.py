@@ -15,12 +15,12 @@ from django.db import connection
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from tracker import selectors as tracker_selectors
-from tracker import services as tracker_services
 from tracker.access import Refused
 from tracker.db import prepared_cursor
+from tracker.evaluation.inputs import rule_choices
 from tracker.models import Flag, User
 from tracker.rules.tiers import QUEUE_RANK
+from tracker.services.audit import audit_record_list
 
 from .rows import QueueFlag, QueuePage, QueueRow, span
 
@@ -140,7 +140,7 @@ def queue_page_from_values(values: list[tuple], page: int, *, now: dt.datetime |
 
 
 def queue_rule_id(slug: str) -> int | None:
-    return next((r.id for r in tracker_selectors.rule_choices() if r.slug == slug), None)
+    return next((r.id for r in rule_choices() if r.slug == slug), None)
 
 
 def _queue_flag(row: tuple, now: dt.datetime) -> QueueFlag:
@@ -254,9 +254,7 @@ def queue_page_read(*, nurse: User, number: str | None = None, now: dt.datetime 
     now = now or timezone.now()
     if connection.vendor != "postgresql":
         page = queue_page(flag_queue(user=nurse, now=now, **filters), number, now=now)
-        tracker_services.audit_record_list(
-            actor=nurse, action="queue.view", survivor_ids=[row.survivor_id for row in page.rows]
-        )
+        audit_record_list(actor=nurse, action="queue.view", survivor_ids=[row.survivor_id for row in page.rows])
         return page
     number = queue_page_number(number)
     params = {

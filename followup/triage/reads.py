@@ -27,8 +27,8 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 
-from tracker import selectors as tracker_selectors
 from tracker.access import Refused
+from tracker.evaluation.inputs import rule_choices
 from tracker.models import CheckIn, Flag, Snooze, Symptom, User
 from tracker.rules.tiers import HIGHEST_FIRST
 
@@ -171,7 +171,7 @@ def dashboard(*, user: User, periods=(30, 90), now: dt.datetime | None = None) -
         .annotate(wait=ExpressionWrapper(F("first") - F("created_at"), output_field=DurationField()))
         .values_list("created_at", "wait")
     )
-    rules = {rule.id: rule for rule in tracker_selectors.rule_choices()}
+    rules = {rule.id: rule for rule in rule_choices()}
     figures = {}
     for days, start in since.items():
         period_waits = sorted(w for created, w in waits if created >= start)

@@ -12,9 +12,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, OuterRef, Subquery
 from django.utils import timezone
 
-from tracker import services as tracker_services
 from tracker.access import Refused
 from tracker.models import CheckIn, Flag, Tier, User
+from tracker.services.audit import audit_record_list
 
 from .. import cadence
 from ..models import Preferences
@@ -120,5 +120,5 @@ def survivor_list_read(*, nurse: User, query: str = "", number: str | None = Non
             )
         )
     page.object_list = rows
-    tracker_services.audit_record_list(actor=nurse, action="survivor_list.view", survivor_ids=[row.pk for row in rows])
+    audit_record_list(actor=nurse, action="survivor_list.view", survivor_ids=[row.pk for row in rows])
     return page

@@ -202,9 +202,9 @@ def test_she_picks_her_time_zone_by_its_everyday_name(browser, live_server, surv
 
 @pytest.fixture
 def admin(db):
-    from tracker import services
+    from tracker.services.rules import rules_load_defaults
 
-    services.rules_load_defaults()
+    rules_load_defaults()
     return ClinicAdminFactory(clinics=[ClinicFactory(name="Hillside", emergency_number="911")], full_name="Ada Admin")
 
 

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from tests.factories import entry, record_checkin
 from tests.mfa_helpers import pass_second_step, second_step_ready
-from tracker import services as tracker_services
 from tracker.demo import DEMO_PASSWORD
 from tracker.models import CheckIn, Flag, User
+from tracker.services.rules import rules_load_defaults
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -115,7 +115,7 @@ def test_a_survivor_checks_in_with_the_keyboard_only(live_server, browser, width
 
 def test_a_nurse_works_a_flag_from_the_queue_with_the_keyboard_only(live_server, browser):
     call_command("seed_demo", stdout=StringIO())
-    tracker_services.rules_load_defaults()
+    rules_load_defaults()
     maria = User.objects.get(email="maria@demo.followup.test")
     record_checkin(maria, entry("jaundice", None, 5, True, False, started_on=timezone.localdate()), callback=True)
     flag = Flag.objects.get(survivor=maria, rule__slug="jaundice")

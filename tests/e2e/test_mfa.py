@@ -54,9 +54,9 @@ def app_code(key_text: str, *, at: float | None = None) -> str:
 
 
 def test_a_nurses_first_sign_in_sets_up_her_app_and_lands_on_her_queue(live_server, page, people):
-    from tracker import services as tracker_services
+    from tracker.services.rules import rules_load_defaults
 
-    tracker_services.rules_load_defaults()
+    rules_load_defaults()
     record_checkin(people["survivor"], entry("jaundice", None, 5, True, False, started_on=timezone.localdate()))
     base = live_server.url
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 from tests.e2e.conftest import CHROMIUM
 from tests.factories import PASSWORD, NurseFactory, SurvivorFactory, entry, record_checkin
 from tests.mfa_helpers import pass_second_step, second_step_ready
-from tracker import services as tracker_services
 from tracker.models import Flag
+from tracker.services.rules import rules_load_defaults
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -35,7 +35,7 @@ def test_the_flag_pages_note_is_not_in_the_browsers_cache_after_logout(live_serv
     kept them before: issue 13)."""
     from playwright.sync_api import sync_playwright
 
-    tracker_services.rules_load_defaults()
+    rules_load_defaults()
     survivor = SurvivorFactory()
     nurse = NurseFactory(clinics=[survivor.clinic])
     record_checkin(survivor, entry("pain", "hip", 7, True, True, note=NOTE, started_on=timezone.localdate()))

@@ -25,7 +25,7 @@ def login(page, url, email):
 
 
 def test_a_spanish_note_is_understood_and_the_nurse_sees_what_was_set_aside(live_server, page, browser):
-    from tracker.services import rules_load_defaults
+    from tracker.services.rules import rules_load_defaults
 
     rules_load_defaults()
     call_command("seed_demo", stdout=StringIO())
@@ -52,7 +52,7 @@ def test_a_spanish_note_is_understood_and_the_nurse_sees_what_was_set_aside(live
 
 
 def test_a_clinic_admin_tests_a_sentence(live_server, page):
-    from tracker.services import rules_load_defaults
+    from tracker.services.rules import rules_load_defaults
 
     rules_load_defaults()
     call_command("seed_demo", stdout=StringIO())

@@ -15,14 +15,14 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from followup import services as followup_services
 from followup.models import CallLog, Message
+from followup.triage.actions import flag_claim
 from tests.e2e.axe import assert_no_axe_violations
 from tests.factories import SurvivorFactory, entry, record_checkin
 from tests.mfa_helpers import pass_second_step, second_step_ready
-from tracker import services as tracker_services
 from tracker.demo import DEMO_PASSWORD
 from tracker.models import Flag, Rule, User
+from tracker.services.rules import rules_load_defaults
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -45,7 +45,7 @@ def report(survivor, code):
 
 def test_a_new_emergency_flag_is_announced_when_the_queue_refreshes(live_server, page):
     call_command("seed_demo", stdout=StringIO())
-    tracker_services.rules_load_defaults()
+    rules_load_defaults()
     maria = User.objects.get(email="maria@demo.followup.test")
     report(maria, "jaundice")
     login(page, live_server.url, "nurse@demo.followup.test")
@@ -69,7 +69,7 @@ def test_a_new_emergency_flag_is_announced_when_the_queue_refreshes(live_server,
 
 def test_a_nurse_resolves_an_urgent_flag_and_the_loop_closes(live_server, page):
     call_command("seed_demo", stdout=StringIO())  # no rules yet: the demo history raises nothing
-    tracker_services.rules_load_defaults()
+    rules_load_defaults()
     maria = User.objects.get(email="maria@demo.followup.test")
     report(maria, "jaundice")
     flag = Flag.objects.get(survivor=maria, rule__slug="jaundice")
@@ -122,7 +122,7 @@ def _busy_queue(n: int = 30):
     """Maria with two flags and `n` other survivors with one each: a queue
     taller than the screen."""
     call_command("seed_demo", stdout=StringIO())
-    tracker_services.rules_load_defaults()
+    rules_load_defaults()
     maria = User.objects.get(email="maria@demo.followup.test")
     report(maria, "jaundice")  # urgent, with a call back asked for
     record_checkin(maria, entry("dizziness", None, 4, True, False, started_on=timezone.localdate()))  # routine
@@ -268,7 +268,7 @@ def test_the_dashboard_says_minutes_and_rule_names(live_server, page):
     maria = _busy_queue(n=0)
     flag = Flag.objects.get(survivor=maria, tier="urgent")
     Flag.objects.filter(pk=flag.pk).update(created_at=timezone.now() - dt.timedelta(hours=3, minutes=5, seconds=20))
-    followup_services.flag_claim(flag=flag, nurse=User.objects.get(email="nurse@demo.followup.test"))
+    flag_claim(flag=flag, nurse=User.objects.get(email="nurse@demo.followup.test"))
     login(page, live_server.url, "admin@demo.followup.test")
     page.goto(live_server.url + "/staff/dashboard/")
     assert page.get_by_text("3 h 5 min").first.is_visible()

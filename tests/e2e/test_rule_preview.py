@@ -22,7 +22,7 @@ DRAFT = '{"all": [{"symptom": ["pain"]}, {"body_site": ["hip"]}]}'
 
 
 def test_an_admin_sees_the_progress_bar_move_and_then_the_result(live_server, page):
-    from tracker.services import rules_load_defaults
+    from tracker.services.rules import rules_load_defaults
 
     rules_load_defaults()
     clinic = ClinicFactory()

@@ -49,7 +49,7 @@ def test_a_survivor_records_two_symptoms_and_sees_them_in_her_history(live_serve
 
 
 def test_an_emergency_sign_shows_call_emergency_services_on_the_confirmation_page(live_server, page):
-    from tracker.services import rules_load_defaults
+    from tracker.services.rules import rules_load_defaults
 
     rules_load_defaults()
     call_command("seed_demo", stdout=StringIO())

@@ -27,7 +27,7 @@ DESKTOP = {"width": 1280, "height": 900}
 @pytest.fixture
 def people(db):
     from tests.factories import ClinicFactory
-    from tracker.services import rules_load_defaults
+    from tracker.services.rules import rules_load_defaults
 
     rules_load_defaults()
     clinic = ClinicFactory(name="Riverside", care_team_phone="555-0100", emergency_number="911")
@@ -241,12 +241,12 @@ def test_she_withdraws_a_symptom_entry_from_her_check_in(browser, live_server, p
 
 
 def test_a_withdrawn_emergency_waits_for_a_nurse_and_her_page_says_so(browser, live_server, people):
-    from tracker import corrections
     from tracker.models import Flag
+    from tracker.services.corrections import entry_mark_in_error
 
     survivor = people["survivor"]
     checkin = record_checkin(survivor, entry("seizure", None, 8))
-    corrections.entry_mark_in_error(survivor=survivor, entry=checkin.entries.get())
+    entry_mark_in_error(survivor=survivor, entry=checkin.entries.get())
     page = open_as(browser, live_server, survivor)
     page.goto(live_server.url + "/")
     assert page.locator("[data-tier]").count() == 0  # no "Call 911" headline for what she took back

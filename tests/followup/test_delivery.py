@@ -8,9 +8,12 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from followup import services
 from followup.models import Attempt, Heartbeat, Message, Preferences
-from followup.selectors import call_list_bounced
+from followup.reminders import preferences
+from followup.reminders.delivery import deliver
+from followup.reminders.loop import flag_survivor_confirm_contact
+from followup.reminders.sweep import sweep
+from followup.triage.reads import call_list_bounced
 
 
 def due_now(flag, channel="email"):
@@ -18,8 +21,8 @@ def due_now(flag, channel="email"):
 
 
 def sweep_and_deliver(now=None):
-    ids = services.sweep(now=now)
-    return {pk: services.deliver(message_id=pk) for pk in ids}
+    ids = sweep(now=now)
+    return {pk: deliver(message_id=pk) for pk in ids}
 
 
 def test_the_sweep_queues_due_rows_enqueues_one_task_each_and_notes_its_run(
@@ -27,13 +30,13 @@ def test_the_sweep_queues_due_rows_enqueues_one_task_each_and_notes_its_run(
 ):
     flag = report(survivor, code="seizure", site=None)["seizure"]
     with django_capture_on_commit_callbacks(execute=True):
-        ids = services.sweep()
+        ids = sweep()
     first = Message.objects.filter(flag=flag, sequence=1)
     assert set(ids) == set(first.values_list("pk", flat=True))
     assert set(first.values_list("state", flat=True)) == {"queued"}
     assert sorted(args[0] for name, args, _ in enqueued if name == "followup.tasks.deliver_message") == sorted(ids)
     assert Heartbeat.objects.get(name="sweep").at <= timezone.now()
-    assert services.sweep() == []  # nothing is claimed twice
+    assert sweep() == []  # nothing is claimed twice
 
 
 def test_delivery_sends_an_email_that_names_the_clinic_and_no_health_detail(survivor, report, clinic):
@@ -139,25 +142,25 @@ def test_a_bouncing_address_fails_for_good_stops_email_and_puts_her_on_the_call_
 
 def test_a_closed_loop_is_checked_again_at_send_time(survivor, report):
     flag = report(survivor, code="jaundice", site=None)["jaundice"]
-    ids = services.sweep()
-    services.flag_survivor_confirm_contact(flag=flag, survivor=survivor)  # cancels queued rows too
-    assert {services.deliver(message_id=pk) for pk in ids} == {"not claimed"}
+    ids = sweep()
+    flag_survivor_confirm_contact(flag=flag, survivor=survivor)  # cancels queued rows too
+    assert {deliver(message_id=pk) for pk in ids} == {"not claimed"}
     assert mail.outbox == []
 
 
 def test_a_message_is_claimed_once(survivor, report):
     report(survivor, code="jaundice", site=None)
-    [pk, *_] = services.sweep()
-    assert services.deliver(message_id=pk) in ("sent", "cancelled")
-    assert services.deliver(message_id=pk) == "not claimed"
+    [pk, *_] = sweep()
+    assert deliver(message_id=pk) in ("sent", "cancelled")
+    assert deliver(message_id=pk) == "not claimed"
 
 
 def test_messages_stuck_in_queued_or_sending_go_back_to_pending(survivor, report, settings):
     flag = report(survivor, code="jaundice", site=None)["jaundice"]
-    ids = services.sweep()
+    ids = sweep()
     Message.objects.filter(pk=ids[0]).update(state="sending")
     later = timezone.now() + dt.timedelta(seconds=settings.FOLLOWUP_SENDING_TIMEOUT + 1)
-    again = services.sweep(now=later)
+    again = sweep(now=later)
     assert set(ids) <= set(again)
     assert due_now(flag).state == "queued"
 
@@ -179,7 +182,7 @@ def test_messages_stuck_in_queued_or_sending_go_back_to_pending(survivor, report
     ],
 )
 def test_quiet_hours_are_hers_across_time_zones_and_dst(zone, utc, quiet_until):
-    assert services.quiet_until(zone, utc) == quiet_until
+    assert preferences.quiet_until(zone, utc) == quiet_until
 
 
 def test_routine_and_urgent_messages_wait_for_morning_but_emergencies_do_not(survivor, report):
@@ -189,9 +192,9 @@ def test_routine_and_urgent_messages_wait_for_morning_but_emergencies_do_not(sur
     with time_machine.travel(night, tick=False):
         urgent = report(survivor, code="jaundice", site=None)["jaundice"]
         emergency = report(survivor, code="seizure", site=None)["seizure"]
-        ids = services.sweep()
+        ids = sweep()
     assert {m.flag_id for m in Message.objects.filter(pk__in=ids)} == {emergency.pk}
     assert due_now(urgent).due_at == dt.datetime(2026, 6, 2, 12, 0, tzinfo=dt.UTC)
     with time_machine.travel(dt.datetime(2026, 6, 2, 12, 0, 30, tzinfo=dt.UTC), tick=False):
-        later = services.sweep()
+        later = sweep()
     assert due_now(urgent).pk in later

@@ -14,8 +14,8 @@ from django.utils import timezone
 from followup.models import Attempt, Message
 from tests.factories import ClinicFactory, NurseFactory, SurvivorFactory, entry, record_checkin
 from tests.faults import cluster, midday_zone, midnight_zone, wait_for
-from tracker import services as tracker_services
 from tracker.models import Flag
+from tracker.services.rules import rules_load_defaults
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -50,7 +50,7 @@ def first_reminder(flag, channel="email") -> Message:
 
 
 def test_1_broker_down_checkin_is_fast_and_the_reminder_follows_exactly_once(client, daytime_survivor, tmp_path):
-    tracker_services.rules_load_defaults()
+    rules_load_defaults()
     with cluster(tmp_path, redis_running=False) as c:
         c.worker()
         c.beat()
@@ -90,7 +90,7 @@ def test_1_broker_down_checkin_is_fast_and_the_reminder_follows_exactly_once(cli
 
 
 def test_2_kill_9_while_sending_still_delivers_with_at_most_one_duplicate(daytime_survivor, tmp_path):
-    tracker_services.rules_load_defaults()
+    rules_load_defaults()
     with cluster(tmp_path, FAULT_SEND_DELAY=4) as c:
         worker = c.worker("w1")
         c.beat()
@@ -168,11 +168,11 @@ def test_4_a_flushed_broker_loses_nothing(tmp_path):
         import redis
 
         from config.celery import app
-        from followup import services
+        from followup.reminders.sweep import claim_due
 
         # A sweep queues the rows and their tasks reach the broker (the
         # private one), but no worker takes them yet.
-        queued = services.claim_due(now=timezone.now(), batch=100)
+        queued = claim_due(now=timezone.now(), batch=100)
         assert sorted(queued) == sorted(rows.values_list("pk", flat=True))
         with app.connection_for_write(c.redis.url) as conn:
             for pk in queued:
@@ -190,7 +190,7 @@ def test_4_a_flushed_broker_loses_nothing(tmp_path):
 
 
 def test_5_a_rolled_back_flag_leaves_no_message_and_sends_nothing(daytime_survivor, tmp_path):
-    tracker_services.rules_load_defaults()
+    rules_load_defaults()
     with cluster(tmp_path) as c:
         c.worker()
         c.beat()
@@ -209,15 +209,15 @@ def test_5_a_rolled_back_flag_leaves_no_message_and_sends_nothing(daytime_surviv
 
 
 def test_6_confirming_contact_stops_the_reminders(daytime_survivor, tmp_path):
-    tracker_services.rules_load_defaults()
+    rules_load_defaults()
     with cluster(tmp_path) as c:
         c.worker()
         c.beat()
         flag = report(daytime_survivor)
         wait_for(lambda: first_reminder(flag).state == "sent", timeout=30)
-        from followup import services
+        from followup.reminders.loop import flag_survivor_confirm_contact
 
-        services.flag_survivor_confirm_contact(flag=flag, survivor=daytime_survivor)
+        flag_survivor_confirm_contact(flag=flag, survivor=daytime_survivor)
         confirmed = timezone.now()
         # Make every later reminder due now: none may go out.
         Message.objects.filter(flag=flag, sequence__gt=1).update(due_at=timezone.now())
@@ -228,7 +228,7 @@ def test_6_confirming_contact_stops_the_reminders(daytime_survivor, tmp_path):
 
 
 def test_7_quiet_hours_hold_for_real_processes_and_escalation_fires_once(tmp_path):
-    tracker_services.rules_load_defaults()
+    rules_load_defaults()
     clinic = ClinicFactory()
     nurses = [NurseFactory(clinics=[clinic]) for _ in range(2)]
     asleep = SurvivorFactory(clinic=clinic, time_zone=midnight_zone())
@@ -255,7 +255,7 @@ def test_8_a_hung_text_provider_ends_in_failed_attempts_and_does_not_hold_the_wo
     is failed (on the Messages page), and the email still goes out."""
     from followup.models import Preferences
 
-    tracker_services.rules_load_defaults()
+    rules_load_defaults()
     Preferences.objects.create(survivor=daytime_survivor, sms_on=True, phone="+1 555 0100 200")
     hung = {
         "SMS_BACKEND": "tests.followup.test_resilience.HangingSms",

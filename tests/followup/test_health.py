@@ -15,8 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
-from followup import health, services, tasks
+from followup import health, tasks
 from followup.models import Attempt, Heartbeat, Message
+from followup.reminders.delivery import deliver
+from followup.reminders.sweep import sweep
 from tracker.models import Flag, Rule
 
 TOKEN = "s3cret-metrics-token-for-tests-0123456789"
@@ -60,13 +62,13 @@ def test_it_fails_on_a_due_message_stuck_unsent_though_the_sweep_is_fresh(client
     start = timezone.now()
     stuck = message(survivor, due_at=start - dt.timedelta(seconds=30))
     with time_machine.travel(start, tick=False):
-        ids = services.sweep()
+        ids = sweep()
         assert ids == [stuck.pk]
         a_worker_failing_every_task(monkeypatch, ids)
         assert healthz(client)[0] == 200  # 30 s late: within one sweep
     for minutes in (1, 2, 3, 4):
         with time_machine.travel(start + dt.timedelta(minutes=minutes), tick=False):
-            a_worker_failing_every_task(monkeypatch, services.sweep())
+            a_worker_failing_every_task(monkeypatch, sweep())
     with time_machine.travel(start + dt.timedelta(minutes=4, seconds=5), tick=False):
         status, body = healthz(client)
     assert status == 503 and body["status"] == "unhealthy" and body["problems"] == ["delivery"]
@@ -79,15 +81,15 @@ def test_it_recovers_when_the_message_is_delivered_not_when_a_sweep_runs(client,
     start = timezone.now()
     stuck = message(survivor, due_at=start - dt.timedelta(minutes=10))
     with time_machine.travel(start, tick=False):
-        a_worker_failing_every_task(monkeypatch, services.sweep())
+        a_worker_failing_every_task(monkeypatch, sweep())
         assert healthz(client)[0] == 503
     later = start + dt.timedelta(minutes=3)
     with time_machine.travel(later, tick=False):
-        ids = services.sweep()  # puts it back and claims it again
+        ids = sweep()  # puts it back and claims it again
         assert ids == [stuck.pk]
         status, body = healthz(client)
         assert status == 503 and body["problems"] == ["delivery"]
-        assert services.deliver(message_id=stuck.pk) == "sent"
+        assert deliver(message_id=stuck.pk) == "sent"
         status, body = healthz(client)
     assert status == 200 and body["problems"] == [] and body["delivery"]["oldest_due_unsent_seconds"] == 0
 
@@ -99,7 +101,7 @@ def test_the_oldest_due_age_grows_while_nothing_is_delivered(survivor, monkeypat
     for minutes in range(0, 8):
         now = start + dt.timedelta(minutes=minutes)
         with time_machine.travel(now, tick=False):
-            a_worker_failing_every_task(monkeypatch, services.sweep())
+            a_worker_failing_every_task(monkeypatch, sweep())
             ages.append(health.oldest_due_unsent_seconds(now=now))
     # Requeued after 120 s and claimed again, it never looks new.
     assert ages == [60.0 * minutes for minutes in range(0, 8)]
@@ -109,7 +111,7 @@ def test_a_message_deferred_for_quiet_hours_is_not_late(client, survivor):
     survivor.time_zone = "Asia/Tokyo"  # 00:00 there: quiet hours
     survivor.save(update_fields=["time_zone"])
     routine = message(survivor, due_at=timezone.now() - dt.timedelta(minutes=10))
-    services.sweep()
+    sweep()
     routine.refresh_from_db()
     assert routine.state == "pending" and routine.due_at > timezone.now()
     assert healthz(client)[0] == 200
@@ -118,7 +120,7 @@ def test_a_message_deferred_for_quiet_hours_is_not_late(client, survivor):
 def test_it_is_503_when_the_last_sweep_failed_midway(client, survivor, monkeypatch):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        services.sweep()
+        sweep()
         assert healthz(client)[0] == 200
 
     def broken(**kwargs):
@@ -128,7 +130,7 @@ def test_it_is_503_when_the_last_sweep_failed_midway(client, survivor, monkeypat
     later = start + dt.timedelta(minutes=4)
     with time_machine.travel(later, tick=False):
         with pytest.raises(OperationalError):
-            services.sweep()
+            sweep()
         status, body = healthz(client)
     assert status == 503 and body["problems"] == ["sweep"]
     assert body["sweep"]["seconds_ago"] == 4 * 60

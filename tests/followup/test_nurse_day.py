@@ -15,9 +15,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from followup import selectors, services, survivor_list
 from followup.models import CallLog, FlagEvent, FlagFollowup, Message, Preferences
+from followup.reminders.loop import flag_survivor_confirm_contact
 from followup.triage import flag_page
+from followup.triage.actions import flag_claim, flag_note_add, flag_nurse_contact, flags_nurse_resolve
+from followup.triage.rows import span
+from followup.triage.survivor_list import is_overdue
 from tests.factories import (
     PASSWORD,
     CheckInFactory,
@@ -27,8 +30,10 @@ from tests.factories import (
     WeightEntryFactory,
 )
 from tests.mfa_helpers import client_pass_second_step, totp_device_for
-from tracker import services as tracker_services
 from tracker.models import AuditEvent, Flag, Rule
+from tracker.services.checkins import weight_record
+from tracker.services.flags import flag_close
+from tracker.services.snoozes import snooze_create
 
 
 @pytest.fixture
@@ -50,7 +55,7 @@ def test_a_queue_row_shows_that_she_confirmed_contact_and_when_and_call_back_wan
     routine = report(survivor, code="dizziness", site=None)["dizziness-new"]
     html = as_nurse.get(reverse("flag_queue")).content.decode()
     assert "She confirmed contact" not in html and "Call back wanted" in html
-    services.flag_survivor_confirm_contact(flag=routine, survivor=survivor)
+    flag_survivor_confirm_contact(flag=routine, survivor=survivor)
     FlagFollowup.objects.filter(flag=routine).update(
         survivor_contacted_at=dt.datetime(2026, 6, 2, 13, 5, tzinfo=dt.UTC)
     )
@@ -116,11 +121,9 @@ def test_resolving_writes_nothing_if_one_flag_is_not_hers_or_no_longer_open(
     assert response.context["forms"]["resolve"].errors["flags"]
     assert not Flag.objects.filter(status="closed").exists()
     # A colleague closed one meanwhile: all or nothing, with a message by the field.
-    tracker_services.flag_close(flag=emergency, by=nurse, outcome="appointment")
+    flag_close(flag=emergency, by=nurse, outcome="appointment")
     with pytest.raises(ValidationError) as problem:
-        services.flags_nurse_resolve(
-            survivor=survivor, flag_ids=[emergency.pk, urgent.pk], nurse=nurse, outcome="appointment"
-        )
+        flags_nurse_resolve(survivor=survivor, flag_ids=[emergency.pk, urgent.pk], nurse=nurse, outcome="appointment")
     assert "no longer open" in str(problem.value)
     urgent.refresh_from_db()
     assert urgent.status == "open" and not FlagEvent.objects.filter(kind="resolve").exists()
@@ -163,9 +166,7 @@ def test_next_in_queue_goes_to_the_next_survivors_highest_flag(as_nurse, nurse, 
     assert response["Location"] == reverse("nurse_flag", args=[theirs.pk])
     # From the queue's top: her emergency leads.
     assert as_nurse.get(reverse("queue_next"))["Location"] == reverse("nurse_flag", args=[emergency.pk])
-    services.flags_nurse_resolve(
-        survivor=same_clinic_survivor, flag_ids=[theirs.pk], nurse=nurse, outcome="appointment"
-    )
+    flags_nurse_resolve(survivor=same_clinic_survivor, flag_ids=[theirs.pk], nurse=nurse, outcome="appointment")
     response = as_nurse.get(reverse("queue_next"), {"after": survivor.pk}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("flag_queue")
     assert "Nobody else is waiting in the queue." in response.content.decode()
@@ -237,11 +238,8 @@ def test_the_survivors_page_shows_another_clinics_nurse_nothing_and_a_survivor_4
 def test_overdue_means_her_weekly_check_in_and_its_nudge_have_passed_without_one(now, last, overdue):
     prefs = Preferences(checkin_weekday=0, checkin_hour=10)
     joined = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    assert (
-        survivor_list.is_overdue(prefs=prefs, time_zone="America/New_York", joined=joined, last_checkin=last, now=now)
-        is overdue
-    )
-    assert not survivor_list.is_overdue(
+    assert is_overdue(prefs=prefs, time_zone="America/New_York", joined=joined, last_checkin=last, now=now) is overdue
+    assert not is_overdue(
         prefs=prefs, time_zone="America/New_York", joined=now - dt.timedelta(days=1), last_checkin=None, now=now
     )
 
@@ -253,7 +251,7 @@ def test_dashboard_times_are_readable_and_rules_go_by_name(client, clinic_admin,
     flag = report(survivor, code="jaundice", site=None)["jaundice"]
     raised = timezone.now() - dt.timedelta(hours=3, minutes=5)
     Flag.objects.filter(pk=flag.pk).update(created_at=raised)
-    services.flag_claim(flag=flag, nurse=nurse)
+    flag_claim(flag=flag, nurse=nurse)
     client.force_login(clinic_admin)
     page = client.get(reverse("dashboard"))
     html = page.content.decode()
@@ -268,7 +266,7 @@ def test_dashboard_times_are_readable_and_rules_go_by_name(client, clinic_admin,
     ("minutes", "words"), [(0, "0 min"), (12, "12 min"), (185, "3 h 5 min"), (60, "1 h"), (3120, "2 d 4 h")]
 )
 def test_spans_are_written_for_people(minutes, words):
-    assert selectors.span(dt.timedelta(minutes=minutes, seconds=31)) == words
+    assert span(dt.timedelta(minutes=minutes, seconds=31)) == words
 
 
 def test_a_call_note_over_the_limit_is_refused_by_the_field_and_kept(as_nurse, survivor):
@@ -299,11 +297,9 @@ def _long_history(survivor, flag, nurse, report):
     for _ in range(8):
         report(survivor, code="jaundice", site=None)  # more attachments and reminders
     for n in range(30):
-        services.flag_note_add(flag=flag, nurse=nurse, text=f"note {n}")
+        flag_note_add(flag=flag, nurse=nurse, text=f"note {n}")
     rule = Rule.objects.get(slug="dizziness-new")
-    tracker_services.snooze_create(
-        survivor=survivor, by=nurse, ends_at=now + dt.timedelta(days=3), reason="knee", rule=rule
-    )
+    snooze_create(survivor=survivor, by=nurse, ends_at=now + dt.timedelta(days=3), reason="knee", rule=rule)
 
 
 def test_the_flag_page_costs_the_same_number_of_queries_whatever_her_history(
@@ -367,7 +363,7 @@ def _shown(page):
 def test_the_flag_page_statement_returns_what_the_orm_definition_returns(
     nurse, survivor, same_clinic_survivor, report, django_assert_num_queries, monkeypatch
 ):
-    """followup/flag_page_sql.py reads the page (and writes the audit row and
+    """followup/triage/flag_page_sql.py reads the page (and writes the audit row and
     "first opened") in one statement on PostgreSQL; flag_page_orm is the
     definition. Every related object comes loaded, as select_related would."""
     monkeypatch.setattr(flag_page, "ATTACHMENTS_SHOWN", 5)  # of 9
@@ -375,16 +371,14 @@ def test_the_flag_page_statement_returns_what_the_orm_definition_returns(
     report(survivor, code="seizure", site=None)
     _long_history(survivor, flag, nurse, report)
     WeightEntryFactory(survivor=survivor, kg=50)  # a weight rule's match too
-    services.flag_nurse_contact(flag=flag, nurse=nurse, result="no_answer", note="")
-    services.flag_claim(flag=flag, nurse=nurse)
+    flag_nurse_contact(flag=flag, nurse=nurse, result="no_answer", note="")
+    flag_claim(flag=flag, nurse=nurse)
     Preferences.objects.create(survivor=survivor, phone="+1 555 0100")
     bare = report(same_clinic_survivor, code="jaundice", site=None)["jaundice"]  # no preferences
     WeightEntryFactory(
         survivor=same_clinic_survivor, kg=Decimal("70"), recorded_at=timezone.now() - dt.timedelta(days=200)
     )
-    tracker_services.weight_record(
-        survivor=same_clinic_survivor, value=Decimal("66"), unit="kg", submission_token=uuid.uuid4()
-    )
+    weight_record(survivor=same_clinic_survivor, value=Decimal("66"), unit="kg", submission_token=uuid.uuid4())
     weight = Flag.objects.get(survivor=same_clinic_survivor, rule__slug="unexplained-weight-loss")  # a weight's match
     now = timezone.now()
     for case in (flag, bare, weight):
@@ -419,7 +413,7 @@ def test_the_flag_page_of_another_clinic_is_404_and_writes_nothing(other_nurse, 
 def test_the_flag_page_lists_are_bounded(monkeypatch, nurse, survivor, report):
     flag = report(survivor, code="jaundice", site=None)["jaundice"]
     for n in range(5):
-        services.flag_note_add(flag=flag, nurse=nurse, text=f"note {n}")
+        flag_note_add(flag=flag, nurse=nurse, text=f"note {n}")
     monkeypatch.setattr(flag_page, "EVENTS_SHOWN", 3)
     page = flag_page.flag_page_read(nurse=nurse, flag_id=flag.pk)
     assert [e.text for e in page.events] == ["note 2", "note 3", "note 4"] and page.events_total == 5

@@ -8,11 +8,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from followup import services as followup_services
+from followup.admin_actions import cadence_save
 from followup.models import Message
 from tests.factories import ClinicAdminFactory, ClinicFactory, InvitationFactory, NurseFactory, SurvivorFactory
-from tracker import services as tracker_services
 from tracker.models import Flag, Rule
+from tracker.services.audit import audit_record, audit_record_list
 
 
 @pytest.fixture
@@ -47,19 +47,15 @@ def body(response) -> str:
 @pytest.fixture
 def audit_rows(clinic, clinic_b, shared_nurse, survivor, b_survivor):
     """What the shared nurse did in both clinics, and an admin of both."""
-    record = tracker_services.audit_record
+    record = audit_record
     record(actor=shared_nurse, action="survivor.history.view", survivor=survivor)
     record(actor=shared_nurse, action="survivor.history.view", survivor=b_survivor)
-    tracker_services.audit_record_list(
-        actor=shared_nurse, action="queue.view", survivor_ids=[survivor.pk, b_survivor.pk]
-    )
-    tracker_services.audit_record_list(actor=shared_nurse, action="call_list.view", survivor_ids=[b_survivor.pk])
+    audit_record_list(actor=shared_nurse, action="queue.view", survivor_ids=[survivor.pk, b_survivor.pk])
+    audit_record_list(actor=shared_nurse, action="call_list.view", survivor_ids=[b_survivor.pk])
     record(actor=shared_nurse, action="invitation.create", target=InvitationFactory(clinic=clinic))
     record(actor=shared_nurse, action="invitation.create", target=InvitationFactory(clinic=clinic_b))
     both_admin = ClinicAdminFactory(clinics=[clinic, clinic_b])
-    followup_services.cadence_save(
-        clinic=clinic_b, tier="urgent", by=both_admin, first_after_minutes=0, every_minutes=60, max_count=3
-    )
+    cadence_save(clinic=clinic_b, tier="urgent", by=both_admin, first_after_minutes=0, every_minutes=60, max_count=3)
 
 
 def test_the_audit_trail_shows_no_row_name_or_count_of_another_clinic(as_admin_a, audit_rows, survivor, b_survivor):

@@ -7,8 +7,11 @@ import time_machine
 from django.db import transaction
 from django.utils import timezone
 
-from followup import services
+from followup.admin_actions import cadence_save
 from followup.models import Cadence, Message
+from followup.reminders.loop import flag_survivor_confirm_contact
+from followup.reminders.schedule import cadence_plan
+from followup.triage.actions import flag_nurse_contact, flag_nurse_resolve
 from tracker.models import Flag
 
 
@@ -56,14 +59,14 @@ def test_a_clinic_can_set_its_own_cadence(survivor, report, clinic):
 
 
 def test_a_raised_tier_replaces_pending_reminders_with_the_faster_cadence(survivor, report, clinic_admin):
-    from tracker import services as tracker_services
     from tracker.models import Rule
+    from tracker.services.rules import RULE_FIELDS, rule_save
 
     flag = report(survivor, code="headache", site=None, severity=8)["headache"]
     assert reminders(flag, "pending").count() == 15
     rule = Rule.objects.get(slug="headache")
-    data = {n: getattr(rule.current, n) for n in tracker_services.RULE_FIELDS}
-    tracker_services.rule_save(by=clinic_admin, slug="headache", rule=rule, data={**data, "tier": "emergency"})
+    data = {n: getattr(rule.current, n) for n in RULE_FIELDS}
+    rule_save(by=clinic_admin, slug="headache", rule=rule, data={**data, "tier": "emergency"})
     report(survivor, code="headache", site=None, severity=8)
     assert reminders(flag, "cancelled").count() == 15
     fresh = reminders(flag, "pending").filter(channel="email").order_by("sequence")
@@ -79,7 +82,7 @@ def test_a_later_match_on_an_open_flag_adds_no_reminders(survivor, report):
 
 def test_her_confirmation_stops_the_reminders(survivor, report):
     flag = report(survivor, code="jaundice", site=None)["jaundice"]
-    cancelled = services.flag_survivor_confirm_contact(flag=flag, survivor=survivor)
+    cancelled = flag_survivor_confirm_contact(flag=flag, survivor=survivor)
     assert cancelled == 15
     assert not reminders(flag).exclude(state="cancelled").exists()
     assert flag.followup.survivor_contacted_at is not None
@@ -89,7 +92,7 @@ def test_a_nurse_contact_stops_the_reminders_and_is_audited(survivor, nurse, rep
     from tracker.models import AuditEvent
 
     flag = report(survivor, code="jaundice", site=None)["jaundice"]
-    services.flag_nurse_contact(flag=flag, nurse=nurse)
+    flag_nurse_contact(flag=flag, nurse=nurse)
     assert not reminders(flag, "pending").exists()
     assert AuditEvent.objects.filter(actor=nurse, action="flag.contact").exists()
 
@@ -98,7 +101,7 @@ def test_resolving_closes_the_flag_with_its_outcome_and_stops_reminders(survivor
     from django.urls import reverse
 
     flag = report(survivor, code="jaundice", site=None)["jaundice"]
-    services.flag_nurse_resolve(flag=flag, nurse=nurse, outcome="appointment")
+    flag_nurse_resolve(flag=flag, nurse=nurse, outcome="appointment")
     flag.refresh_from_db()
     assert (flag.status, flag.outcome) == ("closed", "appointment")
     assert not reminders(flag, "pending").exists()
@@ -169,16 +172,16 @@ def test_cadence_save_checks_the_range_before_it_writes(clinic, clinic_admin):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as error:
-        services.cadence_save(
+        cadence_save(
             clinic=clinic, tier="urgent", first_after_minutes=0, every_minutes=10**9, max_count=3, by=clinic_admin
         )
     assert "every_minutes" in error.value.message_dict
     assert not Cadence.objects.exists()
-    saved = services.cadence_save(
+    saved = cadence_save(
         clinic=clinic, tier="urgent", first_after_minutes=0, every_minutes=43_200, max_count=20, by=clinic_admin
     )
-    assert services.cadence_plan(clinic_id=clinic.pk, tier="urgent").every == dt.timedelta(days=30)
-    again = services.cadence_save(
+    assert cadence_plan(clinic_id=clinic.pk, tier="urgent").every == dt.timedelta(days=30)
+    again = cadence_save(
         clinic=clinic, tier="urgent", first_after_minutes=5, every_minutes=60, max_count=2, by=clinic_admin
     )
     assert again.pk == saved.pk and Cadence.objects.count() == 1
@@ -207,7 +210,7 @@ def out_of_range_row(clinic) -> Cadence:
 @pytest.mark.postgresql
 def test_the_scheduler_clamps_a_row_saved_before_the_bounds(clinic, caplog):
     out_of_range_row(clinic)
-    plan = services.cadence_plan(clinic_id=clinic.pk, tier="urgent")
+    plan = cadence_plan(clinic_id=clinic.pk, tier="urgent")
     assert (plan.first_after, plan.every, plan.max_count) == (dt.timedelta(days=7), dt.timedelta(days=30), 20)
     assert any("out of range; clamped" in r.getMessage() for r in caplog.records)
     timezone.now() + plan.first_after + (plan.max_count - 1) * plan.every  # no overflow

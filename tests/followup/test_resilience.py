@@ -13,13 +13,14 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from followup import services
 from followup.models import Attempt, Message, Preferences
+from followup.reminders.delivery import deliver
+from followup.reminders.sweep import sweep, sweep_urgent
 from tests.followup.test_delivery import due_now
 
 
 def sweep_and_deliver(now=None):
-    return {pk: services.deliver(message_id=pk) for pk in services.sweep(now=now)}
+    return {pk: deliver(message_id=pk) for pk in sweep(now=now)}
 
 
 # ------------------------------------------------------------------ on commit
@@ -54,7 +55,7 @@ def test_an_urgent_check_in_too_but_not_in_her_quiet_hours(
         assert thirst.tier == "urgent"
         first = Message.objects.get(flag=thirst, sequence=1, channel="email")
         assert first.state == "pending"
-        services.sweep()  # and the sweep holds it for the morning
+        sweep()  # and the sweep holds it for the morning
     first.refresh_from_db()
     assert (first.state, first.due_at.astimezone(dt.UTC).hour) == ("pending", 12)  # 08:00 in New York
 
@@ -112,16 +113,16 @@ def test_a_lost_emergency_comes_back_within_seconds_an_urgent_one_after_minutes(
     Message.objects.filter(state="pending").update(due_at=timezone.now() + dt.timedelta(hours=1))
     for message in (emergency, other):
         _stuck(message, state, urgent_timeout[state] + 1)
-    assert services.sweep_urgent() == [emergency.pk]
-    assert services.sweep() == []  # the other one waits its own, longer time
+    assert sweep_urgent() == [emergency.pk]
+    assert sweep() == []  # the other one waits its own, longer time
     _stuck(other, state, routine_timeout[state] + 1)
-    assert services.sweep() == [other.pk]
+    assert sweep() == [other.pk]
 
 
 def test_the_emergency_lane_leaves_routine_messages_to_the_full_sweep(survivor, report):
     report(survivor, code="jaundice", site=None)
-    assert services.sweep_urgent() == []
-    assert len(services.sweep()) == 3
+    assert sweep_urgent() == []
+    assert len(sweep()) == 3
 
 
 def test_a_message_stuck_sending_with_no_tries_left_fails_with_an_attempt_row(
@@ -130,7 +131,7 @@ def test_a_message_stuck_sending_with_no_tries_left_fails_with_an_attempt_row(
     settings.FOLLOWUP_MAX_TRIES = 3
     message = due_now(report(survivor, code="seizure", site=None)["seizure"])
     _stuck(message, "sending", settings.FOLLOWUP_URGENT_SENDING_TIMEOUT + 1, tries=3)
-    services.sweep_urgent()
+    sweep_urgent()
     message.refresh_from_db()
     assert message.state == "failed"
     [attempt] = Attempt.objects.filter(message=message)
@@ -231,7 +232,7 @@ def test_a_hung_mail_server_times_out_as_a_failed_attempt(survivor, report, sett
     settings.EMAIL_TIMEOUT = 1
     flag = report(survivor, code="seizure", site=None)["seizure"]
     message = due_now(flag)
-    assert message.pk in services.sweep()
+    assert message.pk in sweep()
 
     def hung(signum, frame):
         raise AssertionError("the send hung: no timeout on the mail server")
@@ -240,7 +241,7 @@ def test_a_hung_mail_server_times_out_as_a_failed_attempt(survivor, report, sett
     signal.alarm(15)
     started = time.monotonic()
     try:
-        outcome = services.deliver(message_id=message.pk)
+        outcome = deliver(message_id=message.pk)
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
@@ -271,7 +272,7 @@ def test_one_sweep_claims_every_due_message_batch_after_batch(survivor, enqueued
         for n in range(25)
     )
     with django_capture_on_commit_callbacks(execute=True):
-        queued = services.sweep(batch=10)
+        queued = sweep(batch=10)
     assert len(queued) == 25
     assert not Message.objects.filter(state="pending", due_at__lte=now).exists()
     assert len([name for name, _, _ in enqueued if name == "followup.tasks.deliver_message"]) == 25
@@ -289,4 +290,4 @@ def test_only_her_highest_flag_goes_at_once_the_others_with_the_sweep(
     assert queued.count() == 3  # each channel of its first reminder
     jaundice = Message.objects.get(flag__rule__slug="jaundice", sequence=1, channel="email")
     assert jaundice.state == "pending" and jaundice.due_at <= timezone.now()
-    assert jaundice.pk in services.sweep()
+    assert jaundice.pk in sweep()

@@ -9,42 +9,44 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from followup import services
 from followup.models import FlagFollowup, Heartbeat, Message, Preferences
-from followup.selectors import call_list_no_recent_checkin
+from followup.reminders.delivery import deliver
+from followup.reminders.schedule import cadence_plan
+from followup.reminders.sweep import sweep
+from followup.triage.reads import call_list_no_recent_checkin
 from tests.factories import CheckInFactory, NurseFactory, SurvivorFactory
 
 
 def test_the_weekly_checkin_is_due_on_her_day_and_hour_in_her_zone(survivor):
     Preferences.objects.create(survivor=survivor, checkin_weekday=3, checkin_hour=9)  # Thursday 09:00 New York
-    services.sweep()  # Tuesday 2 June 2026, 11:00 in New York
+    sweep()  # Tuesday 2 June 2026, 11:00 in New York
     reminder = Message.objects.get(recipient=survivor, kind="checkin", channel="email")
     assert reminder.due_at == dt.datetime(2026, 6, 4, 13, 0, tzinfo=dt.UTC)
     assert reminder.iso_week == "2026-W23"
     nudge = Message.objects.get(recipient=survivor, kind="nudge", channel="email")
     assert nudge.due_at - reminder.due_at == dt.timedelta(days=2)
-    services.sweep()
+    sweep()
     assert Message.objects.filter(recipient=survivor, kind="checkin").count() == 3  # one per channel, once
 
 
 def test_a_day_already_past_this_week_means_next_week(survivor):
     Preferences.objects.create(survivor=survivor, checkin_weekday=0, checkin_hour=10)  # Monday
-    services.sweep()
+    sweep()
     reminder = Message.objects.get(recipient=survivor, kind="checkin", channel="email")
     assert reminder.iso_week == "2026-W24"
 
 
 def test_the_checkin_reminder_is_sent_and_the_nudge_skipped_if_she_checked_in(survivor):
     Preferences.objects.create(survivor=survivor, checkin_weekday=3, checkin_hour=9)
-    services.sweep()
+    sweep()
     with time_machine.travel(dt.datetime(2026, 6, 4, 13, 0, 30, tzinfo=dt.UTC), tick=False):
-        for pk in services.sweep():
-            services.deliver(message_id=pk)
+        for pk in sweep():
+            deliver(message_id=pk)
     assert [m.subject for m in mail.outbox] == ["Time for your weekly check-in"]
     with time_machine.travel(dt.datetime(2026, 6, 5, 14, tzinfo=dt.UTC), tick=False):
         CheckInFactory(survivor=survivor)
     with time_machine.travel(dt.datetime(2026, 6, 6, 13, 0, 30, tzinfo=dt.UTC), tick=False):
-        results = [services.deliver(message_id=pk) for pk in services.sweep()]
+        results = [deliver(message_id=pk) for pk in sweep()]
     nudges = Message.objects.filter(recipient=survivor, kind="nudge", iso_week="2026-W23")
     assert set(nudges.values_list("state", flat=True)) == {"cancelled"}
     assert "sent" not in results or len(mail.outbox) == 1
@@ -52,10 +54,10 @@ def test_the_checkin_reminder_is_sent_and_the_nudge_skipped_if_she_checked_in(su
 
 def test_a_missed_checkin_gets_one_nudge(survivor):
     Preferences.objects.create(survivor=survivor, checkin_weekday=3, checkin_hour=9)
-    services.sweep()
+    sweep()
     with time_machine.travel(dt.datetime(2026, 6, 6, 13, 0, 30, tzinfo=dt.UTC), tick=False):
-        for pk in services.sweep():
-            services.deliver(message_id=pk)
+        for pk in sweep():
+            deliver(message_id=pk)
     subjects = [m.subject for m in mail.outbox]
     assert subjects.count("A gentle reminder: your weekly check-in") == 1
 
@@ -73,11 +75,11 @@ def test_five_days_without_a_checkin_puts_her_on_the_call_list(survivor, nurse, 
 def test_an_unopened_emergency_flag_escalates_once_to_its_clinics_nurses(survivor, nurse, other_nurse, report):
     second_nurse = NurseFactory(clinics=[survivor.clinic])
     flag = report(survivor, code="seizure", site=None)["seizure"]
-    services.sweep()
+    sweep()
     assert not Message.objects.filter(kind="escalation").exists()
     later = timezone.now() + dt.timedelta(hours=1, minutes=1)
-    services.sweep(now=later)
-    services.sweep(now=later + dt.timedelta(minutes=5))
+    sweep(now=later)
+    sweep(now=later + dt.timedelta(minutes=5))
     escalations = Message.objects.filter(kind="escalation", flag=flag)
     assert set(escalations.values_list("recipient", flat=True)) == {nurse.pk, second_nurse.pk}
     assert FlagFollowup.objects.get(flag=flag).overdue_at is not None
@@ -87,7 +89,7 @@ def test_an_opened_flag_does_not_escalate(client, survivor, nurse, report):
     flag = report(survivor, code="seizure", site=None)["seizure"]
     client.force_login(nurse)
     assert client.get(reverse("nurse_flag", args=[flag.pk])).status_code == 200
-    services.sweep(now=timezone.now() + dt.timedelta(hours=2))
+    sweep(now=timezone.now() + dt.timedelta(hours=2))
     assert not Message.objects.filter(kind="escalation").exists()
 
 
@@ -95,8 +97,8 @@ def test_the_escalation_email_says_please_log_in_and_nothing_clinical(survivor, 
     flag = report(survivor, code="seizure", site=None)["seizure"]
     later = timezone.now() + dt.timedelta(hours=1, minutes=1)
     with time_machine.travel(later, tick=False):
-        for pk in services.sweep():
-            services.deliver(message_id=pk)
+        for pk in sweep():
+            deliver(message_id=pk)
     [email] = [m for m in mail.outbox if m.to == [nurse.email]]
     assert "log in" in email.body and f"/staff/flags/{flag.pk}/" in email.body
     assert "seizure" not in email.body.lower() and survivor.full_name not in email.body
@@ -203,8 +205,8 @@ def test_the_admin_sets_her_clinics_cadence(client, clinic_admin, clinic):
         data |= {f"{tier}-first_after": first[0], f"{tier}-first_after_unit": first[1]}
         data |= {f"{tier}-every": every[0], f"{tier}-every_unit": every[1], f"{tier}-max_count": count}
     assert client.post(reverse("cadence_edit"), data).status_code == 302
-    assert services.cadence_plan(clinic_id=clinic.pk, tier="urgent").every == dt.timedelta(hours=12)
-    assert services.cadence_plan(clinic_id=clinic.pk, tier="routine").first_after == dt.timedelta(hours=1)
+    assert cadence_plan(clinic_id=clinic.pk, tier="urgent").every == dt.timedelta(hours=12)
+    assert cadence_plan(clinic_id=clinic.pk, tier="routine").first_after == dt.timedelta(hours=1)
     data["urgent-every"] = -5
     response = client.post(reverse("cadence_edit"), data)
     assert response.status_code == 200 and response.context["forms"]["urgent"].errors

@@ -91,12 +91,12 @@ def test_queue_rows_escape_names_and_link_to_the_flag(as_nurse, clinic, report):
 
 
 def test_the_rule_filter_lists_rules_by_name_escaped_and_keeps_the_choice(as_nurse, default_rules):
-    from tracker import services as tracker_services
     from tracker.models import Rule
     from tracker.rules.defaults import DEFAULT_RULES
+    from tracker.services.rules import rule_save
 
     jaundice = next(r for r in DEFAULT_RULES if r["slug"] == "jaundice")
-    tracker_services.rule_save(
+    rule_save(
         by=None, slug="jaundice", rule=Rule.objects.get(slug="jaundice"), data={**jaundice, "name": "Yellow <skin>"}
     )
     html = as_nurse.get(reverse("flag_queue") + "?rule=jaundice").content.decode()
@@ -243,12 +243,12 @@ def test_another_clinics_nurse_sees_none_of_our_survivors_on_her_call_lists(clie
 
 
 def test_the_dashboard_counts_open_flags_closing_times_and_rule_records(client, clinic_admin, nurse, survivor, report):
-    from followup import services
+    from followup.triage.actions import flag_claim, flag_nurse_resolve
 
     urgent = report(survivor, code="jaundice", site=None)["jaundice"]
     report(survivor, code="seizure", site=None)
-    services.flag_claim(flag=urgent, nurse=nurse)
-    services.flag_nurse_resolve(flag=urgent, nurse=nurse, outcome="appointment")
+    flag_claim(flag=urgent, nurse=nurse)
+    flag_nurse_resolve(flag=urgent, nurse=nurse, outcome="appointment")
     client.force_login(clinic_admin)
     page = client.get(reverse("dashboard"))
     figures = page.context["figures"][30]
@@ -289,15 +289,15 @@ def test_every_audited_action_has_words_in_the_audit_browser():
 
 
 def test_the_admin_browses_the_audit_trail_of_her_clinic(client, clinic_admin, nurse, other_nurse, survivor):
-    from tracker import services as tracker_services
     from tracker.models import AuditEvent
+    from tracker.services.audit import audit_record, audit_record_list
 
-    tracker_services.audit_record(actor=nurse, action="survivor.history.view", survivor=survivor)
+    audit_record(actor=nurse, action="survivor.history.view", survivor=survivor)
     outsider = SurvivorFactory()
-    tracker_services.audit_record(actor=other_nurse, action="survivor.history.view", survivor=outsider)
+    audit_record(actor=other_nurse, action="survivor.history.view", survivor=outsider)
     neighbour = SurvivorFactory(clinic=survivor.clinic, full_name="<i>Nell</i> Neighbour")
-    tracker_services.audit_record_list(actor=nurse, action="queue.view", survivor_ids=[neighbour.pk, survivor.pk])
-    tracker_services.audit_record_list(actor=other_nurse, action="queue.view", survivor_ids=[outsider.pk])
+    audit_record_list(actor=nurse, action="queue.view", survivor_ids=[neighbour.pk, survivor.pk])
+    audit_record_list(actor=other_nurse, action="queue.view", survivor_ids=[outsider.pk])
     client.force_login(clinic_admin)
     page = client.get(reverse("audit_trail"))
     rows = list(page.context["page"])
@@ -348,12 +348,13 @@ def test_the_flag_page_shows_her_90_days_when_asked_and_runs_a_fixed_number_of_q
 def test_the_queue_sql_returns_what_the_orm_definition_returns(
     nurse, clinic, other_clinic, survivor, same_clinic_survivor, report, monkeypatch
 ):
-    """followup.services reads the queue (and writes its audit rows) in one
+    """followup.triage.queue reads the queue (and writes its audit rows) in one
     hand-written statement on PostgreSQL; selectors.flag_queue is the
     definition. Every filter, every page, two clinics, one outside hers."""
     import itertools
 
-    from followup import selectors, services
+    from followup.triage.actions import flag_claim, flag_unclaim
+    from followup.triage.queue import flag_queue, queue_page, queue_page_read
 
     monkeypatch.setattr("followup.triage.queue.QUEUE_PAGE_SIZE", 2)  # survivors a page
     nurse.staff_clinics.add(other_clinic)
@@ -364,10 +365,10 @@ def test_the_queue_sql_returns_what_the_orm_definition_returns(
         report(person, code="dizziness", site=None)
     report(SurvivorFactory(clinic=clinic), code="dizziness", site=None)  # one routine flag alone
     claimed = Flag.objects.filter(survivor=same_clinic_survivor).order_by("id")
-    services.flag_claim(flag=claimed[0], nurse=nurse)
-    services.flag_claim(flag=claimed[1], nurse=NurseFactory(clinics=[clinic]))
-    services.flag_claim(flag=claimed[2], nurse=nurse)
-    services.flag_unclaim(flag=claimed[2], nurse=nurse)  # unclaimed again: a follow-up row with nobody
+    flag_claim(flag=claimed[0], nurse=nurse)
+    flag_claim(flag=claimed[1], nurse=NurseFactory(clinics=[clinic]))
+    flag_claim(flag=claimed[2], nurse=nurse)
+    flag_unclaim(flag=claimed[2], nurse=nurse)  # unclaimed again: a follow-up row with nobody
     raised = timezone.now() - dt.timedelta(days=2)
     Flag.objects.filter(survivor=survivor, tier="urgent").update(created_at=raised, review_by=raised)
     Flag.objects.filter(survivor=survivor, tier="emergency").update(evidence="seizure, " * 30)  # cut to 90 characters
@@ -378,9 +379,9 @@ def test_the_queue_sql_returns_what_the_orm_definition_returns(
         filters = {"tier": tier, "rule": rule, "mine": mine, "unclaimed": unclaimed, "overdue": overdue}
         for number in ("1", "2", "3", "4", "x"):
             before = AuditEvent.objects.count()
-            fast = services.queue_page_read(nurse=nurse, number=number, now=now, **filters)
+            fast = queue_page_read(nurse=nurse, number=number, now=now, **filters)
             audited = list(AuditEvent.objects.order_by("id")[before:].values_list("actor", "action", "survivors"))
-            defined = selectors.queue_page(selectors.flag_queue(user=nurse, now=now, **filters), number, now=now)
+            defined = queue_page(flag_queue(user=nurse, now=now, **filters), number, now=now)
             assert fast == defined, filters
             listed = sorted({row.survivor_id for row in fast.flags})
             assert audited == ([(nurse.pk, "queue.view", listed)] if listed else [])

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import body_site, symptom
-from tracker import services
 from tracker.models import CheckIn, SymptomEntry
+from tracker.services.checkins import EntryData, checkin_create
 
 URL = reverse("checkin_create")
 
@@ -80,7 +80,7 @@ def test_it_does_not_save_twice_when_the_same_form_is_posted_again(as_survivor, 
 
 def test_the_service_returns_the_existing_checkin_for_a_repeated_token(survivor):
     token = uuid.uuid4()
-    data = services.EntryData(
+    data = EntryData(
         symptom=symptom("fatigue"),
         body_site=None,
         severity=3,
@@ -88,10 +88,10 @@ def test_the_service_returns_the_existing_checkin_for_a_repeated_token(survivor)
         is_worse=False,
         started_on=timezone.localdate(),
     )
-    first, created_first = services.checkin_create(
+    first, created_first = checkin_create(
         survivor=survivor, entries=[data], callback_requested=False, submission_token=token
     )
-    again, created_again = services.checkin_create(
+    again, created_again = checkin_create(
         survivor=survivor, entries=[data], callback_requested=False, submission_token=token
     )
     assert (created_first, created_again) == (True, False)
@@ -100,11 +100,11 @@ def test_the_service_returns_the_existing_checkin_for_a_repeated_token(survivor)
 
 def test_the_service_refuses_an_empty_checkin(survivor):
     with pytest.raises(ValidationError):
-        services.checkin_create(survivor=survivor, entries=[], callback_requested=False, submission_token=uuid.uuid4())
+        checkin_create(survivor=survivor, entries=[], callback_requested=False, submission_token=uuid.uuid4())
 
 
 def test_the_service_saves_nothing_when_one_entry_is_invalid(survivor):
-    good = services.EntryData(
+    good = EntryData(
         symptom=symptom("fatigue"),
         body_site=None,
         severity=3,
@@ -112,7 +112,7 @@ def test_the_service_saves_nothing_when_one_entry_is_invalid(survivor):
         is_worse=False,
         started_on=timezone.localdate(),
     )
-    bad = services.EntryData(
+    bad = EntryData(
         symptom=symptom("nausea"),
         body_site=None,
         severity=12,
@@ -121,9 +121,7 @@ def test_the_service_saves_nothing_when_one_entry_is_invalid(survivor):
         started_on=timezone.localdate(),
     )
     with pytest.raises(ValidationError):
-        services.checkin_create(
-            survivor=survivor, entries=[good, bad], callback_requested=False, submission_token=uuid.uuid4()
-        )
+        checkin_create(survivor=survivor, entries=[good, bad], callback_requested=False, submission_token=uuid.uuid4())
     assert not CheckIn.objects.filter(survivor=survivor).exists()
 
 

@@ -85,7 +85,7 @@ def test_the_catalog_is_seeded_with_its_contract_codes(db):
 
 def test_seed_demo_raises_the_flags_the_rules_would_have_raised(db):
     from tracker.models import Flag
-    from tracker.services import rules_load_defaults
+    from tracker.services.rules import rules_load_defaults
 
     rules_load_defaults()
     call_command("seed_demo", stdout=StringIO())

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import CheckInFactory, SymptomEntryFactory, body_site, symptom
-from tracker import services
 from tracker.models import AuditEvent, User
+from tracker.services.checkins import weight_record
 
 
 def rows_of(response) -> list[dict]:
@@ -36,7 +36,7 @@ def record(survivor, report):
         note='=HYPERLINK("http://evil") worse at night, <b>bold</b>',
         created_at=timezone.now() - dt.timedelta(days=3),
     )
-    services.weight_record(survivor=survivor, value=Decimal("150.0"), unit="lb", submission_token=uuid.uuid4())
+    weight_record(survivor=survivor, value=Decimal("150.0"), unit="lb", submission_token=uuid.uuid4())
     report(survivor, code="jaundice", site=None, severity=4, worse=False)
     return survivor
 

@@ -11,14 +11,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import WeightEntryFactory, entry, record_checkin, symptom
-from tracker import services
 from tracker.models import Flag, FlagEntry, Rule, RuleVersion
 from tracker.services import flags as flag_services
+from tracker.services.checkins import weight_record
+from tracker.services.rules import RULE_FIELDS, rule_save, rule_set_active, rules_load_defaults
+from tracker.services.snoozes import snooze_create
 
 
 @pytest.fixture(autouse=True)
 def default_rules(db):
-    services.rules_load_defaults()
+    rules_load_defaults()
 
 
 def report(survivor, *entries, callback=False):
@@ -67,12 +69,12 @@ def test_a_new_version_with_a_higher_tier_raises_the_flag_and_a_lower_one_never_
     report(survivor, ("pain", "hip", 5, True, False, ""))
     rule = Rule.objects.get(slug="bone-pain-new-or-worse")
     first = rule.current
-    data = {n: getattr(first, n) for n in services.RULE_FIELDS}
-    services.rule_save(by=clinic_admin, slug=rule.slug, rule=rule, data={**data, "tier": "emergency"})
+    data = {n: getattr(first, n) for n in RULE_FIELDS}
+    rule_save(by=clinic_admin, slug=rule.slug, rule=rule, data={**data, "tier": "emergency"})
     report(survivor, ("pain", "hip", 6, True, True, ""))
     flag = open_flags(survivor)["bone-pain-new-or-worse"]
     assert flag.tier == "emergency"
-    services.rule_save(by=clinic_admin, slug=rule.slug, rule=rule, data={**data, "tier": "routine"})
+    rule_save(by=clinic_admin, slug=rule.slug, rule=rule, data={**data, "tier": "routine"})
     report(survivor, ("pain", "hip", 6, True, True, ""))
     flag.refresh_from_db()
     assert flag.tier == "emergency"
@@ -114,7 +116,7 @@ def test_tracker_does_not_import_followup():
 
 def test_a_weight_loss_flag_is_raised_when_a_weight_is_logged(survivor):
     WeightEntryFactory(survivor=survivor, kg=Decimal("70"), recorded_at=timezone.now() - dt.timedelta(days=200))
-    services.weight_record(survivor=survivor, value=Decimal("66"), unit="kg", submission_token=uuid.uuid4())
+    weight_record(survivor=survivor, value=Decimal("66"), unit="kg", submission_token=uuid.uuid4())
     flag = open_flags(survivor)["unexplained-weight-loss"]
     assert flag.tier == "routine"
     assert "weight down 5.7% (70.0 \u2192 66.0 kg)" in flag.evidence
@@ -124,7 +126,7 @@ def test_a_weight_loss_flag_is_raised_when_a_weight_is_logged(survivor):
 def test_a_disabled_rule_raises_no_new_flags_and_leaves_old_ones(survivor, clinic_admin):
     report(survivor, ("seizure", None, 8, True, False, ""))
     rule = Rule.objects.get(slug="seizure")
-    services.rule_set_active(rule=rule, active=False, by=clinic_admin, reason="Duplicate of another rule")
+    rule_set_active(rule=rule, active=False, by=clinic_admin, reason="Duplicate of another rule")
     report(survivor, ("seizure", None, 8, True, False, ""))
     flag = open_flags(survivor)["seizure"]
     assert flag.attachments.count() == 1
@@ -133,7 +135,7 @@ def test_a_disabled_rule_raises_no_new_flags_and_leaves_old_ones(survivor, clini
 
 def test_a_snoozed_rule_records_the_entry_but_raises_no_flag(survivor, nurse):
     rule = Rule.objects.get(slug="bone-pain-new-or-worse")
-    services.snooze_create(
+    snooze_create(
         survivor=survivor, by=nurse, rule=rule, ends_at=timezone.now() + dt.timedelta(days=10), reason="known arthritis"
     )
     checkin = report(survivor, ("pain", "hip", 5, True, True, ""))
@@ -142,7 +144,7 @@ def test_a_snoozed_rule_records_the_entry_but_raises_no_flag(survivor, nurse):
 
 
 def test_a_snoozed_symptom_still_raises_emergency_rules(survivor, nurse):
-    services.snooze_create(
+    snooze_create(
         survivor=survivor,
         by=nurse,
         symptom=symptom("trouble_walking"),
@@ -180,7 +182,7 @@ def test_an_expired_snooze_no_longer_silences(survivor, nurse):
 )
 def test_snooze_limits(survivor, nurse, kwargs, field, message):
     with pytest.raises(ValidationError) as error:
-        services.snooze_create(
+        snooze_create(
             survivor=survivor,
             by=nurse,
             rule=Rule.objects.get(slug=kwargs["rule"]),
@@ -265,14 +267,14 @@ def test_flag_evidence_is_escaped_on_staff_pages(client, nurse, survivor):
 
 
 def test_load_defaults_is_idempotent_and_keeps_admin_changes(clinic_admin):
-    assert services.rules_load_defaults()["created"] == 0  # the fixture loaded them already
-    counts = services.rules_load_defaults()
+    assert rules_load_defaults()["created"] == 0  # the fixture loaded them already
+    counts = rules_load_defaults()
     assert counts["created"] == 0 and counts["updated"] == 0
     rule = Rule.objects.get(slug="headache")
-    data = {n: getattr(rule.current, n) for n in services.RULE_FIELDS}
-    services.rule_save(by=clinic_admin, slug="headache", rule=rule, data={**data, "advice": "Our own words."})
+    data = {n: getattr(rule.current, n) for n in RULE_FIELDS}
+    rule_save(by=clinic_admin, slug="headache", rule=rule, data={**data, "advice": "Our own words."})
     versions = RuleVersion.objects.count()
-    counts = services.rules_load_defaults()
+    counts = rules_load_defaults()
     assert counts["kept_admin_changes"] == 1
     assert RuleVersion.objects.count() == versions
     assert Rule.objects.get(slug="headache").current.advice == "Our own words."

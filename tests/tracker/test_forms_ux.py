@@ -14,8 +14,8 @@ from django.utils import timezone, translation
 
 from followup.models import Cadence
 from tests.factories import CheckInFactory, InvitationFactory, SymptomEntryFactory, WeightEntryFactory, symptom
-from tracker import services
 from tracker.models import NOTE_MAX_LENGTH, TIME_ZONE_CHOICES, Rule, RuleSwitch, User, WeightEntry
+from tracker.services.rules import rule_set_active, rules_load_defaults
 from tracker.timezones import TIME_ZONE_PICKER_CHOICES
 from tracker.tokens import invite_token_make
 
@@ -33,7 +33,7 @@ def links_of(summary: str) -> list[str]:
 
 @pytest.fixture
 def default_rules(db):
-    services.rules_load_defaults()
+    rules_load_defaults()
 
 
 # ------------------------------------------------------------------ the error summary, on every form
@@ -118,7 +118,7 @@ def every_form_page(d) -> list[tuple[str, User | str | None, str, dict, str]]:
         ),
         (
             # The emailed link puts its token in her session and sends her on
-            # to /invite/ (tracker/invite_views.py): the form lives there.
+            # to /invite/ (tracker/views/invite.py): the form lives there.
             "invitation",
             reverse("invite_accept", args=[invite_token_make(nonce=str(invitation.nonce))]),
             reverse("invite_page"),
@@ -383,7 +383,7 @@ def test_the_service_refuses_to_switch_off_without_a_reason(default_rules, clini
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as error:
-        services.rule_set_active(rule=Rule.objects.get(slug="seizure"), active=False, by=clinic_admin)
+        rule_set_active(rule=Rule.objects.get(slug="seizure"), active=False, by=clinic_admin)
     assert "reason" in error.value.message_dict
     assert Rule.objects.get(slug="seizure").is_active
 

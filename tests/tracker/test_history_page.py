@@ -13,10 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from followup import services as followup_services
+from followup.reminders.loop import loop_close
 from tests.factories import SurvivorFactory, WeightEntryFactory, entry, record_checkin
-from tracker import corrections, history_page
+from tracker import history_page
 from tracker.models import AuditEvent, Flag, Rule, User
+from tracker.services.corrections import entry_mark_in_error, weight_mark_in_error
 
 
 def _rich_history(survivor, report):
@@ -29,9 +30,9 @@ def _rich_history(survivor, report):
     jaundice = report(survivor, code="jaundice", site=None, note='<b>yellow</b> & itchy "eyes"', callback=True)
     report(survivor, code="seizure", site=None)
     pain = record_checkin(survivor, entry("pain", "hip", severity=7), entry("headache", None, severity=2))
-    followup_services.loop_close(flag=jaundice["jaundice"], by_survivor=True)
+    loop_close(flag=jaundice["jaundice"], by_survivor=True)
     mistaken = pain.entries.order_by("id").last()
-    corrections.entry_mark_in_error(survivor=survivor, entry=mistaken)
+    entry_mark_in_error(survivor=survivor, entry=mistaken)
     taken = Flag.objects.filter(survivor=survivor, status=Flag.Status.OPEN).values("rule")
     failed = Rule.objects.exclude(pk__in=taken).select_related("current").first()
     Flag.objects.create(
@@ -50,7 +51,7 @@ def _rich_history(survivor, report):
     for days_ago, kg in ((200, "71.3"), (60, "70.6"), (30, "70.1"), (2, "69.85")):
         WeightEntryFactory(survivor=survivor, kg=Decimal(kg), recorded_at=timezone.now() - dt.timedelta(days=days_ago))
     typo = WeightEntryFactory(survivor=survivor, kg=Decimal("40"), recorded_at=timezone.now() - dt.timedelta(days=1))
-    corrections.weight_mark_in_error(survivor=survivor, weight=typo)
+    weight_mark_in_error(survivor=survivor, weight=typo)
 
 
 def _flags(flags):
@@ -70,7 +71,7 @@ def test_the_statement_returns_what_the_orm_definition_returns(survivor, report,
     _rich_history(survivor, report)
     # One withdrawn flag (all that raised it entered in error), listed apart.
     seizure = survivor.symptom_entries.get(symptom__code="seizure")
-    corrections.entry_mark_in_error(survivor=survivor, entry=seizure)
+    entry_mark_in_error(survivor=survivor, entry=seizure)
 
     orm = history_page.history_page_orm(survivor=survivor, days=90)
     sql = history_page.history_page_sql(survivor=User.objects.get(pk=survivor.pk), days=90, reader=survivor)

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import InvitationFactory, SurvivorFactory
-from tracker import services, tasks
+from tracker import tasks
 from tracker.models import Invitation, User
+from tracker.services.accounts import invitation_send_email
 from tracker.tokens import invite_token_make, invite_token_read
 
 STAFF_URL = reverse("staff_home")
@@ -59,7 +60,7 @@ def test_staff_invite_a_survivor_and_the_email_is_sent_after_commit(
 
 def test_the_invite_email_links_to_the_app_and_says_nothing_about_health(clinic):
     invitation = InvitationFactory(clinic=clinic, email="rita@example.org")
-    assert services.invitation_send_email(invitation_id=invitation.pk) is True
+    assert invitation_send_email(invitation_id=invitation.pk) is True
     [message] = mail.outbox
     assert message.to == ["rita@example.org"]
     assert clinic.name in message.subject
@@ -77,7 +78,7 @@ def test_the_invite_email_links_to_the_app_and_says_nothing_about_health(clinic)
 
 def test_an_accepted_invitation_is_not_emailed_again(clinic):
     invitation = InvitationFactory(clinic=clinic, accepted_at=timezone.now())
-    assert services.invitation_send_email(invitation_id=invitation.pk) is False
+    assert invitation_send_email(invitation_id=invitation.pk) is False
     assert mail.outbox == []
 
 

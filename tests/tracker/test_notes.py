@@ -11,14 +11,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import entry, record_checkin
-from tracker import selectors, services
+from tracker.evaluation.preview import rule_preview
 from tracker.models import Flag, SymptomEntry
 from tracker.rules.text import READING_VERSION
+from tracker.services.checkins import notes_reread
+from tracker.services.rules import rules_load_defaults
+from tracker.services.snoozes import snooze_create
 
 
 @pytest.fixture(autouse=True)
 def default_rules(db):
-    services.rules_load_defaults()
+    rules_load_defaults()
 
 
 def something_else(survivor, note):
@@ -65,7 +68,7 @@ def test_a_note_a_rule_understands_raises_that_rule_not_read_her_words(survivor)
 def test_a_snoozed_rule_that_understood_the_note_keeps_read_her_words_quiet(survivor, nurse):
     from tracker.models import Rule
 
-    services.snooze_create(
+    snooze_create(
         survivor=survivor,
         by=nurse,
         rule=Rule.objects.get(slug="bone-pain-new-or-worse"),
@@ -129,22 +132,18 @@ def test_a_reader_failure_never_costs_her_checkin_or_logs_her_words(survivor, mo
 def test_reread_notes_reads_old_rows_and_preview_reads_them_meanwhile(survivor):
     checkin = something_else(survivor, "my hip has been aching for days")
     SymptomEntry.objects.filter(checkin=checkin).update(reading=None, reading_terms="")
-    preview = selectors.rule_preview(
-        condition={"text": ["bone_pain"]}, tier="urgent", days=30, clinic_ids=[survivor.clinic_id]
-    )
+    preview = rule_preview(condition={"text": ["bone_pain"]}, tier="urgent", days=30, clinic_ids=[survivor.clinic_id])
     assert preview.draft.entries == 1
-    assert services.notes_reread() == 1
+    assert notes_reread() == 1
     row = checkin.entries.get()
     assert row.reading_terms.startswith(f"v{READING_VERSION} ")
-    assert services.notes_reread() == 0
+    assert notes_reread() == 0
 
 
 def test_preview_finds_text_through_the_stored_reading(survivor):
     something_else(survivor, "my back pain is new")
     something_else(survivor, "my sister has back pain")
-    preview = selectors.rule_preview(
-        condition={"text": ["bone_pain"]}, tier="urgent", days=30, clinic_ids=[survivor.clinic_id]
-    )
+    preview = rule_preview(condition={"text": ["bone_pain"]}, tier="urgent", days=30, clinic_ids=[survivor.clinic_id])
     assert preview.draft.entries == 1
     # Counts only: none of her words.
     assert "back pain" not in str(preview.as_json())

@@ -12,9 +12,10 @@ from django.urls import reverse
 
 from tests.factories import ClinicFactory, NurseFactory, SurvivorFactory
 from tests.preview_helpers import survivors_with_hip_pain
-from tracker import services
 from tracker.evaluation import preview_jobs
 from tracker.models import Clinic, Invitation, Rule
+from tracker.services.accounts import invitation_send_email
+from tracker.services.rules import rules_load_defaults
 
 HIP_PAIN = {"all": [{"symptom": ["pain"]}, {"body_site": ["hip"]}]}
 
@@ -31,7 +32,7 @@ def clinic_b(db):
 def preview_page(client, clinic, clinic_b, clinic_admin):
     """Clinic A's admin previews a hip-pain draft: 3 survivors of hers match,
     5 of clinic B's do too."""
-    services.rules_load_defaults()
+    rules_load_defaults()
     survivors_with_hip_pain(clinic, 3, days_ago=3)
     theirs = survivors_with_hip_pain(clinic_b, 5, days_ago=4)
     rule = Rule.objects.select_related("current").get(slug="bone-pain-new-or-worse")
@@ -133,7 +134,7 @@ def test_someone_with_an_account_elsewhere_is_emailed_to_log_in_not_a_link(
     client.force_login(nurse)
     invite(client, elsewhere.email)
     invitation = Invitation.objects.get()
-    assert services.invitation_send_email(invitation_id=invitation.pk) is True
+    assert invitation_send_email(invitation_id=invitation.pk) is True
     [message] = mail.outbox
     assert message.to == [elsewhere.email]
     assert message.subject == f"{clinic.name} invites you to Follow-up"  # the same subject as a new account's

@@ -8,8 +8,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import CheckInFactory, SymptomEntryFactory, WeightEntryFactory
-from tracker import services
 from tracker.models import AuditEvent, Rule
+from tracker.services.rules import rules_load_defaults
 
 PERSONAS = ["owner", "nurse", "clinic_admin", "same_clinic_survivor", "other_nurse", "anonymous"]
 LOGIN = "login-redirect"
@@ -288,7 +288,7 @@ def world(survivor, nurse, clinic_admin, same_clinic_survivor, other_nurse):
     checkin = CheckInFactory(survivor=survivor)
     symptom_entry = SymptomEntryFactory(checkin=checkin, note="private words")
     weight = WeightEntryFactory(survivor=survivor)
-    services.rules_load_defaults()
+    rules_load_defaults()
     from followup.models import Message
     from tracker.models import Flag
 
@@ -370,9 +370,9 @@ def test_staff_reads_of_survivor_data_are_audited_and_her_own_are_not(client_for
 def test_the_audit_trail_cannot_be_changed_or_deleted(world, django_db_blocker):
     from django.db import DatabaseError, transaction
 
-    from tracker import services
+    from tracker.services.audit import audit_record
 
-    event = services.audit_record(actor=world["nurse"], action="survivor.history.view", survivor=world["owner"])
+    event = audit_record(actor=world["nurse"], action="survivor.history.view", survivor=world["owner"])
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(action="nothing")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():

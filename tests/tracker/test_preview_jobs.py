@@ -17,9 +17,9 @@ from django.utils import timezone
 from tests.factories import ClinicAdminFactory, ClinicFactory, entry, record_checkin
 from tests.integration_helpers import celery_worker, wait_for
 from tests.preview_helpers import WORKER_ENV, survivors_with_hip_pain
-from tracker import services
 from tracker.evaluation import preview, preview_jobs
 from tracker.models import PreviewJob, Rule
+from tracker.services.rules import rules_load_defaults
 from tracker.tasks import run_rule_preview
 
 HIP_PAIN = {"all": [{"symptom": ["pain"]}, {"body_site": ["hip"]}]}
@@ -27,7 +27,7 @@ HIP_PAIN = {"all": [{"symptom": ["pain"]}, {"body_site": ["hip"]}]}
 
 @pytest.fixture(autouse=True)
 def default_rules(db):
-    services.rules_load_defaults()
+    rules_load_defaults()
 
 
 @pytest.fixture

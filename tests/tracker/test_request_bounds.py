@@ -6,13 +6,14 @@ import datetime as dt
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.tracker.test_rules_safety import nested_json
-from tracker import services
 from tracker.models import Rule, RuleVersion
 from tracker.rules import engine, limits, scenarios, text
+from tracker.services.rules import RULE_TEXT_FIELDS, rule_slug_errors, rules_import
 
 
 @pytest.fixture
@@ -115,8 +116,8 @@ def test_the_import_refuses_too_many_rules(as_admin):
     response = as_admin.post(reverse("rules_import"), {"text": json.dumps(payload)})
     assert response.status_code == 200
     assert f"At most {limits.MAX_IMPORT_RULES} rules" in " ".join(response.context["form"].errors["text"])
-    with pytest.raises(services.ValidationError, match="At most"):  # and the service, for any other caller
-        services.rules_import(payload=payload, by=response.context["user"])
+    with pytest.raises(ValidationError, match="At most"):  # and the service, for any other caller
+        rules_import(payload=payload, by=response.context["user"])
     assert not Rule.objects.filter(slug="r0").exists()
 
 
@@ -130,9 +131,9 @@ def test_the_shipped_rules_are_within_every_bound():
     from tracker.rules.defaults import DEFAULT_RULES
 
     for rule in DEFAULT_RULES:
-        assert services.rule_slug_errors(rule["slug"]) == [], rule["slug"]
+        assert rule_slug_errors(rule["slug"]) == [], rule["slug"]
         assert engine.validate_condition(rule["condition"], None) == [], rule["slug"]
-        for field, (longest, _) in services.RULE_TEXT_FIELDS.items():
+        for field, (longest, _) in RULE_TEXT_FIELDS.items():
             assert len(rule.get(field, "")) <= longest, (rule["slug"], field)
 
 

@@ -17,14 +17,14 @@ from tests.factories import (
     record_checkin,
     symptom,
 )
-from tracker import services
 from tracker.models import AuditEvent, Flag, Rule, RuleVersion
+from tracker.services.rules import rules_load_defaults
 from tracker.tasks import run_rule_preview
 
 
 @pytest.fixture(autouse=True)
 def default_rules(db):
-    services.rules_load_defaults()
+    rules_load_defaults()
 
 
 @pytest.fixture

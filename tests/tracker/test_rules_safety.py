@@ -14,9 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import entry, record_checkin
-from tracker import selectors, services
+from tracker.evaluation.inputs import rule_defs_active, rule_defs_forget, rule_slugs_skipped
 from tracker.models import CheckIn, Flag, FlagEntry, Rule, SymptomEntry, WeightEntry
 from tracker.rules import engine, limits
+from tracker.selectors.rules import rule_list_with_counts
+from tracker.services.rules import rule_slug_errors
 
 VOCAB = engine.Vocabulary(
     symptoms=frozenset({"pain", "cough", "weakness"}), body_sites=frozenset({"hip"}), concepts=frozenset({"cough"})
@@ -240,7 +242,7 @@ def test_a_failed_rules_flag_sends_her_no_reminders_until_the_rule_really_matche
     flag = Flag.objects.get(survivor=survivor, rule=broken)
     assert flag.rule_failed and flag.tier == "urgent"
     assert not Message.objects.filter(flag=flag).exists()
-    counts = {r.slug: r.fired for r in selectors.rule_list_with_counts(user=clinic_admin)}
+    counts = {r.slug: r.fired for r in rule_list_with_counts(user=clinic_admin)}
     assert counts[broken.slug] == 0  # a rule that failed did not fire
 
     monkeypatch.undo()  # the rule works again
@@ -248,7 +250,7 @@ def test_a_failed_rules_flag_sends_her_no_reminders_until_the_rule_really_matche
     flag.refresh_from_db()
     assert not flag.rule_failed and flag.tier == "urgent"
     assert Message.objects.filter(flag=flag, kind="reminder").exists()  # her reminders start now
-    assert {r.slug: r.fired for r in selectors.rule_list_with_counts(user=clinic_admin)}[broken.slug] == 1
+    assert {r.slug: r.fired for r in rule_list_with_counts(user=clinic_admin)}[broken.slug] == 1
 
 
 def test_a_failure_in_scheduling_reminders_costs_neither_the_checkin_nor_its_flags(
@@ -273,7 +275,7 @@ def store_condition(rule: Rule, text: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE tracker_ruleversion SET condition = {value} WHERE id = %s", [text, rule.current_id])
     Rule.objects.filter(pk=rule.pk).update(changed_at=timezone.now())
-    selectors.rule_defs_forget()
+    rule_defs_forget()
 
 
 @pytest.mark.parametrize(("levels", "shape"), [(400, "all"), (400, "not"), (5000, "all")])
@@ -306,8 +308,8 @@ def test_a_deep_rule_saved_before_validation_takes_nothing_down(
 def test_a_malformed_stored_rule_is_skipped_too(default_rules, survivor):
     store_condition(Rule.objects.get(slug="seizure"), '{"all": 5}')
     store_condition(Rule.objects.get(slug="headache"), '{"any": [{"symptom": ["headache"]}, {"frobnicate": 1}]}')
-    assert {r.slug for r in selectors.rule_defs_active()} & {"seizure", "headache"} == set()
-    assert selectors.rule_slugs_skipped() == {"seizure", "headache"}
+    assert {r.slug for r in rule_defs_active()} & {"seizure", "headache"} == set()
+    assert rule_slugs_skipped() == {"seizure", "headache"}
     checkin = record_checkin(survivor, entry("headache", None), entry("pain", "hip"))
     assert SymptomEntry.objects.filter(checkin=checkin).count() == 2
 
@@ -323,7 +325,7 @@ def test_the_migration_renames_a_slug_no_page_can_link_to(default_rules, client_
     migration.rename_unlinkable_slugs(apps, None)
     hostile.refresh_from_db()
     assert hostile.slug == f"fitsbseizureb-{hostile.pk}"
-    assert services.rule_slug_errors(hostile.slug) == []
+    assert rule_slug_errors(hostile.slug) == []
     page = client_for(clinic_admin).get(reverse("rule_list"))
     assert page.status_code == 200 and reverse("rule_detail", args=[hostile.slug]) in page.content.decode()
 

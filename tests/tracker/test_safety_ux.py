@@ -13,11 +13,13 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from followup import services as followup_services
 from followup.models import FlagEvent, Message
+from followup.reminders.loop import flag_survivor_confirm_contact
+from followup.triage.actions import flag_nurse_contact, flag_nurse_resolve
 from tests.factories import SymptomEntryFactory, WeightEntryFactory, entry, record_checkin
-from tracker import corrections, services
 from tracker.models import AuditEvent, Flag, SymptomEntry, WeightEntry
+from tracker.services.checkins import weight_record
+from tracker.services.corrections import entry_mark_in_error, weight_correct, weight_mark_in_error, weight_question
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +52,7 @@ def weigh(survivor, kg, days_ago=0):
 
 
 def log_weight(survivor, kg):
-    weight, _ = services.weight_record(survivor=survivor, value=Decimal(kg), unit="kg", submission_token=uuid.uuid4())
+    weight, _ = weight_record(survivor=survivor, value=Decimal(kg), unit="kg", submission_token=uuid.uuid4())
     return weight
 
 
@@ -166,7 +168,7 @@ def test_confirming_contact_shows_on_her_page_with_her_date_and_the_button_goes(
 
 def test_the_link_in_a_reminder_after_she_confirmed_says_so(client, survivor):
     flag = report(survivor, "jaundice")["jaundice"]
-    followup_services.flag_survivor_confirm_contact(flag=flag, survivor=survivor)
+    flag_survivor_confirm_contact(flag=flag, survivor=survivor)
     client.force_login(survivor)
     html = client.get(reverse("flag_contacted", args=[flag.pk])).content.decode()
     assert "You told us you contacted your care team on" in html
@@ -179,8 +181,8 @@ def test_notices_stop_when_a_nurse_reaches_her_or_closes_the_flag(client, surviv
     kept = report(survivor, "headache", severity=8)["headache"]
     for flag in (reached, closed, kept):
         in_app_notice(survivor, flag, urgent=False)
-    followup_services.flag_nurse_contact(flag=reached, nurse=nurse, result=FlagEvent.Result.REACHED)
-    followup_services.flag_nurse_resolve(flag=closed, nurse=nurse, outcome="self_care")
+    flag_nurse_contact(flag=reached, nurse=nurse, result=FlagEvent.Result.REACHED)
+    flag_nurse_resolve(flag=closed, nurse=nurse, outcome="self_care")
     client.force_login(survivor)
     html = client.get(reverse("home")).content.decode()
     assert html.count("data-notice") == 1
@@ -249,7 +251,7 @@ def test_a_yes_for_another_number_is_asked_again(as_survivor, survivor):
 )
 def test_the_weight_question(survivor, last, days_ago, value, unit, question):
     last = weigh(survivor, last, days_ago=days_ago)
-    asked = corrections.weight_question(last=last, value=Decimal(value), unit=unit, now=timezone.now(), tz=dt.UTC)
+    asked = weight_question(last=last, value=Decimal(value), unit=unit, now=timezone.now(), tz=dt.UTC)
     assert asked == question
 
 
@@ -260,7 +262,7 @@ def test_a_first_weight_is_never_asked_about(as_survivor, survivor):
 def test_a_weight_she_marked_in_error_is_not_the_one_a_new_weight_is_judged_against(as_survivor, survivor):
     weigh(survivor, "70", days_ago=5)
     typo = weigh(survivor, "40", days_ago=2)
-    corrections.weight_mark_in_error(survivor=survivor, weight=typo)
+    weight_mark_in_error(survivor=survivor, weight=typo)
     assert post_weight(as_survivor, "69.5").status_code == 302
 
 
@@ -291,7 +293,7 @@ def test_a_weight_typo_that_raised_a_flag_is_corrected_and_the_flag_closes(as_su
 def test_a_real_loss_still_stands_after_a_correction(survivor):
     weigh(survivor, "71", days_ago=30)
     typo = log_weight(survivor, "40")
-    corrections.weight_correct(survivor=survivor, weight=typo, value=Decimal("66"), unit="kg")
+    weight_correct(survivor=survivor, weight=typo, value=Decimal("66"), unit="kg")
     flag = Flag.objects.get(survivor=survivor, rule__slug="unexplained-weight-loss")
     assert flag.status == "open" and flag.entered_in_error_at is None
     assert flag.attachments.filter(weight__kg=Decimal("66.00")).exists()
@@ -302,7 +304,7 @@ def test_a_mistaken_heavy_weight_that_made_a_real_one_look_like_a_loss_is_reasse
     heavy = weigh(survivor, "91", days_ago=10)  # a typo for 71: raised nothing itself
     log_weight(survivor, "70.5")  # 22% below the typo
     flag = Flag.objects.get(survivor=survivor, rule__slug="unexplained-weight-loss", status="open")
-    corrections.weight_mark_in_error(survivor=survivor, weight=heavy)
+    weight_mark_in_error(survivor=survivor, weight=heavy)
     flag.refresh_from_db()
     assert (flag.status, flag.outcome) == ("closed", "entered_in_error")
 
@@ -313,7 +315,7 @@ def test_a_flag_a_nurse_has_opened_stays_open_marked_for_her(client, survivor, n
     flag = Flag.objects.get(survivor=survivor, rule__slug="unexplained-weight-loss")
     client.force_login(nurse)
     client.get(reverse("nurse_flag", args=[flag.pk]))  # she opened it
-    corrections.weight_mark_in_error(survivor=survivor, weight=typo)
+    weight_mark_in_error(survivor=survivor, weight=typo)
     flag.refresh_from_db()
     assert flag.status == "open" and flag.entered_in_error_at is not None
     page = client.get(reverse("nurse_flag", args=[flag.pk])).content.decode()
@@ -344,7 +346,7 @@ def test_a_withdrawn_entry_closes_a_flag_nobody_opened_and_is_kept(as_survivor, 
 def test_a_withdrawn_emergency_stays_open_for_a_nurse_and_her_page_says_so(as_survivor, survivor, nurse, client):
     checkin = record_checkin(survivor, entry("seizure", None, 8))
     flag = flags_of(checkin)["seizure"]
-    corrections.entry_mark_in_error(survivor=survivor, entry=checkin.entries.get())
+    entry_mark_in_error(survivor=survivor, entry=checkin.entries.get())
     flag.refresh_from_db()
     assert flag.status == "open" and flag.entered_in_error_at is not None
     html = as_survivor.get(reverse("home")).content.decode()
@@ -360,14 +362,14 @@ def test_a_flag_that_stands_on_another_entry_is_left_as_it_was(survivor):
     second = record_checkin(survivor, entry("jaundice", None, 5))
     flag = flags_of(first)["jaundice"]
     assert flags_of(second)["jaundice"] == flag
-    corrections.entry_mark_in_error(survivor=survivor, entry=second.entries.get())
+    entry_mark_in_error(survivor=survivor, entry=second.entries.get())
     flag.refresh_from_db()
     assert flag.status == "open" and flag.entered_in_error_at is None
 
 
 def test_a_new_match_after_a_withdrawal_makes_the_flag_stand_again(as_survivor, survivor):
     checkin = record_checkin(survivor, entry("seizure", None, 8))
-    corrections.entry_mark_in_error(survivor=survivor, entry=checkin.entries.get())
+    entry_mark_in_error(survivor=survivor, entry=checkin.entries.get())
     report(survivor, "seizure")
     assert advice_blocks(as_survivor.get(reverse("home")).content.decode()) == ["emergency"]
 
@@ -378,7 +380,7 @@ def test_the_rules_read_what_stands(survivor):
         with time_machine.travel(timezone.now() - dt.timedelta(days=days_ago)):
             report(survivor, "cough", severity=3)
     mistaken = SymptomEntry.objects.filter(survivor=survivor).order_by("created_at").first()
-    corrections.entry_mark_in_error(survivor=survivor, entry=mistaken)
+    entry_mark_in_error(survivor=survivor, entry=mistaken)
     assert "persistent-cough" not in report(survivor, "cough", severity=3)
 
 
@@ -390,7 +392,7 @@ def test_an_entry_can_be_withdrawn_once_and_only_by_her(client, survivor, same_c
         assert client.post(reverse("entry_entered_in_error", args=[row.pk])).status_code == 404
     row.refresh_from_db()
     assert row.entered_in_error_at is None
-    corrections.entry_mark_in_error(survivor=survivor, entry=row)
+    entry_mark_in_error(survivor=survivor, entry=row)
     client.force_login(survivor)
     response = client.post(reverse("entry_entered_in_error", args=[row.pk]), follow=True)
     assert "You have already marked this as entered in error." in response.content.decode()
@@ -419,7 +421,7 @@ def test_a_correction_out_of_range_is_explained_by_the_field(as_survivor, surviv
 
 
 def test_the_charts_leave_out_what_she_marked_in_error(survivor):
-    from tracker import selectors
+    from tracker.selectors.history import history_chart
 
     weigh(survivor, "70", days_ago=2)
     typo = weigh(survivor, "40", days_ago=1)
@@ -427,7 +429,7 @@ def test_the_charts_leave_out_what_she_marked_in_error(survivor):
     gone = SymptomEntryFactory(checkin__survivor=survivor)
     WeightEntry.objects.filter(pk=typo.pk).update(entered_in_error_at=timezone.now())
     SymptomEntry.objects.filter(pk=gone.pk).update(entered_in_error_at=timezone.now())
-    chart = selectors.history_chart(survivor=survivor, days=90, tz=dt.UTC)
+    chart = history_chart(survivor=survivor, days=90, tz=dt.UTC)
     assert [w["y"] for w in chart["weights"]] == [70.0]
     assert len(chart["symptoms"]) == 1
 
@@ -475,7 +477,7 @@ def test_her_record_marks_what_she_entered_in_error(client, survivor, nurse):
     with time_machine.travel(dt.datetime(2026, 3, 10, 3, 30, tzinfo=dt.UTC), tick=False):
         typo = weigh(survivor, "40")
         weigh(survivor, "70")
-        corrections.weight_mark_in_error(survivor=survivor, weight=typo)
+        weight_mark_in_error(survivor=survivor, weight=typo)
     client.force_login(nurse)
     response = client.get(reverse("survivor_export", args=[survivor.pk]))
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from tracker import services
 from tracker.models import Flag, SymptomEntry
 from tracker.rules import engine, scenarios
 from tracker.rules.defaults import DEFAULT_RULES
+from tracker.services.rules import rules_load_defaults
 
 FILE = Path(__file__).resolve().parent.parent / "scenarios.jsonl"
 SCENARIOS = [json.loads(line) for line in FILE.read_text().splitlines() if line.strip()]
@@ -30,7 +30,7 @@ def test_the_file_has_at_least_60_scenarios_and_covers_every_default_rule():
 
 
 def test_every_scenario_gives_the_expected_flags(db):
-    services.rules_load_defaults()
+    rules_load_defaults()
     out = StringIO()
     call_command("check_rules", str(FILE), stdout=out)
     results = {r["id"]: r for r in map(json.loads, out.getvalue().splitlines())}
@@ -44,7 +44,7 @@ def test_every_scenario_gives_the_expected_flags(db):
 
 
 def test_check_rules_prints_errors_for_bad_lines_and_goes_on(db, tmp_path):
-    services.rules_load_defaults()
+    rules_load_defaults()
     path = tmp_path / "s.jsonl"
     path.write_text(
         "\n".join(
@@ -74,7 +74,7 @@ def test_check_rules_prints_errors_for_bad_lines_and_goes_on(db, tmp_path):
 
 
 def test_check_rules_writes_nothing(db):
-    services.rules_load_defaults()
+    rules_load_defaults()
     before = (Flag.objects.count(), SymptomEntry.objects.count())
     call_command("check_rules", str(FILE), stdout=StringIO())
     assert (Flag.objects.count(), SymptomEntry.objects.count()) == before

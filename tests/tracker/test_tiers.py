@@ -21,7 +21,7 @@ def test_every_tier_has_a_label_a_review_window_and_the_engine_knows_it():
 
 
 def test_lists_and_choices_show_the_highest_tier_first():
-    from tracker.forms import RuleForm
+    from tracker.forms.rules import RuleForm
 
     assert tiers.HIGHEST_FIRST == ("emergency", "urgent", "routine")
     assert [value for value, _label in RuleForm.base_fields["tier"].choices] == list(tiers.HIGHEST_FIRST)

@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from tracker import services
 from tracker.models import User, WeightEntry
+from tracker.services.checkins import weight_to_kg
 
 URL = reverse("weight_create")
 
@@ -71,8 +71,8 @@ def test_a_double_submit_saves_one_weight(as_survivor, survivor):
 
 
 def test_the_service_converts_units():
-    assert services.weight_to_kg(value=Decimal("100"), unit="kg") == Decimal("100.00")
-    assert services.weight_to_kg(value=Decimal("220.462"), unit="lb") == Decimal("100.00")
+    assert weight_to_kg(value=Decimal("100"), unit="kg") == Decimal("100.00")
+    assert weight_to_kg(value=Decimal("220.462"), unit="lb") == Decimal("100.00")
 
 
 def test_the_database_refuses_an_implausible_weight(survivor):

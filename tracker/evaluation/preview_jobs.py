@@ -68,7 +68,7 @@ def preview_job_create(*, by: User, rule: Rule | None, condition: dict, tier: st
     3. Past MAX_ACTIVE previews in the installation, refuse (BUSY).
     4. Save with the clinics she works for (the preview reads their
        survivors only), and enqueue once the row is committed."""
-    from ..services import rule_vocabulary  # services imports the selectors, which re-export preview
+    from ..services.rules import rule_vocabulary  # services imports the selectors, which re-export preview
 
     problems = engine.validate_condition(condition, rule_vocabulary())
     if problems:

@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from ..models import NOTE_MAX_LENGTH, BodySite, Symptom, User
-from ..services import EntryData
+from ..services.checkins import EntryData
 from .fields import YesNoField
 
 SEVERITY_CHOICES = [(0, "0 – none")] + [(n, str(n)) for n in range(1, 10)] + [(10, "10 – worst imaginable")]

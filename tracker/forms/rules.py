@@ -10,7 +10,7 @@ from django import forms
 from ..models import NOTE_MAX_LENGTH, Rule, RuleSwitch, Tier
 from ..rules import limits, scenarios
 from ..rules.tiers import HIGHEST_FIRST
-from ..services import rule_content_errors, rule_slug_errors
+from ..services.rules import rule_content_errors, rule_slug_errors
 
 
 class RuleForm(forms.Form):

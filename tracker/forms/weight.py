@@ -12,9 +12,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import corrections
 from ..models import User, WeightEntry
-from ..services import weight_to_kg
+from ..services.checkins import weight_to_kg
+from ..services.corrections import weight_confirmation, weight_question
 
 
 class WeightField(forms.DecimalField):
@@ -81,13 +81,11 @@ class WeightForm(forms.Form):
                 span = f"{round(WeightEntry.MIN_KG * 2.2046)} and {round(WeightEntry.MAX_KG * 2.2046)} lb"
             self.add_error("value", f"That doesn't look right. Please enter a weight between {span}.")
             return cleaned
-        confirmation = corrections.weight_confirmation(value=value, unit=unit)
+        confirmation = weight_confirmation(value=value, unit=unit)
         # Her "yes" counts only for the number it was asked about: changed
         # since, it is asked about again.
         if self.data.get("confirmed", "")[:40] != confirmation:
-            question = corrections.weight_question(
-                last=self.last, value=value, unit=unit, now=timezone.now(), tz=self.tz
-            )
+            question = weight_question(last=self.last, value=value, unit=unit, now=timezone.now(), tz=self.tz)
             if question:
                 self.question, self.confirmation = question, confirmation
         return cleaned

@@ -9,8 +9,8 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from tracker.account_selectors import account_get_for_admin
 from tracker.models import User
+from tracker.selectors.accounts import account_get_for_admin
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def has_factor(*, user: User) -> bool:
 
 def nurse_get_for_admin(*, admin: User, nurse_id: int) -> User:
     """A nurse whose account the clinic admin may change (the accounts page's
-    rule, tracker/account_selectors.py: her own clinics' people, not staff
+    rule, tracker/selectors/accounts.py: her own clinics' people, not staff
     who also work for another clinic, whom a site administrator helps); 404
     for anyone else, a clinic admin or a survivor, or no one."""
     nurse = account_get_for_admin(user=admin, account_id=nurse_id)

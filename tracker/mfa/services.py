@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from tracker.models import User
-from tracker.services import audit_record
+from tracker.services.audit import audit_record
 from tracker.sessions import sessions_end
 
 from .selectors import factors_of

@@ -5,8 +5,8 @@ snoozes, preview jobs), flags (flags and what attached to them) and audit
 (the audit trail).
 
 Fields, constraints and small properties only: every write goes through
-tracker/services.py, every permission-checked read through
-tracker/selectors.py.
+tracker/services/, every permission-checked read through
+tracker/selectors/.
 
 Importing every model here is Django's standard pattern for a models
 package, not a temporary shim: the app registry finds models through
@@ -21,7 +21,7 @@ from .people import Clinic, Invitation, User, UserManager, UserSession
 from .reports import BodySite, CheckIn, Symptom, SymptomEntry, WeightEntry
 from .rules import ConditionField, PreviewJob, Rule, RuleSwitch, RuleVersion, Snooze, Tier
 
-# Re-exported while moving (issue 14); call sites move to the modules next.
+# Constants that forms, services and templates use with the models.
 from .people import LB_PER_KG, TIME_ZONE_CHOICES  # isort: skip
 from .reports import NOTE_MAX_LENGTH  # isort: skip
 

@@ -1,6 +1,6 @@
 """The audit trail: one append-only row for each staff read of a survivor's
 data, each staff action and each security event, with the words the audit
-browser shows for each action. Written through tracker/services.py and
+browser shows for each action. Written through tracker/services/ and
 tracker/security/events.py, never updated (a trigger refuses it)."""
 
 from django.db import models

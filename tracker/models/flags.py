@@ -26,7 +26,7 @@ class Flag(models.Model):
         SELF_CARE = "self_care", "Self-care advice given"
         EXPECTED = "expected", "Expected symptom, no action"
         FALSE_ALARM = "false_alarm", "False alarm (rule too broad)"
-        # She marked what raised it as entered in error (tracker/corrections.py):
+        # She marked what raised it as entered in error (tracker/services/corrections.py):
         # neither confirmed nor dismissed, so it counts for no rule's record.
         ENTERED_IN_ERROR = "entered_in_error", "Entered in error (she corrected her entry)"
 
@@ -52,13 +52,13 @@ class Flag(models.Model):
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     # Opened because its rule raised on her entry and did not run, not
     # because it matched: a nurse reads the check-in; she is shown no advice
-    # and sent no reminders for it (tracker.services._review_tier). Its first
+    # and sent no reminders for it (tracker.services.flags._review_tier). Its first
     # real match clears it. After every other field services reads: it
     # reads flags in field order. A database default, for rows written in SQL.
     rule_failed = models.BooleanField(default=False, db_default=False)
     # She marked everything that raised it as entered in error: closed then
     # with that outcome, or, if a nurse has it in hand or it is an emergency,
-    # left open for a nurse to confirm with her (tracker/corrections.py). A
+    # left open for a nurse to confirm with her (tracker/services/corrections.py). A
     # later real match makes it stand again (see selectors.flags_open_for_survivor).
     entered_in_error_at = models.DateTimeField(null=True, blank=True)
 

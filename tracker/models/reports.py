@@ -87,7 +87,7 @@ class SymptomEntry(models.Model):
     reading_terms = models.CharField(max_length=1000, blank=True, default="")
     # She marked it "entered in error" (the wrong symptom, a slip): kept for
     # the record, never deleted; rules and charts read only what stands
-    # (tracker/corrections.py).
+    # (tracker/services/corrections.py).
     entered_in_error_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

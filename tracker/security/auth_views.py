@@ -5,7 +5,7 @@ lifted once she has chosen a new password through the emailed link."""
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 
-from ..account_services import account_password_changed
+from ..services.accounts import account_password_changed
 from . import lockout
 from .identity import client_address
 from .password_reset import BODY_TEMPLATE, HTML_TEMPLATE, SUBJECT_TEMPLATE, PasswordResetRequestForm

@@ -18,7 +18,7 @@ def _for_her(flags: QuerySet[Flag]) -> QuerySet[Flag]:
     follow-up app's row, read here by its relation name in the same query
     (no import: tracker never imports followup).
     withdrawn: she marked everything that raised it entered in error, and no
-    real match came after (tracker/corrections.py: a nurse will check)."""
+    real match came after (tracker/services/corrections.py: a nurse will check)."""
     newer = FlagEntry.objects.filter(
         flag=OuterRef("pk"), rule_failed=False, created_at__gt=OuterRef("entered_in_error_at")
     )

@@ -16,8 +16,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .. import selectors, sessions, tasks
+from .. import sessions, tasks
 from ..models import Clinic, Invitation, User
+from ..selectors.access import people_visible_to_staff
 from ..tokens import invite_token_make
 from .audit import audit_record
 
@@ -35,7 +36,7 @@ def invitation_create(*, invited_by: User, clinic: Clinic, email: str, full_name
     # gets, the invitation saved and listed alike, so the form never tells
     # whether someone has an account in another clinic; the worker then
     # emails that person to log in instead of a link (invitation_send_email).
-    if User.objects.filter(email__iexact=email).filter(selectors.people_visible_to_staff(invited_by)).exists():
+    if User.objects.filter(email__iexact=email).filter(people_visible_to_staff(invited_by)).exists():
         raise ValidationError({"email": "Someone with this email already has an account."})
     invitation = Invitation(email=email, full_name=full_name.strip(), clinic=clinic, invited_by=invited_by)
     invitation.full_clean()

@@ -29,7 +29,7 @@ def audit_read(*, reader: User, action: str, survivor: User, target=None) -> Non
 def audit_record_list(*, actor: User, action: str, survivor_ids) -> None:
     """A page listing many survivors: one row naming them all (none if the
     page listed nobody). On PostgreSQL the triage queue writes its row inside
-    its read (followup.services._QUEUE_SQL)."""
+    its read (followup.triage.queue._QUEUE_SQL)."""
     survivors = sorted(set(survivor_ids))
     if survivors:
         AuditEvent.objects.create(actor=actor, action=action, survivors=survivors)

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .. import selectors
+from ..evaluation.inputs import entry_fact, rule_def, rule_inputs, weight_fact
 from ..models import LB_PER_KG, AuditEvent, Flag, FlagEntry, SymptomEntry, User, WeightEntry
 from ..rules import engine
 from .checkins import weight_to_kg
@@ -199,16 +199,16 @@ def _still_stands(*, survivor: User, links: list[FlagEntry], since: dt.datetime)
     if not again:
         return False
     try:
-        rules = {link.pk: selectors.rule_def(link.rule_version) for link in again}
+        rules = {link.pk: rule_def(link.rule_version) for link in again}
     except Exception as error:  # a stored version that no longer validates: can't tell, keep it
         log.error("flag of survivor %s kept: a rule version can't be loaded (%s)", survivor.pk, type(error).__name__)
         return True
     earliest = min(_event_at(link) for link in again)
-    inputs = selectors.rule_inputs(survivor=survivor, rules=list(rules.values()), now=earliest)
+    inputs = rule_inputs(survivor=survivor, rules=list(rules.values()), now=earliest)
     for link in again:
         failures: list[engine.Failure] = []
         if link.entry_id is not None:
-            fact = selectors.entry_fact(link.entry, survivor=survivor)
+            fact = entry_fact(link.entry, survivor=survivor)
             history = engine.History(
                 entries=tuple(fact if e.id == fact.id else e for e in inputs.history.entries),
                 weights=inputs.history.weights,
@@ -216,7 +216,7 @@ def _still_stands(*, survivor: User, links: list[FlagEntry], since: dt.datetime)
             hits = engine.evaluate([rules[link.pk]], history=history, entry=fact, failures=failures)
         else:
             hits = engine.evaluate(
-                [rules[link.pk]], history=inputs.history, weight=selectors.weight_fact(link.weight), failures=failures
+                [rules[link.pk]], history=inputs.history, weight=weight_fact(link.weight), failures=failures
             )
         if failures or any(not hit.failed for hit in hits):
             return True

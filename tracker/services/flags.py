@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .. import selectors
+from ..evaluation.inputs import entry_fact, rule_defs_active, rule_inputs, weight_fact
 from ..models import Flag, FlagEntry, SymptomEntry, User, WeightEntry
 from ..rules import engine
 from ..signals import flags_recorded
@@ -70,25 +70,25 @@ def flags_evaluate(
     4. Her reminders (the follow-up app's receivers), in a savepoint: a
        failure there is logged and costs neither her check-in nor her flags.
     """
-    rules = selectors.rule_defs_active()  # a rule that can't be loaded is left out (and logged)
+    rules = rule_defs_active()  # a rule that can't be loaded is left out (and logged)
     if not rules:
         return []
-    facts = [selectors.entry_fact(row, survivor=survivor) for row in entries or []]
-    inputs = selectors.rule_inputs(survivor=survivor, rules=rules)
+    facts = [entry_fact(row, survivor=survivor) for row in entries or []]
+    inputs = rule_inputs(survivor=survivor, rules=rules)
     snoozed_rules, snoozed_symptoms, history = inputs.snoozed_rules, inputs.snoozed_symptoms, inputs.history
     # This check-in's own entries carry their note concepts, so that a
     # combination can pair two of them ("headache" + a note "I threw up").
     by_id = {fact.id: fact for fact in facts}
     history = engine.History(entries=tuple(by_id.get(e.id, e) for e in history.entries), weights=history.weights)
     hits: list[engine.Hit] = []
-    events = [(None, selectors.weight_fact(weight))] if weight is not None else []
-    for entry, weight_fact in events + [(fact, None) for fact in facts]:
+    events = [(None, weight_fact(weight))] if weight is not None else []
+    for entry, weight_event in events + [(fact, None) for fact in facts]:
         failures: list[engine.Failure] = []
         hits += engine.evaluate(
             rules,
             history=history,
             entry=entry,
-            weight=weight_fact,
+            weight=weight_event,
             snoozed_rules=snoozed_rules,
             snoozed_symptoms=snoozed_symptoms,
             failures=failures,
@@ -101,10 +101,10 @@ def flags_evaluate(
                 failure.rule.slug,
                 failure.error,
                 "entry" if entry is not None else "weight",
-                entry.id if entry is not None else weight_fact.id,
+                entry.id if entry is not None else weight_event.id,
                 survivor.pk,
             )
-            hits.append(engine.review_hit(failure, entry=entry, weight=weight_fact))
+            hits.append(engine.review_hit(failure, entry=entry, weight=weight_event))
     results = _flags_record(survivor=survivor, hits=hits, callback=callback_requested) if hits else []
     # A flag only a failed rule opened schedules no reminders for her (see _review_tier).
     recorded = [(r.flag, r.first_match, r.tier_raised) for r in results if not r.flag.rule_failed]

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .. import selectors
+from ..evaluation.inputs import rule_defs_forget
 from ..models import BodySite, Rule, RuleSwitch, RuleVersion, Symptom, User
 from ..rules import engine, limits, text
 from ..rules.defaults import DEFAULT_RULES
@@ -111,8 +111,8 @@ def rule_save(
         rule.save(update_fields=["current", "changed_at"])
         if by is not None:
             audit_record(actor=by, action="rule.save", target=version)
-        transaction.on_commit(selectors.rule_defs_forget)
-    selectors.rule_defs_forget()
+        transaction.on_commit(rule_defs_forget)
+    rule_defs_forget()
     return version
 
 
@@ -142,8 +142,8 @@ def rule_set_active(*, rule: Rule, active: bool, by: User | None, reason: str = 
         rule.save(update_fields=["is_active", "changed_at"])
         switch.save()
         audit_record(actor=by, action="rule.enable" if active else "rule.disable", target=rule)
-    selectors.rule_defs_forget()
-    transaction.on_commit(selectors.rule_defs_forget)
+    rule_defs_forget()
+    transaction.on_commit(rule_defs_forget)
     return switch
 
 

@@ -12,19 +12,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from .. import account_selectors, account_services
 from ..access import clinic_admin_required
+from ..selectors.accounts import SEARCH_MAX_LENGTH, account_get_for_admin, accounts_for_admin, may_change
+from ..services import accounts as account_services
 
 ACCOUNTS_PAGE_SIZE = 50
 
 
 @clinic_admin_required
 def account_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[: account_selectors.SEARCH_MAX_LENGTH]
-    rows = account_selectors.accounts_for_admin(user=request.user, query=query)
+    query = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    rows = accounts_for_admin(user=request.user, query=query)
     page = Paginator(rows, ACCOUNTS_PAGE_SIZE).get_page(request.GET.get("page"))
     for account in page.object_list:
-        account.changeable = account_selectors.may_change(user=request.user, account=account)
+        account.changeable = may_change(user=request.user, account=account)
     return render(request, "staff/accounts.html", {"page": page, "query": query})
 
 
@@ -37,7 +38,7 @@ def _back(request: HttpRequest) -> HttpResponse:
 @require_POST
 @clinic_admin_required
 def account_deactivate(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = account_selectors.account_get_for_admin(user=request.user, account_id=account_id)
+    account = account_get_for_admin(user=request.user, account_id=account_id)
     if account_services.account_deactivate(account=account, by=request.user):
         messages.success(request, f"{account} is deactivated and signed out everywhere.")
     else:
@@ -48,7 +49,7 @@ def account_deactivate(request: HttpRequest, account_id: int) -> HttpResponse:
 @require_POST
 @clinic_admin_required
 def account_reactivate(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = account_selectors.account_get_for_admin(user=request.user, account_id=account_id)
+    account = account_get_for_admin(user=request.user, account_id=account_id)
     if account_services.account_reactivate(account=account, by=request.user):
         messages.success(request, f"{account} can sign in again (with a new sign-in: no old session comes back).")
     else:

@@ -15,10 +15,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from .. import services
-from ..forms import InvitationAcceptForm
+from ..forms.invitations import InvitationAcceptForm
 from ..models import Invitation
 from ..security.throttle import invitation_throttled
+from ..services.accounts import invitation_accept
 from ..tokens import invite_token_read
 
 SESSION_KEY = "invite_token"
@@ -71,7 +71,7 @@ def _invite_form(request: HttpRequest, token: str) -> HttpResponse:
     form = InvitationAcceptForm(request.POST or None, invitation=invitation)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.invitation_accept(
+            user = invitation_accept(
                 invitation=invitation,
                 password=form.cleaned_data["password1"],
                 time_zone=form.cleaned_data["time_zone"],

@@ -10,10 +10,14 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from .. import selectors, services
 from ..access import health_reader_required
 from ..history_page import history_page
 from ..models import User
+from ..selectors.access import checkin_get_for_user, survivor_get_for_user
+from ..selectors.export import EXPORT_COLUMNS, record_export_rows
+from ..selectors.flags import flags_for_checkin
+from ..selectors.history import chart_data
+from ..services.audit import audit_read
 from ..templatetags.checkin_cards import checkin_cards
 
 HISTORY_DAYS = 90
@@ -23,7 +27,7 @@ def history(request: HttpRequest, *, survivor: User) -> HttpResponse:
     """Her last 90 days: her home page (survivor.home) and a nurse's view of
     it (survivor_history). Not a URL's view: its callers check who asks."""
     page = history_page(survivor=survivor, days=HISTORY_DAYS, reader=request.user)
-    chart = selectors.chart_data(
+    chart = chart_data(
         survivor=survivor,
         days=HISTORY_DAYS,
         tz=timezone.get_current_timezone(),
@@ -44,9 +48,9 @@ def history(request: HttpRequest, *, survivor: User) -> HttpResponse:
 
 @health_reader_required
 def checkin_detail(request: HttpRequest, checkin_id: int) -> HttpResponse:
-    checkin = selectors.checkin_get_for_user(user=request.user, checkin_id=checkin_id)
-    services.audit_read(reader=request.user, action="checkin.view", survivor=checkin.survivor, target=checkin)
-    flags = selectors.flags_for_checkin(checkin=checkin)
+    checkin = checkin_get_for_user(user=request.user, checkin_id=checkin_id)
+    audit_read(reader=request.user, action="checkin.view", survivor=checkin.survivor, target=checkin)
+    flags = flags_for_checkin(checkin=checkin)
     context = {
         "checkin": checkin,
         "survivor": checkin.survivor,
@@ -61,7 +65,7 @@ def checkin_detail(request: HttpRequest, checkin_id: int) -> HttpResponse:
 
 @health_reader_required
 def survivor_history(request: HttpRequest, survivor_id: int) -> HttpResponse:
-    survivor = selectors.survivor_get_for_user(user=request.user, survivor_id=survivor_id)
+    survivor = survivor_get_for_user(user=request.user, survivor_id=survivor_id)
     return history(request, survivor=survivor)  # audited as a read of her history (tracker/history_page.py)
 
 
@@ -69,10 +73,10 @@ def survivor_history(request: HttpRequest, survivor_id: int) -> HttpResponse:
 def survivor_export(request: HttpRequest, survivor_id: int) -> StreamingHttpResponse:
     """Her whole record as CSV: for her own files, or for a nurse to attach
     to the clinic's chart. A staff download is audited."""
-    survivor = selectors.survivor_get_for_user(user=request.user, survivor_id=survivor_id)
-    services.audit_read(reader=request.user, action="survivor.export", survivor=survivor, target=survivor)
+    survivor = survivor_get_for_user(user=request.user, survivor_id=survivor_id)
+    audit_read(reader=request.user, action="survivor.export", survivor=survivor, target=survivor)
     writer = csv.writer(_Echo())
-    rows = itertools.chain([selectors.EXPORT_COLUMNS], selectors.record_export_rows(survivor=survivor))
+    rows = itertools.chain([EXPORT_COLUMNS], record_export_rows(survivor=survivor))
     response = StreamingHttpResponse(
         (writer.writerow([_spreadsheet_safe(cell) for cell in row]) for row in rows), content_type="text/csv"
     )

@@ -20,30 +20,42 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import selectors, services
 from ..access import clinic_admin_required
 from ..evaluation import preview_jobs
-from ..forms import RuleForm, RulesImportForm, RuleSwitchForm, ScenarioBenchForm, SentenceTestForm
+from ..evaluation.inputs import rule_defs_active, rule_slugs_skipped
+from ..forms.rules import RuleForm, RulesImportForm, RuleSwitchForm, ScenarioBenchForm, SentenceTestForm
 from ..models import PreviewJob, Rule, User
 from ..rules import engine, scenarios
 from ..rules.text import concept_labels, read_note_fields
+from ..selectors import rules as rule_selectors
+from ..selectors.access import staff_clinics
+from ..selectors.rules import (
+    preview_job_get_for_user,
+    preview_jobs_recent,
+    rule_get_for_admin,
+    rule_list_with_counts,
+    rule_versions,
+    sentence_test,
+)
 from ..service_errors import form_add_service_errors
+from ..services import rules as rule_services
+from ..services.rules import rule_save, rule_set_active, rule_vocabulary
 
 
 @clinic_admin_required
 def rule_list(request: HttpRequest) -> HttpResponse:
     context = {
-        "rules": selectors.rule_list_with_counts(user=request.user),
+        "rules": rule_list_with_counts(user=request.user),
         # Switched on but skipped: the stored definition no longer validates.
-        "skipped": selectors.rule_slugs_skipped(),
+        "skipped": rule_slugs_skipped(),
     }
     return render(request, "rules/list.html", context)
 
 
 @clinic_admin_required
 def rule_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    rule = selectors.rule_get_for_admin(user=request.user, slug=slug)
-    versions = selectors.rule_versions(rule=rule)
+    rule = rule_get_for_admin(user=request.user, slug=slug)
+    versions = rule_versions(rule=rule)
     history = []
     for newer, older in zip(versions, versions[1:] + [None], strict=True):
         history.append({"version": newer, "diff": _diff(older, newer) if older else []})
@@ -104,7 +116,7 @@ def rule_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     """Edit (or create) a rule. "Preview" queues a job that runs the draft
     over stored check-ins and saves nothing (the page follows its progress,
     the form keeps the draft); "Save" makes a new version."""
-    rule = selectors.rule_get_for_admin(user=request.user, slug=slug) if slug else None
+    rule = rule_get_for_admin(user=request.user, slug=slug) if slug else None
     job = None
     if request.method == "POST":
         form = RuleForm(request.POST, new_rule=rule is None)
@@ -113,7 +125,7 @@ def rule_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
                 job = start_from_form(request, form, rule)
             else:
                 try:
-                    version = services.rule_save(
+                    version = rule_save(
                         by=request.user,
                         slug=rule.slug if rule else form.cleaned_data["slug"],
                         rule=rule,
@@ -139,7 +151,7 @@ def rule_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             )
         initial.update(draft_initial(request, rule))
         form = RuleForm(initial=initial, new_rule=rule is None)
-    vocab = services.rule_vocabulary()
+    vocab = rule_vocabulary()
     context = {
         "form": form,
         "rule": rule,
@@ -157,16 +169,14 @@ def rule_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
 def rule_toggle(request: HttpRequest, slug: str) -> HttpResponse:
     """Switch a rule on or off. GET asks to confirm (and, to switch off, why);
     the list's "Switch on" posts straight here."""
-    rule = selectors.rule_get_for_admin(user=request.user, slug=slug)
+    rule = rule_get_for_admin(user=request.user, slug=slug)
     name = rule.current.name if rule.current else rule.slug
     if request.method == "POST":
         active = request.POST.get("active") == "on"
         form = RuleSwitchForm(request.POST, active=active)
         if form.is_valid():
             try:
-                switch = services.rule_set_active(
-                    rule=rule, active=active, by=request.user, reason=form.cleaned_data["reason"]
-                )
+                switch = rule_set_active(rule=rule, active=active, by=request.user, reason=form.cleaned_data["reason"])
             except ValidationError as error:
                 form.add_error("reason", error.message_dict.get("reason", error.messages))
             else:
@@ -179,7 +189,7 @@ def rule_toggle(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         active = not rule.is_active
         form = RuleSwitchForm(active=active)
-    numbers = sorted({clinic.emergency_number for clinic in selectors.staff_clinics(user=request.user)})
+    numbers = sorted({clinic.emergency_number for clinic in staff_clinics(user=request.user)})
     context = {
         "rule": rule,
         "form": form,
@@ -198,7 +208,7 @@ def _safe_next(request: HttpRequest) -> str:
 
 @clinic_admin_required
 def rules_export(request: HttpRequest) -> HttpResponse:
-    body = json.dumps(selectors.rules_export(), indent=2, ensure_ascii=False)
+    body = json.dumps(rule_selectors.rules_export(), indent=2, ensure_ascii=False)
     response = HttpResponse(body, content_type="application/json")
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="followup-rules-{stamp}.json"'
@@ -212,7 +222,7 @@ def rules_import(request: HttpRequest) -> HttpResponse:
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            counts = services.rules_import(payload=form.cleaned_data["payload"], by=request.user)
+            counts = rule_services.rules_import(payload=form.cleaned_data["payload"], by=request.user)
         except ValidationError as error:
             problems = error.messages
         else:
@@ -233,8 +243,8 @@ def rules_bench(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         bench = scenarios.bench(
             form.cleaned_data["scenarios"].splitlines(),
-            rules=selectors.rule_defs_active(),
-            vocab=services.rule_vocabulary(),
+            rules=rule_defs_active(),
+            vocab=rule_vocabulary(),
             read_note=read_note_fields,
             now=timezone.now(),
         )
@@ -249,9 +259,7 @@ def rules_sentence(request: HttpRequest) -> HttpResponse:
     form = SentenceTestForm(request.POST or None)
     result = None
     if request.method == "POST" and form.is_valid():
-        result = selectors.sentence_test(
-            sentence=form.cleaned_data["sentence"], lang=form.cleaned_data["language"] or None
-        )
+        result = sentence_test(sentence=form.cleaned_data["sentence"], lang=form.cleaned_data["language"] or None)
     return render(request, "rules/sentence.html", {"form": form, "result": result})
 
 
@@ -279,7 +287,7 @@ def draft_initial(request: HttpRequest, rule: Rule | None) -> dict:
     job_id = request.GET.get("preview", "")
     if not job_id.isdigit():
         return {}
-    job = selectors.preview_job_get_for_user(user=request.user, job_id=int(job_id))
+    job = preview_job_get_for_user(user=request.user, job_id=int(job_id))
     if job.rule_id != (rule.pk if rule else None):
         return {}
     return {"condition": condition_text(job.condition), "tier": job.tier, "preview_days": job.days}
@@ -287,11 +295,11 @@ def draft_initial(request: HttpRequest, rule: Rule | None) -> dict:
 
 def recent(user: User, rule: Rule | None) -> list[PreviewJob]:
     preview_jobs.preview_jobs_fail_stale()
-    return selectors.preview_jobs_recent(user=user, rule=rule)
+    return preview_jobs_recent(user=user, rule=rule)
 
 
 def _job_for(request: HttpRequest, job_id: int) -> PreviewJob:
-    job = selectors.preview_job_get_for_user(user=request.user, job_id=job_id)
+    job = preview_job_get_for_user(user=request.user, job_id=job_id)
     if job.is_active and preview_jobs.preview_jobs_fail_stale(job_id=job.pk):
         job.refresh_from_db()
     return job
@@ -330,7 +338,7 @@ def preview_job_status(request: HttpRequest, job_id: int) -> JsonResponse:
 @clinic_admin_required
 @require_POST
 def preview_job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = selectors.preview_job_get_for_user(user=request.user, job_id=job_id)
+    job = preview_job_get_for_user(user=request.user, job_id=job_id)
     preview_jobs.preview_job_cancel(job=job)
     if request.headers.get("Accept") == "application/json":  # the page's script
         return _status(request, job)

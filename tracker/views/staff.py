@@ -8,20 +8,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from .. import selectors, services
 from ..access import clinic_staff_required
-from ..forms import InvitationForm
+from ..forms.invitations import InvitationForm
+from ..selectors.access import clinic_survivor_list, invitation_list_pending, staff_clinics
 from ..service_errors import form_add_service_errors
+from ..services.accounts import invitation_create
 
 
 @clinic_staff_required
 @require_http_methods(["GET", "POST"])
 def staff_home(request: HttpRequest) -> HttpResponse:
-    clinics = selectors.staff_clinics(user=request.user)
+    clinics = staff_clinics(user=request.user)
     form = InvitationForm(request.POST or None, clinics=clinics)
     if request.method == "POST" and form.is_valid():
         try:
-            services.invitation_create(
+            invitation_create(
                 invited_by=request.user,
                 clinic=form.cleaned_data["clinic"],
                 email=form.cleaned_data["email"],
@@ -32,7 +33,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("staff_home")
-    survivors = list(selectors.clinic_survivor_list(user=request.user))
+    survivors = list(clinic_survivor_list(user=request.user))
     return render(
         request,
         "staff/home.html",
@@ -40,7 +41,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "form": form,
             "clinics": clinics,
             "survivors": survivors,
-            "pending": selectors.invitation_list_pending(user=request.user),
+            "pending": invitation_list_pending(user=request.user),
             "can_read_health_data": request.user.is_nurse,
         },
     )

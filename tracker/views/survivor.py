@@ -13,10 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .. import corrections, selectors, services
 from ..access import survivor_required
-from ..forms import CheckInForm, SymptomEntryFormSet, WeightCorrectForm, WeightForm
+from ..forms.checkin import CheckInForm, SymptomEntryFormSet
+from ..forms.weight import WeightCorrectForm, WeightForm
 from ..models import Symptom, User
+from ..selectors.access import entry_get_for_owner, weight_get_for_owner
+from ..selectors.history import weight_last_standing, weights_recent_for_owner
+from ..services import checkins as checkin_services
+from ..services import corrections as correction_services
+from ..services.checkins import weight_record
+from ..services.corrections import entry_mark_in_error, weight_mark_in_error
 from .record import history
 
 
@@ -46,7 +52,7 @@ def checkin_create(request: HttpRequest) -> HttpResponse:
             # so far with one more empty row.
             formset = _formset_with_extra_row(request, survivor)
         elif form.is_valid() and formset.is_valid():
-            checkin, created = services.checkin_create(
+            checkin, created = checkin_services.checkin_create(
                 survivor=survivor,
                 entries=formset.entries(),
                 callback_requested=form.cleaned_data["callback_requested"],
@@ -78,10 +84,10 @@ def _formset_with_extra_row(request: HttpRequest, survivor: User):
 @require_http_methods(["GET", "POST"])
 def entry_entered_in_error(request: HttpRequest, entry_id: int) -> HttpResponse:
     """She marks one of her symptom entries as a mistake (kept for the record)."""
-    entry = selectors.entry_get_for_owner(user=request.user, entry_id=entry_id)
+    entry = entry_get_for_owner(user=request.user, entry_id=entry_id)
     if request.method == "POST" and entry.entered_in_error_at is None:
         try:
-            corrections.entry_mark_in_error(survivor=request.user, entry=entry)
+            entry_mark_in_error(survivor=request.user, entry=entry)
         except ValidationError as error:
             messages.info(request, " ".join(error.messages))
         else:
@@ -95,18 +101,18 @@ def entry_entered_in_error(request: HttpRequest, entry_id: int) -> HttpResponse:
 def weight_correct(request: HttpRequest, weight_id: int) -> HttpResponse:
     """She gives the right number for a weight, or removes it: the old one
     is kept, marked entered in error."""
-    weight = selectors.weight_get_for_owner(user=request.user, weight_id=weight_id)
+    weight = weight_get_for_owner(user=request.user, weight_id=weight_id)
     form = WeightCorrectForm(
         request.POST if "correct" in request.POST else None, initial={"unit": request.user.weight_unit}
     )
     if request.method == "POST" and weight.entered_in_error_at is None:
         try:
             if "remove" in request.POST:
-                corrections.weight_mark_in_error(survivor=request.user, weight=weight)
+                weight_mark_in_error(survivor=request.user, weight=weight)
                 messages.success(request, _("Thank you. We have marked that weight as entered in error."))
                 return redirect("weight_create")
             if form.is_valid():
-                corrections.weight_correct(
+                correction_services.weight_correct(
                     survivor=request.user,
                     weight=weight,
                     value=form.cleaned_data["value"],
@@ -128,13 +134,13 @@ def weight_correct(request: HttpRequest, weight_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def weight_create(request: HttpRequest) -> HttpResponse:
     survivor = request.user
-    last = selectors.weight_last_standing(survivor=survivor)
+    last = weight_last_standing(survivor=survivor)
     tz = timezone.get_current_timezone()
     if request.method == "POST":
         form = WeightForm(request.POST, last=last, tz=tz)
         # A weight far from her last one is asked about first (form.question).
         if form.is_valid() and not form.question:
-            services.weight_record(
+            weight_record(
                 survivor=survivor,
                 value=form.cleaned_data["value"],
                 unit=form.cleaned_data["unit"],
@@ -144,5 +150,5 @@ def weight_create(request: HttpRequest) -> HttpResponse:
             return redirect("home")
     else:
         form = WeightForm(initial={"unit": survivor.weight_unit, "submission_token": uuid.uuid4()}, last=last, tz=tz)
-    recent = [(w, survivor.weight_shown(w.kg)) for w in selectors.weights_recent_for_owner(survivor=survivor)]
+    recent = [(w, survivor.weight_shown(w.kg)) for w in weights_recent_for_owner(survivor=survivor)]
     return render(request, "tracker/weight_form.html", {"form": form, "recent_weights": recent})

@@ -6,9 +6,10 @@ import sys
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from tracker import selectors, services
+from tracker.evaluation.inputs import rule_defs_active
 from tracker.rules import scenarios
 from tracker.rules.text import read_note_fields
+from tracker.services.rules import rule_vocabulary
 
 
 class Command(BaseCommand):
@@ -23,8 +24,8 @@ class Command(BaseCommand):
         try:
             results = scenarios.run_many(
                 stream,
-                rules=selectors.rule_defs_active(),
-                vocab=services.rule_vocabulary(),
+                rules=rule_defs_active(),
+                vocab=rule_vocabulary(),
                 read_note=read_note_fields,
                 now=timezone.now(),
             )

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from tracker.services import rules_load_defaults
+from tracker.services.rules import rules_load_defaults
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ tests and rule preview see today's reading. Idempotent; batches of 500."""
 
 from django.core.management.base import BaseCommand
 
-from tracker import services
+from tracker.services.checkins import notes_reread
 
 
 class Command(BaseCommand):
@@ -15,5 +15,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         batch = max(1, min(options["batch"], 5000))
-        total = services.notes_reread(batch=batch)
+        total = notes_reread(batch=batch)
         self.stdout.write(f"{total} note(s) read again.")
