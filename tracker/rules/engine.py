@@ -36,10 +36,12 @@ every other rule is checked on each symptom entry.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 # The tiers' order (SEVERITY: higher is worse) lives in rules/tiers.py.
+from . import tree
 from .tiers import SEVERITY, TIERS
 
 # The grammar and its one validating walk live in rules/validation.py;
@@ -132,6 +134,8 @@ class RuleDef:
     # Whether it is the "someone must read her words" rule that fires only
     # when no other rule did.
     reads_unread: bool = field(default=False, compare=False)
+    # The condition as a function of the event (see _Compile).
+    matcher: Callable[[_Scope], _Match | None] = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
 
     def __post_init__(self):
         # Checked here, once, so that the walkers below (and evaluation) only
@@ -142,6 +146,7 @@ class RuleDef:
         if problems:
             raise InvalidRule(problems)
         object.__setattr__(self, "gate", entry_gate(self.condition))
+        object.__setattr__(self, "matcher", matcher(self.condition))
         object.__setattr__(self, "kind", trigger(self.condition))
         object.__setattr__(self, "reads_unread", "unread_note" in leaves(self.condition))
         object.__setattr__(self, "entry_days", max_window_days([self.condition], kinds=("persistence", "combination")))
@@ -194,19 +199,42 @@ class _Match:
 
 
 def leaves(node) -> list[str]:
-    if not isinstance(node, dict) or len(node) != 1:
-        return []
-    [(key, value)] = node.items()
-    if key in ("all", "any"):
-        return [leaf for child in value for leaf in leaves(child)] if isinstance(value, list) else []
-    if key == "not":
-        return leaves(value)
-    if key == "combination" and isinstance(value, dict):
-        return ["combination"]
-    return [key]
+    return list(tree.iter_leaves(node))
 
 
 Gate = tuple[frozenset[str], frozenset[str], frozenset[str]]
+_NO_CODES: frozenset[str] = frozenset()
+
+
+class _EntryGate(tree.Walk[None, "Gate | None"]):
+    def on_all(self, value, results, ctx):
+        gates = [g for g in results if g is not None]
+        return min(gates, key=lambda g: sum(map(len, g))) if gates else None
+
+    def on_any(self, value, results, ctx):
+        gates = list(results)
+        if not gates or any(g is None for g in gates):
+            return None
+        return tuple(frozenset().union(*(g[i] for g in gates)) for i in range(3))
+
+    def on_not(self, value, result, ctx):
+        return None
+
+    def on_combination(self, value, side, ctx):
+        a, b = side("a", ctx), side("b", ctx)
+        return None if a is None or b is None else (a[0] | b[0], a[1] | b[1], a[2] | b[2])
+
+    def on_leaf(self, key, value, ctx):
+        if key == "symptom":
+            return frozenset(value), _NO_CODES, _NO_CODES
+        if key == "body_site":
+            return _NO_CODES, frozenset(value), _NO_CODES
+        if key == "text":
+            return _NO_CODES, _NO_CODES, frozenset(value)
+        return None
+
+
+_ENTRY_GATE = _EntryGate()
 
 
 def entry_gate(node) -> Gate | None:
@@ -214,28 +242,7 @@ def entry_gate(node) -> Gate | None:
     its symptom is in the first set, its body site in the second, or its note
     mentions a concept in the third. None when no such limit holds. Lets
     evaluate() skip most rules at once."""
-    if not isinstance(node, dict) or len(node) != 1:
-        return None
-    [(key, value)] = node.items()
-    empty: frozenset[str] = frozenset()
-    if key == "symptom":
-        return frozenset(value), empty, empty
-    if key == "body_site":
-        return empty, frozenset(value), empty
-    if key == "text":
-        return empty, empty, frozenset(value)
-    if key == "any":
-        gates = [entry_gate(child) for child in value]
-        if not gates or any(g is None for g in gates):
-            return None
-        return tuple(frozenset().union(*(g[i] for g in gates)) for i in range(3))  # type: ignore[return-value]
-    if key == "all":
-        gates = [g for g in (entry_gate(child) for child in value) if g is not None]
-        return min(gates, key=lambda g: sum(map(len, g))) if gates else None
-    if key == "combination":
-        a, b = entry_gate(value["a"]), entry_gate(value["b"])
-        return None if a is None or b is None else (a[0] | b[0], a[1] | b[1], a[2] | b[2])
-    return None
+    return _ENTRY_GATE.walk(node, None)
 
 
 def _passes(gate: Gate, entry: Entry, said: tuple[frozenset[str], frozenset[str]] | None = None) -> bool:
@@ -255,27 +262,31 @@ def trigger(condition: dict) -> str:
     return "entry" if any(leaf in ENTRY_LEAVES for leaf in leaves(condition)) else "weight"
 
 
+class _Windows(tree.Walk[tuple, int]):
+    """The longest window (within_days) of the tests of the kinds handed down."""
+
+    def on_all(self, value, results, kinds):
+        return max(results, default=0)
+
+    on_any = on_all
+
+    def on_not(self, value, result, kinds):
+        return result()
+
+    def on_combination(self, value, side, kinds):
+        return self.on_leaf(tree.COMBINATION, value, kinds)  # its sides test one entry: no window
+
+    def on_leaf(self, key, value, kinds):
+        return int(value.get("within_days", 0)) if key in kinds else 0
+
+
+_WINDOWS = _Windows()
+
+
 def max_window_days(conditions: Iterable[dict], *, kinds=("persistence", "combination", "weight_loss")) -> int:
     """How far back evaluation needs history, over all these rules (only the
     given kinds of test: entries and weights have different windows)."""
-    longest = 0
-
-    def walk(node):
-        nonlocal longest
-        if not isinstance(node, dict) or len(node) != 1:
-            return
-        [(key, value)] = node.items()
-        if key in ("all", "any"):
-            for child in value:
-                walk(child)
-        elif key == "not":
-            walk(value)
-        elif key in kinds:
-            longest = max(longest, int(value.get("within_days", 0)))
-
-    for condition in conditions:
-        walk(condition)
-    return longest
+    return max((_WINDOWS.walk(condition, tuple(kinds)) for condition in conditions), default=0)
 
 
 # ---------------------------------------------------------------- evaluation
@@ -361,7 +372,7 @@ def _evaluate_one(rule, history, entry, weight, snoozed_symptoms, *, others_hit:
         snoozed_symptoms=(frozenset() if rule.tier == "emergency" else snoozed_symptoms),
         others_hit=others_hit,
     )
-    match = _eval(rule.condition, scope)
+    match = rule.matcher(scope)
     if match is None:
         return None
     # "Read her words": the queue row shows the start of the evidence, so her note comes first.
@@ -447,36 +458,68 @@ class _Scope:
         return [e for e in self.history.entries if start <= e.at <= self.now and e.symptom not in self.snoozed_symptoms]
 
 
-def _eval(node: dict, scope: _Scope) -> _Match | None:
-    [(key, value)] = node.items()
-    if key == "all":
-        total = _Match()
-        for child in value:
-            found = _eval(child, scope)
-            if found is None:
-                return None
-            total = total.merge(found)
-        return total
-    if key == "any":
-        for child in value:
-            found = _eval(child, scope)
-            if found is not None:
-                return found
-        return None
-    if key == "not":
-        return _Match() if _eval(value, scope) is None else None
-    if key == "weight_loss":
-        return _weight_loss(value, scope)
-    if key == "persistence":
-        return _persistence(value, scope)
-    if key == "combination":
-        return _combination(value, scope)
-    if key == "unread_note":
-        entry = scope.entry
-        if entry is None or not entry.note_has_content or scope.others_hit:
+Matcher = Callable[[_Scope], "_Match | None"]
+
+
+class _Compile(tree.Walk[None, Matcher]):
+    """A condition as one function of the event in scope, built once per rule
+    (RuleDef.matcher), so that evaluating it walks no tree: a group calls its
+    children's functions in turn, an all stopping at the first that fails,
+    an any at the first that matches."""
+
+    def on_all(self, value, results, ctx) -> Matcher:
+        children = tuple(results)
+
+        def match_all(scope: _Scope) -> _Match | None:
+            total = _Match()
+            for child in children:
+                found = child(scope)
+                if found is None:
+                    return None
+                total = total.merge(found)
+            return total
+
+        return match_all
+
+    def on_any(self, value, results, ctx) -> Matcher:
+        children = tuple(results)
+
+        def match_any(scope: _Scope) -> _Match | None:
+            for child in children:
+                found = child(scope)
+                if found is not None:
+                    return found
             return None
-        return _Match([f"her words ({LANGUAGE_NAMES.get(entry.note_lang, 'note')}): \u201c{_clip(entry.note)}\u201d"])
-    return _entry_leaf(key, value, scope.entry)
+
+        return match_any
+
+    def on_not(self, value, result, ctx) -> Matcher:
+        child = result()
+        return lambda scope: _Match() if child(scope) is None else None
+
+    def on_combination(self, value, side, ctx) -> Matcher:
+        return partial(_combination, value, {name: side(name, ctx) for name in tree.SIDES})
+
+    def on_leaf(self, key, value, ctx) -> Matcher:
+        test = _HISTORY_TESTS.get(key)
+        if test is not None:
+            return partial(test, value)
+        return lambda scope: _entry_leaf(key, value, scope.entry)
+
+
+_COMPILE = _Compile()
+
+
+def matcher(condition: dict) -> Matcher:
+    """The function that evaluates this (valid) condition on an event."""
+    return _COMPILE.walk(condition, None)
+
+
+def _unread_note(value, scope: _Scope) -> _Match | None:
+    entry = scope.entry
+    if entry is None or not entry.note_has_content or scope.others_hit:
+        return None
+    return _Match([f"her words ({LANGUAGE_NAMES.get(entry.note_lang, 'note')}): \u201c{_clip(entry.note)}\u201d"])
 
 
 def _entry_leaf(key: str, value, entry: Entry | None) -> _Match | None:
@@ -537,20 +580,20 @@ def _persistence(value: dict, scope: _Scope) -> _Match | None:
     return _Match([f"reported on {len(days)} days in the last {value['within_days']} days"])
 
 
-def _combination(value: dict, scope: _Scope) -> _Match | None:
+def _combination(value: dict, sides: dict[str, Matcher], scope: _Scope) -> _Match | None:
     entry = scope.entry
     if entry is None:
         return None
     for this, other in (("a", "b"), ("b", "a")):
         # _Scope(...) rather than dataclasses.replace: this is preview's hot loop.
-        own = _eval(value[this], _Scope(entry, scope.history, scope.now, scope.snoozed_symptoms, scope.others_hit))
+        own = sides[this](_Scope(entry, scope.history, scope.now, scope.snoozed_symptoms, scope.others_hit))
         if own is None:
             continue
         for earlier in reversed(scope.window(value["within_days"])):
             if earlier is entry or (earlier.id is not None and earlier.id == entry.id):
                 continue
             then = _Scope(earlier, scope.history, scope.now, scope.snoozed_symptoms, scope.others_hit)
-            found = _eval(value[other], then)
+            found = sides[other](then)
             if found is not None:
                 when = _ago(scope.now, earlier.at)
                 return own.merge(found).merge(_Match([f"with {describe_entry(earlier)} ({when})"]))
@@ -574,6 +617,10 @@ def _weight_loss(value: dict, scope: _Scope) -> _Match | None:
         return None
     days = (latest.at - heaviest.at).days
     return _Match([f"weight down {percent:.1f}% ({heaviest.kg:.1f} \u2192 {latest.kg:.1f} kg) over {days} days"])
+
+
+# The tests that read more than the entry itself (entry tests: _entry_leaf).
+_HISTORY_TESTS = {"weight_loss": _weight_loss, "persistence": _persistence, "unread_note": _unread_note}
 
 
 def _ago(now: dt.datetime, then: dt.datetime) -> str:
