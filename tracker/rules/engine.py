@@ -35,13 +35,17 @@ every other rule is checked on each symptom entry.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import partial
+
+from . import tree
+
+# What the engine reads: rules/facts.py; what each test means: rules/matching.py.
+# Mention and SetAside: Re-exported while moving (issue 14); call sites move to the modules next.
+from .facts import SET_ASIDE_WORDS, Entry, History, Mention, SetAside, Weight  # noqa: F401
+from .matching import LANGUAGE_NAMES, Matcher, Scope, describe_entry, matcher
 
 # The tiers' order (SEVERITY: higher is worse) lives in rules/tiers.py.
-from . import tree
 from .tiers import SEVERITY, TIERS
 
 # The grammar and its one validating walk live in rules/validation.py;
@@ -55,65 +59,6 @@ from .validation import (  # noqa: F401
     Vocabulary,
     validate_condition,
 )
-
-
-@dataclass(frozen=True)
-class Mention:
-    """A concept she names about herself, now (see rules/text)."""
-
-    concept: str
-    text: str
-    site: str | None = None  # a body-site code her words give
-    new: bool = False  # "never had this before", "not like my usual aches"
-    worse: bool = False  # "worse each week", "keeps me up"
-    explained: str = ""  # the known cause she names ("from the letrozole")
-
-
-@dataclass(frozen=True)
-class SetAside:
-    """A concept found in her words that does not count, and why (a key of
-    SET_ASIDE_WORDS)."""
-
-    concept: str
-    text: str
-    why: str
-
-
-SET_ASIDE_WORDS = {
-    "negated": "negated",
-    "resolved": "resolved",
-    "historical": "in the past",
-    "hypothetical": "hypothetical or a worry",
-    "other_person": "about someone else",
-    "chronic": "long-standing, unchanged",
-    "everyday": "an everyday feeling or a chosen diet, not a symptom",
-}
-
-
-@dataclass(frozen=True)
-class Entry:
-    symptom: str
-    body_site: str | None
-    severity: int
-    is_new: bool
-    is_worse: bool
-    at: dt.datetime
-    day: dt.date
-    note: str = ""
-    mentions: tuple[Mention, ...] = ()
-    id: int | None = None
-    set_aside: tuple[SetAside, ...] = ()
-    note_lang: str = ""
-    # Her note says something beyond "all fine" or "no pain": someone
-    # should read it if no rule does (the unread_note test).
-    note_has_content: bool = False
-
-
-@dataclass(frozen=True)
-class Weight:
-    kg: float
-    at: dt.datetime
-    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -134,8 +79,8 @@ class RuleDef:
     # Whether it is the "someone must read her words" rule that fires only
     # when no other rule did.
     reads_unread: bool = field(default=False, compare=False)
-    # The condition as a function of the event (see _Compile).
-    matcher: Callable[[_Scope], _Match | None] = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+    # The condition as a function of the event (matching.matcher).
+    matcher: Matcher = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
 
     def __post_init__(self):
         # Checked here, once, so that the walkers below (and evaluation) only
@@ -151,14 +96,6 @@ class RuleDef:
         object.__setattr__(self, "reads_unread", "unread_note" in leaves(self.condition))
         object.__setattr__(self, "entry_days", max_window_days([self.condition], kinds=("persistence", "combination")))
         object.__setattr__(self, "weight_days", max_window_days([self.condition], kinds=("weight_loss",)))
-
-
-@dataclass(frozen=True)
-class History:
-    """What the survivor reported before (and including) the event."""
-
-    entries: Sequence[Entry] = ()
-    weights: Sequence[Weight] = ()
 
 
 @dataclass(frozen=True)
@@ -186,16 +123,6 @@ class Failure:
     rule: RuleDef
     # The exception's class only: its message could quote her words.
     error: str
-
-
-@dataclass
-class _Match:
-    evidence: list[str] = field(default_factory=list)
-    words: list[str] = field(default_factory=list)
-    explained: bool = False  # matched through mentions she explains by a known cause
-
-    def merge(self, other: _Match) -> _Match:
-        return _Match(self.evidence + other.evidence, self.words + other.words, self.explained or other.explained)
 
 
 def leaves(node) -> list[str]:
@@ -365,7 +292,7 @@ def _isolated(rule, history, entry, weight, snoozed_symptoms, others_hit: bool, 
 def _evaluate_one(rule, history, entry, weight, snoozed_symptoms, *, others_hit: bool) -> Hit | None:
     """One rule on one event that passed its gate (evaluate() checks it)."""
     now = entry.at if entry is not None else weight.at
-    scope = _Scope(
+    scope = Scope(
         entry=entry,
         history=history,
         now=now,
@@ -393,23 +320,6 @@ def _evaluate_one(rule, history, entry, weight, snoozed_symptoms, *, others_hit:
         weight=weight,
         tier="routine" if lowered else rule.tier,
     )
-
-
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
-
-
-def describe_entry(entry: Entry) -> str:
-    """Evidence in words a nurse reads at a glance: "pain at hip, new, severity 7, getting worse"."""
-    what = entry.symptom.replace("_", " ")
-    if entry.body_site:
-        what += f" at {entry.body_site.replace('_', ' ')}"
-    parts = [what]
-    if entry.is_new:
-        parts.append("new")
-    parts.append(f"severity {entry.severity}")
-    if entry.is_worse:
-        parts.append("getting worse")
-    return ", ".join(parts)
 
 
 RULE_FAILED = "needs review: a rule failed"
@@ -443,189 +353,6 @@ def split_evidence(evidence: str) -> tuple[list[str], list[str]]:
 def highest_tier(tiers: Iterable[str]) -> str | None:
     ranked = sorted(tiers, key=SEVERITY.__getitem__)
     return ranked[-1] if ranked else None
-
-
-@dataclass(frozen=True)
-class _Scope:
-    entry: Entry | None
-    history: History
-    now: dt.datetime
-    snoozed_symptoms: frozenset[str]
-    others_hit: bool = False
-
-    def window(self, days: int) -> list[Entry]:
-        start = self.now - dt.timedelta(days=days)
-        return [e for e in self.history.entries if start <= e.at <= self.now and e.symptom not in self.snoozed_symptoms]
-
-
-Matcher = Callable[[_Scope], "_Match | None"]
-
-
-class _Compile(tree.Walk[None, Matcher]):
-    """A condition as one function of the event in scope, built once per rule
-    (RuleDef.matcher), so that evaluating it walks no tree: a group calls its
-    children's functions in turn, an all stopping at the first that fails,
-    an any at the first that matches."""
-
-    def on_all(self, value, results, ctx) -> Matcher:
-        children = tuple(results)
-
-        def match_all(scope: _Scope) -> _Match | None:
-            total = _Match()
-            for child in children:
-                found = child(scope)
-                if found is None:
-                    return None
-                total = total.merge(found)
-            return total
-
-        return match_all
-
-    def on_any(self, value, results, ctx) -> Matcher:
-        children = tuple(results)
-
-        def match_any(scope: _Scope) -> _Match | None:
-            for child in children:
-                found = child(scope)
-                if found is not None:
-                    return found
-            return None
-
-        return match_any
-
-    def on_not(self, value, result, ctx) -> Matcher:
-        child = result()
-        return lambda scope: _Match() if child(scope) is None else None
-
-    def on_combination(self, value, side, ctx) -> Matcher:
-        return partial(_combination, value, {name: side(name, ctx) for name in tree.SIDES})
-
-    def on_leaf(self, key, value, ctx) -> Matcher:
-        test = _HISTORY_TESTS.get(key)
-        if test is not None:
-            return partial(test, value)
-        return lambda scope: _entry_leaf(key, value, scope.entry)
-
-
-_COMPILE = _Compile()
-
-
-def matcher(condition: dict) -> Matcher:
-    """The function that evaluates this (valid) condition on an event."""
-    return _COMPILE.walk(condition, None)
-
-
-def _unread_note(value, scope: _Scope) -> _Match | None:
-    entry = scope.entry
-    if entry is None or not entry.note_has_content or scope.others_hit:
-        return None
-    return _Match([f"her words ({LANGUAGE_NAMES.get(entry.note_lang, 'note')}): \u201c{_clip(entry.note)}\u201d"])
-
-
-def _entry_leaf(key: str, value, entry: Entry | None) -> _Match | None:
-    if entry is None:
-        return None
-    if key == "symptom":
-        return _Match() if entry.symptom in value else None
-    if key == "body_site":
-        if entry.body_site in value:
-            return _Match()
-        said = [m for m in entry.mentions if m.site in value]
-        return _Match([f"site in her words: \u201c{m.text}\u201d" for m in said]) if said else None
-    if key == "min_severity":
-        return _Match() if entry.severity >= value else None
-    if key in ("new", "worse"):
-        ticked = entry.is_new if key == "new" else entry.is_worse
-        said = [m for m in entry.mentions if (m.new if key == "new" else m.worse)]
-        if value is False:
-            return _Match() if not ticked and not said else None
-        if ticked:
-            return _Match()
-        what = "new" if key == "new" else "getting worse"
-        return _Match([f"{what} in her words: \u201c{m.text}\u201d" for m in said]) if said else None
-    if key == "text":
-        found = [m for m in entry.mentions if m.concept in value]
-        if not found:
-            return None
-        return _Match(
-            [f"in her words: \u201c{m.text}\u201d{_qualities(m)}" for m in found],
-            [m.text for m in found],
-            explained=all(m.explained for m in found),
-        )
-    raise ValueError(f"unknown test {key}")
-
-
-def _qualities(mention: Mention) -> str:
-    said = [w for w, on in (("new", mention.new), ("getting worse", mention.worse)) if on]
-    if mention.explained:
-        said.append(f"she puts it down to \u201c{mention.explained}\u201d")
-    return f" ({', '.join(said)})" if said else ""
-
-
-def _clip(note: str, limit: int = 280) -> str:
-    note = " ".join(note.split())
-    return note if len(note) <= limit else note[: limit - 1] + "\u2026"
-
-
-def _persistence(value: dict, scope: _Scope) -> _Match | None:
-    # Her words count like the form: "threw up again" is a day of vomiting.
-    wanted = value["symptoms"]
-    days = {
-        e.day
-        for e in scope.window(value["within_days"])
-        if e.symptom in wanted or any(m.concept in wanted for m in e.mentions)
-    }
-    if len(days) < value["min_days"]:
-        return None
-    return _Match([f"reported on {len(days)} days in the last {value['within_days']} days"])
-
-
-def _combination(value: dict, sides: dict[str, Matcher], scope: _Scope) -> _Match | None:
-    entry = scope.entry
-    if entry is None:
-        return None
-    for this, other in (("a", "b"), ("b", "a")):
-        # _Scope(...) rather than dataclasses.replace: this is preview's hot loop.
-        own = sides[this](_Scope(entry, scope.history, scope.now, scope.snoozed_symptoms, scope.others_hit))
-        if own is None:
-            continue
-        for earlier in reversed(scope.window(value["within_days"])):
-            if earlier is entry or (earlier.id is not None and earlier.id == entry.id):
-                continue
-            then = _Scope(earlier, scope.history, scope.now, scope.snoozed_symptoms, scope.others_hit)
-            found = sides[other](then)
-            if found is not None:
-                when = _ago(scope.now, earlier.at)
-                return own.merge(found).merge(_Match([f"with {describe_entry(earlier)} ({when})"]))
-    return None
-
-
-def _weight_loss(value: dict, scope: _Scope) -> _Match | None:
-    start = scope.now - dt.timedelta(days=value["within_days"])
-    weights = sorted((w for w in scope.history.weights if start <= w.at <= scope.now), key=lambda w: w.at)
-    if len(weights) < 2:
-        return None
-    latest = weights[-1]
-    heaviest = max(weights[:-1], key=lambda w: w.kg)
-    lost = heaviest.kg - latest.kg
-    if lost <= 0:
-        return None
-    percent = lost / heaviest.kg * 100
-    if "min_percent" in value and percent + 1e-9 < value["min_percent"]:
-        return None
-    if "min_kg" in value and lost + 1e-9 < value["min_kg"]:
-        return None
-    days = (latest.at - heaviest.at).days
-    return _Match([f"weight down {percent:.1f}% ({heaviest.kg:.1f} \u2192 {latest.kg:.1f} kg) over {days} days"])
-
-
-# The tests that read more than the entry itself (entry tests: _entry_leaf).
-_HISTORY_TESTS = {"weight_loss": _weight_loss, "persistence": _persistence, "unread_note": _unread_note}
-
-
-def _ago(now: dt.datetime, then: dt.datetime) -> str:
-    days = (now - then).days
-    return "same check-in" if (now - then).total_seconds() < 60 else ("today" if days == 0 else f"{days} days before")
 
 
 def _unique(items: Iterable[str]) -> list[str]:
