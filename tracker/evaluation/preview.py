@@ -5,8 +5,8 @@ It walks survivors in chunks of consecutive ids, one short query each, so
 that a caller can report progress and stop between chunks (the preview job,
 tracker/evaluation/preview_jobs.py), and memory stays one chunk's worth
 whatever the size of the database. Within a chunk, SQL drops every row that
-cannot match, and the engine sees each candidate with the history its
-windows can reach. Notes come as read when saved; a note read by an older
+cannot match (the filters are built in candidates.py), and the engine sees
+each candidate with the history its windows can reach. Notes come as read when saved; a note read by an older
 reader is read again.
 
 Snoozes are not applied: the preview shows what the rule itself catches.
@@ -33,70 +33,13 @@ from django.utils import timezone
 
 from ..models import SymptomEntry, User, WeightEntry
 from ..rules import engine, text
+from .candidates import history_qs, superset_q
 
 # Survivors per chunk: at a year of weekly check-ins, about 13,000 rows
 # (a few thousand candidates) between two progress reports.
 CHUNK_SURVIVORS = 250
 
 Progress = Callable[[int, int], None]  # (survivors done, survivors in all)
-
-
-def _superset_q(node: dict) -> Q | None:
-    """A SQL filter that every entry the node matches passes (None: no
-    filter), so that preview streams only candidates to the engine."""
-    [(key, value)] = node.items()
-    if key == "all":
-        parts = [q for q in (_superset_q(child) for child in value) if q is not None]
-        return functools.reduce(operator.and_, parts) if parts else None
-    if key == "any":
-        parts = [_superset_q(child) for child in value]
-        return None if any(q is None for q in parts) else functools.reduce(operator.or_, parts)
-    if key == "symptom":
-        return Q(symptom__code__in=value)
-    if key == "body_site":
-        return Q(body_site__code__in=value) | _read_as(f"site:{code}" for code in value)
-    if key == "min_severity":
-        return Q(severity__gte=value)
-    if key in ("new", "worse"):
-        ticked = Q(**{"is_new" if key == "new" else "is_worse": value})
-        return ticked | _read_as([key]) if value else ticked
-    if key == "text":
-        return _read_as(value)
-    if key == "unread_note":
-        return _read_as(["content"])
-    if key == "combination":
-        a, b = _superset_q(value["a"]), _superset_q(value["b"])
-        return None if a is None or b is None else a | b
-    return None  # not, persistence, weight_loss: any entry may take part
-
-
-def _read_as(terms) -> Q:
-    """Entries whose stored reading has one of these terms, or whose note
-    was read by an older reader (or never): those are read again."""
-    stale = ~Q(note="") & ~Q(reading_terms__startswith=text.CURRENT_TERMS)
-    return functools.reduce(operator.or_, (Q(reading_terms__contains=f" {t} ") for t in terms), stale)
-
-
-def _history_qs(node: dict) -> list[Q | None]:
-    """A filter for the entries each of the node's history tests (persistence,
-    combination) looks at; None in the list: any entry may count."""
-    found: list[Q | None] = []
-
-    def walk(n):
-        [(key, value)] = n.items()
-        if key in ("all", "any"):
-            for child in value:
-                walk(child)
-        elif key == "not":
-            walk(value)
-        elif key == "persistence":
-            found.append(Q(symptom__code__in=value["symptoms"]) | _read_as(value["symptoms"]))
-        elif key == "combination":
-            found.append(_superset_q(value["a"]))
-            found.append(_superset_q(value["b"]))
-
-    walk(node)
-    return found
 
 
 @dataclass
@@ -238,20 +181,20 @@ class _EntryPass:
 
     def __init__(self, rules: list[engine.RuleDef], start, now, result: Preview):
         self.rules, self.now, self.result = rules, now, result
-        candidate_q = [_superset_q(r.condition) for r in rules]
+        candidate_q = [superset_q(r.condition) for r in rules]
         candidate = None if any(q is None for q in candidate_q) else functools.reduce(operator.or_, candidate_q)
-        history_qs = [q for r in rules for q in _history_qs(r.condition)]
+        history_filters = [q for r in rules for q in history_qs(r.condition)]
         self.history_start = start - dt.timedelta(days=engine.max_window_days(r.condition for r in rules) + 1)
         self.needs_weights = any("weight_loss" in engine.leaves(r.condition) for r in rules)
         rows = SymptomEntry.objects.filter(created_at__lte=now, entered_in_error_at__isnull=True)
         in_window = Q(created_at__gte=start) & (candidate if candidate is not None else Q())
-        if not history_qs:  # no history tests: only the window's candidates
+        if not history_filters:  # no history tests: only the window's candidates
             rows = rows.filter(in_window)
-        elif any(q is None for q in history_qs):  # any entry may count as history
+        elif any(q is None for q in history_filters):  # any entry may count as history
             rows = rows.filter(created_at__gte=self.history_start)
         else:
             rows = rows.filter(created_at__gte=self.history_start).filter(
-                in_window | functools.reduce(operator.or_, history_qs)
+                in_window | functools.reduce(operator.or_, history_filters)
             )
         self.rows = rows.annotate(
             is_candidate=Case(When(in_window, then=Value(True)), default=Value(False), output_field=BooleanField())

@@ -35,9 +35,15 @@ every other rule is checked on each symptom entry.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from . import tree
+
+# What the engine reads: rules/facts.py; what each test means: rules/matching.py.
+# Mention and SetAside: Re-exported while moving (issue 14); call sites move to the modules next.
+from .facts import SET_ASIDE_WORDS, Entry, History, Mention, SetAside, Weight  # noqa: F401
+from .matching import LANGUAGE_NAMES, Matcher, Scope, describe_entry, matcher
 
 # The tiers' order (SEVERITY: higher is worse) lives in rules/tiers.py.
 from .tiers import SEVERITY, TIERS
@@ -53,65 +59,6 @@ from .validation import (  # noqa: F401
     Vocabulary,
     validate_condition,
 )
-
-
-@dataclass(frozen=True)
-class Mention:
-    """A concept she names about herself, now (see rules/text)."""
-
-    concept: str
-    text: str
-    site: str | None = None  # a body-site code her words give
-    new: bool = False  # "never had this before", "not like my usual aches"
-    worse: bool = False  # "worse each week", "keeps me up"
-    explained: str = ""  # the known cause she names ("from the letrozole")
-
-
-@dataclass(frozen=True)
-class SetAside:
-    """A concept found in her words that does not count, and why (a key of
-    SET_ASIDE_WORDS)."""
-
-    concept: str
-    text: str
-    why: str
-
-
-SET_ASIDE_WORDS = {
-    "negated": "negated",
-    "resolved": "resolved",
-    "historical": "in the past",
-    "hypothetical": "hypothetical or a worry",
-    "other_person": "about someone else",
-    "chronic": "long-standing, unchanged",
-    "everyday": "an everyday feeling or a chosen diet, not a symptom",
-}
-
-
-@dataclass(frozen=True)
-class Entry:
-    symptom: str
-    body_site: str | None
-    severity: int
-    is_new: bool
-    is_worse: bool
-    at: dt.datetime
-    day: dt.date
-    note: str = ""
-    mentions: tuple[Mention, ...] = ()
-    id: int | None = None
-    set_aside: tuple[SetAside, ...] = ()
-    note_lang: str = ""
-    # Her note says something beyond "all fine" or "no pain": someone
-    # should read it if no rule does (the unread_note test).
-    note_has_content: bool = False
-
-
-@dataclass(frozen=True)
-class Weight:
-    kg: float
-    at: dt.datetime
-    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +79,8 @@ class RuleDef:
     # Whether it is the "someone must read her words" rule that fires only
     # when no other rule did.
     reads_unread: bool = field(default=False, compare=False)
+    # The condition as a function of the event (matching.matcher).
+    matcher: Matcher = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
 
     def __post_init__(self):
         # Checked here, once, so that the walkers below (and evaluation) only
@@ -142,18 +91,11 @@ class RuleDef:
         if problems:
             raise InvalidRule(problems)
         object.__setattr__(self, "gate", entry_gate(self.condition))
+        object.__setattr__(self, "matcher", matcher(self.condition))
         object.__setattr__(self, "kind", trigger(self.condition))
         object.__setattr__(self, "reads_unread", "unread_note" in leaves(self.condition))
         object.__setattr__(self, "entry_days", max_window_days([self.condition], kinds=("persistence", "combination")))
         object.__setattr__(self, "weight_days", max_window_days([self.condition], kinds=("weight_loss",)))
-
-
-@dataclass(frozen=True)
-class History:
-    """What the survivor reported before (and including) the event."""
-
-    entries: Sequence[Entry] = ()
-    weights: Sequence[Weight] = ()
 
 
 @dataclass(frozen=True)
@@ -183,30 +125,43 @@ class Failure:
     error: str
 
 
-@dataclass
-class _Match:
-    evidence: list[str] = field(default_factory=list)
-    words: list[str] = field(default_factory=list)
-    explained: bool = False  # matched through mentions she explains by a known cause
-
-    def merge(self, other: _Match) -> _Match:
-        return _Match(self.evidence + other.evidence, self.words + other.words, self.explained or other.explained)
-
-
 def leaves(node) -> list[str]:
-    if not isinstance(node, dict) or len(node) != 1:
-        return []
-    [(key, value)] = node.items()
-    if key in ("all", "any"):
-        return [leaf for child in value for leaf in leaves(child)] if isinstance(value, list) else []
-    if key == "not":
-        return leaves(value)
-    if key == "combination" and isinstance(value, dict):
-        return ["combination"]
-    return [key]
+    return list(tree.iter_leaves(node))
 
 
 Gate = tuple[frozenset[str], frozenset[str], frozenset[str]]
+_NO_CODES: frozenset[str] = frozenset()
+
+
+class _EntryGate(tree.Walk[None, "Gate | None"]):
+    def on_all(self, value, results, ctx):
+        gates = [g for g in results if g is not None]
+        return min(gates, key=lambda g: sum(map(len, g))) if gates else None
+
+    def on_any(self, value, results, ctx):
+        gates = list(results)
+        if not gates or any(g is None for g in gates):
+            return None
+        return tuple(frozenset().union(*(g[i] for g in gates)) for i in range(3))
+
+    def on_not(self, value, result, ctx):
+        return None
+
+    def on_combination(self, value, side, ctx):
+        a, b = side("a", ctx), side("b", ctx)
+        return None if a is None or b is None else (a[0] | b[0], a[1] | b[1], a[2] | b[2])
+
+    def on_leaf(self, key, value, ctx):
+        if key == "symptom":
+            return frozenset(value), _NO_CODES, _NO_CODES
+        if key == "body_site":
+            return _NO_CODES, frozenset(value), _NO_CODES
+        if key == "text":
+            return _NO_CODES, _NO_CODES, frozenset(value)
+        return None
+
+
+_ENTRY_GATE = _EntryGate()
 
 
 def entry_gate(node) -> Gate | None:
@@ -214,28 +169,7 @@ def entry_gate(node) -> Gate | None:
     its symptom is in the first set, its body site in the second, or its note
     mentions a concept in the third. None when no such limit holds. Lets
     evaluate() skip most rules at once."""
-    if not isinstance(node, dict) or len(node) != 1:
-        return None
-    [(key, value)] = node.items()
-    empty: frozenset[str] = frozenset()
-    if key == "symptom":
-        return frozenset(value), empty, empty
-    if key == "body_site":
-        return empty, frozenset(value), empty
-    if key == "text":
-        return empty, empty, frozenset(value)
-    if key == "any":
-        gates = [entry_gate(child) for child in value]
-        if not gates or any(g is None for g in gates):
-            return None
-        return tuple(frozenset().union(*(g[i] for g in gates)) for i in range(3))  # type: ignore[return-value]
-    if key == "all":
-        gates = [g for g in (entry_gate(child) for child in value) if g is not None]
-        return min(gates, key=lambda g: sum(map(len, g))) if gates else None
-    if key == "combination":
-        a, b = entry_gate(value["a"]), entry_gate(value["b"])
-        return None if a is None or b is None else (a[0] | b[0], a[1] | b[1], a[2] | b[2])
-    return None
+    return _ENTRY_GATE.walk(node, None)
 
 
 def _passes(gate: Gate, entry: Entry, said: tuple[frozenset[str], frozenset[str]] | None = None) -> bool:
@@ -255,27 +189,31 @@ def trigger(condition: dict) -> str:
     return "entry" if any(leaf in ENTRY_LEAVES for leaf in leaves(condition)) else "weight"
 
 
+class _Windows(tree.Walk[tuple, int]):
+    """The longest window (within_days) of the tests of the kinds handed down."""
+
+    def on_all(self, value, results, kinds):
+        return max(results, default=0)
+
+    on_any = on_all
+
+    def on_not(self, value, result, kinds):
+        return result()
+
+    def on_combination(self, value, side, kinds):
+        return self.on_leaf(tree.COMBINATION, value, kinds)  # its sides test one entry: no window
+
+    def on_leaf(self, key, value, kinds):
+        return int(value.get("within_days", 0)) if key in kinds else 0
+
+
+_WINDOWS = _Windows()
+
+
 def max_window_days(conditions: Iterable[dict], *, kinds=("persistence", "combination", "weight_loss")) -> int:
     """How far back evaluation needs history, over all these rules (only the
     given kinds of test: entries and weights have different windows)."""
-    longest = 0
-
-    def walk(node):
-        nonlocal longest
-        if not isinstance(node, dict) or len(node) != 1:
-            return
-        [(key, value)] = node.items()
-        if key in ("all", "any"):
-            for child in value:
-                walk(child)
-        elif key == "not":
-            walk(value)
-        elif key in kinds:
-            longest = max(longest, int(value.get("within_days", 0)))
-
-    for condition in conditions:
-        walk(condition)
-    return longest
+    return max((_WINDOWS.walk(condition, tuple(kinds)) for condition in conditions), default=0)
 
 
 # ---------------------------------------------------------------- evaluation
@@ -354,14 +292,14 @@ def _isolated(rule, history, entry, weight, snoozed_symptoms, others_hit: bool, 
 def _evaluate_one(rule, history, entry, weight, snoozed_symptoms, *, others_hit: bool) -> Hit | None:
     """One rule on one event that passed its gate (evaluate() checks it)."""
     now = entry.at if entry is not None else weight.at
-    scope = _Scope(
+    scope = Scope(
         entry=entry,
         history=history,
         now=now,
         snoozed_symptoms=(frozenset() if rule.tier == "emergency" else snoozed_symptoms),
         others_hit=others_hit,
     )
-    match = _eval(rule.condition, scope)
+    match = rule.matcher(scope)
     if match is None:
         return None
     # "Read her words": the queue row shows the start of the evidence, so her note comes first.
@@ -382,23 +320,6 @@ def _evaluate_one(rule, history, entry, weight, snoozed_symptoms, *, others_hit:
         weight=weight,
         tier="routine" if lowered else rule.tier,
     )
-
-
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
-
-
-def describe_entry(entry: Entry) -> str:
-    """Evidence in words a nurse reads at a glance: "pain at hip, new, severity 7, getting worse"."""
-    what = entry.symptom.replace("_", " ")
-    if entry.body_site:
-        what += f" at {entry.body_site.replace('_', ' ')}"
-    parts = [what]
-    if entry.is_new:
-        parts.append("new")
-    parts.append(f"severity {entry.severity}")
-    if entry.is_worse:
-        parts.append("getting worse")
-    return ", ".join(parts)
 
 
 RULE_FAILED = "needs review: a rule failed"
@@ -432,153 +353,6 @@ def split_evidence(evidence: str) -> tuple[list[str], list[str]]:
 def highest_tier(tiers: Iterable[str]) -> str | None:
     ranked = sorted(tiers, key=SEVERITY.__getitem__)
     return ranked[-1] if ranked else None
-
-
-@dataclass(frozen=True)
-class _Scope:
-    entry: Entry | None
-    history: History
-    now: dt.datetime
-    snoozed_symptoms: frozenset[str]
-    others_hit: bool = False
-
-    def window(self, days: int) -> list[Entry]:
-        start = self.now - dt.timedelta(days=days)
-        return [e for e in self.history.entries if start <= e.at <= self.now and e.symptom not in self.snoozed_symptoms]
-
-
-def _eval(node: dict, scope: _Scope) -> _Match | None:
-    [(key, value)] = node.items()
-    if key == "all":
-        total = _Match()
-        for child in value:
-            found = _eval(child, scope)
-            if found is None:
-                return None
-            total = total.merge(found)
-        return total
-    if key == "any":
-        for child in value:
-            found = _eval(child, scope)
-            if found is not None:
-                return found
-        return None
-    if key == "not":
-        return _Match() if _eval(value, scope) is None else None
-    if key == "weight_loss":
-        return _weight_loss(value, scope)
-    if key == "persistence":
-        return _persistence(value, scope)
-    if key == "combination":
-        return _combination(value, scope)
-    if key == "unread_note":
-        entry = scope.entry
-        if entry is None or not entry.note_has_content or scope.others_hit:
-            return None
-        return _Match([f"her words ({LANGUAGE_NAMES.get(entry.note_lang, 'note')}): \u201c{_clip(entry.note)}\u201d"])
-    return _entry_leaf(key, value, scope.entry)
-
-
-def _entry_leaf(key: str, value, entry: Entry | None) -> _Match | None:
-    if entry is None:
-        return None
-    if key == "symptom":
-        return _Match() if entry.symptom in value else None
-    if key == "body_site":
-        if entry.body_site in value:
-            return _Match()
-        said = [m for m in entry.mentions if m.site in value]
-        return _Match([f"site in her words: \u201c{m.text}\u201d" for m in said]) if said else None
-    if key == "min_severity":
-        return _Match() if entry.severity >= value else None
-    if key in ("new", "worse"):
-        ticked = entry.is_new if key == "new" else entry.is_worse
-        said = [m for m in entry.mentions if (m.new if key == "new" else m.worse)]
-        if value is False:
-            return _Match() if not ticked and not said else None
-        if ticked:
-            return _Match()
-        what = "new" if key == "new" else "getting worse"
-        return _Match([f"{what} in her words: \u201c{m.text}\u201d" for m in said]) if said else None
-    if key == "text":
-        found = [m for m in entry.mentions if m.concept in value]
-        if not found:
-            return None
-        return _Match(
-            [f"in her words: \u201c{m.text}\u201d{_qualities(m)}" for m in found],
-            [m.text for m in found],
-            explained=all(m.explained for m in found),
-        )
-    raise ValueError(f"unknown test {key}")
-
-
-def _qualities(mention: Mention) -> str:
-    said = [w for w, on in (("new", mention.new), ("getting worse", mention.worse)) if on]
-    if mention.explained:
-        said.append(f"she puts it down to \u201c{mention.explained}\u201d")
-    return f" ({', '.join(said)})" if said else ""
-
-
-def _clip(note: str, limit: int = 280) -> str:
-    note = " ".join(note.split())
-    return note if len(note) <= limit else note[: limit - 1] + "\u2026"
-
-
-def _persistence(value: dict, scope: _Scope) -> _Match | None:
-    # Her words count like the form: "threw up again" is a day of vomiting.
-    wanted = value["symptoms"]
-    days = {
-        e.day
-        for e in scope.window(value["within_days"])
-        if e.symptom in wanted or any(m.concept in wanted for m in e.mentions)
-    }
-    if len(days) < value["min_days"]:
-        return None
-    return _Match([f"reported on {len(days)} days in the last {value['within_days']} days"])
-
-
-def _combination(value: dict, scope: _Scope) -> _Match | None:
-    entry = scope.entry
-    if entry is None:
-        return None
-    for this, other in (("a", "b"), ("b", "a")):
-        # _Scope(...) rather than dataclasses.replace: this is preview's hot loop.
-        own = _eval(value[this], _Scope(entry, scope.history, scope.now, scope.snoozed_symptoms, scope.others_hit))
-        if own is None:
-            continue
-        for earlier in reversed(scope.window(value["within_days"])):
-            if earlier is entry or (earlier.id is not None and earlier.id == entry.id):
-                continue
-            then = _Scope(earlier, scope.history, scope.now, scope.snoozed_symptoms, scope.others_hit)
-            found = _eval(value[other], then)
-            if found is not None:
-                when = _ago(scope.now, earlier.at)
-                return own.merge(found).merge(_Match([f"with {describe_entry(earlier)} ({when})"]))
-    return None
-
-
-def _weight_loss(value: dict, scope: _Scope) -> _Match | None:
-    start = scope.now - dt.timedelta(days=value["within_days"])
-    weights = sorted((w for w in scope.history.weights if start <= w.at <= scope.now), key=lambda w: w.at)
-    if len(weights) < 2:
-        return None
-    latest = weights[-1]
-    heaviest = max(weights[:-1], key=lambda w: w.kg)
-    lost = heaviest.kg - latest.kg
-    if lost <= 0:
-        return None
-    percent = lost / heaviest.kg * 100
-    if "min_percent" in value and percent + 1e-9 < value["min_percent"]:
-        return None
-    if "min_kg" in value and lost + 1e-9 < value["min_kg"]:
-        return None
-    days = (latest.at - heaviest.at).days
-    return _Match([f"weight down {percent:.1f}% ({heaviest.kg:.1f} \u2192 {latest.kg:.1f} kg) over {days} days"])
-
-
-def _ago(now: dt.datetime, then: dt.datetime) -> str:
-    days = (now - then).days
-    return "same check-in" if (now - then).total_seconds() < 60 else ("today" if days == 0 else f"{days} days before")
 
 
 def _unique(items: Iterable[str]) -> list[str]:

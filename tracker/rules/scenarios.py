@@ -257,57 +257,71 @@ def _parse(scenario: dict, vocab: engine.Vocabulary, read_note, now: dt.datetime
         raise ScenarioError("entries and weights must be lists")
     if len(raw_entries) + len(raw_weights) > MAX_EVENTS:
         raise ScenarioError(f"at most {MAX_EVENTS} entries and weights in one scenario")
-    entries = []
-    for i, raw in enumerate(raw_entries):
-        where = f"entries[{i}]"
-        if not isinstance(raw, dict):
-            raise ScenarioError(f"{where} must be an object")
-        unknown = set(raw) - ENTRY_KEYS
-        if unknown:
-            raise ScenarioError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-        item = {**ENTRY_DEFAULTS, **{k: v for k, v in raw.items() if v is not None or k == "body_site"}}
-        days_ago = _days_ago(raw.get("days_ago", 0), where)
-        if not isinstance(item.get("symptom"), str) or item["symptom"] not in vocab.symptoms:
-            raise ScenarioError(f"{where}.symptom: unknown symptom {item.get('symptom')!r}")
-        if item["body_site"] is not None and (
-            not isinstance(item["body_site"], str) or item["body_site"] not in vocab.body_sites
-        ):
-            raise ScenarioError(f"{where}.body_site: unknown body site {item['body_site']!r}")
-        severity = item["severity"]
-        if not isinstance(severity, int) or isinstance(severity, bool) or not 0 <= severity <= 10:
-            raise ScenarioError(f"{where}.severity: must be a whole number from 0 to 10")
-        for flag_name in ("new", "worse"):
-            if not isinstance(item[flag_name], bool):
-                raise ScenarioError(f"{where}.{flag_name}: must be true or false")
-        if not isinstance(item["note"], str):
-            raise ScenarioError(f"{where}.note: must be text")
-        if len(item["note"]) > limits.MAX_NOTE_CHARS:
-            raise ScenarioError(f"{where}.note: at most {limits.MAX_NOTE_CHARS:,} characters, as on the check-in form")
-        at = now - dt.timedelta(days=days_ago)
-        entry = engine.Entry(
-            id=i + 1,
-            symptom=item["symptom"],
-            body_site=item["body_site"],
-            severity=severity,
-            is_new=item["new"],
-            is_worse=item["worse"],
-            at=at,
-            day=at.date(),
-            note=item["note"],
-            **read_note(item["note"]),
-        )
-        entries.append((days_ago, entry))
-    weights = []
-    for i, raw in enumerate(raw_weights):
-        where = f"weights[{i}]"
-        if not isinstance(raw, dict) or "kg" not in raw:
-            raise ScenarioError(f"{where} needs kg")
-        kg = raw["kg"]
-        if not isinstance(kg, int | float) or isinstance(kg, bool) or not 20 <= kg <= 300:
-            raise ScenarioError(f"{where}.kg: must be a number from 20 to 300")
-        days_ago = _days_ago(raw.get("days_ago", 0), where)
-        weights.append((days_ago, engine.Weight(id=i + 1, kg=float(kg), at=now - dt.timedelta(days=days_ago))))
+    entries = [_parse_entry(i, raw, vocab, read_note, now) for i, raw in enumerate(raw_entries)]
+    weights = [_parse_weight(i, raw, now) for i, raw in enumerate(raw_weights)]
     return entries, weights
+
+
+def _parse_entry(i: int, raw, vocab: engine.Vocabulary, read_note, now: dt.datetime) -> tuple[float, engine.Entry]:
+    """(days_ago, Entry) for the scenario's i-th entry."""
+    where = f"entries[{i}]"
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{where} must be an object")
+    unknown = set(raw) - ENTRY_KEYS
+    if unknown:
+        raise ScenarioError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    item = {**ENTRY_DEFAULTS, **{k: v for k, v in raw.items() if v is not None or k == "body_site"}}
+    days_ago = _days_ago(raw.get("days_ago", 0), where)
+    _check_entry_codes(item, vocab, where)
+    _check_entry_values(item, where)
+    at = now - dt.timedelta(days=days_ago)
+    entry = engine.Entry(
+        id=i + 1,
+        symptom=item["symptom"],
+        body_site=item["body_site"],
+        severity=item["severity"],
+        is_new=item["new"],
+        is_worse=item["worse"],
+        at=at,
+        day=at.date(),
+        note=item["note"],
+        **read_note(item["note"]),
+    )
+    return days_ago, entry
+
+
+def _check_entry_codes(item: dict, vocab: engine.Vocabulary, where: str) -> None:
+    if not isinstance(item.get("symptom"), str) or item["symptom"] not in vocab.symptoms:
+        raise ScenarioError(f"{where}.symptom: unknown symptom {item.get('symptom')!r}")
+    if item["body_site"] is not None and (
+        not isinstance(item["body_site"], str) or item["body_site"] not in vocab.body_sites
+    ):
+        raise ScenarioError(f"{where}.body_site: unknown body site {item['body_site']!r}")
+
+
+def _check_entry_values(item: dict, where: str) -> None:
+    severity = item["severity"]
+    if not isinstance(severity, int) or isinstance(severity, bool) or not 0 <= severity <= 10:
+        raise ScenarioError(f"{where}.severity: must be a whole number from 0 to 10")
+    for flag_name in ("new", "worse"):
+        if not isinstance(item[flag_name], bool):
+            raise ScenarioError(f"{where}.{flag_name}: must be true or false")
+    if not isinstance(item["note"], str):
+        raise ScenarioError(f"{where}.note: must be text")
+    if len(item["note"]) > limits.MAX_NOTE_CHARS:
+        raise ScenarioError(f"{where}.note: at most {limits.MAX_NOTE_CHARS:,} characters, as on the check-in form")
+
+
+def _parse_weight(i: int, raw, now: dt.datetime) -> tuple[float, engine.Weight]:
+    """(days_ago, Weight) for the scenario's i-th weight."""
+    where = f"weights[{i}]"
+    if not isinstance(raw, dict) or "kg" not in raw:
+        raise ScenarioError(f"{where} needs kg")
+    kg = raw["kg"]
+    if not isinstance(kg, int | float) or isinstance(kg, bool) or not 20 <= kg <= 300:
+        raise ScenarioError(f"{where}.kg: must be a number from 20 to 300")
+    days_ago = _days_ago(raw.get("days_ago", 0), where)
+    return days_ago, engine.Weight(id=i + 1, kg=float(kg), at=now - dt.timedelta(days=days_ago))
 
 
 def _days_ago(value, where: str) -> float:

@@ -4,11 +4,14 @@ described in engine.py, which every caller imports these names from."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, NamedTuple
 
 from . import limits
+from .tree import COMBINATION, GROUPS, SIDES, Walk, is_node
 
-GROUPS = ("all", "any", "not")
 ENTRY_LEAVES = (
     "symptom",
     "body_site",
@@ -51,7 +54,7 @@ def validate_condition(tree, vocab: Vocabulary | None) -> list[str]:
     (a stored rule being loaded) codes are not looked up: an unknown code
     can never match, it does no harm."""
     check = _Check(vocab)
-    found = check.node(tree, "condition", depth=1, inside_combination=False)
+    found = check.walk(tree, _At("condition", depth=1))
     errors = check.errors
     if not errors and not found:
         errors.append("condition: needs at least one test")
@@ -60,108 +63,156 @@ def validate_condition(tree, vocab: Vocabulary | None) -> list[str]:
     return errors
 
 
-@dataclass
-class _Check:
-    vocab: Vocabulary | None
-    errors: list[str] = field(default_factory=list)
-    nodes: int = 0
+class _At(NamedTuple):
+    """Where a node is: its path for messages, its level, and whether it is
+    one side of a combination. (A tuple: one is made for every node.)"""
 
-    def node(self, node, path: str, *, depth: int, inside_combination: bool) -> list[str]:
-        """Check one node; returns the tests (leaf keys) found under it."""
-        errors = self.errors
-        if depth > limits.MAX_DEPTH:
-            errors.append(f"{path}: nested too deeply (at most {limits.MAX_DEPTH} levels of groups and tests)")
+    path: str
+    depth: int
+    inside_combination: bool = False
+
+
+class _Check(Walk[_At, list[str]]):
+    """Each node's problems go to errors; each node gives the tests (leaf
+    keys) found under it."""
+
+    def __init__(self, vocab: Vocabulary | None):
+        self.vocab = vocab
+        self.errors: list[str] = []
+        self.nodes = 0
+        # Partials, not methods calling _group: one frame fewer per level.
+        self.on_all = partial(self._group, "all")  # type: ignore[method-assign]
+        self.on_any = partial(self._group, "any")  # type: ignore[method-assign]
+
+    def walk(self, node, at: _At) -> list[str]:
+        # Before the walk looks inside: bounds first, then the node's shape.
+        if at.depth > limits.MAX_DEPTH:
+            self.errors.append(f"{at.path}: nested too deeply (at most {limits.MAX_DEPTH} levels of groups and tests)")
             return []
         self.nodes += 1
         if self.nodes == limits.MAX_NODES + 1:
-            errors.append(f"condition: too many groups and tests (at most {limits.MAX_NODES})")
+            self.errors.append(f"condition: too many groups and tests (at most {limits.MAX_NODES})")
         if self.nodes > limits.MAX_NODES:
             return []
-        if not isinstance(node, dict) or len(node) != 1:
-            errors.append(
-                f'{path}: each part must be one group (all, any, not) or one test, e.g. {{"symptom": ["pain"]}}'
+        if not is_node(node):
+            self.errors.append(
+                f'{at.path}: each part must be one group (all, any, not) or one test, e.g. {{"symptom": ["pain"]}}'
             )
             return []
-        [(key, value)] = node.items()
-        where = f"{path}.{key}"
-        vocab = self.vocab
-        if key in ("all", "any"):
-            if not isinstance(value, list) or not value:
-                errors.append(f"{where}: the group is empty; add at least one test to it")
-                return []
-            found: list[str] = []
-            for i, child in enumerate(value):
-                if self.nodes > limits.MAX_NODES:
-                    break
-                found += self.node(child, f"{where}[{i}]", depth=depth + 1, inside_combination=inside_combination)
-            return found
-        if key == "not":
-            return self.node(value, where, depth=depth + 1, inside_combination=inside_combination)
-        if key == "symptom":
-            _codes(value, vocab and vocab.symptoms, "symptom code", where, errors)
-        elif key == "body_site":
-            _codes(value, vocab and vocab.body_sites, "body site code", where, errors)
-        elif key == "text":
-            _codes(value, vocab and vocab.concepts, "text concept", where, errors)
-        elif key == "min_severity":
-            if not _is_int(value) or not 0 <= value <= 10:
-                errors.append(f"{where}: must be a whole number from 0 to 10")
-        elif key in ("new", "worse"):
-            if not isinstance(value, bool):
-                errors.append(f"{where}: must be true or false")
-        elif key == "unread_note":
-            if value is not True:
-                errors.append(f"{where}: must be true")
-            if inside_combination:
-                errors.append(f"{where}: can't be used inside a combination")
-        elif key == "persistence":
-            if inside_combination:
-                errors.append(f"{where}: can't be used inside a combination")
-            if not _keys(value, {"symptoms", "min_days", "within_days"}, where, errors):
-                return [key]
-            _codes(value["symptoms"], vocab and vocab.symptoms, "symptom code", f"{where}.symptoms", errors)
-            _days(value["within_days"], f"{where}.within_days", errors)
-            if not _is_int(value["min_days"]) or value["min_days"] < 1:
-                errors.append(f"{where}.min_days: must be a whole number of days, 1 or more")
-            elif _is_int(value["within_days"]) and 1 <= value["within_days"] < value["min_days"] - 1:
-                errors.append(f"{where}.min_days: can't be more than the days in the window")
-        elif key == "combination":
-            if inside_combination:
-                errors.append(f"{where}: combinations can't be nested")
-            if not _keys(value, {"a", "b", "within_days"}, where, errors):
-                return [key]
-            for side in ("a", "b"):
-                inside = self.node(value[side], f"{where}.{side}", depth=depth + 1, inside_combination=True)
-                if any(leaf in HISTORY_LEAVES for leaf in inside):
-                    errors.append(
-                        f"{where}.{side}: can only test one entry (symptom, site, severity, new, worse, text)"
-                    )
-            _days(value["within_days"], f"{where}.within_days", errors, allow_zero=True)
-        elif key == "weight_loss":
-            if inside_combination:
-                errors.append(f"{where}: can't be used inside a combination")
-            if not isinstance(value, dict) or "within_days" not in value:
-                errors.append(f"{where}: needs within_days and min_percent or min_kg")
-                return [key]
-            unknown = set(value) - {"within_days", "min_percent", "min_kg"}
-            if unknown:
-                errors.append(f"{where}: unknown setting {', '.join(sorted(limits.clip(u) for u in unknown)[:5])}")
-            _days(value["within_days"], f"{where}.within_days", errors)
-            if ("min_percent" in value) == ("min_kg" in value):
-                errors.append(f"{where}: give exactly one of min_percent or min_kg")
-            for name, top in (("min_percent", 100), ("min_kg", 200)):
-                if name in value and (
-                    not isinstance(value[name], int | float)
-                    or isinstance(value[name], bool)
-                    or not 0 < value[name] <= top
-                ):
-                    errors.append(f"{where}.{name}: must be a number above 0 and at most {top}")
-        else:
-            errors.append(
-                f"{path}: unknown test \u201c{limits.clip(key)}\u201d (use one of: {', '.join(GROUPS + LEAVES)})"
+        return super().walk(node, at)
+
+    def descend(self, at: _At, key: str, label: int | str | None) -> _At:
+        where = f"{at.path}.{key}"
+        path = where if label is None else f"{where}[{label}]" if isinstance(label, int) else f"{where}.{label}"
+        return _At(path, at.depth + 1, at.inside_combination or key == COMBINATION)
+
+    def _group(self, key: str, value, results: Iterator[list[str]], at: _At) -> list[str]:
+        if not isinstance(value, list) or not value:
+            self.errors.append(f"{at.path}.{key}: the group is empty; add at least one test to it")
+            return []
+        found: list[str] = []
+        for result in results:
+            found += result
+            if self.nodes > limits.MAX_NODES:
+                break
+        return found
+
+    def on_not(self, value, result, at: _At) -> list[str]:
+        return result()
+
+    def on_combination(self, value, side, at: _At) -> list[str]:
+        errors, where = self.errors, f"{at.path}.{COMBINATION}"
+        if at.inside_combination:
+            errors.append(f"{where}: combinations can't be nested")
+        if not _keys(value, {"a", "b", "within_days"}, where, errors):
+            return [COMBINATION]
+        for name in SIDES:
+            inside = side(name, at)
+            if any(leaf in HISTORY_LEAVES for leaf in inside):
+                errors.append(f"{where}.{name}: can only test one entry (symptom, site, severity, new, worse, text)")
+        _days(value["within_days"], f"{where}.within_days", errors, allow_zero=True)
+        return [COMBINATION]
+
+    def on_leaf(self, key: str, value, at: _At) -> list[str]:
+        check = _LEAF_CHECKS.get(key)
+        if check is None:
+            self.errors.append(
+                f"{at.path}: unknown test \u201c{limits.clip(key)}\u201d (use one of: {', '.join(GROUPS + LEAVES)})"
             )
             return []
+        check(self, value, f"{at.path}.{key}", at)
         return [key]
+
+    # One method per test: its value's problems, `where` being the test's path.
+
+    def _symptom(self, value, where: str, at: _At) -> None:
+        _codes(value, self.vocab and self.vocab.symptoms, "symptom code", where, self.errors)
+
+    def _body_site(self, value, where: str, at: _At) -> None:
+        _codes(value, self.vocab and self.vocab.body_sites, "body site code", where, self.errors)
+
+    def _text(self, value, where: str, at: _At) -> None:
+        _codes(value, self.vocab and self.vocab.concepts, "text concept", where, self.errors)
+
+    def _min_severity(self, value, where: str, at: _At) -> None:
+        if not _is_int(value) or not 0 <= value <= 10:
+            self.errors.append(f"{where}: must be a whole number from 0 to 10")
+
+    def _new_or_worse(self, value, where: str, at: _At) -> None:
+        if not isinstance(value, bool):
+            self.errors.append(f"{where}: must be true or false")
+
+    def _unread_note(self, value, where: str, at: _At) -> None:
+        if value is not True:
+            self.errors.append(f"{where}: must be true")
+        if at.inside_combination:
+            self.errors.append(f"{where}: can't be used inside a combination")
+
+    def _persistence(self, value, where: str, at: _At) -> None:
+        errors = self.errors
+        if at.inside_combination:
+            errors.append(f"{where}: can't be used inside a combination")
+        if not _keys(value, {"symptoms", "min_days", "within_days"}, where, errors):
+            return
+        _codes(value["symptoms"], self.vocab and self.vocab.symptoms, "symptom code", f"{where}.symptoms", errors)
+        _days(value["within_days"], f"{where}.within_days", errors)
+        if not _is_int(value["min_days"]) or value["min_days"] < 1:
+            errors.append(f"{where}.min_days: must be a whole number of days, 1 or more")
+        elif _is_int(value["within_days"]) and 1 <= value["within_days"] < value["min_days"] - 1:
+            errors.append(f"{where}.min_days: can't be more than the days in the window")
+
+    def _weight_loss(self, value, where: str, at: _At) -> None:
+        errors = self.errors
+        if at.inside_combination:
+            errors.append(f"{where}: can't be used inside a combination")
+        if not isinstance(value, dict) or "within_days" not in value:
+            errors.append(f"{where}: needs within_days and min_percent or min_kg")
+            return
+        unknown = set(value) - {"within_days", "min_percent", "min_kg"}
+        if unknown:
+            errors.append(f"{where}: unknown setting {', '.join(sorted(limits.clip(u) for u in unknown)[:5])}")
+        _days(value["within_days"], f"{where}.within_days", errors)
+        if ("min_percent" in value) == ("min_kg" in value):
+            errors.append(f"{where}: give exactly one of min_percent or min_kg")
+        for name, top in (("min_percent", 100), ("min_kg", 200)):
+            if name in value and (
+                not isinstance(value[name], int | float) or isinstance(value[name], bool) or not 0 < value[name] <= top
+            ):
+                errors.append(f"{where}.{name}: must be a number above 0 and at most {top}")
+
+
+# Every test but combination (a node holding nodes: _Check.on_combination).
+_LEAF_CHECKS: dict[str, Callable[[_Check, Any, str, _At], None]] = {
+    "symptom": _Check._symptom,
+    "body_site": _Check._body_site,
+    "text": _Check._text,
+    "min_severity": _Check._min_severity,
+    "new": _Check._new_or_worse,
+    "worse": _Check._new_or_worse,
+    "unread_note": _Check._unread_note,
+    "persistence": _Check._persistence,
+    "weight_loss": _Check._weight_loss,
+}
 
 
 def _is_int(value) -> bool:

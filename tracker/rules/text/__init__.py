@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 from dataclasses import asdict, dataclass
 
-from ..engine import Entry, Mention, SetAside
+from ..facts import Entry, Mention, SetAside
 from . import lexicon
 from .context import component
 from .matcher import PAIN, compiled, find

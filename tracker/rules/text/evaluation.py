@@ -20,6 +20,7 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 PRESENT = ("affirmed", "explained")
 KINDS = ("affirmed", "explained", "negated", "resolved", "historical", "hypothetical", "other_person", "chronic")
@@ -79,52 +80,91 @@ def evaluate(lines: Iterable[str], read: Callable) -> Report:
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
-            note = item.get("note", item.get("text"))
-            expect = item.get("expect", [])
-            if not isinstance(note, str) or not isinstance(expect, list):
-                raise ValueError("needs a note (text) and an expect list")
-            lang = item.get("lang") or None
-            reading = read(note, lang=lang)
+            item, note, expect, lang, reading = _read_line(line, read)
         except (ValueError, TypeError, AttributeError) as error:
             report.errors.append(f"line {number}: {error}")
             continue
         lang = lang or reading.lang
         report.notes[lang] += 1
         expected = {e["concept"]: e["context"] for e in expect if isinstance(e, dict)}
-        present = {c for c, k in expected.items() if k in PRESENT}
-        counted = {m.concept for m in reading.mentions}
-        ident = item.get("id", f"line {number}")
-        for concept in present:
-            report.red_flags[lang] += 1
-            if concept in counted:
-                report.found[lang] += 1
-        is_trap = item.get("trap", not present)
-        if is_trap:
-            report.traps[lang] += 1
-            if counted:
-                report.false_on_traps[lang] += 1
-        for concept in counted | present:
-            scores = report.concepts[concept]
-            if concept in counted and concept in present:
-                scores.tp += 1
-            elif concept in counted:
-                scores.fp += 1
-                report.misses.append((ident, lang, "false", concept, expected.get(concept, "-"), note))
-            else:
-                scores.fn += 1
-                report.misses.append((ident, lang, "missed", concept, expected[concept], note))
-        for concept, kind in expected.items():
-            got = _context_read(concept, reading)
-            if got == kind:
-                report.kinds[kind].tp += 1
-            else:
-                report.kinds[kind].fn += 1
-                if got in KINDS:
-                    report.kinds[got].fp += 1
-                if concept not in present and concept not in counted:
-                    report.misses.append((ident, lang, f"context {got}", concept, kind, note))
+        judged = _Line(
+            ident=item.get("id", f"line {number}"),
+            lang=lang,
+            note=note,
+            reading=reading,
+            expected=expected,
+            present={c for c, k in expected.items() if k in PRESENT},
+            counted={m.concept for m in reading.mentions},
+        )
+        _score_red_flags(report, judged, item)
+        _score_concepts(report, judged)
+        _score_contexts(report, judged)
     return report
+
+
+def _read_line(line: str, read: Callable):
+    """(item, note, expect, lang, reading) for one JSON line; raises
+    ValueError, TypeError or AttributeError on a line that is not one."""
+    item = json.loads(line)
+    note = item.get("note", item.get("text"))
+    expect = item.get("expect", [])
+    if not isinstance(note, str) or not isinstance(expect, list):
+        raise ValueError("needs a note (text) and an expect list")
+    lang = item.get("lang") or None
+    return item, note, expect, lang, read(note, lang=lang)
+
+
+@dataclass
+class _Line:
+    """One labelled note, read: what was expected and what counted."""
+
+    ident: str
+    lang: str
+    note: str
+    reading: Any
+    expected: dict[str, str]  # concept -> context
+    present: set[str]  # expected concepts she reports now
+    counted: set[str]  # concepts the reader counted
+
+
+def _score_red_flags(report: Report, line: _Line, item: dict) -> None:
+    lang, counted = line.lang, line.counted
+    for concept in line.present:
+        report.red_flags[lang] += 1
+        if concept in counted:
+            report.found[lang] += 1
+    is_trap = item.get("trap", not line.present)
+    if is_trap:
+        report.traps[lang] += 1
+        if counted:
+            report.false_on_traps[lang] += 1
+
+
+def _score_concepts(report: Report, line: _Line) -> None:
+    present, counted = line.present, line.counted
+    for concept in counted | present:
+        scores = report.concepts[concept]
+        if concept in counted and concept in present:
+            scores.tp += 1
+        elif concept in counted:
+            scores.fp += 1
+            report.misses.append((line.ident, line.lang, "false", concept, line.expected.get(concept, "-"), line.note))
+        else:
+            scores.fn += 1
+            report.misses.append((line.ident, line.lang, "missed", concept, line.expected[concept], line.note))
+
+
+def _score_contexts(report: Report, line: _Line) -> None:
+    for concept, kind in line.expected.items():
+        got = _context_read(concept, line.reading)
+        if got == kind:
+            report.kinds[kind].tp += 1
+            continue
+        report.kinds[kind].fn += 1
+        if got in KINDS:
+            report.kinds[got].fp += 1
+        if concept not in line.present and concept not in line.counted:
+            report.misses.append((line.ident, line.lang, f"context {got}", concept, kind, line.note))
 
 
 def format_report(report: Report) -> str:

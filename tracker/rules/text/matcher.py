@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from . import lexicon
@@ -94,45 +95,12 @@ def _add(trie: _Node, compiled_slots: list[list[str]], tag: tuple) -> None:
 def compiled(lang: str) -> Compiled:
     words = lexicon.words(lang)
     concepts = lexicon.concepts()
-    trie = _Node()
-    vocab_words: set[str] = set()
     fillers = frozenset(fold(w) for w in words.fillers)
-
-    def add(phrase: str, tag: tuple) -> None:
-        slots = [s for s in phrase_norms(lang, phrase) if not (len(s) == 1 and s[0] in fillers)]
-        if not slots:
-            return
-        vocab_words.update(n for slot in slots for n in slot if n != "*")
-        _add(trie, [[n if n[0] in "*<" else stem(lang, n) for n in slot] for slot in slots], tag)
-
-    for phrase in words.pain:
-        add(phrase, ("pain",))
-    for key, phrases in words.sites.items():
-        for phrase in phrases:
-            add(phrase, ("site", key))
-    for phrase in words.breaks:
-        add(phrase, ("break",))
-    for phrase in words.all_well:
-        add(phrase, ("all_well",))
-    # Everyday sayings ("a pain in the neck", "weak at the knees"): no concept inside.
-    for phrase in words.idioms:
-        add(phrase, ("signal",))
-    # "It hurts when I cough": the cough there is when the pain comes, not a
-    # cough she reports. Words inside these phrases name no concept.
-    for rule in words.context:
-        if rule.category in ("STRAIN", "NIGHT"):
-            for phrase in rule.phrases:
-                add(phrase, ("signal",))
-    pairs: list[tuple[str, int]] = []
-    for code, concept in concepts.items():
-        own = concept.words[lang]
-        for phrase in own.terms:
-            add(phrase, ("term", code))
-        for pair in own.pairs:
-            pairs.append((code, pair.window))
-            for side, phrases in (("a", pair.a), ("b", pair.b)):
-                for phrase in phrases:
-                    add(phrase, ("pair", len(pairs) - 1, side))
+    trie = _TrieBuilder(lang, fillers)
+    for phrase, tag in _word_list_phrases(words):
+        trie.add(phrase, tag)
+    pairs = _add_concepts(trie, lang, concepts)
+    vocab_words = trie.vocab_words
     for rule in words.context:
         for phrase in rule.phrases:
             vocab_words.update(n for slot in phrase_norms(lang, phrase) for n in slot if n[0] not in "*<")
@@ -140,7 +108,7 @@ def compiled(lang: str) -> Compiled:
     vocabulary = Vocabulary(lang, frozenset(vocab_words), frozenset(stem(lang, w) for w in vocab_words))
     return Compiled(
         lang=lang,
-        trie=trie,
+        trie=trie.root,
         fillers=fillers,
         light=frozenset(fold(w) for w in words.light),
         pairs=pairs,
@@ -150,6 +118,62 @@ def compiled(lang: str) -> Compiled:
         small_talk=frozenset(fold(w) for w in words.small_talk),
         concerns=frozenset(fold(w) for w in words.concerns),
     )
+
+
+class _TrieBuilder:
+    """The trie of one language's phrases, as stems, and every word they use."""
+
+    def __init__(self, lang: str, fillers: frozenset[str]):
+        self.lang, self.fillers = lang, fillers
+        self.root = _Node()
+        self.vocab_words: set[str] = set()
+
+    def add(self, phrase: str, tag: tuple) -> None:
+        lang = self.lang
+        slots = [s for s in phrase_norms(lang, phrase) if not (len(s) == 1 and s[0] in self.fillers)]
+        if not slots:
+            return
+        self.vocab_words.update(n for slot in slots for n in slot if n != "*")
+        _add(self.root, [[n if n[0] in "*<" else stem(lang, n) for n in slot] for slot in slots], tag)
+
+
+def _word_list_phrases(words) -> Iterator[tuple[str, tuple]]:
+    """(phrase, tag) for the language's own word lists: pains, sites,
+    clause breaks, "all good", and phrases in which no concept counts."""
+    for phrase in words.pain:
+        yield phrase, ("pain",)
+    for key, phrases in words.sites.items():
+        for phrase in phrases:
+            yield phrase, ("site", key)
+    for phrase in words.breaks:
+        yield phrase, ("break",)
+    for phrase in words.all_well:
+        yield phrase, ("all_well",)
+    # Everyday sayings ("a pain in the neck", "weak at the knees"): no concept inside.
+    for phrase in words.idioms:
+        yield phrase, ("signal",)
+    # "It hurts when I cough": the cough there is when the pain comes, not a
+    # cough she reports. Words inside these phrases name no concept.
+    for rule in words.context:
+        if rule.category in ("STRAIN", "NIGHT"):
+            for phrase in rule.phrases:
+                yield phrase, ("signal",)
+
+
+def _add_concepts(trie: _TrieBuilder, lang: str, concepts) -> list[tuple[str, int]]:
+    """Add each concept's terms and word pairs; returns the pairs (pair id ->
+    (concept, window)), a pair's words tagged with its id and side."""
+    pairs: list[tuple[str, int]] = []
+    for code, concept in concepts.items():
+        own = concept.words[lang]
+        for phrase in own.terms:
+            trie.add(phrase, ("term", code))
+        for pair in own.pairs:
+            pairs.append((code, pair.window))
+            for side, phrases in (("a", pair.a), ("b", pair.b)):
+                for phrase in phrases:
+                    trie.add(phrase, ("pair", len(pairs) - 1, side))
+    return pairs
 
 
 @dataclass(frozen=True)
@@ -194,70 +218,112 @@ def find(lang: str, doc, stems: list[str]) -> Found:
     words = [t.i for t in doc if not t.is_space and not t.is_punct and t.norm_ not in c.fillers]
     keys = [stems[i] for i in words]
     hits = _walk(c.trie, keys, [doc[i].like_num for i in words])
+    clause = _clauses(doc, {words[h.start] for h in hits if h.tag[0] == "break"})
+    placed = _Placed(words, clause, _sites(hits))
+    out = _terms(hits, doc, c, placed) + _pains(hits, keys, c, placed) + _pairs(hits, c, placed)
 
+    span = placed.span
+    signals = [span(h) for h in hits if h.tag[0] == "signal"]
+    out = [c for c in out if not any(s <= c.start and c.end <= e for s, e in signals)]
+    all_well = [span(h) for h in hits if h.tag[0] == "all_well"]
+    health = frozenset(i for h in hits if h.tag[0] in ("site", "pain") for i in range(*span(h)))
+    signal_words = {i for s, e in signals for i in range(s, e)}
+    return Found(_dedupe(out), all_well, clause, frozenset(health - signal_words))
+
+
+def _clauses(doc, breaks: set[int]) -> list[int]:
+    """The clause number of each token: a new one at each sentence, break
+    word ("but", "although"...) and punctuation that ends a clause."""
     clause = []
     number = 0
-    breaks = {words[h.start] for h in hits if h.tag[0] == "break"}
     for token in doc:
         if token.is_sent_start or token.i in breaks:
             number += 1
         clause.append(number)
         if token.text in _PUNCT_BREAKS or "\n" in token.text:
             number += 1
+    return clause
 
-    def span(hit: _Hit) -> tuple[int, int]:
-        return words[hit.start], words[hit.end - 1] + 1
 
-    def same_clause(a: _Hit, b: _Hit) -> bool:
-        first, last = span(a)[0], span(b)[1] - 1
-        lo, hi = min(first, span(b)[0]), max(last, span(a)[1] - 1)
-        return clause[lo] == clause[hi]
-
-    def gap(a: _Hit, b: _Hit) -> int:
-        return max(b.start - a.end, a.start - b.end, 0)
-
-    out: list[Candidate] = []
+def _sites(hits: list[_Hit]) -> list[_Hit]:
     # Of overlapping site words the longest is the site: "the right side of
     # my chest" is the chest, "the back of my leg" the leg.
     every_site = [h for h in hits if h.tag[0] == "site"]
-    sites = [
+    return [
         h
         for h in every_site
         if not any(o is not h and _overlaps(o, h) and o.end - o.start > h.end - h.start for o in every_site)
     ]
 
-    def site_at(start: int, end: int) -> str | None:
-        for h in sites:
-            s, e = span(h)
+
+class _Placed:
+    """Where hits are in the doc: their token spans, clauses and sites."""
+
+    __slots__ = ("words", "clause", "sites")
+
+    def __init__(self, words: list[int], clause: list[int], sites: list[_Hit]):
+        self.words, self.clause, self.sites = words, clause, sites
+
+    def span(self, hit: _Hit) -> tuple[int, int]:
+        return self.words[hit.start], self.words[hit.end - 1] + 1
+
+    def same_clause(self, a: _Hit, b: _Hit) -> bool:
+        span, clause = self.span, self.clause
+        first, last = span(a)[0], span(b)[1] - 1
+        lo, hi = min(first, span(b)[0]), max(last, span(a)[1] - 1)
+        return clause[lo] == clause[hi]
+
+    def site_at(self, start: int, end: int) -> str | None:
+        for h in self.sites:
+            s, e = self.span(h)
             if start <= s and e <= end:
                 return h.tag[1]
         return None
 
+
+def _gap(a: _Hit, b: _Hit) -> int:
+    return max(b.start - a.end, a.start - b.end, 0)
+
+
+def _terms(hits: list[_Hit], doc, c: Compiled, placed: _Placed) -> list[Candidate]:
+    out = []
     for h in hits:
         if h.tag[0] == "term":
-            s, e = span(h)
+            s, e = placed.span(h)
             # "had a fit", "tengo mareos": the verb is hers, not the concept's,
             # and "if I have" must stay a cue.
             while s < e - 1 and (doc[s].norm_ in c.light or doc[s].is_punct):
                 s += 1
-            out.append(Candidate(h.tag[1], s, e, site_at(s, e)))
+            out.append(Candidate(h.tag[1], s, e, placed.site_at(s, e)))
+    return out
 
+
+def _pains(hits: list[_Hit], keys: list[str], c: Compiled, placed: _Placed) -> list[Candidate]:
     # A pain belongs to the nearest site in its clause (and the sites listed with it).
+    out = []
+    span, sites = placed.span, placed.sites
     for pain in (h for h in hits if h.tag[0] == "pain"):
-        near = [s for s in sites if same_clause(pain, s) and gap(pain, s) <= PAIN_WINDOW and not _overlaps(pain, s)]
+        near = [
+            s for s in sites if placed.same_clause(pain, s) and _gap(pain, s) <= PAIN_WINDOW and not _overlaps(pain, s)
+        ]
         if not near:
             s, e = span(pain)
             out.append(Candidate(PAIN, s, e))
             continue
-        nearest = min(near, key=lambda s: (gap(pain, s), -(s.end - s.start)))
+        nearest = min(near, key=lambda s: (_gap(pain, s), -(s.end - s.start)))
         group = [nearest] + [s for s in near if s is not nearest and _listed_with(s, nearest, keys, c)]
         for site in group:
             code = c.site_concept.get(site.tag[1])
             start, end = min(span(pain)[0], span(site)[0]), max(span(pain)[1], span(site)[1])
             later = span(pain) if pain.start > site.start else span(site)
             out.append(Candidate(code or PAIN, start, end, site.tag[1], later))
+    return out
 
+
+def _pairs(hits: list[_Hit], c: Compiled, placed: _Placed) -> list[Candidate]:
     # Pairs: a word from each list in one clause, a few words apart, either order.
+    out = []
+    span = placed.span
     by_pair: dict[int, dict[str, list[_Hit]]] = {}
     for h in hits:
         if h.tag[0] == "pair":
@@ -265,17 +331,11 @@ def find(lang: str, doc, stems: list[str]) -> Found:
     for pair_id, sides in by_pair.items():
         code, window = c.pairs[pair_id]
         for a, b in itertools.product(sides["a"], sides["b"]):
-            if not _overlaps(a, b) and gap(a, b) <= window and same_clause(a, b):
+            if not _overlaps(a, b) and _gap(a, b) <= window and placed.same_clause(a, b):
                 start, end = min(span(a)[0], span(b)[0]), max(span(a)[1], span(b)[1])
                 later = span(a) if a.start > b.start else span(b)
-                out.append(Candidate(code, start, end, site_at(start, end), later))
-
-    signals = [span(h) for h in hits if h.tag[0] == "signal"]
-    out = [c for c in out if not any(s <= c.start and c.end <= e for s, e in signals)]
-    all_well = [span(h) for h in hits if h.tag[0] == "all_well"]
-    health = frozenset(i for h in hits if h.tag[0] in ("site", "pain") for i in range(*span(h)))
-    signal_words = {i for s, e in signals for i in range(s, e)}
-    return Found(_dedupe(out), all_well, clause, frozenset(health - signal_words))
+                out.append(Candidate(code, start, end, placed.site_at(start, end), later))
+    return out
 
 
 def _overlaps(a: _Hit, b: _Hit) -> bool:
