@@ -102,6 +102,7 @@ def _read_her_words_cost(items: list[dict], read) -> dict[str, list[int]]:
 
     from tracker.rules import engine
     from tracker.rules.defaults import DEFAULT_RULES
+    from tracker.rules.facts import History
     from tracker.rules.text import something_else
 
     rules = [engine.RuleDef(slug=r["slug"], tier=r["tier"], condition=r["condition"]) for r in DEFAULT_RULES]
@@ -110,7 +111,7 @@ def _read_her_words_cost(items: list[dict], read) -> dict[str, list[int]]:
     for item in items:
         reading = read(item["note"], lang=item["lang"])
         entry = something_else(note=item["note"], reading=reading, at=now)
-        slugs = {h.rule.slug for h in engine.evaluate(rules, history=engine.History(entries=(entry,)), entry=entry)}
+        slugs = {h.rule.slug for h in engine.evaluate(rules, history=History(entries=(entry,)), entry=entry)}
         row = counts["traps" if item["trap"] else "red flags in her words"]
         row[0 if slugs - {"read-her-words"} else 1 if slugs else 2] += 1
     return counts

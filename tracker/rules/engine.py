@@ -41,8 +41,7 @@ from dataclasses import dataclass, field
 from . import tree
 
 # What the engine reads: rules/facts.py; what each test means: rules/matching.py.
-# Mention and SetAside: Re-exported while moving (issue 14); call sites move to the modules next.
-from .facts import SET_ASIDE_WORDS, Entry, History, Mention, SetAside, Weight  # noqa: F401
+from .facts import SET_ASIDE_WORDS, Entry, History, Weight
 from .matching import LANGUAGE_NAMES, Matcher, Scope, describe_entry, matcher
 
 # The tiers' order (SEVERITY: higher is worse) lives in rules/tiers.py.

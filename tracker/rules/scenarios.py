@@ -11,6 +11,9 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 
 from . import engine, limits
+from .facts import Entry, History, Weight
+from .tiers import SEVERITY, TIERS
+from .validation import Vocabulary
 
 ENTRY_DEFAULTS = {"body_site": None, "severity": 0, "new": False, "worse": False, "note": ""}
 ENTRY_KEYS = {"days_ago", "symptom", *ENTRY_DEFAULTS}
@@ -31,7 +34,7 @@ def run(
     scenario: dict,
     *,
     rules: list[engine.RuleDef],
-    vocab: engine.Vocabulary,
+    vocab: Vocabulary,
     read_note: Callable[[str], dict],
     now: dt.datetime,
 ) -> dict:
@@ -61,7 +64,7 @@ def run(
     touched_today: set[str] = set()
     failures: list[engine.Failure] = []
     for at, _, days, event in events:
-        history = engine.History(
+        history = History(
             entries=tuple(
                 past_entries[bisect.bisect_left(entry_times, at - entry_span) : bisect.bisect_right(entry_times, at)]
             ),
@@ -69,7 +72,7 @@ def run(
                 past_weights[bisect.bisect_left(weight_times, at - weight_span) : bisect.bisect_right(weight_times, at)]
             ),
         )
-        if isinstance(event, engine.Entry):
+        if isinstance(event, Entry):
             hits = engine.evaluate(rules, history=history, entry=event, failures=failures)
         else:
             hits = engine.evaluate(rules, history=history, weight=event, failures=failures)
@@ -78,11 +81,11 @@ def run(
             flag = flags.get(slug)
             if flag is None:
                 flags[slug] = {"rule": slug, "tier": tier, "evidence": hit.evidence, "days_ago": days}
-            elif engine.SEVERITY[tier] > engine.SEVERITY[flag["tier"]]:
+            elif SEVERITY[tier] > SEVERITY[flag["tier"]]:
                 flag.update(tier=tier, days_ago=days)
             if days == last_day:
                 touched_today.add(slug)
-    ordered = sorted(flags.values(), key=lambda f: (-engine.SEVERITY[f["tier"]], f["rule"]))
+    ordered = sorted(flags.values(), key=lambda f: (-SEVERITY[f["tier"]], f["rule"]))
     today = [dict(f) for f in ordered if f["rule"] in touched_today]
     result = {
         "id": scenario.get("id"),
@@ -195,8 +198,8 @@ def _expect_problems(expect, where: str, *, nested: bool) -> list[str]:
     unknown = sorted(str(key) for key in expect if key not in allowed)
     if unknown:
         problems.append(f"{where}: unknown key(s) {', '.join(unknown)}; use {', '.join(allowed)}")
-    if "tier" in expect and expect["tier"] is not None and expect["tier"] not in engine.TIERS:
-        problems.append(f"{where}.tier must be one of {', '.join(engine.TIERS)} or null, not {expect['tier']!r}")
+    if "tier" in expect and expect["tier"] is not None and expect["tier"] not in TIERS:
+        problems.append(f"{where}.tier must be one of {', '.join(TIERS)} or null, not {expect['tier']!r}")
     lists = {}
     for key in ("rules", "forbid"):
         value = expect.get(key, [])
@@ -246,7 +249,7 @@ def _run_lines(lines: Iterable[str], **kwargs) -> Iterator[tuple[dict | None, di
         yield scenario, result
 
 
-def _parse(scenario: dict, vocab: engine.Vocabulary, read_note, now: dt.datetime):
+def _parse(scenario: dict, vocab: Vocabulary, read_note, now: dt.datetime):
     """read_note(note) gives the Entry fields her note's reading sets
     (mentions, set_aside, note_lang, note_has_content): rules/text's
     Reading.entry_fields, passed in so that this module stays pure."""
@@ -262,7 +265,7 @@ def _parse(scenario: dict, vocab: engine.Vocabulary, read_note, now: dt.datetime
     return entries, weights
 
 
-def _parse_entry(i: int, raw, vocab: engine.Vocabulary, read_note, now: dt.datetime) -> tuple[float, engine.Entry]:
+def _parse_entry(i: int, raw, vocab: Vocabulary, read_note, now: dt.datetime) -> tuple[float, Entry]:
     """(days_ago, Entry) for the scenario's i-th entry."""
     where = f"entries[{i}]"
     if not isinstance(raw, dict):
@@ -275,7 +278,7 @@ def _parse_entry(i: int, raw, vocab: engine.Vocabulary, read_note, now: dt.datet
     _check_entry_codes(item, vocab, where)
     _check_entry_values(item, where)
     at = now - dt.timedelta(days=days_ago)
-    entry = engine.Entry(
+    entry = Entry(
         id=i + 1,
         symptom=item["symptom"],
         body_site=item["body_site"],
@@ -290,7 +293,7 @@ def _parse_entry(i: int, raw, vocab: engine.Vocabulary, read_note, now: dt.datet
     return days_ago, entry
 
 
-def _check_entry_codes(item: dict, vocab: engine.Vocabulary, where: str) -> None:
+def _check_entry_codes(item: dict, vocab: Vocabulary, where: str) -> None:
     if not isinstance(item.get("symptom"), str) or item["symptom"] not in vocab.symptoms:
         raise ScenarioError(f"{where}.symptom: unknown symptom {item.get('symptom')!r}")
     if item["body_site"] is not None and (
@@ -312,7 +315,7 @@ def _check_entry_values(item: dict, where: str) -> None:
         raise ScenarioError(f"{where}.note: at most {limits.MAX_NOTE_CHARS:,} characters, as on the check-in form")
 
 
-def _parse_weight(i: int, raw, now: dt.datetime) -> tuple[float, engine.Weight]:
+def _parse_weight(i: int, raw, now: dt.datetime) -> tuple[float, Weight]:
     """(days_ago, Weight) for the scenario's i-th weight."""
     where = f"weights[{i}]"
     if not isinstance(raw, dict) or "kg" not in raw:
@@ -321,7 +324,7 @@ def _parse_weight(i: int, raw, now: dt.datetime) -> tuple[float, engine.Weight]:
     if not isinstance(kg, int | float) or isinstance(kg, bool) or not 20 <= kg <= 300:
         raise ScenarioError(f"{where}.kg: must be a number from 20 to 300")
     days_ago = _days_ago(raw.get("days_ago", 0), where)
-    return days_ago, engine.Weight(id=i + 1, kg=float(kg), at=now - dt.timedelta(days=days_ago))
+    return days_ago, Weight(id=i + 1, kg=float(kg), at=now - dt.timedelta(days=days_ago))
 
 
 def _days_ago(value, where: str) -> float:

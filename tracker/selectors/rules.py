@@ -15,6 +15,8 @@ from ..access import Refused
 from ..evaluation.inputs import rule_defs_active
 from ..models import Flag, PreviewJob, Rule, RuleVersion, User
 from ..rules import engine, text
+from ..rules.facts import SET_ASIDE_WORDS, History
+from ..rules.tiers import SEVERITY
 from .access import staff_clinics
 
 
@@ -56,8 +58,8 @@ def sentence_test(*, sentence: str, lang: str | None) -> SentenceTest:
     reading = text.read(sentence, lang=lang)
     fact = text.something_else(note=sentence, reading=reading, at=timezone.now())
     failed: list[engine.Failure] = []
-    hits = engine.evaluate(rule_defs_active(), history=engine.History(entries=(fact,)), entry=fact, failures=failed)
-    hits.sort(key=lambda h: (-engine.SEVERITY[h.tier], h.rule.name))
+    hits = engine.evaluate(rule_defs_active(), history=History(entries=(fact,)), entry=fact, failures=failed)
+    hits.sort(key=lambda h: (-SEVERITY[h.tier], h.rule.name))
     labels = text.concept_labels()
     found = []
     for m in reading.mentions:
@@ -67,8 +69,7 @@ def sentence_test(*, sentence: str, lang: str | None) -> SentenceTest:
             details.append(f"she puts it down to \u201c{m.explained}\u201d (routine at most)")
         found.append({"concept": m.concept, "label": labels.get(m.concept, ""), "text": m.text, "details": details})
     set_aside = [
-        {"concept": s.concept, "text": s.text, "why": engine.SET_ASIDE_WORDS.get(s.why, s.why)}
-        for s in reading.set_aside
+        {"concept": s.concept, "text": s.text, "why": SET_ASIDE_WORDS.get(s.why, s.why)} for s in reading.set_aside
     ]
     return SentenceTest(reading=reading, hits=hits, found=found, set_aside=set_aside, failed=failed)
 

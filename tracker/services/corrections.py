@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 from ..evaluation.inputs import entry_fact, rule_def, rule_inputs, weight_fact
 from ..models import LB_PER_KG, AuditEvent, Flag, FlagEntry, SymptomEntry, User, WeightEntry
 from ..rules import engine
+from ..rules.facts import History
 from .checkins import weight_to_kg
 from .flags import flags_evaluate, survivor_lock
 
@@ -209,7 +210,7 @@ def _still_stands(*, survivor: User, links: list[FlagEntry], since: dt.datetime)
         failures: list[engine.Failure] = []
         if link.entry_id is not None:
             fact = entry_fact(link.entry, survivor=survivor)
-            history = engine.History(
+            history = History(
                 entries=tuple(fact if e.id == fact.id else e for e in inputs.history.entries),
                 weights=inputs.history.weights,
             )

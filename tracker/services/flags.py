@@ -19,6 +19,8 @@ from django.utils import timezone
 from ..evaluation.inputs import entry_fact, rule_defs_active, rule_inputs, weight_fact
 from ..models import Flag, FlagEntry, SymptomEntry, User, WeightEntry
 from ..rules import engine
+from ..rules.facts import History
+from ..rules.tiers import SEVERITY
 from ..signals import flags_recorded
 from . import flags_sql
 from .audit import audit_record
@@ -49,7 +51,7 @@ class FlagResult:
 # nurse will read it (templates/tracker/checkin_detail.html), and she still
 # gets the advice of every rule that did run.
 def _review_tier(rule: engine.RuleDef) -> str:
-    return "urgent" if engine.SEVERITY[rule.tier] >= engine.SEVERITY["urgent"] else "routine"
+    return "urgent" if SEVERITY[rule.tier] >= SEVERITY["urgent"] else "routine"
 
 
 def flags_evaluate(
@@ -79,7 +81,7 @@ def flags_evaluate(
     # This check-in's own entries carry their note concepts, so that a
     # combination can pair two of them ("headache" + a note "I threw up").
     by_id = {fact.id: fact for fact in facts}
-    history = engine.History(entries=tuple(by_id.get(e.id, e) for e in history.entries), weights=history.weights)
+    history = History(entries=tuple(by_id.get(e.id, e) for e in history.entries), weights=history.weights)
     hits: list[engine.Hit] = []
     events = [(None, weight_fact(weight))] if weight is not None else []
     for entry, weight_event in events + [(fact, None) for fact in facts]:
@@ -244,7 +246,7 @@ def _flag_update(
         # match's own tier replaces it, up or down.
         flag.rule_failed, first_match = False, True
         flag.set_tier(top.tier)
-    elif top is not None and engine.SEVERITY[top.tier] > engine.SEVERITY[flag.tier]:
+    elif top is not None and SEVERITY[top.tier] > SEVERITY[flag.tier]:
         flag.set_tier(top.tier)
         raised = True
     flag.evidence = _flag_evidence(rule_hits)
@@ -274,7 +276,7 @@ def _flag_links(*, flag: Flag, rule_hits: list[engine.Hit], now: dt.datetime) ->
 def _top_match(hits: list[engine.Hit]) -> engine.Hit | None:
     """The highest-tier real match among one rule's hits (None: the rule only failed)."""
     matched = [hit for hit in hits if not hit.failed]
-    return max(matched, key=lambda h: engine.SEVERITY[h.tier]) if matched else None
+    return max(matched, key=lambda h: SEVERITY[h.tier]) if matched else None
 
 
 def _flag_evidence(hits: list[engine.Hit]) -> str:

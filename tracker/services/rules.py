@@ -14,15 +14,17 @@ from django.utils import timezone
 
 from ..evaluation.inputs import rule_defs_forget
 from ..models import BodySite, Rule, RuleSwitch, RuleVersion, Symptom, User
-from ..rules import engine, limits, text
+from ..rules import limits, text
 from ..rules.defaults import DEFAULT_RULES
+from ..rules.tiers import TIERS
+from ..rules.validation import Vocabulary, validate_condition
 from .audit import audit_record
 
 RULE_FIELDS = ("name", "tier", "condition", "advice", "nurse_note", "source")
 
 
-def rule_vocabulary() -> engine.Vocabulary:
-    return engine.Vocabulary(
+def rule_vocabulary() -> Vocabulary:
+    return Vocabulary(
         symptoms=frozenset(Symptom.objects.values_list("code", flat=True)),
         body_sites=frozenset(BodySite.objects.values_list("code", flat=True)),
         concepts=text.concept_codes(),
@@ -55,7 +57,7 @@ def rule_slug_errors(slug) -> list[str]:
     return []
 
 
-def rule_content_errors(data: dict, vocab: engine.Vocabulary | None = None) -> dict[str, list[str]]:
+def rule_content_errors(data: dict, vocab: Vocabulary | None = None) -> dict[str, list[str]]:
     """Field -> messages for a rule's content; empty when it is valid. The
     edit form and the import both call this, so both hold a rule to the
     same fields, lengths and condition bounds."""
@@ -68,9 +70,9 @@ def rule_content_errors(data: dict, vocab: engine.Vocabulary | None = None) -> d
             errors[name] = [when_empty]
         elif len(value) > longest:
             errors[name] = [f"At most {longest:,} characters (this has {len(value):,})."]
-    if not isinstance(data.get("tier"), str) or data["tier"] not in engine.TIERS:
-        errors["tier"] = [f"Tier must be one of: {', '.join(engine.TIERS)}."]
-    problems = engine.validate_condition(data.get("condition"), vocab or rule_vocabulary())
+    if not isinstance(data.get("tier"), str) or data["tier"] not in TIERS:
+        errors["tier"] = [f"Tier must be one of: {', '.join(TIERS)}."]
+    problems = validate_condition(data.get("condition"), vocab or rule_vocabulary())
     if problems:
         errors["condition"] = problems
     return errors
@@ -83,7 +85,7 @@ def rule_save(
     data: dict,
     change_note: str = "",
     rule: Rule | None = None,
-    vocab: engine.Vocabulary | None = None,
+    vocab: Vocabulary | None = None,
 ) -> RuleVersion:
     """Create the rule if needed and a new version of it; the new version
     becomes current. Nothing is ever overwritten: flags keep their version."""
@@ -189,7 +191,7 @@ def rules_import(*, payload, by: User) -> dict[str, int]:
     return _import_apply(payload["rules"], by=by, vocab=vocab)
 
 
-def _import_problems(items: list, vocab: engine.Vocabulary) -> list[str]:
+def _import_problems(items: list, vocab: Vocabulary) -> list[str]:
     """Every problem of every rule in an import, each named by where it is."""
     problems: list[str] = []
     existing = set(Rule.objects.values_list("slug", flat=True))
@@ -216,7 +218,7 @@ def _import_problems(items: list, vocab: engine.Vocabulary) -> list[str]:
     return problems
 
 
-def _import_apply(items: list[dict], *, by: User, vocab: engine.Vocabulary) -> dict[str, int]:
+def _import_apply(items: list[dict], *, by: User, vocab: Vocabulary) -> dict[str, int]:
     """A new version of each rule that changed (a new rule for a new slug),
     and its state switched where the file says so; all or nothing."""
     counts = {"created": 0, "new_versions": 0, "unchanged": 0}

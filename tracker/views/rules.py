@@ -25,8 +25,9 @@ from ..evaluation import preview_jobs
 from ..evaluation.inputs import rule_defs_active, rule_slugs_skipped
 from ..forms.rules import RuleForm, RulesImportForm, RuleSwitchForm, ScenarioBenchForm, SentenceTestForm
 from ..models import PreviewJob, Rule, User
-from ..rules import engine, scenarios
+from ..rules import scenarios
 from ..rules.text import concept_labels, read_note_fields
+from ..rules.tiers import TIERS
 from ..selectors import rules as rule_selectors
 from ..selectors.access import staff_clinics
 from ..selectors.rules import (
@@ -248,7 +249,7 @@ def rules_bench(request: HttpRequest) -> HttpResponse:
             read_note=read_note_fields,
             now=timezone.now(),
         )
-    return render(request, "rules/bench.html", {"form": form, "bench": bench, "tiers": engine.TIERS})
+    return render(request, "rules/bench.html", {"form": form, "bench": bench, "tiers": TIERS})
 
 
 @clinic_admin_required

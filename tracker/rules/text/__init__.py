@@ -43,7 +43,7 @@ MAX_CHARS = 4000
 READING_VERSION = 1
 
 # Precedence when several kinds reach one mention: the first found wins.
-# The values are SetAside.why codes (engine.SET_ASIDE_WORDS says them).
+# The values are SetAside.why codes (rules/facts.py: SET_ASIDE_WORDS says them).
 _WHY = {
     "OTHER_PERSON": "other_person",
     "HYPOTHETICAL": "hypothetical",
