@@ -19,6 +19,7 @@ holds this to."""
 from django.db import connection
 from django.db.models import Model
 
+from tracker import scope
 from tracker.models import (
     BodySite,
     Clinic,
@@ -68,7 +69,7 @@ SQL_TEMPLATE = """
 WITH target AS (
     SELECT f.id, f.survivor_id FROM tracker_flag f JOIN tracker_user s ON s.id = f.survivor_id
      WHERE f.id = %(flag)s
-       AND s.clinic_id = ANY(ARRAY(SELECT clinic_id FROM tracker_user_staff_clinics WHERE user_id = %(nurse)s))
+       AND s.clinic_id = ANY(ARRAY({staff_clinic_ids}))
 ), opened AS (
     INSERT INTO followup_flagfollowup (flag_id, escalated_tier, first_opened_at, first_opened_by_id)
     SELECT t.id, '', %(now)s, %(nurse)s FROM target t
@@ -125,7 +126,13 @@ SELECT {columns},
 
 
 def sql(*, events: int, reminders: int, attachments: int) -> str:
-    return SQL_TEMPLATE.format(columns=_COLUMNS, events=events, reminders=reminders, attachments=attachments)
+    return SQL_TEMPLATE.format(
+        columns=_COLUMNS,
+        staff_clinic_ids=scope.STAFF_CLINIC_IDS_SQL,
+        events=events,
+        reminders=reminders,
+        attachments=attachments,
+    )
 
 
 def _instance(model: type[Model], fields, values) -> Model | None:
