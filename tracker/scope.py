@@ -15,6 +15,11 @@ fails on a use anywhere else). Selectors take their rows from these
 functions and add the checks of their page (which role may open it, 404
 alike for "missing" and "not yours"). Hand-written SQL takes a staff
 member's clinics from STAFF_CLINIC_IDS_SQL.
+
+A nurse's queue and flag pages read the flags of her clinics' survivors by
+clinic (clinics_of, STAFF_CLINIC_IDS_SQL), a deactivated survivor's too:
+her open flags still need closing. Her health data (survivors_of) is read
+only while her account is active.
 """
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet

@@ -59,7 +59,8 @@ for _alias, _ in _TABLES:
     _WIDTH += len(_FIELDS[_alias])
 _COLUMNS = ",\n       ".join(", ".join(f'{alias}."{field.column}"' for field in _FIELDS[alias]) for alias, _ in _TABLES)
 
-# Her clinics as ARRAY(subquery), as in the queue (followup/triage/queue.py).
+# Her clinics as ARRAY(subquery) of tracker/scope.py's STAFF_CLINIC_IDS_SQL,
+# as in the queue (followup/triage/queue.py).
 # The writes read `target`: a flag not hers is neither audited nor opened.
 # "First opened" is written only when no nurse has opened it (a repeated
 # view writes nothing but its audit row, and takes no row lock). The main

@@ -197,7 +197,8 @@ def queue_next(*, user: User, after: int | None = None) -> int | None:
 # earlier matching flag of hers exists (the anti-join reads her two or three
 # open flags by flag_survivor_status), so her place is her first match and
 # a page stops after 26 survivors; `shown` then reads all her open flags.
-# Her clinics go in as ARRAY(subquery), which the planner evaluates first;
+# Her clinics go in as ARRAY(subquery) (tracker/scope.py's
+# STAFF_CLINIC_IDS_SQL), which the planner evaluates first;
 # as a join or IN (subquery) it guessed a few survivors and sorted every
 # open flag instead of reading the index in order.
 _QUEUE_SQL = """
