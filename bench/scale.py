@@ -46,6 +46,7 @@ def bench_scale(out: list[str], n: int = 150, *, login) -> None:
     from django.test import Client
     from django.utils import timezone
 
+    from tracker import scope
     from tracker.models import CheckIn, Flag, SymptomEntry, User
 
     settings.ALLOWED_HOSTS = ["testserver"]
@@ -106,7 +107,7 @@ def bench_scale(out: list[str], n: int = 150, *, login) -> None:
     if nurse is not None:
         login(client, nurse)  # with her second factor passed
         flag_id = (
-            Flag.objects.filter(status="open", survivor__clinic__in=nurse.staff_clinics.all())
+            Flag.objects.filter(status="open", survivor__clinic__in=scope.clinics_of(nurse))
             .order_by("id")
             .values_list("id", flat=True)
             .first()

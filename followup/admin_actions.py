@@ -13,6 +13,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from tracker import scope
 from tracker.access import Refused
 from tracker.models import Clinic, User
 from tracker.services.audit import audit_record
@@ -23,7 +24,7 @@ from .models import Cadence, Message
 def admin_clinics(*, user: User) -> QuerySet[Clinic]:
     if not user.is_authenticated or not user.is_clinic_admin:
         raise Refused
-    return user.staff_clinics.all()
+    return scope.clinics_of(user)
 
 
 def messages_for_admin(*, user: User, state: str | None) -> QuerySet[Message]:

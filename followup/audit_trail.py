@@ -15,10 +15,11 @@ import functools
 import operator
 
 from django.db import connection
-from django.db.models import BooleanField, CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, CharField, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
+from tracker import scope
 from tracker.models import AuditEvent, Invitation, User
 
 from .admin_actions import admin_clinics
@@ -30,9 +31,7 @@ AUDIT_LISTED_MATCHES = 200  # survivors a name search looks for in pages that li
 def audit_for_admin(*, user: User, survivor: str = "", staff: str = "", day_from=None, day_to=None) -> QuerySet:
     clinic_ids = list(admin_clinics(user=user).values_list("pk", flat=True))
     ours = User.objects.filter(clinic_id__in=clinic_ids)
-    by_our_staff = Exists(
-        User.staff_clinics.through.objects.filter(user_id=OuterRef("actor_id"), clinic_id__in=clinic_ids)
-    )
+    by_our_staff = scope.works_in(clinic_ids, user=OuterRef("actor_id"))
     about_no_survivor = Q(survivor__isnull=True, survivors__isnull=True) & ~_another_clinics_object(clinic_ids)
     rows = (
         AuditEvent.objects.filter(

@@ -22,7 +22,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from tracker.models import Flag, User
+from tracker import scope
+from tracker.models import Flag
 
 from ..models import Attempt, Channel, FlagFollowup, Heartbeat, Message
 from .delivery import enqueue
@@ -179,7 +180,7 @@ def escalations_check(*, now: dt.datetime) -> int:
             followup.escalated_tier = tier
             followup.overdue_at = followup.overdue_at or now
             followup.save(update_fields=["escalated_tier", "overdue_at"])
-            nurses = User.objects.filter(role=User.Role.NURSE, is_active=True, staff_clinics=flag.survivor.clinic_id)
+            nurses = scope.nurses_of(flag.survivor.clinic_id)
             Message.objects.bulk_create(
                 [
                     Message(

@@ -19,6 +19,7 @@ holds this to."""
 from django.db import connection
 from django.db.models import Model
 
+from tracker import scope
 from tracker.models import (
     BodySite,
     Clinic,
@@ -58,7 +59,8 @@ for _alias, _ in _TABLES:
     _WIDTH += len(_FIELDS[_alias])
 _COLUMNS = ",\n       ".join(", ".join(f'{alias}."{field.column}"' for field in _FIELDS[alias]) for alias, _ in _TABLES)
 
-# Her clinics as ARRAY(subquery), as in the queue (followup/triage/queue.py).
+# Her clinics as ARRAY(subquery) of tracker/scope.py's STAFF_CLINIC_IDS_SQL,
+# as in the queue (followup/triage/queue.py).
 # The writes read `target`: a flag not hers is neither audited nor opened.
 # "First opened" is written only when no nurse has opened it (a repeated
 # view writes nothing but its audit row, and takes no row lock). The main
@@ -68,7 +70,7 @@ SQL_TEMPLATE = """
 WITH target AS (
     SELECT f.id, f.survivor_id FROM tracker_flag f JOIN tracker_user s ON s.id = f.survivor_id
      WHERE f.id = %(flag)s
-       AND s.clinic_id = ANY(ARRAY(SELECT clinic_id FROM tracker_user_staff_clinics WHERE user_id = %(nurse)s))
+       AND s.clinic_id = ANY(ARRAY({staff_clinic_ids}))
 ), opened AS (
     INSERT INTO followup_flagfollowup (flag_id, escalated_tier, first_opened_at, first_opened_by_id)
     SELECT t.id, '', %(now)s, %(nurse)s FROM target t
@@ -125,7 +127,13 @@ SELECT {columns},
 
 
 def sql(*, events: int, reminders: int, attachments: int) -> str:
-    return SQL_TEMPLATE.format(columns=_COLUMNS, events=events, reminders=reminders, attachments=attachments)
+    return SQL_TEMPLATE.format(
+        columns=_COLUMNS,
+        staff_clinic_ids=scope.STAFF_CLINIC_IDS_SQL,
+        events=events,
+        reminders=reminders,
+        attachments=attachments,
+    )
 
 
 def _instance(model: type[Model], fields, values) -> Model | None:

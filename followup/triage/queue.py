@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from tracker import scope
 from tracker.access import Refused
 from tracker.db import prepared_cursor
 from tracker.evaluation.inputs import rule_choices
@@ -71,7 +72,7 @@ def flag_queue(
     if not user.is_authenticated or not user.is_nurse:
         raise Refused
     now = now or timezone.now()
-    clinic_ids = list(user.staff_clinics.values_list("pk", flat=True))
+    clinic_ids = scope.clinic_ids_of(user)
     rows = Flag.objects.filter(status=Flag.Status.OPEN, survivor__clinic_id__in=clinic_ids)
     if tier:
         rows = rows.filter(tier_rank=QUEUE_RANK[tier])
@@ -196,7 +197,8 @@ def queue_next(*, user: User, after: int | None = None) -> int | None:
 # earlier matching flag of hers exists (the anti-join reads her two or three
 # open flags by flag_survivor_status), so her place is her first match and
 # a page stops after 26 survivors; `shown` then reads all her open flags.
-# Her clinics go in as ARRAY(subquery), which the planner evaluates first;
+# Her clinics go in as ARRAY(subquery) (tracker/scope.py's
+# STAFF_CLINIC_IDS_SQL), which the planner evaluates first;
 # as a join or IN (subquery) it guessed a few survivors and sorted every
 # open flag instead of reading the index in order.
 _QUEUE_SQL = """
@@ -205,7 +207,7 @@ WITH firsts AS (
       FROM tracker_flag f
       JOIN tracker_user s ON s.id = f.survivor_id
      WHERE f.status = 'open'
-       AND s.clinic_id = ANY(ARRAY(SELECT clinic_id FROM tracker_user_staff_clinics WHERE user_id = %(nurse)s))
+       AND s.clinic_id = ANY(ARRAY({staff_clinic_ids}))
        {filters_f}
        AND NOT EXISTS (
             SELECT FROM tracker_flag g
@@ -268,6 +270,7 @@ def queue_page_read(*, nurse: User, number: str | None = None, now: dt.datetime 
     # as parameters, PostgreSQL's generic plan would assume a tenth of the
     # table and never be chosen, so every run would be planned afresh.
     sql = _QUEUE_SQL.format(
+        staff_clinic_ids=scope.STAFF_CLINIC_IDS_SQL,
         filters_f=" ".join(clause.format(a="f") for clause in chosen),
         filters_g=" ".join(clause.format(a="g") for clause in chosen),
         limit=QUEUE_PAGE_SIZE + 1,

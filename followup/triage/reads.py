@@ -27,13 +27,13 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 
+from tracker import scope
 from tracker.access import Refused
 from tracker.evaluation.inputs import rule_choices
 from tracker.models import CheckIn, Flag, Snooze, Symptom, User
 from tracker.rules.tiers import HIGHEST_FIRST
 
 from .. import cadence
-from ..admin_actions import admin_clinics
 from ..models import CallLog, FlagEvent, Preferences
 from .rows import span
 
@@ -42,7 +42,7 @@ def flag_get_for_nurse(*, user: User, flag_id: int) -> Flag:
     if not user.is_authenticated or not user.is_nurse:
         raise Refused
     flag = (
-        Flag.objects.filter(pk=flag_id, survivor__clinic__in=user.staff_clinics.all())
+        Flag.objects.filter(pk=flag_id, survivor__clinic__in=scope.clinics_of(user))
         .select_related("rule_version", "rule", "survivor__clinic", "survivor__preferences", "followup__claimed_by")
         .first()
     )
@@ -55,7 +55,7 @@ def clinic_survivors(user: User) -> QuerySet[User]:
     """The active survivors of her clinics; none for anyone but a nurse."""
     if not user.is_authenticated or not user.is_nurse:
         return User.objects.none()
-    return User.objects.filter(role=User.Role.SURVIVOR, is_active=True, clinic__in=user.staff_clinics.all())
+    return scope.survivors_of(user)
 
 
 def call_list_no_recent_checkin(*, user: User, now: dt.datetime | None = None) -> QuerySet[User]:
@@ -136,7 +136,7 @@ def dashboard(*, user: User, periods=(30, 90), now: dt.datetime | None = None) -
     """The clinic's figures for each period (days): four queries for all
     periods together, whatever the number of flags."""
     now = now or timezone.now()
-    clinics = list(admin_clinics(user=user)) if user.is_clinic_admin else list(user.staff_clinics.all())
+    clinics = list(scope.clinics_of(user))
     mine = Flag.objects.filter(survivor__clinic__in=clinics)
     since = {days: now - dt.timedelta(days=days) for days in periods}
     oldest = min(since.values())

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .. import scope
 from ..models import PreviewJob, Rule, RuleVersion, User
 from ..rules import engine
 from ..rules.validation import validate_condition
@@ -74,7 +75,7 @@ def preview_job_create(*, by: User, rule: Rule | None, condition: dict, tier: st
     problems = validate_condition(condition, rule_vocabulary())
     if problems:
         raise ValidationError({"condition": problems})
-    clinics = list(by.staff_clinics.all())
+    clinics = list(scope.clinics_of(by))
     if not clinics:
         raise ValidationError(NO_CLINIC, code="no_clinic")
     now = timezone.now()

@@ -15,6 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
+from tracker import scope
 from tracker.models import User
 from tracker.services.audit import audit_record
 from tracker.sessions import sessions_end
@@ -153,8 +154,8 @@ def factors_reset(*, by: User, nurse: User) -> None:
     2. Delete the nurse's authenticator app, passkeys and recovery codes.
     3. Record it in the audit trail.
     4. End every session of hers: she signs in again and sets up anew."""
-    theirs = set(nurse.staff_clinics.values_list("pk", flat=True))
-    hers = set(by.staff_clinics.values_list("pk", flat=True))
+    theirs = set(scope.clinic_ids_of(nurse))
+    hers = set(scope.clinic_ids_of(by))
     if not by.is_clinic_admin or not nurse.is_nurse or not theirs or not theirs <= hers:
         raise FactorError(_("You can reset the second factor of your own clinics' nurses only."))
     with transaction.atomic():

@@ -51,7 +51,7 @@ class UserManager(BaseUserManager["User"]):
 
 class User(AbstractBaseUser, PermissionsMixin):
     """Email is the login. One model for every role: the role decides which
-    pages and which survivors a person may see (see tracker/selectors/access.py)."""
+    pages and which survivors a person may see (see tracker/scope.py)."""
 
     class Role(models.TextChoices):
         SURVIVOR = "survivor", "Survivor"

@@ -3,9 +3,10 @@ clinics (their survivors, and staff who work for any of them)."""
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
+from tracker import scope
 from tracker.models import AuditEvent, User
 
 from .events import ACTIONS
@@ -16,8 +17,7 @@ def security_events_for_admin(
 ) -> QuerySet[AuditEvent]:
     if not user.is_authenticated or not user.is_clinic_admin:
         raise Http404
-    clinics = user.staff_clinics.all()
-    accounts = User.objects.filter(Q(clinic__in=clinics) | Q(staff_clinics__in=clinics)).values("pk")
+    accounts = User.objects.filter(scope.people_of(user)).values("pk")
     rows = AuditEvent.objects.filter(action__in=[action] if action else ACTIONS, actor__in=accounts)
     if day_from:
         rows = rows.filter(at__date__gte=day_from)

@@ -1,7 +1,8 @@
 """Every read that depends on who asks, one module per job:
 
-- access.py: who may read which survivor, check-in and entry; staff clinics,
-  their survivors and pending invitations;
+- access.py: which survivor, check-in and entry a person may read (whom she
+  may see is tracker/scope.py's), her clinics' survivors and pending
+  invitations;
 - history.py: her check-ins, symptom timeline, weights and charts' data;
 - flags.py: her flags as her own pages show them;
 - export.py: her whole record as the export file's rows;

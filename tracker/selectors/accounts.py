@@ -2,10 +2,11 @@
 survivors, nurses and clinic admins), never anyone else's, and never
 health data. 404 alike for "missing", "not yours" and "not yours to change"."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from ..models import Clinic, User
+from .. import scope
+from ..models import User
 
 SEARCH_MAX_LENGTH = 100
 
@@ -13,7 +14,7 @@ SEARCH_MAX_LENGTH = 100
 def _admin_clinic_ids(user: User) -> list[int]:
     if not user.is_authenticated or not user.is_clinic_admin:
         raise Http404
-    return list(user.staff_clinics.values_list("pk", flat=True))
+    return scope.clinic_ids_of(user)
 
 
 def accounts_for_admin(*, user: User, query: str = "") -> QuerySet[User]:
@@ -21,20 +22,11 @@ def accounts_for_admin(*, user: User, query: str = "") -> QuerySet[User]:
     (the clinics of hers they belong to) and `elsewhere` (staff who also work
     for a clinic that is not hers: their account is not hers alone to change)."""
     clinic_ids = _admin_clinic_ids(user)
-    works_here = User.staff_clinics.through.objects.filter(user_id=OuterRef("pk"), clinic_id__in=clinic_ids)
-    works_elsewhere = User.staff_clinics.through.objects.filter(user_id=OuterRef("pk")).exclude(
-        clinic_id__in=clinic_ids
-    )
     rows = (
-        User.objects.filter(
-            Q(role=User.Role.SURVIVOR, clinic_id__in=clinic_ids)
-            | (Q(role__in=[User.Role.NURSE, User.Role.CLINIC_ADMIN]) & Exists(works_here))
-        )
-        .annotate(elsewhere=Exists(works_elsewhere))
+        User.objects.filter(scope.people_in(clinic_ids))
+        .annotate(elsewhere=scope.works_outside(clinic_ids))
         .select_related("clinic")
-        .prefetch_related(
-            Prefetch("staff_clinics", queryset=Clinic.objects.filter(pk__in=clinic_ids), to_attr="shared_clinics")
-        )
+        .prefetch_related(scope.clinics_among(clinic_ids, to_attr="shared_clinics"))
         .only(
             "pk", "full_name", "email", "role", "is_active", "is_superuser", "last_login", "clinic_id", "clinic__name"
         )

@@ -11,13 +11,13 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 
+from .. import scope
 from ..access import Refused
 from ..evaluation.inputs import rule_defs_active
 from ..models import Flag, PreviewJob, Rule, RuleVersion, User
 from ..rules import engine, text
 from ..rules.facts import SET_ASIDE_WORDS, History
 from ..rules.tiers import SEVERITY
-from .access import staff_clinics
 
 
 def _may_preview(user: User) -> bool:
@@ -82,9 +82,7 @@ def rule_list_with_counts(*, user: User, days: int = 90) -> list[Rule]:
     confirmed and dismissed (outcomes come from nurses' triage)."""
     since = timezone.now() - dt.timedelta(days=days)
     # A flag opened only because the rule failed is not the rule firing.
-    mine = Q(
-        flags__survivor__clinic__in=staff_clinics(user=user), flags__created_at__gte=since, flags__rule_failed=False
-    )
+    mine = Q(flags__survivor__clinic__in=scope.clinics_of(user), flags__created_at__gte=since, flags__rule_failed=False)
     return list(
         Rule.objects.select_related("current")
         .annotate(

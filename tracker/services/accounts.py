@@ -16,9 +16,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .. import sessions, tasks
+from .. import scope, sessions, tasks
 from ..models import Clinic, Invitation, User
-from ..selectors.access import people_visible_to_staff
 from ..tokens import invite_token_make
 from .audit import audit_record
 
@@ -28,7 +27,7 @@ log = logging.getLogger(__name__)
 def invitation_create(*, invited_by: User, clinic: Clinic, email: str, full_name: str) -> Invitation:
     """1. Check the inviter works for the clinic. 2. Save the invitation.
     3. Send the email from a worker once the row is committed."""
-    if not invited_by.staff_clinics.filter(pk=clinic.pk).exists():
+    if not scope.works_for(invited_by, clinic):
         raise ValidationError({"clinic": "You can only invite survivors to your own clinic."})
     email = email.strip().lower()
     # An account she may see (a survivor of her clinics, a colleague) is
@@ -36,7 +35,7 @@ def invitation_create(*, invited_by: User, clinic: Clinic, email: str, full_name
     # gets, the invitation saved and listed alike, so the form never tells
     # whether someone has an account in another clinic; the worker then
     # emails that person to log in instead of a link (invitation_send_email).
-    if User.objects.filter(email__iexact=email).filter(people_visible_to_staff(invited_by)).exists():
+    if User.objects.filter(email__iexact=email).filter(scope.people_of(invited_by)).exists():
         raise ValidationError({"email": "Someone with this email already has an account."})
     invitation = Invitation(email=email, full_name=full_name.strip(), clinic=clinic, invited_by=invited_by)
     invitation.full_clean()

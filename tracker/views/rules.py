@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from .. import scope
 from ..access import clinic_admin_required
 from ..evaluation import preview_jobs
 from ..evaluation.inputs import rule_defs_active, rule_slugs_skipped
@@ -29,7 +30,6 @@ from ..rules import scenarios
 from ..rules.text import concept_labels, read_note_fields
 from ..rules.tiers import TIERS
 from ..selectors import rules as rule_selectors
-from ..selectors.access import staff_clinics
 from ..selectors.rules import (
     preview_job_get_for_user,
     preview_jobs_recent,
@@ -190,7 +190,7 @@ def rule_toggle(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         active = not rule.is_active
         form = RuleSwitchForm(active=active)
-    numbers = sorted({clinic.emergency_number for clinic in staff_clinics(user=request.user)})
+    numbers = sorted({clinic.emergency_number for clinic in scope.clinics_of(request.user)})
     context = {
         "rule": rule,
         "form": form,

@@ -8,9 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from .. import scope
 from ..access import clinic_staff_required
 from ..forms.invitations import InvitationForm
-from ..selectors.access import clinic_survivor_list, invitation_list_pending, staff_clinics
+from ..selectors.access import clinic_survivor_list, invitation_list_pending
 from ..service_errors import form_add_service_errors
 from ..services.accounts import invitation_create
 
@@ -18,7 +19,7 @@ from ..services.accounts import invitation_create
 @clinic_staff_required
 @require_http_methods(["GET", "POST"])
 def staff_home(request: HttpRequest) -> HttpResponse:
-    clinics = staff_clinics(user=request.user)
+    clinics = scope.clinics_of(request.user)
     form = InvitationForm(request.POST or None, clinics=clinics)
     if request.method == "POST" and form.is_valid():
         try:

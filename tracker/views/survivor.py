@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from .. import scope
 from ..access import survivor_required
 from ..forms.checkin import CheckInForm, SymptomEntryFormSet
 from ..forms.weight import WeightCorrectForm, WeightForm
@@ -29,7 +30,7 @@ from .record import history
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_survivor:
         return history(request, survivor=request.user)
-    if request.user.is_superuser and not request.user.staff_clinics.exists():
+    if request.user.is_superuser and not scope.clinics_of(request.user).exists():
         # Fresh from `createsuperuser`: no clinic yet, so nothing to show in
         # the app; clinics and staff are set up in the Django admin.
         return redirect("admin:index")
