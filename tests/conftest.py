@@ -1,10 +1,20 @@
 """Personas shared by every test: a clinic with its survivor, a second survivor
-of the same clinic, its nurse and clinic admin, and a nurse of another clinic."""
+of the same clinic, its nurse and clinic admin, a nurse of another clinic, and
+a superuser (a site administrator, of no clinic)."""
 
 import pytest
 from django.db import connection
 
-from tests.factories import ClinicAdminFactory, ClinicFactory, NurseFactory, SurvivorFactory, entry, record_checkin
+from tests.factories import (
+    PASSWORD,
+    ClinicAdminFactory,
+    ClinicFactory,
+    NurseFactory,
+    SurvivorFactory,
+    entry,
+    record_checkin,
+)
+from tracker.models import User
 from tracker.services.rules import rules_load_defaults
 
 
@@ -41,6 +51,28 @@ def clinic_admin(clinic):
 @pytest.fixture
 def other_nurse(other_clinic):
     return NurseFactory(clinics=[other_clinic], full_name="Otto Outsider")
+
+
+# Privacy between clinics (tests/*/test_outsiders.py): clinic B, a nurse
+# who works for both A (`clinic`) and B, and a survivor of B.
+@pytest.fixture
+def clinic_b(db):
+    return ClinicFactory(name="Brookside")
+
+
+@pytest.fixture
+def shared_nurse(clinic, clinic_b):
+    return NurseFactory(clinics=[clinic, clinic_b], full_name="Sharon Shared")
+
+
+@pytest.fixture
+def b_survivor(clinic_b):
+    return SurvivorFactory(clinic=clinic_b, full_name="Beatrix Brookside", email="beatrix@example.org")
+
+
+@pytest.fixture
+def superuser(db):
+    return User.objects.create_superuser("root@example.org", PASSWORD, full_name="Root")
 
 
 @pytest.fixture

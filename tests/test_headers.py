@@ -11,7 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.factories import CheckInFactory, SurvivorFactory, SymptomEntryFactory, WeightEntryFactory
-from tracker.models import Flag, PreviewJob, Rule, User
+from tracker.models import Flag, PreviewJob, Rule
 from tracker.services.rules import rules_load_defaults
 
 # "auth_sso" is the sso -> mfa contract: a session that passed single
@@ -52,7 +52,7 @@ def concrete(template: str, values: dict) -> str:
 
 
 @pytest.fixture
-def world(survivor, nurse, clinic_admin):
+def world(survivor, nurse, clinic_admin, superuser):
     rules_load_defaults()
     checkin = CheckInFactory(survivor=survivor)
     entry = SymptomEntryFactory(checkin=checkin, note="private words")
@@ -74,7 +74,6 @@ def world(survivor, nurse, clinic_admin):
     job = PreviewJob.objects.create(
         requested_by=clinic_admin, rule=rule, condition=rule.current.condition, tier=rule.current.tier, days=30
     )
-    superuser = User.objects.create_superuser("root@example.org", "a long and quiet river", full_name="Root")
     superuser.staff_clinics.add(survivor.clinic)
     values = {
         "survivor_id": survivor.pk,
@@ -166,15 +165,14 @@ def test_a_survivors_pages_are_not_kept_for_her_either(client, survivor):
     assert "no-store" in client.get("/")["Cache-Control"]
 
 
-def test_the_django_admin_never_shows_a_second_factors_secret(client, nurse):
+def test_the_django_admin_never_shows_a_second_factors_secret(client, nurse, superuser):
     """django-otp's admin pages for an authenticator app's key and QR code
     would let a superuser copy a nurse's factor; they answer 403, for a
     device that exists and for one that does not (no 500)."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     device = TOTPDevice.objects.create(user=nurse, name="Her app", confirmed=True)
-    root = User.objects.create_superuser("root@example.org", "a long and quiet river", full_name="Root")
-    client.force_login(root)
+    client.force_login(superuser)
     for pk in (device.pk, device.pk + 1000):
         for page in ("config", "qrcode"):
             response = client.get(f"/admin/otp_totp/totpdevice/{pk}/{page}/")
