@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponseServerError
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
+from tracker.models import Clinic
+
 log = logging.getLogger(__name__)
 
 
@@ -28,8 +30,6 @@ def _care_team(request: HttpRequest) -> dict:
     user = getattr(request, "_cached_user", None)
     if user is None or not user.is_authenticated or not user.is_survivor or user.clinic_id is None:
         return {}
-    from tracker.models import Clinic
-
     row = Clinic.objects.filter(pk=user.clinic_id).values("care_team_phone", "emergency_number").first()
     if row is None:
         return {}

@@ -6,6 +6,8 @@ class FollowupConfig(AppConfig):
     verbose_name = "Follow-up"
 
     def ready(self) -> None:
+        # Imported in ready(): the receivers import models, loaded only once
+        # apps are.
         from tracker.signals import flags_recorded
 
         from . import receivers

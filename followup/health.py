@@ -17,6 +17,7 @@ from django.db import DatabaseError
 from django.db.models import Count, Min
 from django.utils import timezone
 
+from config.celery import app
 from tracker.models import Flag, Tier
 
 from .models import Attempt, Channel, Heartbeat, Message
@@ -154,8 +155,6 @@ def report(*, now: dt.datetime | None = None) -> Report:
 
 def broker_status() -> str:
     try:
-        from config.celery import app
-
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as error:  # noqa: BLE001 - report any broker failure

@@ -1,10 +1,26 @@
 """Personas shared by every test: a clinic with its survivor, a second survivor
-of the same clinic, its nurse and clinic admin, and a nurse of another clinic."""
+of the same clinic, its nurse and clinic admin, a nurse of another clinic, and
+a superuser (a site administrator, of no clinic)."""
+
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
 
-from tests.factories import ClinicAdminFactory, ClinicFactory, NurseFactory, SurvivorFactory, entry, record_checkin
+from followup.models import Message
+from tests.factories import (
+    PASSWORD,
+    CheckInFactory,
+    ClinicAdminFactory,
+    ClinicFactory,
+    NurseFactory,
+    SurvivorFactory,
+    SymptomEntryFactory,
+    WeightEntryFactory,
+    entry,
+    record_checkin,
+)
+from tracker.models import Flag, PreviewJob, Rule, User
 from tracker.services.rules import rules_load_defaults
 
 
@@ -41,6 +57,65 @@ def clinic_admin(clinic):
 @pytest.fixture
 def other_nurse(other_clinic):
     return NurseFactory(clinics=[other_clinic], full_name="Otto Outsider")
+
+
+# Privacy between clinics (tests/*/test_outsiders.py): clinic B, a nurse
+# who works for both A (`clinic`) and B, and a survivor of B.
+@pytest.fixture
+def clinic_b(db):
+    return ClinicFactory(name="Brookside")
+
+
+@pytest.fixture
+def shared_nurse(clinic, clinic_b):
+    return NurseFactory(clinics=[clinic, clinic_b], full_name="Sharon Shared")
+
+
+@pytest.fixture
+def b_survivor(clinic_b):
+    return SurvivorFactory(clinic=clinic_b, full_name="Beatrix Brookside", email="beatrix@example.org")
+
+
+@pytest.fixture
+def superuser(db):
+    return User.objects.create_superuser("root@example.org", PASSWORD, full_name="Root")
+
+
+@pytest.fixture
+def her_record(survivor, clinic_admin):
+    """One of each row a URL can name about `survivor`: a check-in whose note
+    says "private words", a weight, an urgent flag of the default headache
+    rule with an in-app reminder, and a rule preview of her clinic admin's.
+    For the tests that ask every URL as every persona (tests/test_headers.py,
+    tests/tracker/test_permissions.py)."""
+    rules_load_defaults()
+    checkin = CheckInFactory(survivor=survivor)
+    symptom_entry = SymptomEntryFactory(checkin=checkin, note="private words")
+    weight = WeightEntryFactory(survivor=survivor)
+    rule = Rule.objects.get(slug="headache")
+    flag = Flag.objects.create(survivor=survivor, rule=rule, rule_version=rule.current, tier="urgent", evidence="x")
+    message = Message.objects.create(
+        kind="reminder",
+        channel="in_app",
+        recipient=survivor,
+        survivor=survivor,
+        clinic=survivor.clinic,
+        flag=flag,
+        dedupe_key="t",
+        due_at=flag.created_at,
+    )
+    job = PreviewJob.objects.create(
+        requested_by=clinic_admin, rule=rule, condition=rule.current.condition, tier=rule.current.tier, days=30
+    )
+    return SimpleNamespace(
+        checkin=checkin,
+        entry=symptom_entry,
+        weight=weight,
+        rule=rule,
+        flag=flag,
+        message=message,
+        job=job,
+    )
 
 
 @pytest.fixture

@@ -10,9 +10,8 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.factories import CheckInFactory, SurvivorFactory, SymptomEntryFactory, WeightEntryFactory
-from tracker.models import Flag, PreviewJob, Rule, User
-from tracker.services.rules import rules_load_defaults
+from tests.factories import SurvivorFactory
+from tracker.models import Flag
 
 # "auth_sso" is the sso -> mfa contract: a session that passed single
 # sign-on counts as having passed the second factor (tracker/mfa/gate.py).
@@ -52,39 +51,17 @@ def concrete(template: str, values: dict) -> str:
 
 
 @pytest.fixture
-def world(survivor, nurse, clinic_admin):
-    rules_load_defaults()
-    checkin = CheckInFactory(survivor=survivor)
-    entry = SymptomEntryFactory(checkin=checkin, note="private words")
-    weight = WeightEntryFactory(survivor=survivor)
-    rule = Rule.objects.get(slug="headache")
-    flag = Flag.objects.create(survivor=survivor, rule=rule, rule_version=rule.current, tier="urgent", evidence="x")
-    from followup.models import Message
-
-    message = Message.objects.create(
-        kind="reminder",
-        channel="in_app",
-        recipient=survivor,
-        survivor=survivor,
-        clinic=survivor.clinic,
-        flag=flag,
-        dedupe_key="t",
-        due_at=flag.created_at,
-    )
-    job = PreviewJob.objects.create(
-        requested_by=clinic_admin, rule=rule, condition=rule.current.condition, tier=rule.current.tier, days=30
-    )
-    superuser = User.objects.create_superuser("root@example.org", "a long and quiet river", full_name="Root")
+def world(survivor, nurse, clinic_admin, superuser, her_record):
     superuser.staff_clinics.add(survivor.clinic)
     values = {
         "survivor_id": survivor.pk,
-        "checkin_id": checkin.pk,
-        "entry_id": entry.pk,
-        "weight_id": weight.pk,
-        "flag_id": flag.pk,
-        "message_id": message.pk,
-        "job_id": job.pk,
-        "slug": rule.slug,
+        "checkin_id": her_record.checkin.pk,
+        "entry_id": her_record.entry.pk,
+        "weight_id": her_record.weight.pk,
+        "flag_id": her_record.flag.pk,
+        "message_id": her_record.message.pk,
+        "job_id": her_record.job.pk,
+        "slug": her_record.rule.slug,
         "user_id": nurse.pk,
         "passkey_id": 1,
         "pk": 1,
@@ -166,15 +143,14 @@ def test_a_survivors_pages_are_not_kept_for_her_either(client, survivor):
     assert "no-store" in client.get("/")["Cache-Control"]
 
 
-def test_the_django_admin_never_shows_a_second_factors_secret(client, nurse):
+def test_the_django_admin_never_shows_a_second_factors_secret(client, nurse, superuser):
     """django-otp's admin pages for an authenticator app's key and QR code
     would let a superuser copy a nurse's factor; they answer 403, for a
     device that exists and for one that does not (no 500)."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     device = TOTPDevice.objects.create(user=nurse, name="Her app", confirmed=True)
-    root = User.objects.create_superuser("root@example.org", "a long and quiet river", full_name="Root")
-    client.force_login(root)
+    client.force_login(superuser)
     for pk in (device.pk, device.pk + 1000):
         for page in ("config", "qrcode"):
             response = client.get(f"/admin/otp_totp/totpdevice/{pk}/{page}/")

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from tests.factories import CheckInFactory, SurvivorFactory, SymptomEntryFactory
 from tests.test_headers import sign_in
-from tracker.models import AuditEvent, Flag, Rule, User
+from tracker.models import AuditEvent, Flag, Rule
 from tracker.services.audit import audit_record
 from tracker.services.rules import rules_load_defaults
 
@@ -62,9 +62,8 @@ def test_a_clinic_admins_pages_do_not_name_a_survivor_in_the_title(client, zelda
         assert_unnamed(title(response))
 
 
-def test_the_django_admins_pages_about_her_do_not_name_her_in_the_title(client, zelda, clinic):
-    root = User.objects.create_superuser("root@example.org", "a long and quiet river", full_name="Root")
-    sign_in(client, root)
+def test_the_django_admins_pages_about_her_do_not_name_her_in_the_title(client, zelda, clinic, superuser):
+    sign_in(client, superuser)
     pk = zelda["survivor"].pk
     for name in ("change", "history", "delete"):
         assert_unnamed(title(client.get(reverse(f"admin:tracker_user_{name}", args=[pk]))))

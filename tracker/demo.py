@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import BodySite, CheckIn, Clinic, Symptom, SymptomEntry, User, WeightEntry
+from .services.flags import flags_evaluate
 
 DEMO_PASSWORD = "followup-demo"
 CLINIC = {"name": "Riverside Cancer Centre (demo)", "care_team_phone": "555-0142", "emergency_number": "911"}
@@ -57,8 +58,6 @@ def seed_demo() -> list[tuple[str, str]]:
 def _raise_recent_flags(user: User) -> None:
     """Run the rules over the last three weeks of the story, oldest first, so
     the demo shows flags as the app would have raised them."""
-    from .services.flags import flags_evaluate
-
     since = timezone.now() - dt.timedelta(weeks=3)
     for checkin in user.checkins.filter(created_at__gte=since).order_by("created_at"):
         flags_evaluate(survivor=user, entries=list(checkin.entries.select_related("symptom", "body_site")))

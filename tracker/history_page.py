@@ -23,6 +23,7 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
+from .db import prepared_cursor
 from .models import Clinic, Flag, RuleVersion, User
 from .selectors.flags import flags_open_for_survivor
 from .selectors.history import chart_points, checkin_list_recent
@@ -117,8 +118,6 @@ def _at(value: str | None) -> dt.datetime | None:
 
 
 def history_page_sql(*, survivor: User, days: int, reader: User) -> HistoryPage:
-    from .db import prepared_cursor  # PostgreSQL only: psycopg's server-side binding
-
     now = timezone.now()
     params = {
         "survivor": survivor.pk,

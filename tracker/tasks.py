@@ -5,10 +5,10 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.core.management import call_command
 
+# Modules, not functions: each of them imports this module to enqueue its
+# task, so a name is looked up when the task runs.
 from .evaluation import preview_jobs
-
-# The module, not the function: services.accounts imports this module to
-# enqueue the email, so the name is looked up when the task runs.
+from .security import password_reset
 from .services import accounts as account_services
 
 
@@ -21,9 +21,7 @@ def send_invite_email(invitation_id: int) -> bool:
 def send_password_reset(email: str) -> int:
     # The email, not an id: the request must not look the account up
     # (tracker/security/password_reset.py).
-    from .security.password_reset import password_reset_send
-
-    return password_reset_send(email=email)
+    return password_reset.password_reset_send(email=email)
 
 
 @shared_task

@@ -16,17 +16,14 @@ from django_otp.oath import totp
 from django_otp_webauthn.models import WebAuthnCredential
 
 from tests.e2e.axe import assert_no_axe_violations
-from tests.factories import PASSWORD, ClinicFactory, NurseFactory, SurvivorFactory, entry, record_checkin
+from tests.factories import PASSWORD, entry, record_checkin
 from tests.mfa_helpers import pass_second_step, totp_device_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture
-def people(db):
-    clinic = ClinicFactory(name="Riverside", care_team_phone="555-0100")
-    survivor = SurvivorFactory(clinic=clinic, full_name="Sara Survivor", email="sara@example.org")
-    nurse = NurseFactory(clinics=[clinic], full_name="Nina Nurse", email="nina@example.org")
+def people(survivor, nurse):
     return {"survivor": survivor, "nurse": nurse}
 
 
@@ -60,7 +57,7 @@ def test_a_nurses_first_sign_in_sets_up_her_app_and_lands_on_her_queue(live_serv
     record_checkin(people["survivor"], entry("jaundice", None, 5, True, False, started_on=timezone.localdate()))
     base = live_server.url
 
-    sign_in_with_password(page, base, "nina@example.org")
+    sign_in_with_password(page, base, people["nurse"].email)
     assert page.url.startswith(base + "/accounts/second-factor/set-up/")
     assert page.get_by_role("heading", name="Set up two-step sign-in").is_visible()
     assert page.get_by_role("img", name="QR code to scan with your authenticator app").is_visible()
@@ -87,7 +84,7 @@ def test_a_nurses_first_sign_in_sets_up_her_app_and_lands_on_her_queue(live_serv
 
     # Her next sign-in asks for the code; a wrong one first.
     log_out(page)
-    sign_in_with_password(page, base, "nina@example.org")
+    sign_in_with_password(page, base, people["nurse"].email)
     assert page.url.startswith(base + "/accounts/second-factor/verify/")
     assert_no_axe_violations(page, "the verify page")
     right = app_code(key_text)
@@ -109,7 +106,7 @@ def test_a_recovery_code_gets_her_in_when_her_phone_is_lost(live_server, page, p
 
     totp_device_for(people["nurse"])
     code = recovery_codes_make(user=people["nurse"])[0]
-    sign_in_with_password(page, live_server.url, "nina@example.org")
+    sign_in_with_password(page, live_server.url, people["nurse"].email)
     page.get_by_text("Lost your phone? Use a recovery code").click()
     page.get_by_label("Recovery code").fill(f"{code[:4]} {code[4:]}")
     assert_no_axe_violations(page, "the verify page, recovery code open")

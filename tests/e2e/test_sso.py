@@ -10,23 +10,16 @@ two sites, as in real life, so no cookie is shared."""
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
-from django.test import override_settings
 
 from tests.e2e.axe import assert_no_axe_violations
-from tests.factories import ClinicAdminFactory, ClinicFactory, NurseFactory, SurvivorFactory
 from tests.oidc.provider import (
-    ADMIN_EMAIL,
     BUTTON_LABEL,
-    CLIENT_ID,
-    CLIENT_SECRET,
-    INACTIVE_EMAIL,
     NURSE_EMAIL,
-    SURVIVOR_EMAIL,
-    UNVERIFIED_EMAIL,
     oidc_provider,
+    provider_people,
+    sso_on,
 )
 from tracker.models import User
-from tracker.sso import sso_forget
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -41,27 +34,13 @@ def issuer(live_server):
 
 @pytest.fixture
 def sso(issuer):
-    # override_settings, not pytest-django's `settings`: the live server's
-    # threads read the same settings object either way.
-    with override_settings(
-        OIDC_OP_ISSUER=issuer,
-        OIDC_RP_CLIENT_ID=CLIENT_ID,
-        OIDC_RP_CLIENT_SECRET=CLIENT_SECRET,
-        SSO_BUTTON_LABEL=BUTTON_LABEL,
-    ):
-        sso_forget()
+    with sso_on(issuer):
         yield
-    sso_forget()
 
 
 @pytest.fixture
-def staff(db):
-    clinic = ClinicFactory(name="Riverside")
-    NurseFactory(clinics=[clinic], email=NURSE_EMAIL, full_name="Nina Nurse")
-    ClinicAdminFactory(clinics=[clinic], email=ADMIN_EMAIL)
-    SurvivorFactory(clinic=clinic, email=SURVIVOR_EMAIL)
-    NurseFactory(clinics=[clinic], email=INACTIVE_EMAIL, is_active=False)
-    NurseFactory(clinics=[clinic], email=UNVERIFIED_EMAIL)
+def staff(clinic):
+    provider_people(clinic)
     return clinic
 
 

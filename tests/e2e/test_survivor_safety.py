@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.e2e.axe import assert_no_axe_violations
-from tests.factories import NurseFactory, SurvivorFactory, WeightEntryFactory, entry, record_checkin
+from tests.factories import WeightEntryFactory, entry, record_checkin
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -25,16 +25,8 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture
-def people(db):
-    from tests.factories import ClinicFactory
-    from tracker.services.rules import rules_load_defaults
-
-    rules_load_defaults()
-    clinic = ClinicFactory(name="Riverside", care_team_phone="555-0100", emergency_number="911")
-    return {
-        "survivor": SurvivorFactory(clinic=clinic, full_name="Sara Survivor"),
-        "nurse": NurseFactory(clinics=[clinic], full_name="Nina Nurse"),
-    }
+def people(default_rules, survivor, nurse):
+    return {"survivor": survivor, "nurse": nurse}
 
 
 def open_as(browser, live_server, user, viewport=PHONE, *, text_200=False):

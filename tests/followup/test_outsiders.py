@@ -10,24 +10,9 @@ from django.utils import timezone
 
 from followup.admin_actions import cadence_save
 from followup.models import Message
-from tests.factories import ClinicAdminFactory, ClinicFactory, InvitationFactory, NurseFactory, SurvivorFactory
+from tests.factories import ClinicAdminFactory, InvitationFactory, SurvivorFactory
 from tracker.models import Flag, Rule
 from tracker.services.audit import audit_record, audit_record_list
-
-
-@pytest.fixture
-def clinic_b(db):
-    return ClinicFactory(name="Brookside")
-
-
-@pytest.fixture
-def shared_nurse(clinic, clinic_b):
-    return NurseFactory(clinics=[clinic, clinic_b], full_name="Sharon Shared")
-
-
-@pytest.fixture
-def b_survivor(clinic_b):
-    return SurvivorFactory(clinic=clinic_b, full_name="Beatrix Brookside", email="beatrix@example.org")
 
 
 @pytest.fixture

@@ -19,6 +19,11 @@ from urllib.parse import urljoin
 
 import pytest
 import requests
+from django.test import override_settings
+
+from tests.factories import ClinicAdminFactory, NurseFactory, SurvivorFactory
+from tracker.models import Clinic, User
+from tracker.sso import sso_forget
 
 SCRIPT = Path(__file__).with_name("provider.mjs")
 CLIENT_ID = "followup"
@@ -76,6 +81,33 @@ def oidc_provider(*, site: str) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def sso_on(issuer: str) -> Iterator[None]:
+    """The app configured for the provider at `issuer` until the block ends.
+    override_settings, not pytest-django's `settings`: a live server's
+    threads read the same settings object either way."""
+    with override_settings(
+        OIDC_OP_ISSUER=issuer,
+        OIDC_RP_CLIENT_ID=CLIENT_ID,
+        OIDC_RP_CLIENT_SECRET=CLIENT_SECRET,
+        SSO_BUTTON_LABEL=BUTTON_LABEL,
+    ):
+        sso_forget()
+        yield
+    sso_forget()
+
+
+def provider_people(clinic: Clinic) -> dict[str, User]:
+    """The app's side of ACCOUNTS, in `clinic`, by the provider's login."""
+    return {
+        "nina": NurseFactory(clinics=[clinic], email=NURSE_EMAIL, full_name="Nina Nurse"),
+        "ada": ClinicAdminFactory(clinics=[clinic], email=ADMIN_EMAIL),
+        "sara": SurvivorFactory(clinic=clinic, email=SURVIVOR_EMAIL),
+        "ida": NurseFactory(clinics=[clinic], email=INACTIVE_EMAIL, is_active=False),
+        "una": NurseFactory(clinics=[clinic], email=UNVERIFIED_EMAIL),
+    }
 
 
 def sign_in_at_provider(authorization_url: str, *, login: str, redirect_uri: str) -> str:

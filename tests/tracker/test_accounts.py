@@ -149,11 +149,6 @@ def test_not_herself_a_superuser_or_someone_who_also_works_elsewhere(client_for,
 # ---------------------------------------------------------------- the Django admin
 
 
-@pytest.fixture
-def superuser(db):
-    return User.objects.create_superuser("root@example.org", "a-long-superuser-password-7", full_name="Root")
-
-
 def test_deactivating_in_the_django_admin_ends_her_sessions_and_is_audited(superuser, nurse):
     hers = signed_in(nurse)
     assert is_in(hers, nurse)

@@ -17,7 +17,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import PASSWORD
 from tests.mfa_helpers import totp_code, totp_device_for
-from tracker.models import User
 
 SET_UP = reverse("mfa_setup")
 VERIFY = reverse("mfa_verify")
@@ -26,11 +25,6 @@ VERIFY = reverse("mfa_verify")
 def signed_in_with_password(client, user):
     client.force_login_password_only(user)
     return client
-
-
-@pytest.fixture
-def superuser(db):
-    return User.objects.create_superuser("root@example.org", PASSWORD)
 
 
 @pytest.fixture

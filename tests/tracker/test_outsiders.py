@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from tests.factories import ClinicFactory, NurseFactory, SurvivorFactory
+from tests.factories import NurseFactory
 from tests.preview_helpers import survivors_with_hip_pain
 from tracker.evaluation import preview_jobs
 from tracker.models import Clinic, Invitation, Rule
@@ -18,11 +18,6 @@ from tracker.services.accounts import invitation_send_email
 from tracker.services.rules import rules_load_defaults
 
 HIP_PAIN = {"all": [{"symptom": ["pain"]}, {"body_site": ["hip"]}]}
-
-
-@pytest.fixture
-def clinic_b(db):
-    return ClinicFactory(name="Brookside")
 
 
 # ------------------------------------------------------------------ the rule preview
@@ -106,13 +101,14 @@ def answer(response, email: str) -> tuple:
 
 
 @pytest.mark.parametrize("inviter", ["nurse", "clinic_admin"])
-def test_the_invite_form_answers_alike_for_an_account_in_another_clinic(request, client, clinic, clinic_b, inviter):
+def test_the_invite_form_answers_alike_for_an_account_in_another_clinic(
+    request, client, clinic, clinic_b, b_survivor, inviter
+):
     client.force_login(request.getfixturevalue(inviter))
-    elsewhere = SurvivorFactory(clinic=clinic_b, email="beatrix@example.org")
     colleague_elsewhere = NurseFactory(clinics=[clinic_b], email="nora@example.org")
     new = answer(invite(client, "nobody@example.org"), "nobody@example.org")
     assert new[3] is not None  # her invitation is listed as pending
-    for email in (elsewhere.email, colleague_elsewhere.email):
+    for email in (b_survivor.email, colleague_elsewhere.email):
         assert answer(invite(client, email), email) == new
     assert Invitation.objects.count() == 3
 
@@ -128,15 +124,14 @@ def test_an_account_she_may_see_is_still_named_by_the_email_field(client, clinic
 
 
 def test_someone_with_an_account_elsewhere_is_emailed_to_log_in_not_a_link(
-    client, clinic, clinic_b, nurse, django_capture_on_commit_callbacks
+    client, clinic, b_survivor, nurse, django_capture_on_commit_callbacks
 ):
-    elsewhere = SurvivorFactory(clinic=clinic_b, email="beatrix@example.org")
     client.force_login(nurse)
-    invite(client, elsewhere.email)
+    invite(client, b_survivor.email)
     invitation = Invitation.objects.get()
     assert invitation_send_email(invitation_id=invitation.pk) is True
     [message] = mail.outbox
-    assert message.to == [elsewhere.email]
+    assert message.to == [b_survivor.email]
     assert message.subject == f"{clinic.name} invites you to Follow-up"  # the same subject as a new account's
     assert "already has a Follow-up account" in message.body
     assert reverse("login") in message.body and "/invite/" not in message.body

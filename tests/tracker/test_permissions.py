@@ -7,9 +7,7 @@ clinic, a survivor of the same clinic, a nurse of another clinic, anonymous."""
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import CheckInFactory, SymptomEntryFactory, WeightEntryFactory
-from tracker.models import AuditEvent, Rule
-from tracker.services.rules import rules_load_defaults
+from tracker.models import AuditEvent
 
 PERSONAS = ["owner", "nurse", "clinic_admin", "same_clinic_survivor", "other_nurse", "anonymous"]
 LOGIN = "login-redirect"
@@ -284,45 +282,21 @@ LOGIN_ONLY = {"password_change", "password_change_done"}
 
 
 @pytest.fixture
-def world(survivor, nurse, clinic_admin, same_clinic_survivor, other_nurse):
-    checkin = CheckInFactory(survivor=survivor)
-    symptom_entry = SymptomEntryFactory(checkin=checkin, note="private words")
-    weight = WeightEntryFactory(survivor=survivor)
-    rules_load_defaults()
-    from followup.models import Message
-    from tracker.models import Flag
-
-    rule = Rule.objects.get(slug="headache")
-    flag = Flag.objects.create(survivor=survivor, rule=rule, rule_version=rule.current, tier="urgent", evidence="x")
-    message = Message.objects.create(
-        kind="reminder",
-        channel="in_app",
-        recipient=survivor,
-        survivor=survivor,
-        clinic=survivor.clinic,
-        flag=flag,
-        dedupe_key="t",
-        due_at=flag.created_at,
-    )
-    from tracker.models import PreviewJob
-
-    job = PreviewJob.objects.create(
-        requested_by=clinic_admin, rule=rule, condition=rule.current.condition, tier=rule.current.tier, days=30
-    )
+def world(survivor, nurse, clinic_admin, same_clinic_survivor, other_nurse, her_record):
     return {
-        "job": job,
-        "flag": flag,
-        "message": message,
-        "rule": rule,
+        "job": her_record.job,
+        "flag": her_record.flag,
+        "message": her_record.message,
+        "rule": her_record.rule,
         "owner": survivor,
         "nurse": nurse,
         "clinic_admin": clinic_admin,
         "same_clinic_survivor": same_clinic_survivor,
         "other_nurse": other_nurse,
         "anonymous": None,
-        "checkin": checkin,
-        "entry": symptom_entry,
-        "weight": weight,
+        "checkin": her_record.checkin,
+        "entry": her_record.entry,
+        "weight": her_record.weight,
     }
 
 

@@ -14,18 +14,16 @@ from django.core.exceptions import SuspiciousOperation
 from django.test import Client
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
-from tests.factories import PASSWORD, ClinicAdminFactory, NurseFactory, SurvivorFactory
+from tests.factories import PASSWORD
 from tests.oidc.provider import (
     ADMIN_EMAIL,
     BUTTON_LABEL,
     CLIENT_ID,
-    CLIENT_SECRET,
-    INACTIVE_EMAIL,
     NURSE_EMAIL,
-    SURVIVOR_EMAIL,
-    UNVERIFIED_EMAIL,
     oidc_provider,
+    provider_people,
     sign_in_at_provider,
+    sso_on,
 )
 from tracker.models import User
 from tracker.sso import StaffOIDCBackend, sso_forget
@@ -37,14 +35,7 @@ FAILED = "Single sign-on did not finish. Please try again, or log in with your p
 
 @pytest.fixture
 def people(clinic):
-    """The app's side of the provider's accounts (tests/oidc/provider.py)."""
-    return {
-        "nina": NurseFactory(clinics=[clinic], email=NURSE_EMAIL),
-        "ada": ClinicAdminFactory(clinics=[clinic], email=ADMIN_EMAIL),
-        "sara": SurvivorFactory(clinic=clinic, email=SURVIVOR_EMAIL),
-        "ida": NurseFactory(clinics=[clinic], email=INACTIVE_EMAIL, is_active=False),
-        "una": NurseFactory(clinics=[clinic], email=UNVERIFIED_EMAIL),
-    }
+    return provider_people(clinic)
 
 
 # --- The mapping, without a provider -----------------------------------------
@@ -180,14 +171,9 @@ def issuer():
 
 
 @pytest.fixture
-def sso(settings, issuer):
-    settings.OIDC_OP_ISSUER = issuer
-    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
-    settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
-    settings.SSO_BUTTON_LABEL = BUTTON_LABEL
-    sso_forget()
-    yield
-    sso_forget()
+def sso(issuer):
+    with sso_on(issuer):
+        yield
 
 
 def start(client, next_url=""):

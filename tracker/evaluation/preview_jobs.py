@@ -21,10 +21,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import scope
+# The module, not the function: tracker.tasks imports this module to run
+# the preview, so the task is looked up when a job is enqueued.
+from .. import scope, tasks
 from ..models import PreviewJob, Rule, RuleVersion, User
 from ..rules import engine
 from ..rules.validation import validate_condition
+from ..services.rules import rule_vocabulary
 from .preview import rule_preview
 
 logger = logging.getLogger(__name__)
@@ -70,8 +73,6 @@ def preview_job_create(*, by: User, rule: Rule | None, condition: dict, tier: st
     3. Past MAX_ACTIVE previews in the installation, refuse (BUSY).
     4. Save with the clinics she works for (the preview reads their
        survivors only), and enqueue once the row is committed."""
-    from ..services.rules import rule_vocabulary  # services imports the selectors, which re-export preview
-
     problems = validate_condition(condition, rule_vocabulary())
     if problems:
         raise ValidationError({"condition": problems})
@@ -103,9 +104,7 @@ def preview_job_create(*, by: User, rule: Rule | None, condition: dict, tier: st
 
 
 def _enqueue(job_id: int) -> None:
-    from ..tasks import run_rule_preview
-
-    run_rule_preview.delay(job_id)
+    tasks.run_rule_preview.delay(job_id)
 
 
 def preview_job_claim(*, job_id: int) -> bool:

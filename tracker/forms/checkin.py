@@ -1,6 +1,6 @@
 """Her check-in: one form per symptom, the formset that holds them (at
 least one, at most ten), and the check-in's own form (call-back, token).
-They validate and explain; services.checkin_record writes.
+They validate and explain; services/checkins.py (checkin_create) writes.
 """
 
 import datetime as dt

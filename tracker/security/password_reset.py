@@ -21,6 +21,9 @@ from django.template.loader import render_to_string
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+# The module, not the function: tracker.tasks imports this module to send
+# the email, so the task is looked up when a request is queued.
+from .. import tasks
 from .identity import email_masked, email_normal
 
 log = logging.getLogger("security")
@@ -40,8 +43,6 @@ class PasswordResetRequestForm(PasswordResetForm):
 
 def password_reset_request(*, email: str) -> None:
     """Queue the reset email once the request's transaction commits."""
-    from tracker import tasks
-
     email = email_normal(email)
     transaction.on_commit(lambda: tasks.send_password_reset.delay(email))
 

@@ -35,23 +35,33 @@ def _back(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("account_list") + (f"?{urlencode(kept)}" if kept else ""))
 
 
+# What each button says: done, then nothing to do (a second click).
+_SAID = {
+    False: ("is deactivated and signed out everywhere.", "was already deactivated."),
+    True: ("can sign in again (with a new sign-in: no old session comes back).", "was already active."),
+}
+
+
+def _account_set_active(request: HttpRequest, account_id: int, *, active: bool) -> HttpResponse:
+    """Deactivate and re-activate: the same steps, told apart by the service
+    they call and what they say."""
+    account = account_get_for_admin(user=request.user, account_id=account_id)
+    change = account_services.account_reactivate if active else account_services.account_deactivate
+    done, already = _SAID[active]
+    if change(account=account, by=request.user):
+        messages.success(request, f"{account} {done}")
+    else:
+        messages.info(request, f"{account} {already}")
+    return _back(request)
+
+
 @require_POST
 @clinic_admin_required
 def account_deactivate(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = account_get_for_admin(user=request.user, account_id=account_id)
-    if account_services.account_deactivate(account=account, by=request.user):
-        messages.success(request, f"{account} is deactivated and signed out everywhere.")
-    else:
-        messages.info(request, f"{account} was already deactivated.")
-    return _back(request)
+    return _account_set_active(request, account_id, active=False)
 
 
 @require_POST
 @clinic_admin_required
 def account_reactivate(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = account_get_for_admin(user=request.user, account_id=account_id)
-    if account_services.account_reactivate(account=account, by=request.user):
-        messages.success(request, f"{account} can sign in again (with a new sign-in: no old session comes back).")
-    else:
-        messages.info(request, f"{account} was already active.")
-    return _back(request)
+    return _account_set_active(request, account_id, active=True)
