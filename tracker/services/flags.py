@@ -111,12 +111,11 @@ def flags_evaluate(
     recorded = [(r.flag, r.first_match, r.tier_raised) for r in results if not r.flag.rule_failed]
     if results:
         _flags_announce(survivor=survivor, flags=[r.flag for r in results], recorded=recorded)
-    if results:
         log.info("survivor %s: %d flag(s) raised or updated", survivor.pk, len(results))
     return results
 
 
-def _flags_announce(*, survivor: User, flags: list[Flag], recorded: list) -> None:
+def _flags_announce(*, survivor: User, flags: list[Flag], recorded: list[tuple[Flag, bool, bool]]) -> None:
     """flags_recorded, whose receivers write the follow-up of every flag and
     her reminders in this transaction, inside a savepoint: a bug or a bad row
     there (a clinic's cadence once overflowed the date) is logged, and her
