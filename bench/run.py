@@ -674,6 +674,8 @@ def fill_open_flags(target: int) -> None:
                    review_by = created_at + CASE tier WHEN 'emergency' THEN interval '1 hour'
                                                       WHEN 'urgent' THEN interval '24 hours' ELSE interval '5 days' END"""
         )
+        # Every flag has its follow-up row, as a check-in writes it (followup/reminders/schedule.py).
+        c.execute("INSERT INTO followup_flagfollowup (flag_id, escalated_tier) SELECT id, '' FROM tracker_flag")
         c.execute("ANALYZE")
 
 

@@ -37,7 +37,7 @@ def loop_close(*, flag: Flag, by_survivor: bool = False, nurse: User | None = No
     closed: no more reminders. A send already in flight may finish; nothing
     is claimed afterwards. Returns how many messages were cancelled."""
     now = timezone.now()
-    followup, _ = FlagFollowup.objects.get_or_create(flag=flag)
+    followup = FlagFollowup.objects.get(flag=flag)  # written with the flag's reminders (schedule.py)
     if by_survivor and followup.survivor_contacted_at is None:
         followup.survivor_contacted_at = now
         followup.save(update_fields=["survivor_contacted_at"])

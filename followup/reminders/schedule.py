@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
+from collections.abc import Sequence
 
 from django.db import connection
 from django.db.models import Exists, OuterRef
@@ -117,15 +118,19 @@ SELECT i.id FROM inserted i JOIN plan ON plan.id = i.flag_id WHERE plan.send_now
 """
 
 
-def reminders_schedule_many(*, recorded: list[tuple[Flag, bool, bool]]) -> list[int]:
-    """Write the contact-your-provider reminders of a check-in's flags, in
-    the check-in's transaction: one row per reminder and channel, at each
-    tier's cadence. A raised tier replaces the pending ones with the faster
-    cadence. Returns the ids of the reminders to send the moment the
-    check-in commits (deliveries_send_now): the first ones of her highest
-    tier's flag, if emergency, or urgent outside her quiet hours.
+def reminders_schedule_many(*, recorded: list[tuple[Flag, bool, bool]], flags: Sequence[Flag] = ()) -> list[int]:
+    """Write the follow-up rows and the contact-your-provider reminders of a
+    check-in's flags, in the check-in's transaction: one row per reminder and
+    channel, at each tier's cadence. A raised tier replaces the pending ones
+    with the faster cadence. Returns the ids of the reminders to send the
+    moment the check-in commits (deliveries_send_now): the first ones of her
+    highest tier's flag, if emergency, or urgent outside her quiet hours.
 
-    1. One follow-up record per flag (the missing ones inserted).
+    1. One follow-up row per flag, for those of recorded and for `flags`
+       (every flag the check-in opened or attached to, a failed rule's too,
+       which asks no reminders): the missing ones inserted. This is the one
+       place it is written (migration 0005 wrote those of older flags);
+       claims, contacts, "first opened" and escalation read it.
     2. Each clinic and tier's cadence read once.
     3. Every reminder row in one insert: a check-in that fires six rules
        costs what one does, not six times (bench/README.md, issue 10).
@@ -135,17 +140,19 @@ def reminders_schedule_many(*, recorded: list[tuple[Flag, bool, bool]]) -> list[
     ORM path, as do other databases."""
     now = timezone.now()
     send_now = _sends_now(recorded, now)
+    every = list(dict.fromkeys([flag.pk for flag in flags] + [flag.pk for flag, _, _ in recorded]))
     if connection.vendor != "postgresql":
-        return _reminders_schedule_orm(recorded, now, send_now)
+        return _reminders_schedule_orm(recorded, every, now, send_now)
     raised = [item for item in recorded if item[2]]
-    queued = _reminders_schedule_pg([item for item in recorded if not item[2]], now, send_now)
-    return queued + (_reminders_schedule_orm(raised, now, send_now) if raised else [])
+    # The statement writes every flag's follow-up row, the raised ones' too.
+    queued = _reminders_schedule_pg([item for item in recorded if not item[2]], every, now, send_now)
+    return queued + (_reminders_schedule_orm(raised, [], now, send_now) if raised else [])
 
 
 def _reminders_schedule_pg(
-    recorded: list[tuple[Flag, bool, bool]], now: dt.datetime, send_now: int | None
+    recorded: list[tuple[Flag, bool, bool]], every: list[int], now: dt.datetime, send_now: int | None
 ) -> list[int]:
-    if not recorded:
+    if not every:
         return []
     new = [flag for flag, created, _ in recorded if created]
     tiers = list(cadence.DEFAULT_CADENCE)
@@ -153,7 +160,7 @@ def _reminders_schedule_pg(
         cursor.execute(
             _REMINDERS_NEW_FLAGS_SQL,
             {
-                "every_flag": [flag.pk for flag, _, _ in recorded],
+                "every_flag": every,
                 "flag": [flag.pk for flag in new],
                 "tier": [flag.tier for flag in new],
                 "survivor": [flag.survivor_id for flag in new],
@@ -171,9 +178,9 @@ def _reminders_schedule_pg(
 
 
 def _reminders_schedule_orm(
-    recorded: list[tuple[Flag, bool, bool]], now: dt.datetime, send_now: int | None
+    recorded: list[tuple[Flag, bool, bool]], every: list[int], now: dt.datetime, send_now: int | None
 ) -> list[int]:
-    ids = [flag.pk for flag, _, _ in recorded]
+    ids = list(dict.fromkeys(every + [flag.pk for flag, _, _ in recorded]))
     followups = {f.flag_id: f for f in FlagFollowup.objects.filter(flag_id__in=ids)}
     missing = [FlagFollowup(flag_id=pk) for pk in ids if pk not in followups]
     if missing:

@@ -2,8 +2,10 @@
 longer escalates), claiming and unclaiming it, a note, a contact attempt,
 resolving one flag or several of one survivor's at once, and a call from the
 call lists. Each writes its event and audit rows; reaching her answers her
-call back and closes the flag's loop (reminders/loop.py). The reads are
-queue.py's and reads.py's."""
+call back and closes the flag's loop (reminders/loop.py). The flag itself
+changes only through tracker's services (tracker/services/flag_states.py);
+the follow-up row read here was written with the flag's reminders
+(reminders/schedule.py). The reads are queue.py's and reads.py's."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from django.utils import timezone
 
 from tracker.models import Flag, User
 from tracker.services.audit import audit_record
-from tracker.services.flags import flag_close
+from tracker.services.flag_states import flag_close, flags_callback_clear, flags_lock_for_update
 
 from ..models import CallLog, FlagEvent, FlagFollowup
 from ..reminders.loop import loop_close
@@ -38,15 +40,8 @@ def flag_nurse_contact(*, flag: Flag, nurse: User, result: str = FlagEvent.Resul
         _event(flag=flag, nurse=nurse, kind=FlagEvent.Kind.CONTACT, result=result, text=note)
         if result != FlagEvent.Result.REACHED:
             return 0
-        _callback_answered(survivor_id=flag.survivor_id)
+        flags_callback_clear(survivor_id=flag.survivor_id)
         return loop_close(flag=flag, nurse=nurse)
-
-
-def _callback_answered(*, survivor_id: int) -> None:
-    """A nurse reached her: "call back wanted" is done, on every open flag of hers."""
-    Flag.objects.filter(survivor_id=survivor_id, status=Flag.Status.OPEN, callback_wanted=True).update(
-        callback_wanted=False
-    )
 
 
 def flag_nurse_resolve(*, flag: Flag, nurse: User, outcome: str, note: str = "") -> int:
@@ -69,12 +64,7 @@ def flags_nurse_resolve(*, survivor: User, flag_ids: list[int], nurse: User, out
     if not wanted:
         raise ValidationError({"flags": "Tick at least one flag to resolve."})
     with transaction.atomic():
-        flags = list(
-            Flag.objects.select_for_update()
-            .filter(pk__in=wanted, survivor=survivor)
-            .select_related("survivor")
-            .order_by("tier_rank", "review_by", "id")
-        )
+        flags = flags_lock_for_update(survivor=survivor, flag_ids=wanted)
         if len(flags) != len(wanted) or any(flag.status != Flag.Status.OPEN for flag in flags):
             raise ValidationError({"flags": "One of these flags is no longer open. Look at the list again."})
         for flag in flags:
@@ -84,7 +74,7 @@ def flags_nurse_resolve(*, survivor: User, flag_ids: list[int], nurse: User, out
 
 def flag_claim(*, flag: Flag, nurse: User) -> None:
     with transaction.atomic():
-        followup, _ = FlagFollowup.objects.select_for_update().get_or_create(flag=flag)
+        followup = FlagFollowup.objects.select_for_update().get(flag=flag)
         followup.claimed_by, followup.claimed_at = nurse, timezone.now()
         followup.save(update_fields=["claimed_by", "claimed_at"])
         _event(flag=flag, nurse=nurse, kind=FlagEvent.Kind.CLAIM)
@@ -110,15 +100,14 @@ def call_log(*, survivor: User, nurse: User, result: str, note: str = "") -> Cal
     with transaction.atomic():
         call.save()
         if result == FlagEvent.Result.REACHED:
-            _callback_answered(survivor_id=survivor.pk)
+            flags_callback_clear(survivor_id=survivor.pk)
         audit_record(actor=nurse, action="call.log", survivor=survivor, target=call)
     return call
 
 
 def flag_opened(*, flag: Flag, nurse: User, now: dt.datetime | None = None) -> None:
     """A nurse opened the flag: it no longer escalates. The first nurse
-    stays "first opened"."""
-    FlagFollowup.objects.get_or_create(flag=flag)
+    stays "first opened" (the row is written with the flag's reminders)."""
     FlagFollowup.objects.filter(flag=flag, first_opened_at__isnull=True).update(
         first_opened_at=now or timezone.now(), first_opened_by=nurse
     )

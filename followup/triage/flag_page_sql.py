@@ -62,22 +62,21 @@ _COLUMNS = ",\n       ".join(", ".join(f'{alias}."{field.column}"' for field in 
 # Her clinics as ARRAY(subquery) of tracker/scope.py's STAFF_CLINIC_IDS_SQL,
 # as in the queue (followup/triage/queue.py).
 # The writes read `target`: a flag not hers is neither audited nor opened.
-# "First opened" is written only when no nurse has opened it (a repeated
-# view writes nothing but its audit row, and takes no row lock). The main
-# SELECT reads the snapshot taken before the writes, which change nothing
-# it shows. `lists` is materialized: computed once, not once per match.
+# "First opened" is written on the flag's follow-up row (written with its
+# reminders, reminders/schedule.py) only when no nurse has opened it (a
+# repeated view writes nothing but its audit row, and takes no row lock:
+# the condition is checked before the row is locked). The main SELECT reads
+# the snapshot taken before the writes, which change nothing it shows.
+# `lists` is materialized: computed once, not once per match.
 SQL_TEMPLATE = """
 WITH target AS (
     SELECT f.id, f.survivor_id FROM tracker_flag f JOIN tracker_user s ON s.id = f.survivor_id
      WHERE f.id = %(flag)s
        AND s.clinic_id = ANY(ARRAY({staff_clinic_ids}))
 ), opened AS (
-    INSERT INTO followup_flagfollowup (flag_id, escalated_tier, first_opened_at, first_opened_by_id)
-    SELECT t.id, '', %(now)s, %(nurse)s FROM target t
-     WHERE NOT EXISTS (SELECT FROM followup_flagfollowup x WHERE x.flag_id = t.id AND x.first_opened_at IS NOT NULL)
-    ON CONFLICT (flag_id) DO UPDATE SET first_opened_at = EXCLUDED.first_opened_at,
-                                        first_opened_by_id = EXCLUDED.first_opened_by_id
-     WHERE followup_flagfollowup.first_opened_at IS NULL
+    UPDATE followup_flagfollowup x SET first_opened_at = %(now)s, first_opened_by_id = %(nurse)s
+      FROM target t
+     WHERE x.flag_id = t.id AND x.first_opened_at IS NULL
 ), seen AS (
     INSERT INTO tracker_auditevent (at, actor_id, action, survivor_id, object_type, object_id, survivors)
     SELECT %(now)s, %(nurse)s, 'flag.view', t.survivor_id, 'flag', t.id::text, NULL FROM target t

@@ -32,7 +32,7 @@ from tests.factories import (
 from tests.mfa_helpers import client_pass_second_step, totp_device_for
 from tracker.models import AuditEvent, Flag, Rule
 from tracker.services.checkins import weight_record
-from tracker.services.flags import flag_close
+from tracker.services.flag_states import flag_close
 from tracker.services.snoozes import snooze_create
 
 

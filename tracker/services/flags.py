@@ -2,17 +2,17 @@
 inside the caller's transaction (flags_evaluate), one open flag per rule is
 opened or updated and every hit attached to it (_flags_record; its PostgreSQL
 statements are in flags_sql.py), her reminders are scheduled through the
-flags_recorded signal in a savepoint, and a nurse closes a flag with its
-outcome (flag_close). The survivor lock that serialises every write of her
-flags (survivor_lock) lives here too. The pure engine is tracker/rules/; a
-flag withdrawn because its entry was entered in error is corrections.py's;
-what nurses do with a flag is the followup app's."""
+flags_recorded signal in a savepoint. The survivor lock that serialises
+every write of her flags (survivor_lock) lives here too. The pure engine is
+tracker/rules/; a flag withdrawn because its entry was entered in error is
+corrections.py's; what a nurse's follow-up changes on a flag (closing it,
+her call back answered) is flag_states.py's, and the rest of what nurses do
+with a flag is the followup app's."""
 
 import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -23,7 +23,6 @@ from ..rules.facts import History
 from ..rules.tiers import SEVERITY
 from ..signals import flags_recorded
 from . import flags_sql
-from .audit import audit_record
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +68,8 @@ def flags_evaluate(
     3. Open a flag per rule that fired, or attach to the open one (the tier
        can rise, never fall). A rule that raises is skipped and logged, and
        its flag asks a nurse to read the check-in (_review_tier).
-    4. Her reminders (the follow-up app's receivers), in a savepoint: a
+    4. Announce the flags (flags_recorded): the follow-up app's receivers
+       write each flag's follow-up and her reminders, in a savepoint: a
        failure there is logged and costs neither her check-in nor her flags.
     """
     rules = rule_defs_active()  # a rule that can't be loaded is left out (and logged)
@@ -108,28 +108,43 @@ def flags_evaluate(
             )
             hits.append(engine.review_hit(failure, entry=entry, weight=weight_event))
     results = _flags_record(survivor=survivor, hits=hits, callback=callback_requested) if hits else []
-    # A flag only a failed rule opened schedules no reminders for her (see _review_tier).
+    # A flag only a failed rule opened schedules no reminders for her (see
+    # _review_tier), but is announced all the same: nurses follow it up.
     recorded = [(r.flag, r.first_match, r.tier_raised) for r in results if not r.flag.rule_failed]
-    if recorded:
-        _reminders_schedule(survivor=survivor, recorded=recorded)
     if results:
+        _flags_announce(survivor=survivor, flags=[r.flag for r in results], recorded=recorded)
         log.info("survivor %s: %d flag(s) raised or updated", survivor.pk, len(results))
     return results
 
 
-def _reminders_schedule(*, survivor: User, recorded: list) -> None:
-    """flags_recorded, whose receivers write her reminders in this
-    transaction, inside a savepoint: a bug or a bad row there (a clinic's
-    cadence once overflowed the date) is logged, and her check-in and flags
-    are kept. Nurses still see the flags in their queue and escalation reads
-    flags, not reminders."""
+def _flags_announce(*, survivor: User, flags: list[Flag], recorded: list[tuple[Flag, bool, bool]]) -> None:
+    """flags_recorded, whose receivers write the follow-up of every flag and
+    her reminders in this transaction, inside a savepoint: a bug or a bad row
+    there (a clinic's cadence once overflowed the date) is logged, and her
+    check-in and flags are kept. Nurses still see the flags in their queue
+    and escalation reads flags, not reminders; so that the follow-up rows
+    their claims and escalation need outlive a failure of her reminders, the
+    signal then goes once more asking no reminders (recorded=[])."""
     try:
         with transaction.atomic():
-            flags_recorded.send(sender=Flag, recorded=recorded)
+            flags_recorded.send(sender=Flag, recorded=recorded, flags=flags)
+        return
     except Exception as error:  # her check-in is worth more than her reminders
         log.error(
             "reminders for flag(s) %s of survivor %s not scheduled (%s)",
-            [flag.pk for flag, _, _ in recorded],
+            [flag.pk for flag in flags],
+            survivor.pk,
+            type(error).__name__,
+        )
+    if not recorded:
+        return  # it asked no reminders: the second would fail as the first did
+    try:
+        with transaction.atomic():
+            flags_recorded.send(sender=Flag, recorded=[], flags=flags)
+    except Exception as error:
+        log.error(
+            "follow-up of flag(s) %s of survivor %s not recorded (%s)",
+            [flag.pk for flag in flags],
             survivor.pk,
             type(error).__name__,
         )
@@ -292,16 +307,3 @@ def survivor_lock(survivor: User) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM tracker_user WHERE id = %s FOR UPDATE", [survivor.pk])
     # SQLite (make run on a laptop) takes a database-wide write lock anyway.
-
-
-def flag_close(*, flag: Flag, by: User, outcome: str) -> Flag:
-    """Close a flag with a nurse's outcome (feeds the rules page's confirmed /
-    dismissed counts). The follow-up app stops reminders when it hears of it."""
-    if outcome not in Flag.Outcome.values:
-        raise ValidationError({"outcome": "Choose an outcome from the list."})
-    flag.status = Flag.Status.CLOSED
-    flag.outcome = outcome
-    flag.closed_at = timezone.now()
-    flag.save(update_fields=["status", "outcome", "closed_at"])
-    audit_record(actor=by, action="flag.close", survivor=flag.survivor, target=flag)
-    return flag
