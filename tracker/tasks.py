@@ -6,6 +6,7 @@ from celery import shared_task
 from django.core.management import call_command
 
 from .evaluation import preview_jobs
+
 # The module, not the function: services.accounts imports this module to
 # enqueue the email, so the name is looked up when the task runs.
 from .services import accounts as account_services
