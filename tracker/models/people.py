@@ -159,6 +159,9 @@ class UserSession(models.Model):
     device = models.CharField(max_length=60, blank=True)  # "Firefox · Windows"
     network = models.CharField(max_length=50, blank=True)  # "203.0.113.x": the address cut to its network
 
+    # Not a column: her sessions page marks the one she is using (type checker only).
+    is_current: bool
+
     class Meta:
         indexes = [models.Index(fields=["user", "-last_seen_at"], name="usersession_user_recent")]
 
