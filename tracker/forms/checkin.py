@@ -107,7 +107,8 @@ class SymptomEntryForm(forms.Form):
         return started
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         symptom: Symptom | None = cleaned.get("symptom")
         site = cleaned.get("body_site")
         if symptom is None:
@@ -145,7 +146,8 @@ class BaseSymptomEntryFormSet(forms.BaseFormSet):
         super().clean()
         if any(self.errors):
             return
-        if not any(form.has_changed() and not self._should_delete_form(form) for form in self.forms):
+        # _should_delete_form: Django's own test for a row ticked for deletion (private, not in the stubs).
+        if not any(form.has_changed() and not self._should_delete_form(form) for form in self.forms):  # type: ignore[attr-defined]
             raise forms.ValidationError("Please add at least one symptom.")
 
     def entries(self) -> list[EntryData]:
