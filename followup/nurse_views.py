@@ -4,6 +4,7 @@ clinic dashboard."""
 
 import datetime as dt
 import zoneinfo
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -49,7 +50,7 @@ def flag_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The nurse's triage queue, a row per survivor. htmx reloads the table
     every 30 s with the same filters; the page, her focus and her scroll
     position stay (static/js/queue.js)."""
-    filters = {
+    filters: dict[str, Any] = {
         "tier": request.GET.get("tier", "") if request.GET.get("tier") in Tier.values else "",
         "rule": request.GET.get("rule", "")[:80],
         "mine": request.GET.get("mine") == "1",
