@@ -49,8 +49,8 @@ def _superset_q(node: dict) -> Q | None:
         parts = [q for q in (_superset_q(child) for child in value) if q is not None]
         return functools.reduce(operator.and_, parts) if parts else None
     if key == "any":
-        parts = [_superset_q(child) for child in value]
-        return None if any(q is None for q in parts) else functools.reduce(operator.or_, parts)
+        branches = [_superset_q(child) for child in value]
+        return None if any(q is None for q in branches) else functools.reduce(operator.or_, branches)
     if key == "symptom":
         return Q(symptom__code__in=value)
     if key == "body_site":
@@ -182,11 +182,11 @@ def rule_preview(
     start = now - dt.timedelta(days=days)
     result = Preview(days=days, scanned=0, draft=PreviewSide(), current=PreviewSide() if current else None)
     if all(engine.trigger(r.condition) == "weight" for r in rules):
-        one_chunk = functools.partial(_preview_weights, rules, start, now, result)
+        one_chunk: Callable[[list[int]], None] = functools.partial(_preview_weights, rules, start, now, result)
     else:
         one_chunk = _EntryPass(rules, start, now, result).run
     chunks = survivor_chunks(
-        chunk or getattr(settings, "FOLLOWUP_PREVIEW_CHUNK_SURVIVORS", CHUNK_SURVIVORS), clinic_ids
+        chunk or int(getattr(settings, "FOLLOWUP_PREVIEW_CHUNK_SURVIVORS", CHUNK_SURVIVORS)), clinic_ids
     )
     total = sum(len(ids) for ids in chunks)
     done = 0
@@ -251,7 +251,7 @@ class _EntryPass:
             rows = rows.filter(created_at__gte=self.history_start)
         else:
             rows = rows.filter(created_at__gte=self.history_start).filter(
-                in_window | functools.reduce(operator.or_, history_qs)
+                functools.reduce(operator.or_, history_qs, in_window)  # in_window | each of them
             )
         self.rows = rows.annotate(
             is_candidate=Case(When(in_window, then=Value(True)), default=Value(False), output_field=BooleanField())
@@ -264,7 +264,9 @@ class _EntryPass:
             if self.needs_weights
             else {}
         )
-        survivor_id, facts, candidates = None, [], []
+        survivor_id: int | None = None
+        facts: list[engine.Entry] = []
+        candidates: list[tuple[int, int]] = []  # (index in facts, check-in id)
         for row in self.rows.filter(_in_chunk(ids)).values_list(*_COLUMNS):
             (entry_id, sid, checkin_id, symptom, site, severity, is_new, is_worse, at, note, reading, candidate) = row
             if sid != survivor_id:
@@ -300,6 +302,7 @@ class _EntryPass:
             history = engine.History(entries=tuple(facts[lo:hi]), weights=her_weights)
             for hit in engine.evaluate(self.rules, history=history, entry=fact):
                 side = result.draft if hit.rule.slug == "draft" else result.current
+                assert side is not None  # a hit of the current version: it was previewed
                 side.entries += 1
                 side.checkins.add(checkin_id)
                 side.survivors.add(survivor_id)
@@ -347,6 +350,7 @@ def _preview_weights(rules, start, now, result: Preview, ids: list[int]) -> None
             history = engine.History(weights=tuple(w for w in weights if w.at <= weight.at))
             for hit in engine.evaluate(rules, history=history, weight=weight):
                 side = result.draft if hit.rule.slug == "draft" else result.current
+                assert side is not None  # a hit of the current version: it was previewed
                 side.entries += 1
                 side.checkins.add(("w", weight.id))
                 side.survivors.add(survivor_id)

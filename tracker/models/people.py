@@ -90,7 +90,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Nothing but the email and password: `createsuperuser --noinput` then
     # works with DJANGO_SUPERUSER_EMAIL and DJANGO_SUPERUSER_PASSWORD alone
     # (a name can be added in the admin; the app shows the email meanwhile).
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []  # typed by AbstractBaseUser
 
     class Meta:
         constraints = [

@@ -225,8 +225,8 @@ def entry_gate(node) -> Gate | None:
     if key == "text":
         return empty, empty, frozenset(value)
     if key == "any":
-        gates = [entry_gate(child) for child in value]
-        if not gates or any(g is None for g in gates):
+        gates = [g for g in (entry_gate(child) for child in value) if g is not None]
+        if not gates or len(gates) < len(value):  # a child without a gate lets any entry through
             return None
         return tuple(frozenset().union(*(g[i] for g in gates)) for i in range(3))  # type: ignore[return-value]
     if key == "all":
@@ -333,7 +333,7 @@ def evaluate(
     for rule in rules:
         if not reads_unread or not rule.reads_unread or (rule.tier != "emergency" and rule.slug in snoozed_rules):
             continue
-        if rule.gate is not None and not _passes(rule.gate, entry, said):
+        if entry is not None and rule.gate is not None and not _passes(rule.gate, entry, said):
             continue
         hit = _isolated(rule, history, entry, weight, snoozed_symptoms, bool(hits) or snoozed_match, failures)
         if hit is not None:

@@ -98,11 +98,11 @@ class _Check:
         if key == "not":
             return self.node(value, where, depth=depth + 1, inside_combination=inside_combination)
         if key == "symptom":
-            _codes(value, vocab and vocab.symptoms, "symptom code", where, errors)
+            _codes(value, vocab.symptoms if vocab else None, "symptom code", where, errors)
         elif key == "body_site":
-            _codes(value, vocab and vocab.body_sites, "body site code", where, errors)
+            _codes(value, vocab.body_sites if vocab else None, "body site code", where, errors)
         elif key == "text":
-            _codes(value, vocab and vocab.concepts, "text concept", where, errors)
+            _codes(value, vocab.concepts if vocab else None, "text concept", where, errors)
         elif key == "min_severity":
             if not _is_int(value) or not 0 <= value <= 10:
                 errors.append(f"{where}: must be a whole number from 0 to 10")
@@ -119,7 +119,7 @@ class _Check:
                 errors.append(f"{where}: can't be used inside a combination")
             if not _keys(value, {"symptoms", "min_days", "within_days"}, where, errors):
                 return [key]
-            _codes(value["symptoms"], vocab and vocab.symptoms, "symptom code", f"{where}.symptoms", errors)
+            _codes(value["symptoms"], vocab.symptoms if vocab else None, "symptom code", f"{where}.symptoms", errors)
             _days(value["within_days"], f"{where}.within_days", errors)
             if not _is_int(value["min_days"]) or value["min_days"] < 1:
                 errors.append(f"{where}.min_days: must be a whole number of days, 1 or more")
