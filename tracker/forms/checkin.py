@@ -6,6 +6,7 @@ They validate and explain; services.checkin_record writes.
 import datetime as dt
 import uuid
 import zoneinfo
+from typing import cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
@@ -154,8 +155,12 @@ class BaseSymptomEntryFormSet(forms.BaseFormSet):
         return [f.entry_data() for f in self.forms if f.has_changed() and f.cleaned_data]
 
 
-SymptomEntryFormSet = forms.formset_factory(
-    SymptomEntryForm, formset=BaseSymptomEntryFormSet, extra=0, min_num=1, max_num=10, validate_max=True
+# A subclass of BaseSymptomEntryFormSet (the stubs give back only BaseFormSet).
+SymptomEntryFormSet = cast(
+    type[BaseSymptomEntryFormSet],
+    forms.formset_factory(
+        SymptomEntryForm, formset=BaseSymptomEntryFormSet, extra=0, min_num=1, max_num=10, validate_max=True
+    ),
 )
 
 
