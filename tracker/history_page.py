@@ -19,16 +19,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import cast, overload
+from typing import TYPE_CHECKING, cast, overload
 
 from django.db import connection
 from django.utils import timezone
 
 from .models import Clinic, Flag, RuleVersion, User
-from .selectors.flags import HerFlag, flags_open_for_survivor
+from .selectors.flags import flags_open_for_survivor
 from .selectors.history import chart_points, checkin_list_recent
 from .services.audit import audit_read
 from .templatetags.checkin_cards import CheckInRow, EntryRow
+
+if TYPE_CHECKING:
+    from .selectors.flags import HerFlag
 
 RECENT_CHECKINS = 10
 AUDIT_ACTION = "survivor.history.view"
@@ -161,7 +164,7 @@ def history_page_sql(*, survivor: User, days: int, reader: User) -> HistoryPage:
             rule_version_id=version_id,
         )
         flag.rule_version = RuleVersion(id=version_id, advice=advice)
-        her = cast(HerFlag, flag)  # given by hand what _for_her annotates
+        her = cast("HerFlag", flag)  # given by hand what _for_her annotates
         her.contacted_at = _at(contacted)
         her.withdrawn = withdrawn
         (withdrawn_flags if withdrawn else open_flags).append(her)

@@ -4,11 +4,12 @@ Callers have found the survivor or the check-in through access.py.
 A nurse's flag reads live in followup.
 """
 
+from __future__ import annotations
+
 from datetime import datetime
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
-from django_stubs_ext import WithAnnotations
 
 from ..models import CheckIn, Flag, FlagEntry, User
 
@@ -25,8 +26,11 @@ class CheckInFlagFields(HerFlagFields):
     matched_here: bool
 
 
-HerFlag = WithAnnotations[Flag, HerFlagFields]
-CheckInFlag = WithAnnotations[Flag, CheckInFlagFields]
+if TYPE_CHECKING:  # a WithAnnotations[...] can't be made at run time (Python 3.11)
+    from django_stubs_ext import WithAnnotations
+
+    HerFlag = WithAnnotations[Flag, HerFlagFields]
+    CheckInFlag = WithAnnotations[Flag, CheckInFlagFields]
 
 
 def _for_her(flags: QuerySet[Flag]) -> QuerySet[HerFlag]:
