@@ -45,6 +45,8 @@ test: install $(NODE_STAMP)
 	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 	$(MAKE) test-sqlite
 
@@ -59,9 +61,11 @@ SQLITE_TESTS := tests/followup/test_delivery.py tests/followup/test_schedule.py 
 test-sqlite: install
 	DATABASE_URL=sqlite:///var/test-sqlite.sqlite3 $(VENV)/bin/pytest -q -m "not postgresql" $(SQLITE_TESTS)
 
+# mypy reads its configuration (apps, django-stubs, settings) from pyproject.toml.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 bench: install
 	$(PY) bench/run.py

@@ -1,6 +1,8 @@
 import datetime as dt
+from typing import cast
 
 from django import forms
+from django.db import models
 from django.utils.formats import time_format
 from django.utils.translation import gettext_lazy as _
 
@@ -49,7 +51,8 @@ class PreferencesForm(forms.ModelForm):
         return phone
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("sms_on") and not cleaned.get("phone"):
             self.add_error("phone", "Add your mobile number to get text messages.")
         if not any(cleaned.get(name) for name in ("email_on", "sms_on", "in_app_on")):
@@ -88,7 +91,7 @@ class CadenceForm(forms.Form):
         """`minutes`: the stored cadence (first_after_minutes, every_minutes,
         max_count), shown in the largest unit that holds it exactly."""
         if minutes is not None:
-            initial = {"max_count": minutes["max_count"]}
+            initial: dict[str, int | str] = {"max_count": minutes["max_count"]}
             for name, model_name in self.DURATIONS.items():
                 initial[name], initial[f"{name}_unit"] = in_largest_unit(minutes[model_name])
             kwargs["initial"] = {**initial, **kwargs.get("initial", {})}
@@ -102,7 +105,8 @@ class CadenceForm(forms.Form):
             )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for name, model_name in self.DURATIONS.items():
             number, unit = cleaned.get(name), cleaned.get(f"{name}_unit")
             if number is not None and unit in MINUTES_IN:
@@ -115,7 +119,9 @@ class CadenceForm(forms.Form):
     def _check(self, name: str, model_name: str, value: int) -> None:
         # The first of the model field's validators that fails: its own range
         # (with its message) comes before the database's integer range.
-        for validator in Cadence._meta.get_field(model_name).validators:
+        field = Cadence._meta.get_field(model_name)
+        assert isinstance(field, models.Field)  # a column, not a relation's other side
+        for validator in field.validators:
             try:
                 validator(value)
             except forms.ValidationError as error:
@@ -160,7 +166,7 @@ class ResolveForm(forms.Form):
         """`choices`: her open flags (id, words), highest tier first; this
         flag is ticked, the others are hers to add."""
         super().__init__(*args, **kwargs)
-        self.fields["flags"].choices = choices
+        cast(forms.MultipleChoiceField, self.fields["flags"]).choices = choices
         self.fields["flags"].initial = [flag.pk]
 
 
@@ -203,7 +209,7 @@ class SnoozeForm(forms.Form):
 
     def __init__(self, *args, symptoms: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["symptom"].choices = [("", "---------"), *symptoms]
+        cast(forms.ChoiceField, self.fields["symptom"]).choices = [("", "---------"), *symptoms]
 
     def clean_symptom(self) -> Symptom | None:
         code = self.cleaned_data["symptom"]
@@ -215,7 +221,8 @@ class SnoozeForm(forms.Form):
         return symptom
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("what") == "symptom" and not cleaned.get("symptom"):
             self.add_error("symptom", "Choose the symptom to snooze.")
         return cleaned
@@ -249,7 +256,8 @@ class AuditFilterForm(forms.Form):
     day_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("day_from") and cleaned.get("day_to") and cleaned["day_from"] > cleaned["day_to"]:
             self.add_error("day_to", "The end date is before the start date.")
         return cleaned

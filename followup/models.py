@@ -181,6 +181,10 @@ class Message(models.Model):
     dismissed_at = models.DateTimeField(null=True, blank=True, help_text="In-app notice closed by the survivor.")
     created_at = models.DateTimeField(default=timezone.now)
 
+    # Not a column: her notices carry their flag's tier as it is now
+    # (followup/context_processors.py); declared for the type checker only.
+    emergency: bool
+
     class Meta:
         ordering = ["due_at", "id"]
         indexes = [

@@ -4,10 +4,11 @@ clinic dashboard."""
 
 import datetime as dt
 import zoneinfo
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -32,7 +33,7 @@ from followup.triage.reads import (
     symptom_choices,
 )
 from followup.triage.survivor_list import survivor_list_read
-from tracker.access import clinic_staff_required, nurse_required
+from tracker.access import AuthenticatedHttpRequest, clinic_staff_required, nurse_required
 from tracker.evaluation.inputs import rule_choices
 from tracker.models import Flag, Tier, User
 from tracker.selectors.history import history_chart
@@ -45,11 +46,11 @@ from .models import FlagEvent
 
 
 @nurse_required
-def flag_queue(request: HttpRequest) -> HttpResponse:
+def flag_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The nurse's triage queue, a row per survivor. htmx reloads the table
     every 30 s with the same filters; the page, her focus and her scroll
     position stay (static/js/queue.js)."""
-    filters = {
+    filters: dict[str, Any] = {
         "tier": request.GET.get("tier", "") if request.GET.get("tier") in Tier.values else "",
         "rule": request.GET.get("rule", "")[:80],
         "mine": request.GET.get("mine") == "1",
@@ -72,7 +73,7 @@ def flag_queue(request: HttpRequest) -> HttpResponse:
 
 
 @nurse_required
-def queue_next(request: HttpRequest) -> HttpResponse:
+def queue_next(request: AuthenticatedHttpRequest) -> HttpResponse:
     """ "Next in queue": the flag page of the next survivor in her queue
     (not the one she has just worked on, `?after=<survivor id>`)."""
     after = request.GET.get("after", "")
@@ -102,7 +103,7 @@ def _flag_forms(data, flag: Flag, open_flags: list[OpenFlag]) -> dict:
 
 @nurse_required
 @require_http_methods(["GET", "POST"])
-def nurse_flag(request: HttpRequest, flag_id: int) -> HttpResponse:
+def nurse_flag(request: AuthenticatedHttpRequest, flag_id: int) -> HttpResponse:
     """A nurse's page for one flag. Opening it stops escalation. Actions:
     claim or unclaim, a note, a contact attempt, resolve (this flag and any
     of her other open flags, with one outcome), snooze."""
@@ -129,7 +130,7 @@ def nurse_flag(request: HttpRequest, flag_id: int) -> HttpResponse:
 
 @nurse_required
 @require_http_methods(["GET"])
-def flag_history(request: HttpRequest, flag_id: int) -> HttpResponse:
+def flag_history(request: AuthenticatedHttpRequest, flag_id: int) -> HttpResponse:
     """Her last 90 days (charts and their tables) on a flag's page, when the
     nurse asks for them. A read of her history: audited as one."""
     flag = flag_get_for_nurse(user=request.user, flag_id=flag_id)
@@ -138,7 +139,7 @@ def flag_history(request: HttpRequest, flag_id: int) -> HttpResponse:
     return render(request, "followup/_flag_history.html", {"chart_data": chart})
 
 
-def _nurse_action(request: HttpRequest, flag: Flag, forms_: dict) -> str:
+def _nurse_action(request: AuthenticatedHttpRequest, flag: Flag, forms_: dict) -> str:
     """Run the posted action; a message on success, "" when a form has errors."""
     nurse = request.user
     if "claim" in request.POST:
@@ -203,7 +204,7 @@ CALL_LISTS = ("No check-in for 5 days or more", "Messages bounced", "Asked for a
 
 @nurse_required
 @require_http_methods(["GET", "POST"])
-def call_lists(request: HttpRequest) -> HttpResponse:
+def call_lists(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The three call lists, each row with a "log a call" form. A call that
     fails to save (no result, a note over the limit) comes back in its row
     with the message by the field and what she typed."""
@@ -236,7 +237,7 @@ def call_lists(request: HttpRequest) -> HttpResponse:
 
 
 @nurse_required
-def survivors(request: HttpRequest) -> HttpResponse:
+def survivors(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The survivors of her clinics: open flags (highest tier), last
     check-in, overdue for her weekly check-in; search by name."""
     query = request.GET.get("q", "").strip()[:100]
@@ -245,7 +246,7 @@ def survivors(request: HttpRequest) -> HttpResponse:
 
 
 @clinic_staff_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     figures = reads.dashboard(user=request.user, periods=(30, 90))
     top = figures[90]["per_rule"][:12]
     chart = {

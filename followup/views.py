@@ -23,7 +23,7 @@ from followup.admin_actions import (
 from followup.reminders import notices
 from followup.reminders.loop import flag_get_for_survivor, flag_survivor_confirm_contact
 from followup.reminders.preferences import preferences_for, preferences_update
-from tracker.access import clinic_admin_required, survivor_required
+from tracker.access import AuthenticatedHttpRequest, clinic_admin_required, survivor_required
 from tracker.models import Tier
 from tracker.rules.tiers import QUEUE_RANK
 from tracker.services.accounts import survivor_profile_update
@@ -41,7 +41,7 @@ from .models import Cadence, Message
 
 @survivor_required
 @require_http_methods(["GET", "POST"])
-def flag_contacted(request: HttpRequest, flag_id: int) -> HttpResponse:
+def flag_contacted(request: AuthenticatedHttpRequest, flag_id: int) -> HttpResponse:
     """ "I contacted my care team" (also the link in every reminder)."""
     flag = flag_get_for_survivor(user=request.user, flag_id=flag_id)
     if request.method == "POST":
@@ -53,7 +53,7 @@ def flag_contacted(request: HttpRequest, flag_id: int) -> HttpResponse:
 
 @survivor_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     prefs = preferences_for(request.user)
     form = PreferencesForm(request.POST or None, instance=prefs, survivor=request.user)
     if request.method == "POST" and form.is_valid():
@@ -70,7 +70,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @survivor_required
-def notice_dismiss(request: HttpRequest, message_id: int) -> HttpResponse:
+def notice_dismiss(request: AuthenticatedHttpRequest, message_id: int) -> HttpResponse:
     message = Message.objects.filter(pk=message_id, recipient=request.user).first()
     if message is None:
         raise Http404
@@ -79,7 +79,7 @@ def notice_dismiss(request: HttpRequest, message_id: int) -> HttpResponse:
 
 
 @clinic_admin_required
-def message_list(request: HttpRequest) -> HttpResponse:
+def message_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     state = request.GET.get("state") or None
     if state not in (None, *Message.State.values):
         state = None
@@ -97,7 +97,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @clinic_admin_required
-def message_retry(request: HttpRequest, message_id: int) -> HttpResponse:
+def message_retry(request: AuthenticatedHttpRequest, message_id: int) -> HttpResponse:
     message = message_get_for_admin(user=request.user, message_id=message_id)
     admin_actions.message_retry(message=message, by=request.user)
     messages.success(request, "The message will be sent again at the next sweep.")
@@ -106,7 +106,7 @@ def message_retry(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @clinic_admin_required
 @require_http_methods(["GET", "POST"])
-def cadence_edit(request: HttpRequest) -> HttpResponse:
+def cadence_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     clinics = list(admin_clinics(user=request.user))
     clinic = next((c for c in clinics if str(c.pk) == request.GET.get("clinic")), clinics[0] if clinics else None)
     if clinic is None:
@@ -144,7 +144,7 @@ AUDIT_FILTER_SESSION_KEY = "audit_filter"
 
 @clinic_admin_required
 @require_http_methods(["GET", "POST"])
-def audit_trail(request: HttpRequest) -> HttpResponse:
+def audit_trail(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The filter's names and emails go by POST and wait in her session, so
     they are in no URL (access logs, the browser's history, a Referer); the
     page's address carries only its page number."""

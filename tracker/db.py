@@ -16,8 +16,10 @@ So only these statements bind on the server and are prepared; PostgreSQL
 then reuses a generic plan when it costs no more than a fresh one. Their
 timestamps load with psycopg's C loader instead of Django's Python one."""
 
+from typing import Any
+
 from django.db import connection
-from django.db.backends.postgresql.base import ServerBindingCursor
+from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]  # not in the stubs
 from django.db.backends.utils import CursorWrapper
 from psycopg import postgres
 from psycopg.pq import Format
@@ -52,6 +54,7 @@ def prepared_cursor() -> CursorWrapper:
 
 class _PreparingCursor(ServerBindingCursor):
     logged = False
+    _query: Any  # psycopg's statement of the last execute (see execute)
 
     def execute(self, query, params=None, *, prepare=True, binary=None):
         super().execute(query, params, prepare=prepare, binary=binary)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, cast, overload
 
 from django.db import connection
 from django.utils import timezone
@@ -30,6 +31,9 @@ from .selectors.history import chart_points, checkin_list_recent
 from .services.audit import audit_read
 from .templatetags.checkin_cards import CheckInRow, EntryRow
 
+if TYPE_CHECKING:
+    from .selectors.flags import HerFlag
+
 RECENT_CHECKINS = 10
 AUDIT_ACTION = "survivor.history.view"
 
@@ -37,8 +41,8 @@ AUDIT_ACTION = "survivor.history.view"
 @dataclass
 class HistoryPage:
     clinic: Clinic | None
-    open_flags: list[Flag]  # what stands, highest tier first
-    withdrawn_flags: list[Flag]  # everything behind them she marked entered in error
+    open_flags: list[HerFlag]  # what stands, highest tier first
+    withdrawn_flags: list[HerFlag]  # everything behind them she marked entered in error
     recent_checkins: list[CheckInRow]
     symptoms: list[dict]  # chart points: x (aware datetime), y (0-10), symptom, site
     weights: list[dict]  # chart points: x, y (in her unit)
@@ -112,6 +116,10 @@ SELECT
 """
 
 
+@overload
+def _at(value: str) -> dt.datetime: ...
+@overload
+def _at(value: None) -> None: ...
 def _at(value: str | None) -> dt.datetime | None:
     # JSON carries timestamptz as ISO 8601 with the session's offset (UTC).
     return dt.datetime.fromisoformat(value) if value is not None else None
@@ -142,7 +150,8 @@ def history_page_sql(*, survivor: User, days: int, reader: User) -> HistoryPage:
             created_at=_at(clinic_row[4]),
         )
         survivor.clinic = clinic  # the templates read survivor.clinic
-    open_flags, withdrawn_flags = [], []
+    open_flags: list[HerFlag] = []
+    withdrawn_flags: list[HerFlag] = []
     for pk, tier, rank, created, in_error, version_id, advice, contacted, withdrawn in flag_rows or ():
         flag = Flag(
             id=pk,
@@ -154,9 +163,10 @@ def history_page_sql(*, survivor: User, days: int, reader: User) -> HistoryPage:
             rule_version_id=version_id,
         )
         flag.rule_version = RuleVersion(id=version_id, advice=advice)
-        flag.contacted_at = _at(contacted)
-        flag.withdrawn = withdrawn
-        (withdrawn_flags if withdrawn else open_flags).append(flag)
+        her = cast("HerFlag", flag)  # given by hand what _for_her annotates
+        her.contacted_at = _at(contacted)
+        her.withdrawn = withdrawn
+        (withdrawn_flags if withdrawn else open_flags).append(her)
     checkins = [
         CheckInRow(
             pk,

@@ -70,16 +70,18 @@ def survivors_in(clinics) -> Q:
     return Q(role=User.Role.SURVIVOR, clinic__in=clinics)
 
 
-def works_in(clinics, *, user=None) -> Exists:
+def works_in(clinics, *, user: OuterRef | None = None) -> Exists:
     """Whether a person (an outer query's row unless `user` names an id or a
     column) works for any of these clinics."""
-    return Exists(_StaffClinic.objects.filter(user_id=OuterRef("pk") if user is None else user, clinic__in=clinics))
+    person = OuterRef("pk") if user is None else user
+    return Exists(_StaffClinic.objects.filter(user_id=person, clinic__in=clinics))
 
 
-def works_outside(clinics, *, user=None) -> Exists:
+def works_outside(clinics, *, user: OuterRef | None = None) -> Exists:
     """Whether a person works for a clinic not among these: her account is
     not theirs alone to change (tracker/selectors/accounts.py)."""
-    theirs = _StaffClinic.objects.filter(user_id=OuterRef("pk") if user is None else user)
+    person = OuterRef("pk") if user is None else user
+    theirs = _StaffClinic.objects.filter(user_id=person)
     return Exists(theirs.exclude(clinic__in=clinics))
 
 

@@ -45,14 +45,15 @@ class SessionTimes:
 
 
 def session_times(request: HttpRequest) -> SessionTimes | None:
-    """For the idle warning (and tests): None for a session not tracked yet."""
-    session = request.session
+    """For the idle warning (and tests): None for a session not tracked yet
+    (an anonymous one never is; callers ask only for a signed-in user)."""
+    session, user = request.session, request.user
     signed_in, active = session.get(sessions.SIGNED_IN_AT), session.get(sessions.ACTIVE_AT)
-    if signed_in is None or active is None:
+    if signed_in is None or active is None or not user.is_authenticated:
         return None
     now = timezone.now().timestamp()
     return SessionTimes(
-        idle_left=int(active + sessions.idle_seconds(request.user) - now),
+        idle_left=int(active + sessions.idle_seconds(user) - now),
         absolute_left=int(signed_in + settings.SESSION_ABSOLUTE_SECONDS - now),
     )
 

@@ -214,7 +214,8 @@ def sessions_active_for(*, user: User) -> list[UserSession]:
     idle_since, signed_in_since = _alive_since(user, timezone.now())
     rows = list(UserSession.objects.filter(user=user).order_by("-last_seen_at", "-pk"))
     current = user.get_session_auth_hash()
-    alive, dead = [], []
+    alive: list[UserSession] = []
+    dead: list[UserSession] = []
     for row in rows:
         data = _store(row.session_key).load() if row.last_seen_at >= idle_since else {}
         usable = (

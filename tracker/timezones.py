@@ -6,13 +6,14 @@ The values are exactly TIME_ZONE_CHOICES' (the model's choices), so any zone
 stored before stays selectable; only the order and the words change."""
 
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from .models import TIME_ZONE_CHOICES
 
 # The United States (where the clinics are), then Mexico, Central and South
 # America and the Caribbean, then Europe: where the survivors of our clinics
 # have family and spend the winter. Each value must be an IANA zone.
-COMMON_ZONES: list[tuple[str, str]] = [
+COMMON_ZONES: list[tuple[str, StrOrPromise]] = [
     ("America/New_York", _("Eastern Time (New York)")),
     ("America/Chicago", _("Central Time (Chicago)")),
     ("America/Denver", _("Mountain Time (Denver)")),
@@ -42,7 +43,7 @@ COMMON_ZONES: list[tuple[str, str]] = [
     ("Europe/Rome", _("Rome")),
 ]
 
-REGIONS: dict[str, str] = {
+REGIONS: dict[str, StrOrPromise] = {
     "Africa": _("Africa"),
     "America": _("The Americas"),
     "Antarctica": _("Antarctica"),
@@ -62,21 +63,21 @@ def _city(zone: str) -> str:
     return parts[-1] if len(parts) == 1 else f"{parts[-1]} ({' / '.join(parts[:-1])})"
 
 
-def _grouped() -> list[tuple[str, list[tuple[str, str]]]]:
+def _grouped() -> list[tuple[StrOrPromise, list[tuple[str, StrOrPromise]]]]:
     known = {value for value, _label in TIME_ZONE_CHOICES}
     common = [(value, label) for value, label in COMMON_ZONES if value in known]
     taken = {value for value, _label in common}
-    by_region: dict[str, list[tuple[str, str]]] = {region: [] for region in REGIONS}
+    by_region: dict[str, list[tuple[str, StrOrPromise]]] = {region: [] for region in REGIONS}
     # Old names kept by the tz database (US/Eastern, Etc/GMT+5...): stored
     # values must stay selectable, at the end where nobody has to scroll past.
-    other: list[tuple[str, str]] = []
+    other: list[tuple[str, StrOrPromise]] = []
     for value in sorted(known - taken):
         region = value.split("/", 1)[0]
         if region in by_region:
             by_region[region].append((value, _city(value)))
         else:
             other.append((value, value.replace("_", " ")))
-    groups: list[tuple[str, list[tuple[str, str]]]] = [(_("Most used"), common)]
+    groups: list[tuple[StrOrPromise, list[tuple[str, StrOrPromise]]]] = [(_("Most used"), common)]
     for region, label in REGIONS.items():
         zones = sorted(by_region[region], key=lambda choice: choice[1])
         if zones:

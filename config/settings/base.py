@@ -2,6 +2,7 @@
 environment through django-environ; see README.md for the full list."""
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import environ
@@ -163,7 +164,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+# None where static/ is served as it is (local.py, test.py).
+STATIC_ROOT: Path | None = BASE_DIR / "var" / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -330,7 +332,7 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 }
 
 # Health data never goes to logs: log records carry ids and event names only.
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},

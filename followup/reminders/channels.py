@@ -140,7 +140,10 @@ class InAppChannel:
         return None
 
 
-REGISTRY = {cls.kind: cls for cls in (EmailChannel, SmsChannel, InAppChannel)}
+# Keyed by the kind as stored (Channel is a str enum: "email" finds it).
+REGISTRY: dict[str, type[EmailChannel | SmsChannel | InAppChannel]] = {
+    cls.kind: cls for cls in (EmailChannel, SmsChannel, InAppChannel)
+}
 
 
 def channel_for(kind: str):

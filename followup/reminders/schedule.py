@@ -206,6 +206,7 @@ def _reminders_schedule_orm(
                 or 0
             ) + 1
         clinic_id = flag.survivor.clinic_id
+        assert clinic_id is not None  # a survivor has a clinic (constraint survivor_has_clinic)
         key = (clinic_id, flag.tier)
         if key not in plans:
             plans[key] = cadence_plan(clinic_id=clinic_id, tier=flag.tier)
@@ -234,7 +235,7 @@ def _reminders_schedule_orm(
         return []
     Message.objects.bulk_create(rows, ignore_conflicts=True)
     # ignore_conflicts leaves the new rows without ids on some databases.
-    keys = [row.dedupe_key for row in rows if row.sequence == first.get(row.flag_id)]
+    keys = [row.dedupe_key for row in rows if row.flag_id is not None and row.sequence == first.get(row.flag_id)]
     return list(Message.objects.filter(dedupe_key__in=keys, state_changed_at=now).values_list("id", flat=True))
 
 
@@ -254,6 +255,7 @@ def checkins_schedule(*, now: dt.datetime, limit: int = 2000) -> int:
     for survivor in survivors:
         # Her saved preferences, or the defaults (scheduling writes no preferences rows).
         prefs = getattr(survivor, "preferences", None) or Preferences(survivor=survivor)
+        assert survivor.clinic_id is not None  # constraint survivor_has_clinic
         at = next_checkin_at(prefs=prefs, time_zone=survivor.time_zone, now=now)
         local = at.astimezone(zoneinfo.ZoneInfo(survivor.time_zone)).date()
         year, week, _ = local.isocalendar()

@@ -92,9 +92,9 @@ def claim_due(*, now: dt.datetime, batch: int, urgent_only: bool = False) -> lis
         )
         if urgent_only:
             due = due.filter(urgent=True)
-        due = due.order_by("due_at", "id").values_list("id", "urgent", "recipient__time_zone")[:batch]
+        rows = due.order_by("due_at", "id").values_list("id", "urgent", "recipient__time_zone")[:batch]
         later: dict[int, dt.datetime] = {}
-        for pk, urgent, time_zone in due:
+        for pk, urgent, time_zone in rows:
             resume = None if urgent else quiet_until(time_zone, now)
             if resume is not None:
                 later[pk] = resume
@@ -186,7 +186,9 @@ def escalations_check(*, now: dt.datetime) -> int:
             followup.escalated_tier = tier
             followup.overdue_at = followup.overdue_at or now
             followup.save(update_fields=["escalated_tier", "overdue_at"])
-            nurses = scope.nurses_of(flag.survivor.clinic_id)
+            clinic_id = flag.survivor.clinic_id
+            assert clinic_id is not None  # a survivor has a clinic (constraint survivor_has_clinic)
+            nurses = scope.nurses_of(clinic_id)
             Message.objects.bulk_create(
                 [
                     Message(
@@ -194,7 +196,7 @@ def escalations_check(*, now: dt.datetime) -> int:
                         channel=Channel.EMAIL,
                         recipient=nurse,
                         survivor=flag.survivor,
-                        clinic_id=flag.survivor.clinic_id,
+                        clinic_id=clinic_id,
                         flag=flag,
                         dedupe_key=f"escalation:{flag.pk}:{tier}:{nurse.pk}",
                         urgent=True,

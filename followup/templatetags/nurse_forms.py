@@ -9,13 +9,23 @@ first option), so labels, the error summary's links (base.html) and the
 character count (static/js/forms.js) find their fields. Every value, label,
 choice and message goes through html.escape; the markup is ours."""
 
+from collections.abc import Iterable
 from html import escape
+from typing import Any
 
 from django import forms, template
 from django.forms.boundfield import BoundField
 from django.utils.safestring import mark_safe
 
 register = template.Library()
+
+
+def _options(bound: BoundField) -> Iterable[tuple[Any, Any]]:
+    """A choice field's (value, text) pairs, as Django normalized them when
+    they were set."""
+    # The stubs know only Field here, and type ChoiceField's getter as
+    # anything its setter takes (a mapping, a callable).
+    return bound.field.choices  # type: ignore[attr-defined]
 
 
 @register.simple_tag
@@ -52,7 +62,7 @@ def field(bound: BoundField, label: str = "") -> str:
         chosen = "" if value is None else str(value)
         options = "".join(
             f'<option value="{escape(str(v))}"{" selected" if str(v) == chosen else ""}>{escape(str(text))}</option>'
-            for v, text in bound.field.choices
+            for v, text in _options(bound)
         )
         control = f'<select name="{name}" id="{ident}" class="form-select{invalid}"{attrs}{aria}>{options}</select>'
     else:
@@ -77,7 +87,7 @@ def _group(bound: BoundField, ident: str, name: str, label: str, aria: str, afte
         f'<div class="form-check"><input type="{kind}" class="form-check-input{invalid}" name="{name}" '
         f'id="{ident}_{i}" value="{escape(str(v))}"{" checked" if str(v) in chosen else ""}{aria}>'
         f'<label class="form-check-label" for="{ident}_{i}">{escape(str(text))}</label></div>'
-        for i, (v, text) in enumerate(bound.field.choices)
+        for i, (v, text) in enumerate(_options(bound))
         if v != ""
     )
     return f'<fieldset class="mb-3"><legend class="form-label fs-6">{label}</legend>{options}{after}</fieldset>'

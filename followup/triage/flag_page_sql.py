@@ -17,7 +17,8 @@ objects as from followup.flag_page.flag_page_orm, the definition a test
 holds this to."""
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import ForeignObjectRel, Model
+from django.db.models.fields.related import RelatedField
 
 from tracker import scope
 from tracker.models import (
@@ -152,11 +153,12 @@ def _instance(model: type[Model], fields, values) -> Model | None:
 def _cache(model: type[Model], name: str, instance: Model, value) -> None:
     """Cache a related object (or its absence) as select_related does."""
     field = model._meta.get_field(name)
-    if field.is_relation and field.auto_created and not field.concrete:  # a reverse one-to-one
+    if isinstance(field, ForeignObjectRel):  # a reverse one-to-one
         field.set_cached_value(instance, value)
         if value is not None:
             field.field.set_cached_value(value, instance)
     else:
+        assert isinstance(field, RelatedField), name  # only relations are cached
         field.set_cached_value(instance, value)
 
 

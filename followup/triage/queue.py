@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+from typing import Any
 
 from django.db import connection
 from django.db.models import F, QuerySet
@@ -258,8 +259,8 @@ def queue_page_read(*, nurse: User, number: str | None = None, now: dt.datetime 
         page = queue_page(flag_queue(user=nurse, now=now, **filters), number, now=now)
         audit_record_list(actor=nurse, action="queue.view", survivor_ids=[row.survivor_id for row in page.rows])
         return page
-    number = queue_page_number(number)
-    params = {
+    page_number = queue_page_number(number)
+    params: dict[str, Any] = {
         "nurse": nurse.pk,
         "now": now,
         "tier_rank": QUEUE_RANK.get(filters.get("tier") or ""),
@@ -274,10 +275,10 @@ def queue_page_read(*, nurse: User, number: str | None = None, now: dt.datetime 
         filters_f=" ".join(clause.format(a="f") for clause in chosen),
         filters_g=" ".join(clause.format(a="g") for clause in chosen),
         limit=QUEUE_PAGE_SIZE + 1,
-        offset=(number - 1) * QUEUE_PAGE_SIZE,
+        offset=(page_number - 1) * QUEUE_PAGE_SIZE,
         size=QUEUE_PAGE_SIZE,
     )
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         values = cursor.fetchall()
-    return queue_page_from_values(values, number, now=now)
+    return queue_page_from_values(values, page_number, now=now)

@@ -13,6 +13,7 @@ import logging
 import time
 import zoneinfo
 from dataclasses import dataclass
+from typing import overload
 
 from django.db import connection
 from django.db.models import Count, Max, Q, Sum
@@ -130,7 +131,7 @@ def entry_fact(row: SymptomEntry, *, survivor: User) -> Entry:
     return Entry(
         id=row.pk,
         symptom=row.symptom.code,
-        body_site=row.body_site.code if row.body_site_id else None,
+        body_site=row.body_site.code if row.body_site else None,
         severity=row.severity,
         is_new=row.is_new,
         is_worse=row.is_worse,
@@ -177,6 +178,10 @@ SELECT 's', id, symptom_id, rule_id, NULL, NULL, NULL, ends_at, NULL, NULL
 _CATALOG: dict[str, dict[int, str]] = {}
 
 
+@overload
+def _catalog_code(kind: str, pk: int) -> str: ...
+@overload
+def _catalog_code(kind: str, pk: None) -> None: ...
 def _catalog_code(kind: str, pk: int | None) -> str | None:
     """Symptom or body-site code by id, from a per-process copy of the small,
     append-only catalog (saves two joins on the hot path)."""

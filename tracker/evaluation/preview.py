@@ -126,11 +126,11 @@ def rule_preview(
     start = now - dt.timedelta(days=days)
     result = Preview(days=days, scanned=0, draft=PreviewSide(), current=PreviewSide() if current else None)
     if all(engine.trigger(r.condition) == "weight" for r in rules):
-        one_chunk = functools.partial(_preview_weights, rules, start, now, result)
+        one_chunk: Callable[[list[int]], None] = functools.partial(_preview_weights, rules, start, now, result)
     else:
         one_chunk = _EntryPass(rules, start, now, result).run
     chunks = survivor_chunks(
-        chunk or getattr(settings, "FOLLOWUP_PREVIEW_CHUNK_SURVIVORS", CHUNK_SURVIVORS), clinic_ids
+        chunk or int(getattr(settings, "FOLLOWUP_PREVIEW_CHUNK_SURVIVORS", CHUNK_SURVIVORS)), clinic_ids
     )
     total = sum(len(ids) for ids in chunks)
     done = 0
@@ -195,7 +195,7 @@ class _EntryPass:
             rows = rows.filter(created_at__gte=self.history_start)
         else:
             rows = rows.filter(created_at__gte=self.history_start).filter(
-                in_window | functools.reduce(operator.or_, history_filters)
+                functools.reduce(operator.or_, [q for q in history_filters if q is not None], in_window)
             )
         self.rows = rows.annotate(
             is_candidate=Case(When(in_window, then=Value(True)), default=Value(False), output_field=BooleanField())
@@ -208,7 +208,9 @@ class _EntryPass:
             if self.needs_weights
             else {}
         )
-        survivor_id, facts, candidates = None, [], []
+        survivor_id: int | None = None
+        facts: list[Entry] = []
+        candidates: list[tuple[int, int]] = []  # (index in facts, check-in id)
         for row in self.rows.filter(_in_chunk(ids)).values_list(*_COLUMNS):
             (entry_id, sid, checkin_id, symptom, site, severity, is_new, is_worse, at, note, reading, candidate) = row
             if sid != survivor_id:
@@ -244,6 +246,7 @@ class _EntryPass:
             history = History(entries=tuple(facts[lo:hi]), weights=her_weights)
             for hit in engine.evaluate(self.rules, history=history, entry=fact):
                 side = result.draft if hit.rule.slug == "draft" else result.current
+                assert side is not None  # a hit of the current version: it was previewed
                 side.entries += 1
                 side.checkins.add(checkin_id)
                 side.survivors.add(survivor_id)
@@ -291,6 +294,7 @@ def _preview_weights(rules, start, now, result: Preview, ids: list[int]) -> None
             history = History(weights=tuple(w for w in weights if w.at <= weight.at))
             for hit in engine.evaluate(rules, history=history, weight=weight):
                 side = result.draft if hit.rule.slug == "draft" else result.current
+                assert side is not None  # a hit of the current version: it was previewed
                 side.entries += 1
                 side.checkins.add(("w", weight.id))
                 side.survivors.add(survivor_id)

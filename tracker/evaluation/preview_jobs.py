@@ -35,9 +35,9 @@ logger = logging.getLogger(__name__)
 # The job's own budget, checked between chunks whatever the worker's pool
 # (the solo pool of `make run` ignores Celery's limits); Celery's soft and
 # hard limits on the task back it up where one chunk never ends.
-TIME_LIMIT_SECONDS = getattr(settings, "FOLLOWUP_PREVIEW_SECONDS", 300)
-SOFT_TIME_LIMIT_SECONDS = TIME_LIMIT_SECONDS + 30
-HARD_TIME_LIMIT_SECONDS = TIME_LIMIT_SECONDS + 60
+TIME_LIMIT_SECONDS: int = getattr(settings, "FOLLOWUP_PREVIEW_SECONDS", 300)
+SOFT_TIME_LIMIT_SECONDS: int = TIME_LIMIT_SECONDS + 30
+HARD_TIME_LIMIT_SECONDS: int = TIME_LIMIT_SECONDS + 60
 # A running job with no progress for this long lost its worker (a chunk
 # takes seconds); a queued one no worker took this long was lost on the way.
 STALE_RUNNING = dt.timedelta(minutes=3)

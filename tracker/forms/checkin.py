@@ -6,6 +6,7 @@ They validate and explain; services/checkins.py (checkin_create) writes.
 import datetime as dt
 import uuid
 import zoneinfo
+from typing import cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
@@ -107,7 +108,8 @@ class SymptomEntryForm(forms.Form):
         return started
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         symptom: Symptom | None = cleaned.get("symptom")
         site = cleaned.get("body_site")
         if symptom is None:
@@ -145,15 +147,20 @@ class BaseSymptomEntryFormSet(forms.BaseFormSet):
         super().clean()
         if any(self.errors):
             return
-        if not any(form.has_changed() and not self._should_delete_form(form) for form in self.forms):
+        # _should_delete_form: Django's own test for a row ticked for deletion (private, not in the stubs).
+        if not any(form.has_changed() and not self._should_delete_form(form) for form in self.forms):  # type: ignore[attr-defined]
             raise forms.ValidationError("Please add at least one symptom.")
 
     def entries(self) -> list[EntryData]:
         return [f.entry_data() for f in self.forms if f.has_changed() and f.cleaned_data]
 
 
-SymptomEntryFormSet = forms.formset_factory(
-    SymptomEntryForm, formset=BaseSymptomEntryFormSet, extra=0, min_num=1, max_num=10, validate_max=True
+# A subclass of BaseSymptomEntryFormSet (the stubs give back only BaseFormSet).
+SymptomEntryFormSet = cast(
+    type[BaseSymptomEntryFormSet],
+    forms.formset_factory(
+        SymptomEntryForm, formset=BaseSymptomEntryFormSet, extra=0, min_num=1, max_num=10, validate_max=True
+    ),
 )
 
 

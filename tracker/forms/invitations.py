@@ -3,6 +3,8 @@ survivor's form that accepts one (date of birth, time zone, weight unit,
 password). Services send and accept.
 """
 
+from typing import cast
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils import timezone
@@ -19,7 +21,7 @@ class InvitationForm(forms.Form):
 
     def __init__(self, *args, clinics, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["clinic"].queryset = clinics
+        cast(forms.ModelChoiceField, self.fields["clinic"]).queryset = clinics
         only = list(clinics[:2])
         if len(only) == 1:
             self.fields["clinic"].widget = forms.HiddenInput()
@@ -60,7 +62,8 @@ class InvitationAcceptForm(forms.Form):
         return dob
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         p1, p2 = cleaned.get("password1"), cleaned.get("password2")
         if p1 and p2 and p1 != p2:
             self.add_error("password2", "The two passwords don't match.")

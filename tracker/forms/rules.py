@@ -91,7 +91,8 @@ class RuleForm(forms.Form):
         return slug
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if "condition" in cleaned:
             for field_name, messages in rule_content_errors(cleaned).items():
                 if field_name in self.fields and field_name not in self.errors:
@@ -130,7 +131,8 @@ class RuleSwitchForm(forms.Form):
                 self.fields["reason"].label = "Why are you switching it on? (optional)"
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("active") is False and not cleaned.get("reason", "").strip():
             self.add_error("reason", "Please say why you are switching this rule off.")
         return cleaned
@@ -154,7 +156,8 @@ class RulesImportForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.errors:
             return cleaned
         upload, text = cleaned.get("file"), cleaned.get("text", "").strip()

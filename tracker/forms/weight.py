@@ -69,7 +69,8 @@ class WeightForm(forms.Form):
         self.question = self.confirmation = ""
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         value, unit = cleaned.get("value"), cleaned.get("unit")
         if value is None or unit is None:
             return cleaned
@@ -95,7 +96,9 @@ class WeightCorrectForm(WeightForm):
     """The right number for a weight she logged: no question (she is
     correcting on purpose) and no token (the old weight is corrected once)."""
 
-    submission_token = None
+    # None removes an inherited field (Django's documented way; the stubs
+    # want a field here).
+    submission_token = None  # type: ignore[assignment]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,20 +5,20 @@ sessions end, and she sets them up again at her next sign-in. Audited."""
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tracker.access import clinic_admin_required
+from tracker.access import AuthenticatedHttpRequest, clinic_admin_required
 
 from . import selectors, services
 
 
 @require_POST
 @clinic_admin_required
-def reset(request: HttpRequest, user_id: int) -> HttpResponse:
+def reset(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     nurse = selectors.nurse_get_for_admin(admin=request.user, nurse_id=user_id)
     services.factors_reset(by=request.user, nurse=nurse)
     messages.success(

@@ -89,6 +89,7 @@ def totp_confirm(*, user: User, code: str) -> tuple[CodeResult, list[str]]:
         return result, []
     with transaction.atomic():
         device = result.device
+        assert device is not None  # an ok result names the device that took the code
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()

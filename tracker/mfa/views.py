@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
+from tracker.access import AuthenticatedHttpRequest
 from tracker.sessions import sessions_end_others
 
 from . import services
@@ -60,7 +61,7 @@ def _wrong_code(form, field: str, result: services.CodeResult) -> None:
         form.add_error(field, _("That recovery code did not work. Each code works only once."))
 
 
-def _turned_on(request: HttpRequest) -> None:
+def _turned_on(request: AuthenticatedHttpRequest) -> None:
     """Her first factor is set up in this session: it now asks for it, and a
     survivor's other sessions (signed in without it) end."""
     if not services.user_must_have_factor(request.user):
@@ -75,7 +76,7 @@ def _show_codes(request: HttpRequest, codes: list[str], next_url: str) -> HttpRe
 
 @second_factor_exempt
 @never_cache
-def setup(request: HttpRequest) -> HttpResponse:
+def setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """An authenticator app: a QR code (and its secret as text), then one of
     its codes to show it works. Staff arrive here at their first sign-in."""
     user = request.user
@@ -119,7 +120,7 @@ def setup(request: HttpRequest) -> HttpResponse:
 
 @second_factor_exempt
 @never_cache
-def verify(request: HttpRequest) -> HttpResponse:
+def verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The second step at sign-in: a code from her app, a recovery code, or
     a passkey (the passkey button talks to django-otp-webauthn's views)."""
     user = request.user
@@ -169,7 +170,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-def recovery_codes(request: HttpRequest) -> HttpResponse:
+def recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Her new recovery codes, once: they leave the session as they are shown."""
     shown = request.session.pop(NEW_CODES_SESSION_KEY, None)
     if not shown:
@@ -186,7 +187,7 @@ def _next_from(shown: dict, request: HttpRequest) -> str:
 
 
 @never_cache
-def factors(request: HttpRequest) -> HttpResponse:
+def factors(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Her own second factors: add a passkey, new recovery codes; a survivor
     can turn it on or off here (it is under her settings)."""
     user = request.user
@@ -200,7 +201,7 @@ def factors(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def recovery_codes_new(request: HttpRequest) -> HttpResponse:
+def recovery_codes_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not factors_of(user=request.user).enrolled:
         return redirect("mfa_factors")
     codes = services.recovery_codes_make(user=request.user)
@@ -209,7 +210,7 @@ def recovery_codes_new(request: HttpRequest) -> HttpResponse:
 
 @second_factor_exempt
 @never_cache
-def passkey_added(request: HttpRequest) -> HttpResponse:
+def passkey_added(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Where the page goes once a passkey is registered: if it is her first
     factor, it now counts, and she gets recovery codes."""
     next_url = _next(request)
@@ -224,7 +225,7 @@ def passkey_added(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def passkey_remove(request: HttpRequest, passkey_id: int) -> HttpResponse:
+def passkey_remove(request: AuthenticatedHttpRequest, passkey_id: int) -> HttpResponse:
     try:
         services.passkey_remove(user=request.user, passkey_id=passkey_id)
     except services.FactorError as error:
@@ -237,7 +238,7 @@ def passkey_remove(request: HttpRequest, passkey_id: int) -> HttpResponse:
 
 
 @require_POST
-def turn_off(request: HttpRequest) -> HttpResponse:
+def turn_off(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         services.factors_turn_off(user=request.user)
     except services.FactorError as error:

@@ -90,7 +90,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Nothing but the email and password: `createsuperuser --noinput` then
     # works with DJANGO_SUPERUSER_EMAIL and DJANGO_SUPERUSER_PASSWORD alone
     # (a name can be added in the admin; the app shows the email meanwhile).
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []  # typed by AbstractBaseUser
 
     class Meta:
         constraints = [
@@ -158,6 +158,9 @@ class UserSession(models.Model):
     last_seen_at = models.DateTimeField(default=timezone.now)
     device = models.CharField(max_length=60, blank=True)  # "Firefox · Windows"
     network = models.CharField(max_length=50, blank=True)  # "203.0.113.x": the address cut to its network
+
+    # Not a column: her sessions page marks the one she is using (type checker only).
+    is_current: bool
 
     class Meta:
         indexes = [models.Index(fields=["user", "-last_seen_at"], name="usersession_user_recent")]

@@ -24,7 +24,7 @@ def _text(*concepts: str) -> dict:
     return {"text": list(concepts)}
 
 
-DEFAULT_RULES = [
+DEFAULT_RULES: list[dict] = [
     # ------------------------------------------------------------ emergency
     {
         "slug": "mscc-leg-weakness-numbness",

@@ -270,7 +270,7 @@ def evaluate(
     for rule in rules:
         if not reads_unread or not rule.reads_unread or (rule.tier != "emergency" and rule.slug in snoozed_rules):
             continue
-        if rule.gate is not None and not _passes(rule.gate, entry, said):
+        if entry is not None and rule.gate is not None and not _passes(rule.gate, entry, said):
             continue
         hit = _isolated(rule, history, entry, weight, snoozed_symptoms, bool(hits) or snoozed_match, failures)
         if hit is not None:

@@ -8,6 +8,7 @@ a check-in slow or a walker recurse out of its stack."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 # A rule's condition (tracker/rules/engine.validate_condition).
 MAX_DEPTH = 20  # levels of groups and tests; the condition itself is level 1
@@ -56,6 +57,7 @@ def json_depth_exceeds(value, limit: int = MAX_JSON_DEPTH) -> bool:
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()
+        children: Iterable
         if isinstance(node, dict):
             children = node.values()
         elif isinstance(node, list):

@@ -158,7 +158,7 @@ def bench(lines: Iterable[str], **kwargs) -> dict:
     problems = bench_size_problems(lines)
     if problems:
         raise ValueError(problems[0])
-    rows = []
+    rows: list[dict] = []
     for scenario, result in _run_lines(lines, **kwargs):
         if scenario is not None and "expect" in scenario:
             problems = judge(result, scenario["expect"])

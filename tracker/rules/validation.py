@@ -146,13 +146,13 @@ class _Check(Walk[_At, list[str]]):
     # One method per test: its value's problems, `where` being the test's path.
 
     def _symptom(self, value, where: str, at: _At) -> None:
-        _codes(value, self.vocab and self.vocab.symptoms, "symptom code", where, self.errors)
+        _codes(value, self.vocab.symptoms if self.vocab else None, "symptom code", where, self.errors)
 
     def _body_site(self, value, where: str, at: _At) -> None:
-        _codes(value, self.vocab and self.vocab.body_sites, "body site code", where, self.errors)
+        _codes(value, self.vocab.body_sites if self.vocab else None, "body site code", where, self.errors)
 
     def _text(self, value, where: str, at: _At) -> None:
-        _codes(value, self.vocab and self.vocab.concepts, "text concept", where, self.errors)
+        _codes(value, self.vocab.concepts if self.vocab else None, "text concept", where, self.errors)
 
     def _min_severity(self, value, where: str, at: _At) -> None:
         if not _is_int(value) or not 0 <= value <= 10:
@@ -174,7 +174,9 @@ class _Check(Walk[_At, list[str]]):
             errors.append(f"{where}: can't be used inside a combination")
         if not _keys(value, {"symptoms", "min_days", "within_days"}, where, errors):
             return
-        _codes(value["symptoms"], self.vocab and self.vocab.symptoms, "symptom code", f"{where}.symptoms", errors)
+        _codes(
+            value["symptoms"], self.vocab.symptoms if self.vocab else None, "symptom code", f"{where}.symptoms", errors
+        )
         _days(value["within_days"], f"{where}.within_days", errors)
         if not _is_int(value["min_days"]) or value["min_days"] < 1:
             errors.append(f"{where}.min_days: must be a whole number of days, 1 or more")

@@ -35,7 +35,8 @@ class SecurityEventFilterForm(forms.Form):
         return self._day_in_range("day_to")
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("day_from") and cleaned.get("day_to") and cleaned["day_from"] > cleaned["day_to"]:
             self.add_error("day_to", "The end date is before the start date.")
         return cleaned

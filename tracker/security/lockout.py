@@ -82,7 +82,9 @@ class LoginAttemptHandler(AxesDatabaseHandler):
         now = timezone.now()
         cool_off = get_cool_off(request)
         threshold = get_cool_off_threshold(request)
-        keys = {"username": get_client_username(request, credentials), "ip_address": request.axes_ip_address}
+        # axes_ip_address: set on the request by update_request above (not an HttpRequest attribute).
+        ip_address = request.axes_ip_address  # type: ignore[attr-defined]
+        keys = {"username": get_client_username(request, credentials), "ip_address": ip_address}
         pauses = []
         for parameter, (wait_after, lock_at) in _limits().items():
             if not keys[parameter]:
@@ -137,7 +139,7 @@ class LoginAttemptHandler(AxesDatabaseHandler):
 
 def login_pause(request: HttpRequest, *, email: str | None = None) -> LoginPause | None:
     """The pause for this address and (if given) this email, for the login page."""
-    if not settings.AXES_ENABLED:
+    if not settings.AXES_ENABLED:  # type: ignore[misc]  # axes adds its defaults to settings (axes.conf)
         return None
     handler = AxesProxyHandler.get_implementation()
     if not isinstance(handler, LoginAttemptHandler):

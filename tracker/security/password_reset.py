@@ -10,6 +10,7 @@ not happen. The worker makes the one-day token, so none travels through
 the broker."""
 
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -37,7 +38,8 @@ class PasswordResetRequestForm(PasswordResetForm):
     """Django's form (an email field, at most 254 characters) whose save()
     queues the email instead of sending it."""
 
-    def save(self, **kwargs) -> None:  # Django passes domain, templates, request...: the worker decides those
+    # Django passes domain, templates, request...: the worker decides those.
+    def save(self, *args: Any, **kwargs: Any) -> None:
         password_reset_request(email=self.cleaned_data["email"])
 
 

@@ -3,11 +3,11 @@ pages of her clinics' accounts, newest first."""
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from tracker.access import clinic_admin_required
+from tracker.access import AuthenticatedHttpRequest, clinic_admin_required
 
 from .forms import SecurityEventFilterForm
 from .selectors import security_events_for_admin
@@ -17,7 +17,7 @@ PAGE_SIZE = 50
 
 @clinic_admin_required
 @require_GET
-def security_events(request: HttpRequest) -> HttpResponse:
+def security_events(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SecurityEventFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     rows = security_events_for_admin(

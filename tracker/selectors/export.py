@@ -6,6 +6,8 @@ access.survivor_get_for_user; the view writes the file.
 import heapq
 import operator
 import zoneinfo
+from collections.abc import Iterator
+from typing import Any
 
 from ..models import Flag, User, WeightEntry
 from .access import symptom_entries
@@ -40,7 +42,7 @@ def record_export_rows(*, survivor: User):
     entries = symptom_entries().filter(survivor=survivor).order_by("created_at", "id")
     weights = WeightEntry.objects.filter(survivor=survivor).order_by("recorded_at", "id")
     flags = Flag.objects.filter(survivor=survivor).select_related("rule__current").order_by("created_at", "id")
-    rows = heapq.merge(
+    rows: Iterator[dict[str, Any]] = heapq.merge(
         (
             {
                 "at": e.created_at,

@@ -4,12 +4,36 @@ Callers have found the survivor or the check-in through access.py.
 A nurse's flag reads live in followup.
 """
 
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict
+
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 
 from ..models import CheckIn, Flag, FlagEntry, User
 
 
-def _for_her(flags: QuerySet[Flag]) -> QuerySet[Flag]:
+class HerFlagFields(TypedDict):
+    """What _for_her annotates on each flag (the history page's one
+    statement sets the same on the flags it builds)."""
+
+    contacted_at: datetime | None
+    withdrawn: bool
+
+
+class CheckInFlagFields(HerFlagFields):
+    matched_here: bool
+
+
+if TYPE_CHECKING:  # a WithAnnotations[...] can't be made at run time (Python 3.11)
+    from django_stubs_ext import WithAnnotations
+
+    HerFlag = WithAnnotations[Flag, HerFlagFields]
+    CheckInFlag = WithAnnotations[Flag, CheckInFlagFields]
+
+
+def _for_her(flags: QuerySet[Flag]) -> QuerySet[HerFlag]:
     """What her pages need of each flag, highest tier first: the headline
     follows the first (templates/tracker/_advice.html), so this order is what
     keeps an emergency from hiding behind a newer routine flag.
@@ -34,14 +58,14 @@ def _for_her(flags: QuerySet[Flag]) -> QuerySet[Flag]:
     )
 
 
-def flags_open_for_survivor(*, survivor: User) -> list[Flag]:
+def flags_open_for_survivor(*, survivor: User) -> list[HerFlag]:
     """Her open flags, for her own page, highest tier first: not those opened
     only because a rule failed (she is given no advice for a rule that did
     not run)."""
     return list(_for_her(Flag.objects.filter(survivor=survivor, status=Flag.Status.OPEN, rule_failed=False)))
 
 
-def flags_for_checkin(*, checkin: CheckIn) -> list[Flag]:
+def flags_for_checkin(*, checkin: CheckIn) -> list[CheckInFlag]:
     """The open flags this check-in raised or attached to, highest tier first.
     flag.matched_here: a rule really matched one of its entries (False: the
     rule only failed on them, and a nurse reads it; she gets no advice for it)."""

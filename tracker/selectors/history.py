@@ -97,7 +97,7 @@ def chart_points(*, survivor: User, since) -> tuple[list[dict], list[dict]]:
             "x": e.created_at,
             "y": e.severity,
             "symptom": e.symptom.label,
-            "site": e.body_site.label if e.body_site_id else "",
+            "site": e.body_site.label if e.body_site else "",
         }
         for e in symptom_timeline(survivor=survivor, since=since)
     ]

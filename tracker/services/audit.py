@@ -8,7 +8,7 @@ followup/audit_trail.py."""
 from ..models import AuditEvent, User
 
 
-def audit_record(*, actor: User, action: str, survivor: User | None = None, target=None) -> AuditEvent:
+def audit_record(*, actor: User | None, action: str, survivor: User | None = None, target=None) -> AuditEvent:
     event = AuditEvent(
         actor=actor,
         action=action,

@@ -165,7 +165,8 @@ def _weight_mark(*, survivor: User, weight: WeightEntry, now: dt.datetime) -> No
 
 
 def _stands(link: FlagEntry) -> bool:
-    row = link.entry if link.entry_id is not None else link.weight
+    row = link.entry if link.entry is not None else link.weight
+    assert row is not None  # one of the two (constraint flag_entry_xor_weight)
     return row.entered_in_error_at is None
 
 
@@ -208,7 +209,7 @@ def _still_stands(*, survivor: User, links: list[FlagEntry], since: dt.datetime)
     inputs = rule_inputs(survivor=survivor, rules=list(rules.values()), now=earliest)
     for link in again:
         failures: list[engine.Failure] = []
-        if link.entry_id is not None:
+        if link.entry is not None:
             fact = entry_fact(link.entry, survivor=survivor)
             history = History(
                 entries=tuple(fact if e.id == fact.id else e for e in inputs.history.entries),
@@ -216,6 +217,7 @@ def _still_stands(*, survivor: User, links: list[FlagEntry], since: dt.datetime)
             )
             hits = engine.evaluate([rules[link.pk]], history=history, entry=fact, failures=failures)
         else:
+            assert link.weight is not None  # constraint flag_entry_xor_weight
             hits = engine.evaluate(
                 [rules[link.pk]], history=inputs.history, weight=weight_fact(link.weight), failures=failures
             )
@@ -225,7 +227,10 @@ def _still_stands(*, survivor: User, links: list[FlagEntry], since: dt.datetime)
 
 
 def _event_at(link: FlagEntry) -> dt.datetime:
-    return link.entry.created_at if link.entry_id is not None else link.weight.recorded_at
+    if link.entry is not None:
+        return link.entry.created_at
+    assert link.weight is not None  # constraint flag_entry_xor_weight
+    return link.weight.recorded_at
 
 
 def _flag_withdrawn(*, survivor: User, flag: Flag, now: dt.datetime) -> None:

@@ -85,6 +85,8 @@ def flags_evaluate(
     hits: list[engine.Hit] = []
     events = [(None, weight_fact(weight))] if weight is not None else []
     for entry, weight_event in events + [(fact, None) for fact in facts]:
+        event = entry if entry is not None else weight_event
+        assert event is not None  # one of the two, as engine.evaluate requires
         failures: list[engine.Failure] = []
         hits += engine.evaluate(
             rules,
@@ -103,7 +105,7 @@ def flags_evaluate(
                 failure.rule.slug,
                 failure.error,
                 "entry" if entry is not None else "weight",
-                entry.id if entry is not None else weight_event.id,
+                event.id,
                 survivor.pk,
             )
             hits.append(engine.review_hit(failure, entry=entry, weight=weight_event))
@@ -171,7 +173,7 @@ def _flags_record(*, survivor: User, hits: list[engine.Hit], callback: bool = Fa
     flags_sql.py). Other databases use the ORM."""
     by_rule: dict[int, list[engine.Hit]] = {}
     for hit in hits:
-        by_rule.setdefault(hit.rule.rule_id, []).append(hit)
+        by_rule.setdefault(_rule_id(hit.rule), []).append(hit)
     now = timezone.now()
     postgresql = connection.vendor == "postgresql"
     open_flags = _open_flags_locked(survivor=survivor, rule_ids=list(by_rule), postgresql=postgresql)
@@ -229,7 +231,7 @@ def _flag_new(*, survivor: User, rule_id: int, rule_hits: list[engine.Hit], call
     flag = Flag(
         survivor=survivor,
         rule_id=rule_id,
-        rule_version_id=(top or rule_hits[0]).rule.version_id,
+        rule_version_id=_version_id((top or rule_hits[0]).rule),
         evidence=_flag_evidence(rule_hits),
         callback_wanted=callback,
         created_at=now,
@@ -277,7 +279,7 @@ def _flag_links(*, flag: Flag, rule_hits: list[engine.Hit], now: dt.datetime) ->
             flag=flag,
             entry_id=hit.entry.id if hit.entry is not None else None,
             weight_id=hit.weight.id if hit.weight is not None else None,
-            rule_version_id=hit.rule.version_id,
+            rule_version_id=_version_id(hit.rule),
             tier=hit.tier,
             evidence=hit.evidence,
             matched_text=list(hit.matched_text),
@@ -286,6 +288,17 @@ def _flag_links(*, flag: Flag, rule_hits: list[engine.Hit], now: dt.datetime) ->
         )
         for hit in rule_hits
     ]
+
+
+# A stored rule's ids: only a preview runs a draft, which has none.
+def _rule_id(rule: engine.RuleDef) -> int:
+    assert rule.rule_id is not None
+    return rule.rule_id
+
+
+def _version_id(rule: engine.RuleDef) -> int:
+    assert rule.version_id is not None
+    return rule.version_id
 
 
 def _top_match(hits: list[engine.Hit]) -> engine.Hit | None:

@@ -209,6 +209,7 @@ def _import_problems(items: list, vocab: Vocabulary) -> list[str]:
         elif slug in seen:
             problems.append(f"{where}.slug: \u201c{slug}\u201d appears twice")
         else:
+            assert isinstance(slug, str)  # rule_slug_errors found nothing wrong with it
             seen.add(slug)
             where = f"rule \u201c{slug}\u201d"
         if "is_active" in item and not isinstance(item["is_active"], bool):

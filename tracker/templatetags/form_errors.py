@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django import template
 from django.forms import BaseForm, BaseFormSet
 from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
 
 register = template.Library()
 
@@ -22,7 +23,7 @@ class Problem:
     href: str = ""
 
 
-def _label(text: str) -> str:
+def _label(text: StrOrPromise) -> str:
     text = str(text).strip()
     return text if not text or text.endswith(("?", ":", ".")) else f"{text}:"
 

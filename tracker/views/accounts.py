@@ -7,12 +7,12 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ..access import clinic_admin_required
+from ..access import AuthenticatedHttpRequest, clinic_admin_required
 from ..selectors.accounts import SEARCH_MAX_LENGTH, account_get_for_admin, accounts_for_admin, may_change
 from ..services import accounts as account_services
 
@@ -20,7 +20,7 @@ ACCOUNTS_PAGE_SIZE = 50
 
 
 @clinic_admin_required
-def account_list(request: HttpRequest) -> HttpResponse:
+def account_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
     rows = accounts_for_admin(user=request.user, query=query)
     page = Paginator(rows, ACCOUNTS_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -29,7 +29,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/accounts.html", {"page": page, "query": query})
 
 
-def _back(request: HttpRequest) -> HttpResponse:
+def _back(request: AuthenticatedHttpRequest) -> HttpResponse:
     """To the list as she left it (its search and page, from the form)."""
     kept = {key: request.POST[key][:100] for key in ("q", "page") if request.POST.get(key)}
     return redirect(reverse("account_list") + (f"?{urlencode(kept)}" if kept else ""))
@@ -42,7 +42,7 @@ _SAID = {
 }
 
 
-def _account_set_active(request: HttpRequest, account_id: int, *, active: bool) -> HttpResponse:
+def _account_set_active(request: AuthenticatedHttpRequest, account_id: int, *, active: bool) -> HttpResponse:
     """Deactivate and re-activate: the same steps, told apart by the service
     they call and what they say."""
     account = account_get_for_admin(user=request.user, account_id=account_id)
@@ -57,11 +57,11 @@ def _account_set_active(request: HttpRequest, account_id: int, *, active: bool) 
 
 @require_POST
 @clinic_admin_required
-def account_deactivate(request: HttpRequest, account_id: int) -> HttpResponse:
+def account_deactivate(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     return _account_set_active(request, account_id, active=False)
 
 
 @require_POST
 @clinic_admin_required
-def account_reactivate(request: HttpRequest, account_id: int) -> HttpResponse:
+def account_reactivate(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     return _account_set_active(request, account_id, active=True)

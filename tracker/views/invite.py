@@ -68,6 +68,7 @@ def _invite_form(request: HttpRequest, token: str) -> HttpResponse:
     if problem:
         request.session.pop(SESSION_KEY, None)
         return _invite_problem(request, problem)
+    assert invitation is not None  # no problem: it was found
     form = InvitationAcceptForm(request.POST or None, invitation=invitation)
     if request.method == "POST" and form.is_valid():
         try:

@@ -6,11 +6,11 @@ check-in, and her whole record as CSV. Staff reads are audited."""
 import csv
 import itertools
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from ..access import health_reader_required
+from ..access import AuthenticatedHttpRequest, health_reader_required
 from ..history_page import history_page
 from ..models import User
 from ..selectors.access import checkin_get_for_user, survivor_get_for_user
@@ -23,7 +23,7 @@ from ..templatetags.checkin_cards import checkin_cards
 HISTORY_DAYS = 90
 
 
-def history(request: HttpRequest, *, survivor: User) -> HttpResponse:
+def history(request: AuthenticatedHttpRequest, *, survivor: User) -> HttpResponse:
     """Her last 90 days: her home page (survivor.home) and a nurse's view of
     it (survivor_history). Not a URL's view: its callers check who asks."""
     page = history_page(survivor=survivor, days=HISTORY_DAYS, reader=request.user)
@@ -47,7 +47,7 @@ def history(request: HttpRequest, *, survivor: User) -> HttpResponse:
 
 
 @health_reader_required
-def checkin_detail(request: HttpRequest, checkin_id: int) -> HttpResponse:
+def checkin_detail(request: AuthenticatedHttpRequest, checkin_id: int) -> HttpResponse:
     checkin = checkin_get_for_user(user=request.user, checkin_id=checkin_id)
     audit_read(reader=request.user, action="checkin.view", survivor=checkin.survivor, target=checkin)
     flags = flags_for_checkin(checkin=checkin)
@@ -64,13 +64,13 @@ def checkin_detail(request: HttpRequest, checkin_id: int) -> HttpResponse:
 
 
 @health_reader_required
-def survivor_history(request: HttpRequest, survivor_id: int) -> HttpResponse:
+def survivor_history(request: AuthenticatedHttpRequest, survivor_id: int) -> HttpResponse:
     survivor = survivor_get_for_user(user=request.user, survivor_id=survivor_id)
     return history(request, survivor=survivor)  # audited as a read of her history (tracker/history_page.py)
 
 
 @health_reader_required
-def survivor_export(request: HttpRequest, survivor_id: int) -> StreamingHttpResponse:
+def survivor_export(request: AuthenticatedHttpRequest, survivor_id: int) -> StreamingHttpResponse:
     """Her whole record as CSV: for her own files, or for a nurse to attach
     to the clinic's chart. A staff download is audited."""
     survivor = survivor_get_for_user(user=request.user, survivor_id=survivor_id)

@@ -13,7 +13,7 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import scope
-from ..access import clinic_admin_required
+from ..access import AuthenticatedHttpRequest, clinic_admin_required
 from ..evaluation import preview_jobs
 from ..evaluation.inputs import rule_defs_active, rule_slugs_skipped
 from ..forms.rules import RuleForm, RulesImportForm, RuleSwitchForm, ScenarioBenchForm, SentenceTestForm
@@ -44,7 +44,7 @@ from ..services.rules import rule_save, rule_set_active, rule_vocabulary
 
 
 @clinic_admin_required
-def rule_list(request: HttpRequest) -> HttpResponse:
+def rule_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "rules": rule_list_with_counts(user=request.user),
         # Switched on but skipped: the stored definition no longer validates.
@@ -54,7 +54,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 
 
 @clinic_admin_required
-def rule_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def rule_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     rule = rule_get_for_admin(user=request.user, slug=slug)
     versions = rule_versions(rule=rule)
     history = []
@@ -113,7 +113,7 @@ def _diff(older, newer) -> list[tuple[str, str]]:
 
 @clinic_admin_required
 @require_http_methods(["GET", "POST"])
-def rule_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+def rule_edit(request: AuthenticatedHttpRequest, slug: str | None = None) -> HttpResponse:
     """Edit (or create) a rule. "Preview" queues a job that runs the draft
     over stored check-ins and saves nothing (the page follows its progress,
     the form keeps the draft); "Save" makes a new version."""
@@ -167,7 +167,7 @@ def rule_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
 
 @clinic_admin_required
 @require_http_methods(["GET", "POST"])
-def rule_toggle(request: HttpRequest, slug: str) -> HttpResponse:
+def rule_toggle(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Switch a rule on or off. GET asks to confirm (and, to switch off, why);
     the list's "Switch on" posts straight here."""
     rule = rule_get_for_admin(user=request.user, slug=slug)
@@ -201,14 +201,14 @@ def rule_toggle(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "rules/switch.html", context)
 
 
-def _safe_next(request: HttpRequest) -> str:
+def _safe_next(request: AuthenticatedHttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     allowed = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
     return target if target.startswith("/") and allowed else ""
 
 
 @clinic_admin_required
-def rules_export(request: HttpRequest) -> HttpResponse:
+def rules_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     body = json.dumps(rule_selectors.rules_export(), indent=2, ensure_ascii=False)
     response = HttpResponse(body, content_type="application/json")
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
@@ -218,7 +218,7 @@ def rules_export(request: HttpRequest) -> HttpResponse:
 
 @clinic_admin_required
 @require_http_methods(["GET", "POST"])
-def rules_import(request: HttpRequest) -> HttpResponse:
+def rules_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = RulesImportForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -238,7 +238,7 @@ def rules_import(request: HttpRequest) -> HttpResponse:
 
 @clinic_admin_required
 @require_http_methods(["GET", "POST"])
-def rules_bench(request: HttpRequest) -> HttpResponse:
+def rules_bench(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ScenarioBenchForm(request.POST or None)
     bench = None
     if request.method == "POST" and form.is_valid():
@@ -254,7 +254,7 @@ def rules_bench(request: HttpRequest) -> HttpResponse:
 
 @clinic_admin_required
 @require_http_methods(["GET", "POST"])
-def rules_sentence(request: HttpRequest) -> HttpResponse:
+def rules_sentence(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Type a sentence, see how the note reader reads it and which active
     rules would fire on it as a "Something else" entry. Nothing is saved."""
     form = SentenceTestForm(request.POST or None)
@@ -267,7 +267,7 @@ def rules_sentence(request: HttpRequest) -> HttpResponse:
 # Rule preview jobs: started from rule_edit, listed on rule_detail and rule_edit.
 
 
-def start_from_form(request: HttpRequest, form: RuleForm, rule: Rule | None) -> PreviewJob | None:
+def start_from_form(request: AuthenticatedHttpRequest, form: RuleForm, rule: Rule | None) -> PreviewJob | None:
     """Queue a preview of the valid form's draft; a refusal is shown by the
     field (or above the form) and the form keeps what was typed."""
     try:
@@ -283,7 +283,7 @@ def start_from_form(request: HttpRequest, form: RuleForm, rule: Rule | None) -> 
         return None
 
 
-def draft_initial(request: HttpRequest, rule: Rule | None) -> dict:
+def draft_initial(request: AuthenticatedHttpRequest, rule: Rule | None) -> dict:
     """?preview=<id> on the edit page: the form starts from that preview's draft."""
     job_id = request.GET.get("preview", "")
     if not job_id.isdigit():
@@ -299,7 +299,7 @@ def recent(user: User, rule: Rule | None) -> list[PreviewJob]:
     return preview_jobs_recent(user=user, rule=rule)
 
 
-def _job_for(request: HttpRequest, job_id: int) -> PreviewJob:
+def _job_for(request: AuthenticatedHttpRequest, job_id: int) -> PreviewJob:
     job = preview_job_get_for_user(user=request.user, job_id=job_id)
     if job.is_active and preview_jobs.preview_jobs_fail_stale(job_id=job.pk):
         job.refresh_from_db()
@@ -308,13 +308,13 @@ def _job_for(request: HttpRequest, job_id: int) -> PreviewJob:
 
 @clinic_admin_required
 @require_GET
-def preview_job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+def preview_job_detail(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     job = _job_for(request, job_id)
     context = {"job": job, "condition": condition_text(job.condition)}
     return render(request, "rules/preview_job.html", context)
 
 
-def _status(request: HttpRequest, job: PreviewJob) -> JsonResponse:
+def _status(request: AuthenticatedHttpRequest, job: PreviewJob) -> JsonResponse:
     data = {
         "state": job.state,
         "active": job.is_active,
@@ -332,13 +332,13 @@ def _status(request: HttpRequest, job: PreviewJob) -> JsonResponse:
 
 @clinic_admin_required
 @require_GET
-def preview_job_status(request: HttpRequest, job_id: int) -> JsonResponse:
+def preview_job_status(request: AuthenticatedHttpRequest, job_id: int) -> JsonResponse:
     return _status(request, _job_for(request, job_id))
 
 
 @clinic_admin_required
 @require_POST
-def preview_job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+def preview_job_cancel(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     job = preview_job_get_for_user(user=request.user, job_id=job_id)
     preview_jobs.preview_job_cancel(job=job)
     if request.headers.get("Accept") == "application/json":  # the page's script

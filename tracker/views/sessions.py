@@ -16,11 +16,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import sessions
+from ..access import AuthenticatedHttpRequest
 from ..session_policy import session_times
 
 
 @never_cache
-def session_list(request: HttpRequest) -> HttpResponse:
+def session_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = sessions.sessions_active_for(user=request.user)
     current = request.session.get(sessions.ROW_ID)
     for row in rows:
@@ -33,7 +34,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def sessions_end_others(request: HttpRequest) -> HttpResponse:
+def sessions_end_others(request: AuthenticatedHttpRequest) -> HttpResponse:
     ended = sessions.sessions_end_others(request=request)
     if ended:
         text = ngettext(
@@ -46,7 +47,7 @@ def sessions_end_others(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def session_end(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_end(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     if session_id == request.session.get(sessions.ROW_ID):
         logout(request)  # this very session: an ordinary sign-out
         return redirect("login")

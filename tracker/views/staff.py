@@ -4,12 +4,12 @@ survivor's history and check-ins, as a nurse reads them, are in record.py."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from .. import scope
-from ..access import clinic_staff_required
+from ..access import AuthenticatedHttpRequest, clinic_staff_required
 from ..forms.invitations import InvitationForm
 from ..selectors.access import clinic_survivor_list, invitation_list_pending
 from ..service_errors import form_add_service_errors
@@ -18,7 +18,7 @@ from ..services.accounts import invitation_create
 
 @clinic_staff_required
 @require_http_methods(["GET", "POST"])
-def staff_home(request: HttpRequest) -> HttpResponse:
+def staff_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     clinics = scope.clinics_of(request.user)
     form = InvitationForm(request.POST or None, clinics=clinics)
     if request.method == "POST" and form.is_valid():

@@ -7,14 +7,14 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import scope
-from ..access import survivor_required
+from ..access import AuthenticatedHttpRequest, survivor_required
 from ..forms.checkin import CheckInForm, SymptomEntryFormSet
 from ..forms.weight import WeightCorrectForm, WeightForm
 from ..models import Symptom, User
@@ -27,7 +27,7 @@ from ..services.corrections import entry_mark_in_error, weight_mark_in_error
 from .record import history
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.is_survivor:
         return history(request, survivor=request.user)
     if request.user.is_superuser and not scope.clinics_of(request.user).exists():
@@ -43,7 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @survivor_required
 @require_http_methods(["GET", "POST"])
-def checkin_create(request: HttpRequest) -> HttpResponse:
+def checkin_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     survivor = request.user
     if request.method == "POST":
         form = CheckInForm(request.POST)
@@ -72,7 +72,7 @@ def checkin_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _formset_with_extra_row(request: HttpRequest, survivor: User):
+def _formset_with_extra_row(request: AuthenticatedHttpRequest, survivor: User):
     """Everything typed so far as initial values (so nothing is lost and no
     errors are shown for rows not yet finished), plus one empty row."""
     bound = SymptomEntryFormSet(request.POST, form_kwargs={"survivor": survivor}, prefix="entry")
@@ -83,7 +83,7 @@ def _formset_with_extra_row(request: HttpRequest, survivor: User):
 
 @survivor_required
 @require_http_methods(["GET", "POST"])
-def entry_entered_in_error(request: HttpRequest, entry_id: int) -> HttpResponse:
+def entry_entered_in_error(request: AuthenticatedHttpRequest, entry_id: int) -> HttpResponse:
     """She marks one of her symptom entries as a mistake (kept for the record)."""
     entry = entry_get_for_owner(user=request.user, entry_id=entry_id)
     if request.method == "POST" and entry.entered_in_error_at is None:
@@ -99,7 +99,7 @@ def entry_entered_in_error(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 @survivor_required
 @require_http_methods(["GET", "POST"])
-def weight_correct(request: HttpRequest, weight_id: int) -> HttpResponse:
+def weight_correct(request: AuthenticatedHttpRequest, weight_id: int) -> HttpResponse:
     """She gives the right number for a weight, or removes it: the old one
     is kept, marked entered in error."""
     weight = weight_get_for_owner(user=request.user, weight_id=weight_id)
@@ -133,7 +133,7 @@ def weight_correct(request: HttpRequest, weight_id: int) -> HttpResponse:
 
 @survivor_required
 @require_http_methods(["GET", "POST"])
-def weight_create(request: HttpRequest) -> HttpResponse:
+def weight_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     survivor = request.user
     last = weight_last_standing(survivor=survivor)
     tz = timezone.get_current_timezone()

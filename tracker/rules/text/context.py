@@ -16,7 +16,7 @@ from . import lexicon
 from .matcher import phrase_norms
 from .tokens import blank
 
-_SPECIAL = {
+_SPECIAL: dict[str, dict] = {
     "<num>": {"LIKE_NUM": True},
     "<year>": {"TEXT": {"REGEX": r"^(19|20)\d\d$"}},
     "*": {},

@@ -219,9 +219,9 @@ def concepts() -> dict[str, Concept]:
             )
         sites = frozenset(_strings(raw.get("pain_sites", []), f"{where} pain_sites"))
         for lang in LANGUAGES:
-            unknown = sites - set(words(lang).sites)
-            if unknown:
-                raise LexiconError(f"{where}: pain_sites {sorted(unknown)} are not sites in words.{lang}.toml")
+            not_sites = sites - set(words(lang).sites)
+            if not_sites:
+                raise LexiconError(f"{where}: pain_sites {sorted(not_sites)} are not sites in words.{lang}.toml")
         found[code] = Concept(code, raw["label"].strip(), raw["source"].strip(), sites, per_lang)
     if not found:
         raise LexiconError("no concepts found")
