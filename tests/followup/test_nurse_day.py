@@ -302,6 +302,7 @@ def _long_history(survivor, flag, nurse, report):
     snooze_create(survivor=survivor, by=nurse, ends_at=now + dt.timedelta(days=3), reason="knee", rule=rule)
 
 
+@pytest.mark.postgresql  # counts the one prepared statement of PostgreSQL's path
 def test_the_flag_page_costs_the_same_number_of_queries_whatever_her_history(
     as_nurse, nurse, survivor, same_clinic_survivor, report
 ):
