@@ -12,3 +12,10 @@ from django.dispatch import Signal
 # fails, it is sent once more with recorded=[] (services/flags.py), so that
 # what does not hang on her reminders is still written.
 flags_recorded = Signal()
+
+# Sent INSIDE the transaction that changed a plan's items (started, added,
+# moved, booked, done, dropped, rolled forward, found missed), so followup
+# (followup/reminders/plan.py) writes or cancels the items' reminder rows in
+# the same commit. kwargs: plan, items (the PlanItem rows whose dates or
+# state changed).
+plan_items_changed = Signal()

@@ -18,6 +18,7 @@ and ConditionField stay here for good too: migrations 0001 and 0012 name them
 from .audit import AuditEvent
 from .flags import Flag, FlagEntry
 from .people import Clinic, Invitation, User, UserManager, UserSession
+from .plans import Plan, PlanChange, PlanItem, PlanTemplate
 from .reports import BodySite, CheckIn, Symptom, SymptomEntry, WeightEntry
 from .rules import ConditionField, PreviewJob, Rule, RuleSwitch, RuleVersion, Snooze, Tier
 
@@ -37,6 +38,10 @@ __all__ = [
     "Flag",
     "FlagEntry",
     "Invitation",
+    "Plan",
+    "PlanChange",
+    "PlanItem",
+    "PlanTemplate",
     "PreviewJob",
     "Rule",
     "RuleSwitch",

@@ -5,6 +5,7 @@ on them are in flags.py."""
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .people import User
 
@@ -47,9 +48,18 @@ class BodySite(models.Model):
 class CheckIn(models.Model):
     """One sitting: one or more symptom entries, and whether she wants a call."""
 
+    class Endocrine(models.TextChoices):
+        """Her weekly answer about her hormone tablets (asked while her plan
+        says she takes them; blank otherwise)."""
+
+        TAKEN = "taken", _("I took them as prescribed")
+        MISSED_SOME = "missed_some", _("I missed some")
+        STOPPED = "stopped", _("I have stopped taking them")
+
     survivor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="checkins")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     callback_requested = models.BooleanField(default=False)
+    endocrine_answer = models.CharField(max_length=12, choices=Endocrine.choices, blank=True)
     # The form's one-time token: a resubmitted form (back button, double
     # click) finds the check-in it already made instead of making another.
     submission_token = models.UUIDField()

@@ -1,4 +1,4 @@
-"""The follow-up plan's date arithmetic (followup/plans/calendar.py) and its
+"""The follow-up plan's date arithmetic (tracker/plans/calendar.py) and its
 default template: month ends, her years and phase changes, first-window
 floors, rolling forward, the two-year horizon, and the UTC instants of her
 reminders across DST and date lines. Pure: no database."""
@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils.functional import Promise
 
-from followup.plans.calendar import (
+from tracker.plans.calendar import (
     add_months,
     at_local_hour,
     booked_reminder_at,
@@ -22,8 +22,8 @@ from followup.plans.calendar import (
     windows,
     year_of,
 )
-from followup.plans.defaults import ASCO_2013, ASCO_2013_SOURCE, DEFAULT_TEMPLATE, MAMMOGRAM, VISIT
-from followup.plans.spec import Anchor, Anchors, ItemSpec, Kind, Offset, Phase, Template, Window
+from tracker.plans.defaults import ASCO_2013, ASCO_2013_SOURCE, DEFAULT_TEMPLATE, MAMMOGRAM, VISIT
+from tracker.plans.spec import Anchor, Anchors, ItemSpec, Kind, Offset, Phase, Template, Window
 
 NEW_YORK = ZoneInfo("America/New_York")
 MEXICO_CITY = ZoneInfo("America/Mexico_City")
