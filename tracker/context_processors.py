@@ -6,6 +6,7 @@ _NAV = (
     "home",
     "checkin_create",
     "weight_create",
+    "my_followup",
     "preferences",
     "flag_queue",
     "staff_home",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import invite, record, rules, staff, survivor
+from .views import her_plan, invite, record, rules, staff, survivor
 
 urlpatterns = [
     path("", survivor.home, name="home"),
@@ -8,6 +8,9 @@ urlpatterns = [
     path("check-ins/<int:checkin_id>/", record.checkin_detail, name="checkin_detail"),
     path("weight/", survivor.weight_create, name="weight_create"),
     path("weights/<int:weight_id>/correct/", survivor.weight_correct, name="weight_correct"),
+    path("my-follow-up/", her_plan.my_followup, name="my_followup"),
+    path("my-follow-up/<int:item_id>/calendar.ics", her_plan.plan_item_calendar, name="plan_item_calendar"),
+    path("my-follow-up/<int:item_id>/bring-to-your-visit/", her_plan.plan_item_visit, name="plan_item_visit"),
     path("entries/<int:entry_id>/entered-in-error/", survivor.entry_entered_in_error, name="entry_entered_in_error"),
     # The emailed link trades its token for the session and goes on to
     # invite/ (tracker/views/invite.py); both throttled per address, answers

@@ -75,3 +75,10 @@ def flags_for_checkin(*, checkin: CheckIn) -> list[CheckInFlag]:
     return list(
         _for_her(Flag.objects.filter(Exists(here), status=Flag.Status.OPEN)).annotate(matched_here=Exists(matched))
     )
+
+
+def flags_since_for_survivor(*, survivor: User, since: datetime) -> list[HerFlag]:
+    """Her flags raised since `since`, open or closed, highest tier first:
+    what she brings to a visit (tracker/selectors/her_plan.py). Not those
+    raised only because a rule failed, as on her own pages."""
+    return list(_for_her(Flag.objects.filter(survivor=survivor, created_at__gte=since, rule_failed=False)))
