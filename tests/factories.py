@@ -129,3 +129,37 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     full_name = factory.Faker("name")
     clinic = factory.SubFactory(ClinicFactory)
     invited_by = factory.LazyAttribute(lambda o: NurseFactory(clinics=[o.clinic]))
+
+
+# Her follow-up plan (issue 15): rows made directly, for the tests of her
+# pages (tests/tracker/test_her_plan.py); the plan services are tested on their own.
+class PlanTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tracker.PlanTemplate"
+
+    clinic = factory.SubFactory(ClinicFactory)
+    name = "Breast cancer follow-up (ASCO guidance, 2013)"
+    builtin = "asco-2013-breast"
+
+
+class PlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tracker.Plan"
+
+    survivor = factory.SubFactory(SurvivorFactory)
+    template = factory.LazyAttribute(lambda o: PlanTemplateFactory(clinic=o.survivor.clinic))
+    diagnosis_on = dt.date(2025, 1, 15)
+    surgery_on = dt.date(2025, 2, 10)
+    started_on = factory.LazyFunction(timezone.localdate)
+    started_by = factory.LazyAttribute(lambda o: NurseFactory(clinics=[o.survivor.clinic]))
+
+
+class PlanItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tracker.PlanItem"
+
+    plan = factory.SubFactory(PlanFactory)
+    key = "visit"
+    kind = "visit"
+    opens_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=30))
+    due_by = factory.LazyAttribute(lambda o: o.opens_on + dt.timedelta(days=90))

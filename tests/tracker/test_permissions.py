@@ -259,6 +259,24 @@ CASES.update(
         "js-i18n-catalog": (lambda d: reverse("otp_webauthn:js-i18n-catalog"), ALL_SIGNED_IN),
     }
 )
+# Her follow-up plan, her side (tests/tracker/test_her_plan.py): hers alone;
+# her care team reads her plan on their own pages.
+HERS_ALONE = {
+    "owner": 200,
+    "nurse": 404,
+    "clinic_admin": 404,
+    "same_clinic_survivor": 404,
+    "other_nurse": 404,
+    "anonymous": LOGIN,
+}
+CASES.update(
+    {
+        # Every survivor has her own page (an empty one without a plan).
+        "my_followup": (lambda d: reverse("my_followup"), {**HERS_ALONE, "same_clinic_survivor": 200}),
+        "plan_item_calendar": (lambda d: reverse("plan_item_calendar", args=[d["plan_item"].pk]), HERS_ALONE),
+        "plan_item_visit": (lambda d: reverse("plan_item_visit", args=[d["plan_item"].pk]), HERS_ALONE),
+    }
+)
 # Public by design (no survivor data), or Django's own admin (superusers only).
 PUBLIC = {
     "login",
@@ -282,8 +300,26 @@ LOGIN_ONLY = {"password_change", "password_change_done"}
 
 
 @pytest.fixture
-def world(survivor, nurse, clinic_admin, same_clinic_survivor, other_nurse, her_record):
+def her_plan_item(survivor):
+    """A booked item of her plan (whose place says "private words")."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.factories import PlanFactory, PlanItemFactory
+
+    return PlanItemFactory(
+        plan=PlanFactory(survivor=survivor),
+        state="booked",
+        booked_at=timezone.now() + dt.timedelta(days=10),
+        booked_place="private words",
+    )
+
+
+@pytest.fixture
+def world(survivor, nurse, clinic_admin, same_clinic_survivor, other_nurse, her_record, her_plan_item):
     return {
+        "plan_item": her_plan_item,
         "job": her_record.job,
         "flag": her_record.flag,
         "message": her_record.message,
