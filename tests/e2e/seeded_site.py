@@ -58,6 +58,7 @@ def seed_site(url: str) -> Site:
         email="nell@example.org", full_name="Nell Newcomer", clinic=maria.clinic, invited_by=nurse
     )
     rule = Rule.objects.order_by("slug").first()
+    followup_item = _her_plan(maria, nurse)
 
     site = Site(url=url)
     site.ids = {
@@ -69,6 +70,7 @@ def seed_site(url: str) -> Site:
         "entry": urgent.entries.first().pk,
         "weight": maria.weights.order_by("-recorded_at").first().pk,
         "invite_token": invite_token_make(nonce=invitation.nonce),
+        "plan_item": followup_item.pk,
     }
     for role, user in {"survivor": maria, "nurse": nurse, "clinic_admin": admin}.items():
         # Signed in as she would be: her password, then (staff) the code her
@@ -84,6 +86,72 @@ def seed_site(url: str) -> Site:
         assert response.status_code == 200, f"{role} could not sign in"
         site.cookies[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
     return site
+
+
+def _her_plan(maria, nurse):
+    """Maria's follow-up plan with an item in each state her page shows;
+    returns the booked one (her calendar file, "bring to your visit").
+    TODO(issue 15 merge): the demo seed may start her plan (pstaff); then
+    only the items it lacks are added here."""
+    import datetime as dt
+
+    from tracker.models import Plan, PlanItem, PlanTemplate
+    from tracker.plans.defaults import ASCO_2013
+
+    today = timezone.localdate()
+    plan = Plan.objects.filter(survivor=maria).first()
+    if plan is None:
+        template, _ = PlanTemplate.objects.get_or_create(
+            clinic=maria.clinic,
+            builtin=ASCO_2013.key,
+            defaults={
+                "name": str(ASCO_2013.name),
+                "source": ASCO_2013.source,
+                "source_note": str(ASCO_2013.source_note),
+            },
+        )
+        plan = Plan.objects.create(
+            survivor=maria,
+            template=template,
+            diagnosis_on=today - dt.timedelta(days=400),
+            started_on=today,
+            started_by=nurse,
+        )
+    booked = plan.items.filter(state=PlanItem.State.BOOKED).first()
+    if booked is not None:
+        return booked
+    day = dt.timedelta(days=1)
+    PlanItem.objects.create(plan=plan, key="visit", kind="visit", opens_on=today + 30 * day, due_by=today + 120 * day)
+    PlanItem.objects.create(
+        plan=plan,
+        key="",
+        kind="blood_test",
+        label="Blood test",
+        opens_on=today - 100 * day,
+        due_by=today - 40 * day,
+        state=PlanItem.State.MISSED,
+        missed_at=timezone.now(),
+    )
+    PlanItem.objects.create(
+        plan=plan,
+        key="visit",
+        kind="visit",
+        opens_on=today - 120 * day,
+        due_by=today - 20 * day,
+        state=PlanItem.State.DONE,
+        done_on=today - 30 * day,
+    )
+    return PlanItem.objects.create(
+        plan=plan,
+        key="mammogram",
+        kind="mammogram",
+        opens_on=today - 10 * day,
+        due_by=today + 50 * day,
+        state=PlanItem.State.BOOKED,
+        booked_at=timezone.now() + 12 * day,
+        booked_place="Riverside Imaging, 2nd floor",
+        her_questions="Can I have the results by phone?",
+    )
 
 
 def log_in(context, site: Site, role: str) -> None:

@@ -43,6 +43,17 @@ def weight_to_confirm(page):
     _submit(page, "#weight-form button[type=submit]")
 
 
+def questions_errors(page):
+    # Over the limit (the box's maxlength set aside, as a pasted text past it
+    # would be sent by an older browser): refused by the field, nothing saved.
+    box = page.locator("textarea[name=her_questions]")
+    box.evaluate("el => el.removeAttribute('maxlength')")
+    box.fill("Will it come back? " * 106)
+    _submit(page)
+    assert page.locator("[data-error-summary]").is_visible()
+    assert page.locator("textarea[name=her_questions]").input_value().startswith("Will it come back?")
+
+
 def switch_errors(page):
     # Switching a rule off without a reason: refused, the rule stays on.
     page.locator("main form textarea").fill("")
@@ -107,6 +118,9 @@ PAGES = [
     ("survivor", "entered in error", "/entries/{entry}/entered-in-error/", None),
     ("survivor", "settings", "/preferences/", None),
     ("survivor", "I contacted my care team", "/flags/{flag}/contacted/", None),
+    ("survivor", "my follow-up", "/my-follow-up/", None),
+    ("survivor", "bring to your visit", "/my-follow-up/{plan_item}/bring-to-your-visit/", None),
+    ("survivor", "bring to your visit with errors", "/my-follow-up/{plan_item}/bring-to-your-visit/", questions_errors),
     ("survivor", "not found", "/no-such-page/", None),
     ("survivor", "your sessions", "/account/sessions/", None),
     ("survivor", "two-step sign-in", "/accounts/second-factor/", None),
@@ -319,6 +333,8 @@ def _contrast(a: str, b: str) -> float:
 FOCUS_PAGES = [
     ("survivor", "home", "/"),
     ("survivor", "check-in", "/check-in/"),
+    ("survivor", "my follow-up", "/my-follow-up/"),
+    ("survivor", "bring to your visit", "/my-follow-up/{plan_item}/bring-to-your-visit/"),
     ("nurse", "queue", "/staff/queue/"),
     ("nurse", "flag", "/staff/flags/{flag}/"),
     ("clinic_admin", "rules", "/rules/"),
@@ -349,5 +365,29 @@ def test_every_control_shows_a_visible_focus_ring(contexts, site, role, name, pa
                 problems.append(f"{focus['what']}: outline {focus['style']} {focus['width']} px, {ratio:.1f}:1")
         assert len(seen) > 3, f"only {len(seen)} focus stops on {role}:{name}"
         assert not problems, f"focus not visible on {role}:{name} at {width}:\n" + "\n".join(problems)
+    finally:
+        page.close()
+
+
+def test_her_visit_summary_prints_on_one_page_without_the_menu(contexts, site):
+    """Bring to your visit, printed: the menu, the care-team bar, buttons
+    and the form go (static/css/app.css @media print); her questions print
+    as text; it fits one A4 sheet."""
+    import re
+
+    page = contexts("survivor", WIDTHS["desktop"]).new_page()
+    try:
+        page.goto(site.path("/my-follow-up/{plan_item}/bring-to-your-visit/"))
+        assert page.locator("header nav").is_visible()
+        assert not page.locator("[data-questions-printed]").is_visible()
+        page.emulate_media(media="print")
+        for hidden in ("header nav", ".care-team-bar", "main form", "[data-print]"):
+            assert not page.locator(hidden).first.is_visible(), hidden
+        printed = page.locator("[data-questions-printed]")
+        assert printed.is_visible()
+        assert "Can I have the results by phone?" in printed.inner_text()
+        assert page.locator("h1").is_visible() and page.locator("[data-visit=symptoms]").is_visible()
+        pdf = page.pdf(format="A4")
+        assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
     finally:
         page.close()
