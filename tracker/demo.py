@@ -65,11 +65,11 @@ def seed_demo() -> list[tuple[str, str]]:
                 _raise_recent_flags(user)
         nurse = User.objects.get(email=STAFF[0][0])
         for email, *_rest in SURVIVORS:
-            _plan(User.objects.get(email=email), nurse=nurse)
+            _plan(User.objects.get(email=email), nurse=nurse, clinic=clinic)
     return logins
 
 
-def _plan(survivor: User, *, nurse: User) -> None:
+def _plan(survivor: User, *, nurse: User, clinic: Clinic) -> None:
     """Her follow-up plan from the clinic's default template, with the
     first item still due booked, so the demo shows each kind of row."""
     if Plan.objects.filter(survivor=survivor).exists():
@@ -79,7 +79,7 @@ def _plan(survivor: User, *, nurse: User) -> None:
     plan = plan_start(
         by=nurse,
         survivor=survivor,
-        template=plan_template_default(clinic=survivor.clinic),
+        template=plan_template_default(clinic=clinic),
         diagnosis_on=add_months(today, -diagnosis),
         surgery_on=add_months(today, -surgery),
         radiation_end_on=add_months(today, -radiation) if radiation else None,

@@ -166,7 +166,7 @@ def _item(entry: object) -> ItemSpec:
     # The spec's own checks (phases contiguous, the last open-ended...).
     return ItemSpec(
         key=str(key),
-        kind=Kind(kind),
+        kind=Kind(str(kind)),
         label=str(label).strip(),
         counts_from=counts_from,
         phases=phases,

@@ -101,9 +101,9 @@ def plan_template_get_for_admin(*, user: User, template_id: int) -> PlanTemplate
     return template
 
 
-def plan_templates_for_nurse(*, user: User, clinic: Clinic) -> QuerySet[PlanTemplate]:
+def plan_templates_for_nurse(*, user: User, clinic: Clinic | None) -> QuerySet[PlanTemplate]:
     """The templates a nurse may start a plan from for a survivor of
-    `clinic`: its active ones, if she works for it."""
-    if not user.is_authenticated or not user.is_nurse or not scope.works_for(user, clinic):
+    `clinic` (her User.clinic): its active ones, if she works for it."""
+    if clinic is None or not user.is_authenticated or not user.is_nurse or not scope.works_for(user, clinic):
         return PlanTemplate.objects.none()
     return PlanTemplate.objects.filter(clinic=clinic, is_active=True).order_by("-builtin", "name")

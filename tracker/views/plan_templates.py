@@ -5,6 +5,8 @@ templates only."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -34,6 +36,15 @@ def rhythm(spec: ItemSpec) -> str:
         dates = ", else ".join(anchor.value.replace("_", " ") for anchor in offset.after)
         parts.append(f"not before {offset.months} months after {dates}")
     return "; ".join(parts)
+
+
+def _items_text(stored: object) -> str:
+    # A row that no longer reads (edited by hand) opens as it is stored, so
+    # she can mend it: saving checks it again.
+    try:
+        return serialize.items_to_text(serialize.items_from_json(stored))
+    except serialize.TemplateItemsError:
+        return json.dumps(stored, indent=2, ensure_ascii=False)
 
 
 @clinic_admin_required
@@ -67,7 +78,7 @@ def plan_template_edit(request: AuthenticatedHttpRequest, template_id: int | Non
             "name": template.name,
             "source": template.source,
             "source_note": template.source_note,
-            "items_json": serialize.items_to_text(serialize.items_from_json(template.items)),
+            "items_json": _items_text(template.items),
         }
     else:
         initial = {"items_json": serialize.items_to_text(DEFAULT_TEMPLATE.items)}
