@@ -12,9 +12,10 @@ from django.utils import timezone
 from .models import BodySite, CheckIn, Clinic, Plan, Symptom, SymptomEntry, User, WeightEntry
 from .plans.calendar import add_months
 from .services.flags import flags_evaluate
+from .services.plan_common import her_today, her_zone
 from .services.plan_items import plan_item_book
 from .services.plan_templates import plan_template_default
-from .services.plans import her_today, her_zone, plan_start
+from .services.plans import plan_start
 
 DEMO_PASSWORD = "followup-demo"
 CLINIC = {"name": "Riverside Cancer Centre (demo)", "care_team_phone": "555-0142", "emergency_number": "911"}

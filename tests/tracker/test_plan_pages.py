@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from tests.factories import ClinicAdminFactory
 from tracker.models import AuditEvent, Plan, PlanChange, PlanItem, PlanTemplate
-from tracker.services import plans
+from tracker.services import plan_common, plans
 from tracker.services.plan_templates import plan_template_default
 
 DATES = {"diagnosis_on": dt.date(2024, 1, 15), "surgery_on": dt.date(2024, 2, 20)}
@@ -108,7 +108,7 @@ def test_her_dates_errors_come_back_by_the_field_keeping_what_was_typed(client_f
 def test_item_forms_write_through_the_services(client_for, nurse, plan, survivor):
     client = client_for(nurse)
     item = plan.items.filter(key="visit").first()
-    day = (plans.her_today(survivor) + dt.timedelta(days=10)).isoformat()
+    day = (plan_common.her_today(survivor) + dt.timedelta(days=10)).isoformat()
     response = client.post(
         _item_url(plan, item, "book"),
         {
@@ -121,8 +121,8 @@ def test_item_forms_write_through_the_services(client_for, nurse, plan, survivor
     item.refresh_from_db()
     assert item.state == "booked" and item.booked_place == "Clinic B"
     # Her time (New York), whoever books it.
-    assert item.booked_at.astimezone(plans.her_zone(survivor)).strftime("%H:%M") == "09:15"
-    today = plans.her_today(survivor).isoformat()
+    assert item.booked_at.astimezone(plan_common.her_zone(survivor)).strftime("%H:%M") == "09:15"
+    today = plan_common.her_today(survivor).isoformat()
     assert client.post(_item_url(plan, item, "done"), {f"item{item.pk}-done-done_on": today}).status_code == 302
     assert PlanItem.objects.get(pk=item.pk).state == "done"
     other = plan.items.filter(key="mammogram").first()

@@ -11,7 +11,7 @@ from tests.factories import ClinicAdminFactory, NurseFactory, SurvivorFactory
 from tracker.models import AuditEvent, Plan, PlanChange, PlanItem, PlanTemplate
 from tracker.plans import calendar
 from tracker.plans.defaults import DEFAULT_TEMPLATE
-from tracker.services import plan_items, plans
+from tracker.services import plan_common, plan_items, plans
 from tracker.services.plan_templates import plan_template_default, plan_template_save, plan_template_set_active
 from tracker.signals import plan_items_changed
 
@@ -183,7 +183,7 @@ def test_only_a_nurse_of_her_clinic_writes_her_plan(request, who, nurse, survivo
 def test_her_today_is_her_date_not_the_servers(nurse, template, clinic):
     tokyo = SurvivorFactory(clinic=clinic, time_zone="Asia/Tokyo")
     now = dt.datetime(2025, 3, 10, 20, 0, tzinfo=dt.UTC)  # 11 March in Tokyo
-    assert plans.her_today(tokyo, now) == dt.date(2025, 3, 11)
+    assert plan_common.her_today(tokyo, now) == dt.date(2025, 3, 11)
 
 
 # ---------------------------------------------------------------- dates

@@ -4,7 +4,7 @@ mark it done and roll the next ones forward from that day (plan_item_done),
 mark it not needed or drop it with a reason (plan_item_not_needed,
 plan_item_drop: the row stays, so her history does) and write its note
 (plan_item_note). The plan as a whole, and the helpers every write shares
-(who may, the PlanChange, the signal), are in plans.py."""
+(who may, the PlanChange, the signal), in plan_common.py."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ..models import Plan, PlanChange, PlanItem, User
 from ..models.plans import PLAN_LABEL_MAX_LENGTH, PLAN_NOTE_MAX_LENGTH, PLAN_PLACE_MAX_LENGTH
 from ..plans import calendar
 from ..plans.spec import Kind
-from .plans import (
+from .plan_common import (
     change_record,
     date_problem,
     her_today,

@@ -25,6 +25,7 @@ from ..selectors.plans import PlanRead, plan_changes, plan_get_for_user, plan_it
 from ..service_errors import form_add_service_errors
 from ..services import plan_items, plans
 from ..services.audit import audit_read
+from ..services.plan_common import her_zone
 from ..services.plan_items import CHANGEABLE
 from ..services.plan_templates import plan_template_default
 
@@ -211,7 +212,7 @@ def _item_call(
 ) -> str:
     by = request.user
     if action == "book":
-        tz = plans.her_zone(read.survivor)
+        tz = her_zone(read.survivor)
         booked_at = dt.datetime.combine(data["booked_on"], data["booked_time"], tzinfo=tz)
         plan_items.plan_item_book(by=by, item=item, booked_at=booked_at, place=data["place"])
         return "Booked."
