@@ -13,6 +13,7 @@ _NAV = (
     "survivor_list",
     "dashboard",
     "rule_list",
+    "plan_template_list",
     "message_list",
     "cadence_edit",
     "audit_trail",

@@ -9,8 +9,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from .models import BodySite, CheckIn, Clinic, Symptom, SymptomEntry, User, WeightEntry
+from .models import BodySite, CheckIn, Clinic, Plan, Symptom, SymptomEntry, User, WeightEntry
+from .plans.calendar import add_months
 from .services.flags import flags_evaluate
+from .services.plan_common import her_today, her_zone
+from .services.plan_items import plan_item_book
+from .services.plan_templates import plan_template_default
+from .services.plans import plan_start
 
 DEMO_PASSWORD = "followup-demo"
 CLINIC = {"name": "Riverside Cancer Centre (demo)", "care_team_phone": "555-0142", "emergency_number": "911"}
@@ -25,6 +30,13 @@ SURVIVORS = [
     ("aisha@demo.followup.test", "Aisha Khan", dt.date(1970, 1, 28), "Europe/London", "kg", 62.5, -0.05, "headache"),
 ]
 WEEKS = 6
+# Her key dates, in months before today: (diagnosis, surgery, end of
+# radiation or None, start of hormone therapy or None).
+PLAN_DATES = {
+    "maria@demo.followup.test": (30, 29, 25, 24),
+    "joan@demo.followup.test": (14, 13, None, 12),
+    "aisha@demo.followup.test": (8, 7, 3, None),
+}
 
 
 def seed_demo() -> list[tuple[str, str]]:
@@ -52,7 +64,33 @@ def seed_demo() -> list[tuple[str, str]]:
             if not user.checkins.exists():
                 _history(user, story=story, start_kg=kg, trend=trend)
                 _raise_recent_flags(user)
+        nurse = User.objects.get(email=STAFF[0][0])
+        for email, *_rest in SURVIVORS:
+            _plan(User.objects.get(email=email), nurse=nurse, clinic=clinic)
     return logins
+
+
+def _plan(survivor: User, *, nurse: User, clinic: Clinic) -> None:
+    """Her follow-up plan from the clinic's default template, with the
+    first item still due booked, so the demo shows each kind of row."""
+    if Plan.objects.filter(survivor=survivor).exists():
+        return
+    today = her_today(survivor)
+    diagnosis, surgery, radiation, endocrine = PLAN_DATES[survivor.email]
+    plan = plan_start(
+        by=nurse,
+        survivor=survivor,
+        template=plan_template_default(clinic=clinic),
+        diagnosis_on=add_months(today, -diagnosis),
+        surgery_on=add_months(today, -surgery),
+        radiation_end_on=add_months(today, -radiation) if radiation else None,
+        endocrine_start_on=add_months(today, -endocrine) if endocrine else None,
+    )
+    first = plan.items.order_by("opens_on").first()
+    if first is not None:
+        day = max(first.opens_on, today + dt.timedelta(days=7))
+        booked_at = dt.datetime.combine(day, dt.time(10, 30), tzinfo=her_zone(survivor))
+        plan_item_book(by=nurse, item=first, booked_at=booked_at, place="Riverside Cancer Centre, clinic B")
 
 
 def _raise_recent_flags(user: User) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import her_plan, invite, record, rules, staff, survivor
+from .views import her_plan, invite, plan_templates, plans_staff, record, rules, staff, survivor
 
 urlpatterns = [
     path("", survivor.home, name="home"),
@@ -35,4 +35,23 @@ urlpatterns += [
     path("rules/<slug:slug>/", rules.rule_detail, name="rule_detail"),
     path("rules/<slug:slug>/edit/", rules.rule_edit, name="rule_edit"),
     path("rules/<slug:slug>/toggle/", rules.rule_toggle, name="rule_toggle"),
+]
+
+# Her follow-up plan as her nurse keeps it, and the clinic admin's plan
+# templates (issue 15; tracker/views/plans_staff.py, plan_templates.py).
+urlpatterns += [
+    path("staff/survivors/<int:survivor_id>/plan/", plans_staff.survivor_plan, name="survivor_plan"),
+    path(
+        "staff/survivors/<int:survivor_id>/plan/items/<int:item_id>/<slug:action>/",
+        plans_staff.plan_item_update,
+        name="plan_item_update",
+    ),
+    path("admin-pages/plan-templates/", plan_templates.plan_template_list, name="plan_template_list"),
+    path("admin-pages/plan-templates/new/", plan_templates.plan_template_edit, name="plan_template_create"),
+    path("admin-pages/plan-templates/<int:template_id>/", plan_templates.plan_template_edit, name="plan_template_edit"),
+    path(
+        "admin-pages/plan-templates/<int:template_id>/active/",
+        plan_templates.plan_template_toggle,
+        name="plan_template_toggle",
+    ),
 ]

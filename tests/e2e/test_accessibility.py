@@ -104,6 +104,12 @@ def bench_results(page):
     _submit(page)
 
 
+def plan_add_errors(page):
+    # An empty "Add an item" form: refused, nothing written (the pages are shared by the whole module).
+    page.locator("details:has(button[name=add]) > summary").click()
+    _submit(page, "button[name=add]")
+
+
 # (role, page name, path with {ids}, what to do once there)
 PAGES = [
     ("survivor", "home", "/", None),
@@ -135,6 +141,8 @@ PAGES = [
     ("nurse", "survivors search", "/staff/survivors/?q=Maria", None),
     ("nurse", "invitations", "/staff/", None),
     ("nurse", "survivor history", "/staff/survivors/{maria}/", None),
+    ("nurse", "follow-up plan", "/staff/survivors/{maria}/plan/", None),
+    ("nurse", "follow-up plan with errors", "/staff/survivors/{maria}/plan/", plan_add_errors),
     ("nurse", "your sessions", "/account/sessions/", None),
     ("nurse", "two-step sign-in", "/accounts/second-factor/", None),
     ("clinic_admin", "staff home", "/staff/", None),
@@ -150,6 +158,8 @@ PAGES = [
     ("clinic_admin", "scenario bench results", "/rules/bench/", bench_results),
     ("clinic_admin", "test a sentence", "/rules/sentence/", None),
     ("clinic_admin", "test a sentence result", "/rules/sentence/", sentence_result),
+    ("clinic_admin", "plan templates", "/admin-pages/plan-templates/", None),
+    ("clinic_admin", "new plan template", "/admin-pages/plan-templates/new/", None),
     ("clinic_admin", "messages", "/admin-pages/messages/", None),
     ("clinic_admin", "cadence", "/admin-pages/cadence/", None),
     ("clinic_admin", "audit", "/admin-pages/audit/", None),

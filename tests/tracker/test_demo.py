@@ -2,7 +2,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from tracker.models import CheckIn, Clinic, SymptomEntry, User, WeightEntry
+from tracker.models import CheckIn, Clinic, Plan, PlanChange, PlanItem, PlanTemplate, SymptomEntry, User, WeightEntry
 
 
 def test_seed_demo_creates_a_clinic_staff_and_three_survivors_with_history(db):
@@ -26,7 +26,14 @@ def test_seed_demo_creates_a_clinic_staff_and_three_survivors_with_history(db):
 def test_seed_demo_is_idempotent(db):
     call_command("seed_demo", stdout=StringIO())
     counts = (User.objects.count(), CheckIn.objects.count(), SymptomEntry.objects.count(), WeightEntry.objects.count())
+    plans = (PlanTemplate.objects.count(), Plan.objects.count(), PlanItem.objects.count(), PlanChange.objects.count())
     call_command("seed_demo", stdout=StringIO())
+    assert plans == (
+        PlanTemplate.objects.count(),
+        Plan.objects.count(),
+        PlanItem.objects.count(),
+        PlanChange.objects.count(),
+    )
     assert counts == (
         User.objects.count(),
         CheckIn.objects.count(),
@@ -93,3 +100,12 @@ def test_seed_demo_raises_the_flags_the_rules_would_have_raised(db):
     maria = User.objects.get(email="maria@demo.followup.test")
     assert Flag.objects.filter(survivor=joan, rule__slug="bone-pain-new-or-worse").exists()
     assert not Flag.objects.filter(survivor=maria).exists()  # stable arthritis and usual tiredness
+
+
+def test_seed_demo_gives_each_survivor_a_plan_from_the_default_template(db):
+    call_command("seed_demo", stdout=StringIO())
+    template = PlanTemplate.objects.get(builtin="asco-2013-breast")
+    assert Plan.objects.filter(template=template).count() == 3
+    for plan in Plan.objects.all():
+        assert plan.items.filter(state="due").exists()
+        assert plan.items.filter(state="booked").count() == 1

@@ -299,6 +299,44 @@ PUBLIC = {
 LOGIN_ONLY = {"password_change", "password_change_done"}
 
 
+def _plan_item(d):
+    """An item of her plan (issue 15), started by her nurse."""
+    import datetime as dt
+
+    from tracker.services.plan_templates import plan_template_default
+    from tracker.services.plans import plan_start
+
+    template = plan_template_default(clinic=d["owner"].clinic)
+    plan = plan_start(by=d["nurse"], survivor=d["owner"], template=template, diagnosis_on=dt.date(2024, 1, 15))
+    return plan.items.first()
+
+
+def _own_template(d):
+    from tracker.models import PlanTemplate
+
+    return PlanTemplate.objects.create(clinic=d["owner"].clinic, name="Ours", items=[])
+
+
+# Her plan as her nurse keeps it, and the clinic admin's templates (issue 15;
+# tests/tracker/test_plan_pages.py asks a clinic admin of another clinic too).
+CASES.update(
+    {
+        "survivor_plan": (lambda d: reverse("survivor_plan", args=[d["owner"].pk]), NURSE_ONLY),
+        "plan_item_update": (
+            lambda d: reverse("plan_item_update", args=[d["owner"].pk, _plan_item(d).pk, "note"]),
+            {**NURSE_ONLY, "nurse": 405, "other_nurse": 405},
+        ),
+        "plan_template_list": (lambda d: reverse("plan_template_list"), ADMIN_ONLY),
+        "plan_template_create": (lambda d: reverse("plan_template_create"), ADMIN_ONLY),
+        "plan_template_edit": (lambda d: reverse("plan_template_edit", args=[_own_template(d).pk]), ADMIN_ONLY),
+        "plan_template_toggle": (
+            lambda d: reverse("plan_template_toggle", args=[_own_template(d).pk]),
+            {**ADMIN_ONLY, "clinic_admin": 405},
+        ),
+    }
+)
+
+
 @pytest.fixture
 def her_plan_item(survivor):
     """A booked item of her plan (whose place says "private words")."""

@@ -1,0 +1,214 @@
+"""Her plan's staff pages and the clinic admin's templates: who may open
+them (outsiders get 404, the anonymous the login page), a nurse's read is
+audited, and each form writes through its service or comes back with the
+service's message by its field, keeping what was typed."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import ClinicAdminFactory
+from tracker.models import AuditEvent, Plan, PlanChange, PlanItem, PlanTemplate
+from tracker.services import plan_common, plans
+from tracker.services.plan_templates import plan_template_default
+
+DATES = {"diagnosis_on": dt.date(2024, 1, 15), "surgery_on": dt.date(2024, 2, 20)}
+
+
+@pytest.fixture
+def plan(nurse, survivor, clinic):
+    return plans.plan_start(by=nurse, survivor=survivor, template=plan_template_default(clinic=clinic), **DATES)
+
+
+def _url(survivor):
+    return reverse("survivor_plan", args=[survivor.pk])
+
+
+def _item_url(plan, item, action):
+    return reverse("plan_item_update", args=[plan.survivor_id, item.pk, action])
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("nurse", 200), ("other_nurse", 404), ("clinic_admin", 404), ("survivor", 404), ("same_clinic_survivor", 404)],
+)
+def test_her_plan_page_is_her_nurses_only(request, client_for, plan, survivor, persona, status):
+    response = client_for(request.getfixturevalue(persona)).get(_url(survivor))
+    assert response.status_code == status
+    if status != 200:
+        assert b"Follow-up plan" not in response.content
+
+
+def test_the_anonymous_are_sent_to_sign_in(client_for, plan, survivor):
+    for url in (_url(survivor), reverse("plan_template_list")):
+        response = client_for(None).get(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("persona", ["other_nurse", "clinic_admin", "survivor"])
+def test_outsiders_cannot_change_her_items(request, client_for, plan, persona):
+    item = plan.items.first()
+    response = client_for(request.getfixturevalue(persona)).post(
+        _item_url(plan, item, "note"), {f"item{item.pk}-note-note": "x"}
+    )
+    assert response.status_code == 404
+    assert PlanItem.objects.get(pk=item.pk).note == ""
+
+
+def test_a_nurses_read_of_her_plan_is_audited(client_for, nurse, plan, survivor):
+    client_for(nurse).get(_url(survivor))
+    assert AuditEvent.objects.filter(actor=nurse, action="plan.view", survivor=survivor).count() == 1
+
+
+def test_her_history_links_to_her_plan_for_her_nurse(client_for, nurse, survivor):
+    html = client_for(nurse).get(reverse("survivor_history", args=[survivor.pk])).content.decode()
+    assert _url(survivor) in html
+
+
+def test_the_page_lists_her_items_by_state_and_the_history(client_for, nurse, plan, survivor):
+    html = client_for(nurse).get(_url(survivor)).content.decode()
+    assert "Check-up with your care team" in html and "Mammogram" in html
+    assert "Plan started" in html and "Nina Nurse" in html
+    assert html.count('data-plan-item="due"') == plan.items.count()
+
+
+def test_a_nurse_starts_her_plan_from_the_page(client_for, nurse, survivor, clinic):
+    client = client_for(nurse)
+    html = client.get(_url(survivor)).content.decode()
+    assert "Start her plan" in html
+    template = PlanTemplate.objects.get(clinic=clinic)
+    response = client.post(
+        _url(survivor), {"start": "1", "start-template": template.pk, "start-diagnosis_on": "2024-01-15"}
+    )
+    assert response.status_code == 302
+    assert Plan.objects.get(survivor=survivor).items.exists()
+
+
+def test_her_dates_errors_come_back_by_the_field_keeping_what_was_typed(client_for, nurse, survivor, clinic):
+    template = plan_template_default(clinic=clinic)
+    response = client_for(nurse).post(
+        _url(survivor),
+        {
+            "start": "1",
+            "start-template": template.pk,
+            "start-diagnosis_on": "2024-01-15",
+            "start-surgery_on": "2023-12-01",
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The surgery can&#x27;t be before the diagnosis (15 Jan 2024)." in html
+    assert 'value="2023-12-01"' in html
+    assert 'href="#id_start-surgery_on"' in html  # the error summary links to the field
+    assert not Plan.objects.exists()
+
+
+def test_item_forms_write_through_the_services(client_for, nurse, plan, survivor):
+    client = client_for(nurse)
+    item = plan.items.filter(key="visit").first()
+    day = (plan_common.her_today(survivor) + dt.timedelta(days=10)).isoformat()
+    response = client.post(
+        _item_url(plan, item, "book"),
+        {
+            f"item{item.pk}-book-booked_on": day,
+            f"item{item.pk}-book-booked_time": "09:15",
+            f"item{item.pk}-book-place": "Clinic B",
+        },
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.state == "booked" and item.booked_place == "Clinic B"
+    # Her time (New York), whoever books it.
+    assert item.booked_at.astimezone(plan_common.her_zone(survivor)).strftime("%H:%M") == "09:15"
+    today = plan_common.her_today(survivor).isoformat()
+    assert client.post(_item_url(plan, item, "done"), {f"item{item.pk}-done-done_on": today}).status_code == 302
+    assert PlanItem.objects.get(pk=item.pk).state == "done"
+    other = plan.items.filter(key="mammogram").first()
+    assert (
+        client.post(_item_url(plan, other, "drop"), {f"item{other.pk}-drop-reason": "No breast tissue"}).status_code
+        == 302
+    )
+    assert PlanChange.objects.filter(item=other, action="dropped").exists()
+    assert "Drop" in client.get(_url(survivor)).content.decode()
+
+
+def test_a_failed_item_form_shows_the_services_message_by_the_field(client_for, nurse, plan):
+    item = plan.items.first()
+    response = client_for(nurse).post(_item_url(plan, item, "done"), {f"item{item.pk}-done-done_on": "2099-01-01"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "can&#x27;t be in the future" in html
+    assert f'href="#id_item{item.pk}-done-done_on"' in html
+    assert re.search(rf'id="item-{item.pk}".*?<details open>', html, re.S)
+
+
+def test_an_unknown_action_or_an_item_of_another_plan_changes_nothing(
+    client_for, nurse, plan, same_clinic_survivor, clinic
+):
+    other = plans.plan_start(
+        by=nurse, survivor=same_clinic_survivor, template=plan_template_default(clinic=clinic), **DATES
+    )
+    item = other.items.first()
+    client = client_for(nurse)
+    assert client.post(_item_url(plan, item, "note"), {}).status_code == 404  # her item, through another's plan
+    assert client.post(_item_url(plan, plan.items.first(), "explode"), {}).status_code == 302
+    assert client.get(_item_url(plan, plan.items.first(), "note")).status_code == 405
+
+
+# ---------------------------------------------------------------- templates
+
+
+def test_the_templates_page_shows_the_default_with_its_source(client_for, clinic_admin, clinic):
+    html = client_for(clinic_admin).get(reverse("plan_template_list")).content.decode()
+    assert "Breast cancer follow-up (ASCO guidance, 2013)" in html
+    assert "Khatcheressian JL" in html
+    assert "years 1\u20133: every 3\u20136 months" in html
+    assert PlanTemplate.objects.filter(clinic=clinic, builtin="asco-2013-breast").count() == 1
+    assert reverse("plan_template_list") in html  # in the admin's nav
+
+
+@pytest.mark.parametrize("persona", ["nurse", "other_nurse", "survivor"])
+def test_only_clinic_admins_reach_templates(request, client_for, persona, clinic):
+    template = plan_template_default(clinic=clinic)
+    client = client_for(request.getfixturevalue(persona))
+    assert client.get(reverse("plan_template_list")).status_code == 404
+    assert client.get(reverse("plan_template_create")).status_code == 404
+    assert client.get(reverse("plan_template_edit", args=[template.pk])).status_code == 404
+    assert client.post(reverse("plan_template_toggle", args=[template.pk])).status_code == 404
+
+
+def test_a_clinic_admin_of_another_clinic_gets_404_on_ours(client_for, other_clinic, clinic):
+    template = plan_template_default(clinic=clinic)
+    client = client_for(ClinicAdminFactory(clinics=[other_clinic]))
+    assert client.get(reverse("plan_template_edit", args=[template.pk])).status_code == 404
+    assert client.post(reverse("plan_template_toggle", args=[template.pk])).status_code == 404
+    assert PlanTemplate.objects.get(pk=template.pk).is_active
+    assert "Riverside" not in client.get(reverse("plan_template_list")).content.decode()
+
+
+def test_a_clinic_admin_creates_edits_and_switches_off_a_template(client_for, clinic_admin, clinic):
+    client = client_for(clinic_admin)
+    form = client.get(reverse("plan_template_create")).content.decode()
+    assert "&quot;mammogram&quot;" in form  # the example in the box
+    items = (
+        '[{"key": "visit", "kind": "visit", "label": "Check-up", "counts_from": ["diagnosis"],'
+        ' "phases": [{"from_year": 1, "to_year": null, "every_min_months": 6, "every_max_months": 12}]}]'
+    )
+    data = {"clinic": clinic.pk, "name": "Twice a year", "source": "", "source_note": "", "items_json": items}
+    assert client.post(reverse("plan_template_create"), data).status_code == 302
+    template = PlanTemplate.objects.get(name="Twice a year")
+    bad = data | {"items_json": items.replace('"visit", "label"', '"scan", "label"')}
+    response = client.post(reverse("plan_template_edit", args=[template.pk]), bad)
+    assert response.status_code == 200
+    assert "kind: one of visit" in response.content.decode()
+    assert 'href="#id_items_json"' in response.content.decode()
+    assert client.post(reverse("plan_template_toggle", args=[template.pk])).status_code == 302
+    assert not PlanTemplate.objects.get(pk=template.pk).is_active
+
+
+def test_the_shipped_template_is_not_edited(client_for, clinic_admin, clinic):
+    template = plan_template_default(clinic=clinic)
+    response = client_for(clinic_admin).get(reverse("plan_template_edit", args=[template.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("plan_template_list")
