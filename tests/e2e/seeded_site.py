@@ -91,8 +91,8 @@ def seed_site(url: str) -> Site:
 def _her_plan(maria, nurse):
     """Maria's follow-up plan with an item in each state her page shows;
     returns the booked one (her calendar file, "bring to your visit").
-    TODO(issue 15 merge): the demo seed may start her plan (pstaff); then
-    only the items it lacks are added here."""
+    The demo seed starts her plan (tracker/demo.py); this adds the states
+    her page shows that the seed lacks."""
     import datetime as dt
 
     from tracker.models import Plan, PlanItem, PlanTemplate

@@ -25,10 +25,11 @@ from django.utils import timezone
 
 from ..models import Plan, PlanItem, PlanTemplate, User
 from ..plans import calendar
-from ..plans.defaults import ASCO_2013
+from ..plans.serialize import TemplateItemsError, template_spec
 from ..plans.spec import Label, Template, Window
 from .flags import flags_since_for_survivor
 from .history import symptom_timeline, weight_list
+from .plans import item_words
 
 if TYPE_CHECKING:
     from .flags import HerFlag
@@ -40,12 +41,6 @@ RECENT_DONE = 5
 MAX_OVERDUE = 10
 # With no visit done yet, the summary covers her last 90 days (her home page's span).
 SUMMARY_DAYS = 90
-
-# Templates shipped in code, by PlanTemplate.builtin: their words are the
-# code's (translated), not the row's copy.
-# TODO(issue 15 merge): pstaff's tracker/plans/serialize.py may hold this
-# registry and the reading of a clinic's own items; use theirs when joined.
-_BUILTIN: dict[str, Template] = {ASCO_2013.key: ASCO_2013}
 
 
 @dataclass(frozen=True)
@@ -80,38 +75,30 @@ class HerPlan:
     not_needed: list[HerItem]
 
 
+def _spec(template: PlanTemplate) -> Template | None:
+    """The template's words and items (tracker/plans/serialize.py); None for
+    a hand-edited row that no longer passes: the row's own words and the
+    items' kinds are shown then."""
+    try:
+        return template_spec(template)
+    except TemplateItemsError:
+        return None
+
+
 def template_words(template: PlanTemplate) -> TemplateWords:
-    """The template's name, source and source note: a builtin's from the
+    """The template's name, source and source note: a shipped one's from the
     code (in her language), a clinic's own from its row."""
-    builtin = _BUILTIN.get(template.builtin)
-    if builtin is not None:
-        return TemplateWords(name=builtin.name, source=builtin.source, source_note=builtin.source_note)
+    spec = _spec(template)
+    if spec is not None:
+        return TemplateWords(name=spec.name, source=spec.source, source_note=spec.source_note)
     return TemplateWords(name=template.name, source=template.source, source_note=template.source_note)
-
-
-def item_label(item: PlanItem, template: PlanTemplate) -> Label:
-    """What she reads for an item: a nurse's own label, else the template
-    item's words, else what kind of item it is."""
-    if item.label:
-        return item.label
-    builtin = _BUILTIN.get(template.builtin)
-    if builtin is not None:
-        for spec in builtin.items:
-            if spec.key == item.key:
-                return spec.label
-    # A clinic's own template keeps its items as JSON (serialize.py); read
-    # leniently here: a row without a label falls back to the kind.
-    for row in template.items if isinstance(template.items, list) else []:
-        if isinstance(row, dict) and row.get("key") == item.key and isinstance(row.get("label"), str) and row["label"]:
-            return row["label"]
-    return item.get_kind_display()
 
 
 def her_zone(survivor: User) -> ZoneInfo:
     return ZoneInfo(survivor.time_zone)
 
 
-def _her_item(item: PlanItem, template: PlanTemplate, *, today: dt.date, tz: ZoneInfo) -> HerItem:
+def _her_item(item: PlanItem, template: Template | None, *, today: dt.date, tz: ZoneInfo) -> HerItem:
     window = Window(item.opens_on, item.due_by)
     is_open = item.state in PlanItem.OPEN_STATES
     overdue = item.state == PlanItem.State.MISSED or (
@@ -124,7 +111,7 @@ def _her_item(item: PlanItem, template: PlanTemplate, *, today: dt.date, tz: Zon
     )
     return HerItem(
         item=item,
-        label=item_label(item, template),
+        label=item_words(item, template),
         overdue=overdue,
         open_now=is_open and today in window,
         booking_passed=passed,
@@ -140,7 +127,8 @@ def plan_for_survivor(*, survivor: User) -> HerPlan | None:
         return None
     tz = her_zone(survivor)
     today = calendar.local_date(timezone.now(), tz)
-    items = [_her_item(item, plan.template, today=today, tz=tz) for item in plan.items.order_by("opens_on", "id")]
+    spec = _spec(plan.template)
+    items = [_her_item(item, spec, today=today, tz=tz) for item in plan.items.order_by("opens_on", "id")]
     recent = today - dt.timedelta(days=RECENT_DAYS)
     done = sorted(
         (h for h in items if h.item.state == PlanItem.State.DONE and h.item.done_on and h.item.done_on >= recent),
@@ -235,7 +223,7 @@ def visit_summary(*, survivor: User, item: PlanItem) -> VisitSummary:
     since_day = last_done or today - dt.timedelta(days=SUMMARY_DAYS)
     since = calendar.at_local_hour(since_day, tz, 0)
     return VisitSummary(
-        item=_her_item(item, item.plan.template, today=today, tz=tz),
+        item=_her_item(item, _spec(item.plan.template), today=today, tz=tz),
         since=since_day,
         since_last_visit=last_done is not None,
         symptoms=_symptom_lines(symptom_timeline(survivor=survivor, since=since)),
