@@ -19,7 +19,7 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
 from ..models import Channel, Message
@@ -71,6 +71,8 @@ def message_context(message: Envelope) -> dict:
         path = reverse("flag_contacted", args=[message.flag_id])
     elif message.kind == Message.Kind.ESCALATION:
         path = reverse("nurse_flag", args=[message.flag_id])
+    elif message.kind in PLAN_KINDS:
+        path = _my_followup_path()
     else:
         path = reverse("checkin_create")
     return {
@@ -82,6 +84,18 @@ def message_context(message: Envelope) -> dict:
         "link": site + reverse("login") + "?next=" + path,
         "emergency": message.urgent,
     }
+
+
+PLAN_KINDS = (Message.Kind.PLAN_OPEN, Message.Kind.PLAN_BOOKED, Message.Kind.PLAN_MISSED)
+
+
+def _my_followup_path() -> str:
+    # TODO(issue 15 merge): "my_followup" is her plan page (helper pher's
+    # tracker/views); until it is merged, her home page.
+    try:
+        return reverse("my_followup")
+    except NoReverseMatch:
+        return reverse("home")
 
 
 class EmailChannel:
