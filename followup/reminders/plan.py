@@ -107,7 +107,10 @@ def _moment(item: PlanItem, *, tz: ZoneInfo, now: dt.datetime, time_zone: str) -
     missed item) is due at once, or when her quiet hours end."""
     at_once = quiet_until(time_zone, now) or now
     if item.state == PlanItem.State.MISSED:
-        return Message.Kind.PLAN_MISSED, f"plan:{item.pk}:missed", at_once
+        # Due when the sweep found it (its `now`), so that the same sweep's
+        # claim, a moment later on the clock, sends it.
+        found = min(item.missed_at or now, now)
+        return Message.Kind.PLAN_MISSED, f"plan:{item.pk}:missed", quiet_until(time_zone, found) or found
     if item.state == PlanItem.State.BOOKED and item.booked_at is not None:
         if item.booked_at <= now:
             return None  # the sweep marks it done or missed
