@@ -121,5 +121,6 @@ def _moment(item: PlanItem, *, tz: ZoneInfo, now: dt.datetime, time_zone: str) -
         if local_date(now, tz) > item.due_by:
             return None  # closed: the sweep marks it missed, which reminds her
         due = window_reminder_at(item.opens_on, tz, REMIND_HOUR)
-        return Message.Kind.PLAN_OPEN, f"plan:{item.pk}:open:{item.opens_on.isoformat()}", at_once if due <= now else due
+        key = f"plan:{item.pk}:open:{item.opens_on.isoformat()}"
+        return Message.Kind.PLAN_OPEN, key, at_once if due <= now else due
     return None
