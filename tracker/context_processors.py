@@ -8,6 +8,7 @@ _NAV = (
     "weight_create",
     "preferences",
     "flag_queue",
+    "plan_overdue",
     "staff_home",
     "survivor_list",
     "dashboard",
