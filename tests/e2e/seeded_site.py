@@ -58,6 +58,7 @@ def seed_site(url: str) -> Site:
         email="nell@example.org", full_name="Nell Newcomer", clinic=maria.clinic, invited_by=nurse
     )
     rule = Rule.objects.order_by("slug").first()
+    _plan_item_missed(joan, nurse, today)
 
     site = Site(url=url)
     site.ids = {
@@ -84,6 +85,34 @@ def seed_site(url: str) -> Site:
         assert response.status_code == 200, f"{role} could not sign in"
         site.cookies[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
     return site
+
+
+def _plan_item_missed(survivor, nurse, today) -> None:
+    """A mammogram she missed two months ago: a row on the nurses' follow-up
+    overdue list (issue 15), so its call form is on the page.
+    # TODO(issue 15 merge): the demo seed (pstaff) may give her a plan."""
+    import datetime as dt
+
+    from tracker.models import Plan, PlanItem, PlanTemplate
+
+    template, _ = PlanTemplate.objects.get_or_create(clinic=survivor.clinic, name="Accessibility pages")
+    plan, _ = Plan.objects.get_or_create(
+        survivor=survivor,
+        defaults={
+            "template": template,
+            "diagnosis_on": today - dt.timedelta(days=800),
+            "started_on": today,
+            "started_by": nurse,
+        },
+    )
+    PlanItem.objects.create(
+        plan=plan,
+        kind="mammogram",
+        opens_on=today - dt.timedelta(days=120),
+        due_by=today - dt.timedelta(days=60),
+        state=PlanItem.State.MISSED,
+        missed_at=timezone.now(),
+    )
 
 
 def log_in(context, site: Site, role: str) -> None:
