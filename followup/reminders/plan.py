@@ -63,6 +63,8 @@ def plan_reminders_write(*, plan: Plan, items: list[PlanItem], now: dt.datetime 
     prefs = getattr(survivor, "preferences", None) or Preferences(survivor=survivor)
     channels = [channel for channel in ALL_CHANNELS if prefs.channel_on(channel)]
     tz = ZoneInfo(survivor.time_zone)
+    clinic_id = survivor.clinic_id
+    assert clinic_id is not None  # a survivor has a clinic (constraint survivor_has_clinic)
     wanted: dict[str, Message] = {}
     for item in items:
         moment = _moment(item, tz=tz, now=now, time_zone=survivor.time_zone)
@@ -76,7 +78,7 @@ def plan_reminders_write(*, plan: Plan, items: list[PlanItem], now: dt.datetime 
                 channel=channel,
                 recipient_id=survivor.pk,
                 survivor_id=survivor.pk,
-                clinic_id=survivor.clinic_id,
+                clinic_id=clinic_id,
                 plan_item_id=item.pk,
                 dedupe_key=dedupe_key,
                 due_at=due_at,
