@@ -219,3 +219,16 @@ def test_a_plan_item_cascades_its_reminders(plan):
     changed(plan, item)
     PlanItem.objects.filter(pk=item.pk).delete()
     assert not Message.objects.filter(kind="plan_open").exists()
+
+
+def test_her_in_app_notice_shows_on_her_home_page_while_the_item_is_still_to_book(client, plan, survivor):
+    from django.urls import reverse
+
+    item = item_for(plan, opens_on=dt.date(2026, 5, 1), due_by=dt.date(2026, 7, 31), kind="mammogram")
+    changed(plan, item)  # the window is open: due at once
+    sweep_and_deliver()
+    client.force_login(survivor)
+    page = client.get(reverse("home")).content.decode()
+    assert "You have a follow-up item to book." in page
+    changed(plan, save(item, state="done", done_on=dt.date(2026, 6, 1)))
+    assert "You have a follow-up item to book." not in client.get(reverse("home")).content.decode()
