@@ -5,7 +5,8 @@ run and kept, since filling it takes a while) and prints a Markdown table.
 Every figure comes with a bare baseline measured in the same run, so the
 ratios are comparable across machines. Copy the table into bench/README.md.
 
-  python bench/run.py [--only evaluation|preview|notes] [--survivors 20000] [--checkins 1000000]
+  python bench/run.py [--only evaluation|preview|notes|sweep] [--survivors 20000] [--checkins 1000000]
+                      [--plan-survivors 200000]
 """
 
 from __future__ import annotations
@@ -880,10 +881,13 @@ def _port_open(port: int) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", choices=["evaluation", "preview", "reminders", "triage", "notes", "latency", "scale"])
+    parser.add_argument(
+        "--only", choices=["evaluation", "preview", "reminders", "triage", "notes", "latency", "scale", "sweep"]
+    )
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--survivors", type=int, default=20_000)
     parser.add_argument("--checkins", type=int, default=1_000_000)
+    parser.add_argument("--plan-survivors", type=int, default=200_000)
     args = parser.parse_args()
     setup_django()
     from tracker.services.rules import rules_load_defaults
@@ -911,6 +915,10 @@ def main() -> None:
 
         fill_preview_data(args.survivors, args.checkins)
         bench_scale(out, login=bench_login)
+    if args.only in (None, "sweep"):
+        from sweep import bench_sweep  # bench/sweep.py, beside this file
+
+        bench_sweep(out, args.plan_survivors, bench_clinic())
     print("\n".join(out))
 
 

@@ -1,9 +1,12 @@
 from django.db.models import Q
 
-from tracker.models import Flag
+from tracker.models import Flag, PlanItem
 from tracker.rules.tiers import QUEUE_RANK
 
 from .reminders.notices import notices_for
+
+# A plan notice's kind -> the state its item must still be in to show.
+PLAN_NOTICE_STATES = {"plan_open": "due", "plan_booked": "booked", "plan_missed": "missed"}
 
 
 def notices(request):
@@ -33,9 +36,21 @@ def notices(request):
         if flag_ids
         else {}
     )
+    # A plan notice shows while its item is still where the notice found it
+    # (to book, booked, missed): not once she has been seen or it was dropped.
+    plan_ids = {notice.plan_item_id for notice in shown if notice.kind in PLAN_NOTICE_STATES}
+    item_states: dict[int | None, str] = (
+        dict(PlanItem.objects.filter(pk__in=plan_ids, plan__survivor=user).values_list("pk", "state"))
+        if plan_ids
+        else {}
+    )
     kept = []
     for notice in shown:
-        if notice.kind == "reminder":
+        if notice.kind in PLAN_NOTICE_STATES:
+            if item_states.get(notice.plan_item_id) != PLAN_NOTICE_STATES[notice.kind]:
+                continue
+            notice.emergency = False
+        elif notice.kind == "reminder":
             if notice.flag_id not in live:
                 continue
             notice.emergency = live[notice.flag_id] == "emergency" or notice.urgent

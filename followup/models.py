@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from tracker.models import Clinic, Flag, Tier
+from tracker.models import Clinic, Flag, PlanItem, Tier
 
 from .indexes import BrinOnPostgres
 
@@ -151,6 +151,11 @@ class Message(models.Model):
         CHECKIN = "checkin", "Weekly check-in"
         NUDGE = "nudge", "Check-in nudge"
         ESCALATION = "escalation", "Escalation to nurses"
+        # Her follow-up plan (followup/reminders/plan.py): an item's window
+        # opens, a booked visit is a few days away, an item was missed.
+        PLAN_OPEN = "plan_open", "Follow-up item to book"
+        PLAN_BOOKED = "plan_booked", "Booked follow-up soon"
+        PLAN_MISSED = "plan_missed", "Follow-up item missed"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -168,6 +173,8 @@ class Message(models.Model):
     survivor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="messages")
     flag = models.ForeignKey(Flag, null=True, blank=True, on_delete=models.CASCADE, related_name="messages")
+    # The plan item a plan reminder is about (its kind says which moment).
+    plan_item = models.ForeignKey(PlanItem, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
     sequence = models.PositiveSmallIntegerField(default=0)
     iso_week = models.CharField(max_length=8, blank=True)
     dedupe_key = models.CharField(max_length=120, unique=True)
@@ -203,6 +210,12 @@ class Message(models.Model):
                 condition=models.Q(state__in=["queued", "sending"]),
             ),
             models.Index(fields=["flag", "state"], name="message_flag_state"),
+            # The plan receiver's cancel: an item's pending reminders.
+            models.Index(
+                fields=["plan_item"],
+                name="message_plan_item_open",
+                condition=models.Q(plan_item__isnull=False, state__in=["pending", "queued"]),
+            ),
             models.Index(fields=["clinic", "state", "-due_at"], name="message_clinic_state"),
         ]
 

@@ -23,6 +23,7 @@ from followup.triage.actions import (
     flags_nurse_resolve,
 )
 from followup.triage.flag_page import OpenFlag, flag_page_read
+from followup.triage.plan_reads import PLAN_OVERDUE_DAYS, call_list_plan_overdue
 from followup.triage.queue import queue_page_read
 from followup.triage.reads import (
     call_list_bounced,
@@ -234,6 +235,33 @@ def call_lists(request: AuthenticatedHttpRequest) -> HttpResponse:
     audit_record_list(actor=request.user, action="call_list.view", survivor_ids=shown)
     context = {"lists": lists, "results": FlagEvent.Result.choices, "failed": failed}
     return render(request, "followup/call_lists.html", context)
+
+
+@nurse_required
+@require_http_methods(["GET", "POST"])
+def plan_overdue(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The "follow-up overdue" call list (issue 15): survivors with a plan
+    item missed by more than 30 days, each row with the call lists' "log a
+    call" form (the same CallLog). A call that fails to save comes back in
+    its row with the message by the field and what she typed."""
+    failed = None
+    if request.method == "POST":
+        form = CallForm(request.POST, auto_id=f"call-1-{request.POST.get('survivor', '')[:16]}-%s")
+        if form.is_valid():
+            survivor = survivor_for_nurse(user=request.user, survivor_id=form.cleaned_data["survivor"])
+            call_log(
+                survivor=survivor,
+                nurse=request.user,
+                result=form.cleaned_data["result"],
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, f"Call to {survivor.full_name} recorded.")
+            return redirect("plan_overdue")
+        failed = {"form": form, "list": 1, "survivor": form.cleaned_data.get("survivor")}
+    rows = call_list_plan_overdue(user=request.user)
+    audit_record_list(actor=request.user, action="call_list.view", survivor_ids=[row.pk for row in rows])
+    context = {"rows": rows, "results": FlagEvent.Result.choices, "failed": failed, "days": PLAN_OVERDUE_DAYS}
+    return render(request, "followup/plan_overdue.html", context)
 
 
 @nurse_required

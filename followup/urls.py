@@ -12,6 +12,7 @@ urlpatterns = [
     path("staff/queue/next/", nurse_views.queue_next, name="queue_next"),
     path("staff/survivors/", nurse_views.survivors, name="survivor_list"),
     path("staff/call-lists/", nurse_views.call_lists, name="call_lists"),
+    path("staff/call-lists/follow-up-overdue/", nurse_views.plan_overdue, name="plan_overdue"),
     path("staff/dashboard/", nurse_views.dashboard, name="dashboard"),
     path("admin-pages/audit/", views.audit_trail, name="audit_trail"),
     path("staff/flags/<int:flag_id>/", nurse_views.nurse_flag, name="nurse_flag"),

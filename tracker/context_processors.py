@@ -9,6 +9,7 @@ _NAV = (
     "my_followup",
     "preferences",
     "flag_queue",
+    "plan_overdue",
     "staff_home",
     "survivor_list",
     "dashboard",

@@ -71,6 +71,8 @@ def message_context(message: Envelope) -> dict:
         path = reverse("flag_contacted", args=[message.flag_id])
     elif message.kind == Message.Kind.ESCALATION:
         path = reverse("nurse_flag", args=[message.flag_id])
+    elif message.kind in PLAN_KINDS:
+        path = _my_followup_path()
     else:
         path = reverse("checkin_create")
     return {
@@ -82,6 +84,13 @@ def message_context(message: Envelope) -> dict:
         "link": site + reverse("login") + "?next=" + path,
         "emergency": message.urgent,
     }
+
+
+PLAN_KINDS = (Message.Kind.PLAN_OPEN, Message.Kind.PLAN_BOOKED, Message.Kind.PLAN_MISSED)
+
+
+def _my_followup_path() -> str:
+    return reverse("my_followup")
 
 
 class EmailChannel:

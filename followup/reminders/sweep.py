@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from tracker import scope
 from tracker.models import Flag
+from tracker.services.plan_sweep import plan_items_mark_missed
 
 from ..models import Attempt, Channel, FlagFollowup, Heartbeat, Message
 from .delivery import enqueue
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 
 # Well inside the sweep task's soft time limit (followup/tasks.py).
 SWEEP_CLAIM_SECONDS = 30
+# Her plan's missed items: a backlog is finished by the next sweeps.
+SWEEP_PLANS_SECONDS = 10
 
 
 def sweep(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
@@ -46,18 +49,22 @@ def sweep(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
 
     1. Write this week's check-in reminders and nudges that are missing.
     2. Escalate flags no nurse opened in time (once per breach).
-    3. Put back messages stuck in queued or sending (lost task, dead worker).
-    4. Claim due messages: defer the ones in her quiet hours, queue the rest
+    3. Mark her plan's items missed once their window (and booking) has
+       passed (plans_check): the "missed" reminder is written with them,
+       due now, so step 5 of this same sweep claims it.
+    4. Put back messages stuck in queued or sending (lost task, dead worker).
+    5. Claim due messages: defer the ones in her quiet hours, queue the rest
        and enqueue one task each after commit; batch after batch while a
        full one comes back, for up to SWEEP_CLAIM_SECONDS (everyone's weekly
        check-in falls due at 10:00 on Mondays: one batch a minute would
        leave thousands waiting for hours).
-    5. Note the completed run for /healthz: last, so that a sweep failing
+    6. Note the completed run for /healthz: last, so that a sweep failing
        midway leaves the previous one's time and the sweep lag grows.
     Returns the ids queued."""
     now = now or timezone.now()
     checkins_schedule(now=now)
     escalations_check(now=now)
+    plans_check(now=now, batch=batch, until=time.monotonic() + SWEEP_PLANS_SECONDS)
     requeue_stuck(now=now)
     queued: list[int] = []
     until = time.monotonic() + SWEEP_CLAIM_SECONDS
@@ -68,6 +75,25 @@ def sweep(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
             break
     Heartbeat.objects.update_or_create(name="sweep", defaults={"at": now})
     return queued
+
+
+def plans_check(*, now: dt.datetime, batch: int, until: float) -> int:
+    """Items missed since the last sweep, batch after batch (each its own
+    transaction, through tracker's service, which sends plan_items_changed:
+    followup/reminders/plan.py writes the missed reminder), for up to
+    SWEEP_PLANS_SECONDS: a backlog (the first sweep after a long outage) is
+    finished by the next sweeps. A failure here is logged and the sweep goes
+    on: a broken plan must not cost anyone her flag reminders."""
+    marked = 0
+    while True:
+        try:
+            count = plan_items_mark_missed(now=now, batch=batch)
+        except Exception:  # noqa: BLE001 - isolated: the claim below must run
+            log.exception("marking missed plan items failed; the next sweep tries again")
+            return marked
+        marked += count
+        if count < batch or time.monotonic() > until:
+            return marked
 
 
 def sweep_urgent(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:

@@ -1,7 +1,7 @@
 """The nurse's reads that depend on who asks (404 alike for "missing" and
 "not yours"): a flag of her clinics, her clinics' survivors and one of them,
 the call lists (no recent check-in, email or texts failed for good, call
-back wanted), the snooze form's symptoms and a survivor's snoozes, and the
+back wanted; follow-up overdue is plan_reads.py's), the snooze form's symptoms and a survivor's snoozes, and the
 clinic's dashboard figures. The queue is queue.py's; the flag page and the
 survivors page are flag_page.py's and survivor_list.py's; a clinic admin's
 reads are followup/admin_actions.py's."""
@@ -133,8 +133,8 @@ def snoozes_for(*, survivor: User):
 
 
 def dashboard(*, user: User, periods=(30, 90), now: dt.datetime | None = None) -> dict[int, dict]:
-    """The clinic's figures for each period (days): four queries for all
-    periods together, whatever the number of flags."""
+    """The clinic's figures for each period (days): six queries for all
+    periods together, whatever the number of flags or plans."""
     now = now or timezone.now()
     clinics = list(scope.clinics_of(user))
     mine = Flag.objects.filter(survivor__clinic__in=clinics)
@@ -172,6 +172,11 @@ def dashboard(*, user: User, periods=(30, 90), now: dt.datetime | None = None) -
         .values_list("created_at", "wait")
     )
     rules = {rule.id: rule for rule in rule_choices()}
+    # 5. Her follow-up plans (issue 15): two more queries. plan_reads uses
+    # this module's clinic_survivors, so it is imported here, not above.
+    from .plan_reads import plan_figures
+
+    plans = plan_figures(user=user, since=since, now=now)
     figures = {}
     for days, start in since.items():
         period_waits = sorted(w for created, w in waits if created >= start)
@@ -204,5 +209,6 @@ def dashboard(*, user: User, periods=(30, 90), now: dt.datetime | None = None) -
             "closed_within_48h": round(100 * totals[f"closed_{days}"] / raised) if raised else None,
             "overdue_now": open_now["overdue"],
             "per_rule": per_rule,
+            **plans[days],
         }
     return figures

@@ -59,6 +59,7 @@ def seed_site(url: str) -> Site:
     )
     rule = Rule.objects.order_by("slug").first()
     followup_item = _her_plan(maria, nurse)
+    _plan_item_missed(joan, nurse, today)
 
     site = Site(url=url)
     site.ids = {
@@ -151,6 +152,32 @@ def _her_plan(maria, nurse):
         booked_at=timezone.now() + 12 * day,
         booked_place="Riverside Imaging, 2nd floor",
         her_questions="Can I have the results by phone?",
+    )
+def _plan_item_missed(survivor, nurse, today) -> None:
+    """A mammogram she missed two months ago: a row on the nurses' follow-up
+    overdue list (issue 15), so its call form is on the page. The demo
+    seed gives her a plan (tracker/demo.py); the item is added to it."""
+    import datetime as dt
+
+    from tracker.models import Plan, PlanItem, PlanTemplate
+
+    template, _ = PlanTemplate.objects.get_or_create(clinic=survivor.clinic, name="Accessibility pages")
+    plan, _ = Plan.objects.get_or_create(
+        survivor=survivor,
+        defaults={
+            "template": template,
+            "diagnosis_on": today - dt.timedelta(days=800),
+            "started_on": today,
+            "started_by": nurse,
+        },
+    )
+    PlanItem.objects.create(
+        plan=plan,
+        kind="mammogram",
+        opens_on=today - dt.timedelta(days=120),
+        due_by=today - dt.timedelta(days=60),
+        state=PlanItem.State.MISSED,
+        missed_at=timezone.now(),
     )
 
 

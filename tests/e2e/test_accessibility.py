@@ -136,6 +136,8 @@ PAGES = [
     ("nurse", "flag", "/staff/flags/{flag}/", None),
     ("nurse", "flag with errors", "/staff/flags/{flag}/", flag_errors),
     ("nurse", "call lists", "/staff/call-lists/", None),
+    ("nurse", "follow-up overdue", "/staff/call-lists/follow-up-overdue/", None),
+    ("nurse", "follow-up overdue with errors", "/staff/call-lists/follow-up-overdue/", lambda page: _submit(page)),
     ("nurse", "dashboard", "/staff/dashboard/", None),
     ("nurse", "survivors", "/staff/survivors/", None),
     ("nurse", "survivors search", "/staff/survivors/?q=Maria", None),

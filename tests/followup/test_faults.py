@@ -273,3 +273,41 @@ def test_8_a_hung_text_provider_ends_in_failed_attempts_and_does_not_hold_the_wo
         wait_for(lambda: Message.objects.get(pk=sms.pk).state == "failed", timeout=60)
         attempts = list(Attempt.objects.filter(message=sms).values_list("outcome", "detail"))
         assert attempts == [("transient", "sms: SoftTimeLimitExceeded")] * 2
+
+
+def test_9_a_missed_plan_item_is_reminded_once_through_a_killed_worker(daytime_survivor, tmp_path):
+    """Her plan (issue 15): beat's sweep marks a closed item missed and
+    writes its reminder rows in the same transaction; the worker sending the
+    email is killed mid-send; a second worker sends it after the sweep puts
+    it back. The item is marked once and the reminder written once; it is
+    sent at least once and at most twice (kill -9 mid-send, as test 2)."""
+    from tests.followup.plan_world import item_for, plan_for
+    from tracker.models import PlanChange
+
+    nurse = NurseFactory(clinics=[daytime_survivor.clinic])
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(daytime_survivor.time_zone))
+    item = item_for(
+        plan_for(daytime_survivor, nurse),
+        opens_on=today - dt.timedelta(days=90),
+        due_by=today - dt.timedelta(days=2),
+        kind="mammogram",
+    )
+    with cluster(tmp_path, FAULT_SEND_DELAY=4) as c:
+        worker = c.worker("w1")
+        c.beat()
+
+        def reminder():
+            return Message.objects.filter(plan_item=item, kind="plan_missed", channel="email").first()
+
+        wait_for(lambda: reminder() is not None and reminder().state == "sending", timeout=60)
+        message = reminder()
+        c.kill(worker)
+        assert Message.objects.get(pk=message.pk).state == "sending"
+        c.worker("w2")
+        wait_for(lambda: Message.objects.get(pk=message.pk).state == "sent", timeout=90)
+        delivered = [m for m in c.mails() if daytime_survivor.email in m and "overdue" in m]
+        assert 1 <= len(delivered) <= 2
+        assert all("mammogram" not in m.lower() for m in delivered)
+        assert 1 <= sent_count(pk=message.pk) <= 2
+        assert Message.objects.filter(plan_item=item, kind="plan_missed").count() == 2  # email, in-app
+        assert PlanChange.objects.filter(item=item, action="missed").count() == 1

@@ -213,6 +213,8 @@ CASES.update(
         "audit_trail": (lambda d: reverse("audit_trail"), ADMIN_ONLY),
         "security_events": (lambda d: reverse("security_events"), ADMIN_ONLY),
         "call_lists": (lambda d: reverse("call_lists"), {**NURSE_ONLY, "other_nurse": 200}),
+        # Every nurse has one; it lists only her clinics' survivors (tests/followup/test_plan_overdue.py).
+        "plan_overdue": (lambda d: reverse("plan_overdue"), {**NURSE_ONLY, "other_nurse": 200}),
         "message_list": (lambda d: reverse("message_list"), ADMIN_ONLY),
         "cadence_edit": (lambda d: reverse("cadence_edit"), ADMIN_ONLY),
         "notice_dismiss": (lambda d: reverse("notice_dismiss", args=[d["message"].pk]), POST_ONLY),
