@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from tracker import scope
 from tracker.models import Flag
-from tracker.services.plan_sweep import plan_items_mark_missed
+from tracker.services.plans import plan_items_mark_missed
 
 from ..models import Attempt, Channel, FlagFollowup, Heartbeat, Message
 from .delivery import enqueue

@@ -2,7 +2,7 @@
 "follow-up overdue" call list (survivors with an item missed by more than
 30 days, counted in her own time zone) and the dashboard's two plan figures.
 Who sees whom is tracker/scope.py's, through reads.clinic_survivors; a
-missed item is one the sweep marked (tracker/services/plan_sweep.py)."""
+missed item is one the sweep marked (tracker/services/plans.py: plan_items_mark_missed)."""
 
 from __future__ import annotations
 
