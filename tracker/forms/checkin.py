@@ -144,9 +144,19 @@ class SymptomEntryForm(forms.Form):
 class BaseSymptomEntryFormSet(forms.BaseFormSet):
     # How the error summary names a row: as the page's legend does.
     error_summary_row = _("Symptom {number}")
-    # Set by the view when her check-in asks about her hormone tablets: that
-    # answer (required then) is a check-in of its own, symptoms or not.
-    symptoms_optional = False
+
+    def __init__(self, *args, symptoms_optional: bool = False, **kwargs):
+        # True when her check-in asks about her hormone tablets: that answer
+        # (required then) is a check-in of its own, symptoms or not, so even
+        # the first row may be left empty.
+        self.symptoms_optional = symptoms_optional
+        super().__init__(*args, **kwargs)
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)  # type: ignore[misc]
+        if self.symptoms_optional:
+            form.empty_permitted = True
+        return form
 
     def clean(self):
         super().clean()

@@ -48,10 +48,11 @@ def checkin_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     asks_endocrine = endocrine_asked(survivor=survivor)
     if request.method == "POST":
         form = CheckInForm(request.POST, asks_endocrine=asks_endocrine)
-        formset = SymptomEntryFormSet(request.POST, form_kwargs={"survivor": survivor}, prefix="entry")
         # Her answer about her hormone tablets (required when asked) is
         # enough for a check-in: "I have stopped taking them" and nothing else.
-        formset.symptoms_optional = asks_endocrine
+        formset = SymptomEntryFormSet(
+            request.POST, form_kwargs={"survivor": survivor}, prefix="entry", symptoms_optional=asks_endocrine
+        )
         if "add_entry" in request.POST:
             # "Add another symptom" without JavaScript: re-show everything typed
             # so far with one more empty row. The bound form keeps her answer.
