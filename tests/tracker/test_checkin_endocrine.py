@@ -286,3 +286,29 @@ def test_an_outsider_nurse_sees_neither_the_check_in_nor_her_answer(client, surv
     checkin = _check_in(survivor, "stopped")
     client.force_login(other_nurse)
     assert client.get(reverse("checkin_detail", args=[checkin.pk])).status_code == 404
+
+
+def test_a_rule_preview_counts_answers_for_an_answer_rule(survivor, clinic, default_rules):
+    from tracker.evaluation.preview import rule_preview
+
+    _check_in(survivor, "stopped")
+    _check_in(survivor, "taken", entry_data("pain", "knee", 3, False, False, ""))
+    result = rule_preview(
+        condition={"endocrine": {"answers": ["stopped"]}}, tier="routine", days=30, clinic_ids=[clinic.pk]
+    ).as_json()
+    assert (result["scanned"], result["draft"]) == (2, {"entries": 1, "checkins": 1, "survivors": 1})
+    assert result["by_symptom"] == [
+        {"side": "draft", "tier": "routine", "symptom": "endocrine", "body_site": "", "matches": 1}
+    ]
+
+
+def test_a_nurse_sees_the_flag_on_her_answer_in_the_queue_and_on_its_page(client, survivor, nurse, default_rules):
+    _check_in(survivor, "stopped")
+    flag = _flags(survivor)[SLUG]
+    client.force_login(nurse)
+    queue = client.get(reverse("flag_queue")).content.decode()
+    assert "Hormone therapy stopped or often missed" in queue
+    page = client.get(reverse("nurse_flag", args=[flag.pk]))
+    assert page.status_code == 200
+    assert "hormone tablets this week: stopped" in page.content.decode()
+    assert "Call to talk it through" in page.content.decode()  # the rule's note for nurses
