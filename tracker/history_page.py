@@ -101,7 +101,7 @@ SELECT
               FROM tracker_symptomentry e
               JOIN tracker_symptom sy ON sy.id = e.symptom_id
               LEFT JOIN tracker_bodysite bs ON bs.id = e.body_site_id
-             WHERE e.checkin_id = c.id)) ORDER BY c.created_at DESC)
+             WHERE e.checkin_id = c.id), c.endocrine_answer) ORDER BY c.created_at DESC)
      FROM (SELECT * FROM tracker_checkin WHERE survivor_id = %(survivor)s
             ORDER BY created_at DESC LIMIT %(recent)s) c),
   (SELECT json_agg(json_build_array(e.created_at, e.severity, sy.label, coalesce(bs.label, ''))
@@ -176,8 +176,9 @@ def history_page_sql(*, survivor: User, days: int, reader: User) -> HistoryPage:
                 EntryRow(e[0], survivor.pk, e[1], e[2], e[3], e[4], e[5], dt.date.fromisoformat(e[6]), e[7], _at(e[8]))
                 for e in entries or ()
             ],
+            answer,
         )
-        for pk, created, callback, entries in checkin_rows or ()
+        for pk, created, callback, entries, answer in checkin_rows or ()
     ]
     shown = survivor.weight_shown
     return HistoryPage(

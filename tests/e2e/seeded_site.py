@@ -5,6 +5,7 @@ confirmed, a nurse's reads in the audit trail and an open invitation. Ids
 go into the pages' paths; each role gets a logged-in session cookie, made
 by signing in with the password and (staff) the second step."""
 
+import uuid
 from dataclasses import dataclass, field
 from io import StringIO
 
@@ -31,6 +32,7 @@ class Site:
 def seed_site(url: str) -> Site:
     from followup.reminders.loop import flag_survivor_confirm_contact
     from tracker.services.audit import audit_read
+    from tracker.services.checkins import checkin_create
     from tracker.services.rules import rules_load_defaults
 
     pass
@@ -47,9 +49,14 @@ def seed_site(url: str) -> Site:
     admin = User.objects.get(email="admin@demo.followup.test")
     today = timezone.localdate()
 
+    _on_hormone_tablets(maria, nurse)
     urgent = record_checkin(maria, entry("jaundice", None, 5, True, False, started_on=today), callback=True)
     emergency = record_checkin(maria, entry("seizure", None, 8, True, True, started_on=today))
     flag = Flag.objects.filter(survivor=maria, status=Flag.Status.OPEN).order_by("tier_rank", "pk").first()
+    # Her answer alone, "I have stopped taking them": a check-in with no symptom, and its routine flag.
+    stopped, _ = checkin_create(
+        survivor=maria, entries=[], callback_requested=False, submission_token=uuid.uuid4(), endocrine_answer="stopped"
+    )
     confirmed = record_checkin(joan, entry("jaundice", None, 4, True, False, started_on=today))
     joan_flag = Flag.objects.filter(attachments__entry__checkin=confirmed).first()
     flag_survivor_confirm_contact(flag=joan_flag, survivor=joan)
@@ -66,6 +73,7 @@ def seed_site(url: str) -> Site:
         "maria": maria.pk,
         "urgent_checkin": urgent.pk,
         "emergency_checkin": emergency.pk,
+        "endocrine_checkin": stopped.pk,
         "flag": flag.pk,
         "rule": rule.slug,
         "entry": urgent.entries.first().pk,
@@ -153,6 +161,8 @@ def _her_plan(maria, nurse):
         booked_place="Riverside Imaging, 2nd floor",
         her_questions="Can I have the results by phone?",
     )
+
+
 def _plan_item_missed(survivor, nurse, today) -> None:
     """A mammogram she missed two months ago: a row on the nurses' follow-up
     overdue list (issue 15), so its call form is on the page. The demo
@@ -179,6 +189,27 @@ def _plan_item_missed(survivor, nurse, today) -> None:
         state=PlanItem.State.MISSED,
         missed_at=timezone.now(),
     )
+
+
+def _on_hormone_tablets(survivor, nurse) -> None:
+    """Her plan says she takes hormone tablets, so her check-in asks about them.
+    The demo seed gives her a plan (tracker/demo.py); this only
+    makes sure it has hormone therapy, started and not ended."""
+    import datetime as dt
+
+    from tracker.models import Plan, PlanTemplate
+
+    plan = Plan.objects.filter(survivor=survivor).first()
+    if plan is None:
+        template = PlanTemplate.objects.filter(clinic=survivor.clinic).first() or PlanTemplate.objects.create(
+            clinic=survivor.clinic, name="Accessibility check"
+        )
+        plan = Plan(
+            survivor=survivor, template=template, diagnosis_on=dt.date(2024, 3, 1), started_on=dt.date(2024, 4, 1)
+        )
+        plan.started_by = nurse
+    plan.endocrine_start_on, plan.endocrine_end_on = dt.date(2024, 6, 1), None
+    plan.save()
 
 
 def log_in(context, site: Site, role: str) -> None:

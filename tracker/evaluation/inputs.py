@@ -22,7 +22,7 @@ from django.utils.dateparse import parse_datetime
 
 from ..models import BodySite, Rule, RuleVersion, Symptom, SymptomEntry, User, WeightEntry
 from ..rules import engine, text
-from ..rules.facts import Entry, History, Weight
+from ..rules.facts import Answer, Entry, History, Weight
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,10 @@ class RuleInputs:
 
 
 # One round trip for everything evaluation needs about her: entries in the
-# rules' windows, weights, and active snoozes. Written as SQL by hand because
+# rules' windows, weights, her check-ins' answers about her hormone tablets
+# (the answer rides in the kind column, 'a:stopped': the other columns' types
+# are the entries' and weights', and || is the same in both databases), and
+# active snoozes. Written as SQL by hand because
 # this runs inside every check-in and three ORM queries cost three round
 # trips (see bench/README.md); it is plain SQL that PostgreSQL and SQLite share.
 # What she marked entered in error is no evidence: rules read what stands.
@@ -174,6 +177,9 @@ UNION ALL
 SELECT 's', id, symptom_id, rule_id, NULL, NULL, NULL, ends_at, NULL, NULL
   FROM tracker_snooze
  WHERE survivor_id = %s AND starts_at <= %s AND ends_at > %s AND ended_early_at IS NULL
+UNION ALL
+SELECT 'a:' || endocrine_answer, id, NULL, NULL, NULL, NULL, NULL, created_at, NULL, NULL
+  FROM tracker_checkin WHERE survivor_id = %s AND created_at >= %s AND endocrine_answer <> ''
 """
 _CATALOG: dict[str, dict[int, str]] = {}
 
@@ -204,11 +210,15 @@ def rule_inputs(*, survivor: User, rules: list[engine.RuleDef], now=None) -> Rul
     # A window of 0 still reads today's rows: this check-in's own entries.
     entries_since = now - dt.timedelta(days=entry_days, hours=1)
     weights_since = now - dt.timedelta(days=weight_days, hours=1) if weight_days else now + dt.timedelta(days=1)
-    params = [survivor.pk, entries_since, survivor.pk, weights_since, survivor.pk, now, now]
+    # Her answers only when a rule reads them (the event's own is handed to the engine by the caller).
+    reads_answers = any(rule.kind == "answer" for rule in rules)
+    answer_days = max((r.answer_days for r in rules), default=0)
+    answers_since = now - dt.timedelta(days=answer_days, hours=1) if reads_answers else now + dt.timedelta(days=1)
+    params = [survivor.pk, entries_since, survivor.pk, weights_since, survivor.pk, now, now, survivor.pk, answers_since]
     with connection.cursor() as cursor:
         cursor.execute(_RULE_INPUTS_SQL, params)
         rows = cursor.fetchall()
-    entries, weights, snoozed_rules, snoozed_symptoms = [], [], set(), set()
+    entries, weights, answers, snoozed_rules, snoozed_symptoms = [], [], [], set(), set()
     slugs = {rule.rule_id: rule.slug for rule in rules}
     for kind, pk, symptom_id, site_or_rule_id, severity, is_new, is_worse, at, kg, reading in rows:
         if kind == "s":
@@ -219,7 +229,9 @@ def rule_inputs(*, survivor: User, rules: list[engine.RuleDef], now=None) -> Rul
                 snoozed_symptoms.add(_catalog_code("symptom", symptom_id))
             continue
         at = _aware(at)
-        if kind == "e":
+        if kind.startswith("a:"):
+            answers.append(Answer(id=pk, answer=kind[2:], at=at))
+        elif kind == "e":
             entries.append(
                 Entry(
                     id=pk,
@@ -237,8 +249,9 @@ def rule_inputs(*, survivor: User, rules: list[engine.RuleDef], now=None) -> Rul
             weights.append(Weight(id=pk, kg=float(kg), at=at))
     entries.sort(key=lambda e: (e.at, e.id))
     weights.sort(key=lambda w: w.at)
+    answers.sort(key=lambda a: (a.at, a.id))
     return RuleInputs(
-        history=History(entries=tuple(entries), weights=tuple(weights)),
+        history=History(entries=tuple(entries), weights=tuple(weights), answers=tuple(answers)),
         snoozed_rules=frozenset(snoozed_rules),
         snoozed_symptoms=frozenset(snoozed_symptoms),
     )

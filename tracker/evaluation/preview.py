@@ -31,9 +31,9 @@ from django.conf import settings
 from django.db.models import BooleanField, Case, Q, Value, When
 from django.utils import timezone
 
-from ..models import SymptomEntry, User, WeightEntry
+from ..models import CheckIn, SymptomEntry, User, WeightEntry
 from ..rules import engine, text
-from ..rules.facts import Entry, History, Weight
+from ..rules.facts import Answer, Entry, History, Weight
 from .candidates import history_qs, superset_q
 
 # Survivors per chunk: at a year of weekly check-ins, about 13,000 rows
@@ -72,6 +72,7 @@ class PreviewSide:
 
 
 WEIGHT = "weight"  # the "symptom" a weight rule's match is counted under
+ANSWER = "endocrine"  # and an answer rule's (her answer about hormone tablets)
 
 
 @dataclass
@@ -127,7 +128,11 @@ def rule_preview(
     result = Preview(days=days, scanned=0, draft=PreviewSide(), current=PreviewSide() if current else None)
     if all(engine.trigger(r.condition) == "weight" for r in rules):
         one_chunk: Callable[[list[int]], None] = functools.partial(_preview_weights, rules, start, now, result)
+    elif all(engine.trigger(r.condition) == "answer" for r in rules):
+        one_chunk = functools.partial(_preview_answers, rules, start, now, result)
     else:
+        # A draft on answers against a current version on entries (or the
+        # other way round) counts the entries' side only: rare, and conservative.
         one_chunk = _EntryPass(rules, start, now, result).run
     chunks = survivor_chunks(
         chunk or int(getattr(settings, "FOLLOWUP_PREVIEW_CHUNK_SURVIVORS", CHUNK_SURVIVORS)), clinic_ids
@@ -299,4 +304,29 @@ def _preview_weights(rules, start, now, result: Preview, ids: list[int]) -> None
                 side.checkins.add(("w", weight.id))
                 side.survivors.add(survivor_id)
                 result.count(hit, WEIGHT, None)
+            result.scanned += 1
+
+
+def _preview_answers(rules, start, now, result: Preview, ids: list[int]) -> None:
+    """Answer rules over her check-ins' answers about her hormone tablets."""
+    window = max((r.answer_days for r in rules), default=0)
+    rows = (
+        CheckIn.objects.filter(_in_chunk(ids), created_at__gte=start - dt.timedelta(days=window), created_at__lte=now)
+        .exclude(endocrine_answer="")
+        .order_by("survivor_id", "created_at", "id")
+        .values_list("id", "survivor_id", "endocrine_answer", "created_at")
+    )
+    for survivor_id, group in itertools.groupby(rows, key=operator.itemgetter(1)):
+        answers = [Answer(id=pk, answer=answer, at=at) for pk, _, answer, at in group]
+        for answer in answers:
+            if answer.at < start:
+                continue
+            history = History(answers=tuple(a for a in answers if a.at <= answer.at))
+            for hit in engine.evaluate(rules, history=history, answer=answer):
+                side = result.draft if hit.rule.slug == "draft" else result.current
+                assert side is not None  # a hit of the current version: it was previewed
+                side.entries += 1
+                side.checkins.add(answer.id)
+                side.survivors.add(survivor_id)
+                result.count(hit, ANSWER, None)
             result.scanned += 1

@@ -1,6 +1,8 @@
 """Her check-in: one form per symptom, the formset that holds them (at
-least one, at most ten), and the check-in's own form (call-back, token).
-They validate and explain; services/checkins.py (checkin_create) writes.
+least one, at most ten; none needed when she answers the question about her
+hormone tablets), and the check-in's own form (that question while her plan
+says she takes them, call-back, token). They validate and explain;
+services/checkins.py (checkin_create) writes.
 """
 
 import datetime as dt
@@ -15,7 +17,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from ..models import NOTE_MAX_LENGTH, BodySite, Symptom, User
+from ..models import NOTE_MAX_LENGTH, BodySite, CheckIn, Symptom, User
 from ..services.checkins import EntryData
 from .fields import YesNoField
 
@@ -143,9 +145,22 @@ class BaseSymptomEntryFormSet(forms.BaseFormSet):
     # How the error summary names a row: as the page's legend does.
     error_summary_row = _("Symptom {number}")
 
+    def __init__(self, *args, symptoms_optional: bool = False, **kwargs):
+        # True when her check-in asks about her hormone tablets: that answer
+        # (required then) is a check-in of its own, symptoms or not, so even
+        # the first row may be left empty.
+        self.symptoms_optional = symptoms_optional
+        super().__init__(*args, **kwargs)
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)  # type: ignore[misc]
+        if self.symptoms_optional:
+            form.empty_permitted = True
+        return form
+
     def clean(self):
         super().clean()
-        if any(self.errors):
+        if any(self.errors) or self.symptoms_optional:
             return
         # _should_delete_form: Django's own test for a row ticked for deletion (private, not in the stubs).
         if not any(form.has_changed() and not self._should_delete_form(form) for form in self.forms):  # type: ignore[attr-defined]
@@ -165,7 +180,44 @@ SymptomEntryFormSet = cast(
 
 
 class CheckInForm(forms.Form):
+    """asks_endocrine: her plan says she takes hormone therapy
+    (Plan.takes_endocrine), so the form asks how it went this week."""
+
     callback_requested = forms.BooleanField(
         label="I would like someone from my care team to call me back", required=False
     )
     submission_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def __init__(self, *args, asks_endocrine: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.asks_endocrine = asks_endocrine
+        if asks_endocrine:
+            self.fields["endocrine_answer"] = _endocrine_field()
+        # The page draws the question on its own, above her symptoms
+        # (templates/tracker/checkin_form.html); the helper the rest.
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout("callback_requested", "submission_token")
+
+    def endocrine_answer(self) -> str:
+        """Her answer, or "" when the form did not ask (a choice of CheckIn.Endocrine)."""
+        return self.cleaned_data.get("endocrine_answer", "") if self.asks_endocrine else ""
+
+
+def _endocrine_field() -> forms.ChoiceField:
+    # Plain, calm words: no wrong answer, and stopping is something to talk
+    # through, not to be scolded for.
+    return forms.ChoiceField(
+        label=_("Your hormone tablets this week"),
+        choices=CheckIn.Endocrine.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "For example tamoxifen, letrozole, anastrozole or exemestane. There is no wrong answer: "
+            "it helps your care team support you."
+        ),
+        error_messages={
+            "required": _("Please tell us how your hormone tablets went this week."),
+            "invalid_choice": _("Please choose one of the answers about your hormone tablets."),
+        },
+    )

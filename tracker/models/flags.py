@@ -8,7 +8,7 @@ from django.utils import timezone
 from ..rules.engine import split_evidence
 from ..rules.tiers import QUEUE_RANK, REVIEW_WINDOW
 from .people import User
-from .reports import SymptomEntry, WeightEntry
+from .reports import CheckIn, SymptomEntry, WeightEntry
 from .rules import Rule, RuleVersion, Tier
 
 
@@ -104,12 +104,16 @@ class Flag(models.Model):
 
 
 class FlagEntry(models.Model):
-    """What attached to a flag: a symptom entry or a weight, the version that
-    matched it, and the survivor's own words that matched."""
+    """What attached to a flag: a symptom entry, a weight or a check-in (its
+    answer about her hormone tablets: tracker/rules/facts.Answer), the
+    version that matched it, and the survivor's own words that matched."""
 
     flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="attachments")
     entry = models.ForeignKey(SymptomEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="flag_links")
     weight = models.ForeignKey(WeightEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="flag_links")
+    # Set only for a rule on her answer about hormone tablets: a check-in may
+    # hold that answer and no symptom entry to attach to.
+    checkin = models.ForeignKey(CheckIn, null=True, blank=True, on_delete=models.CASCADE, related_name="flag_links")
     rule_version = models.ForeignKey(RuleVersion, on_delete=models.PROTECT, related_name="+")
     tier = models.CharField(max_length=10, choices=Tier.choices)
     evidence = models.TextField()
@@ -122,9 +126,10 @@ class FlagEntry(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(entry__isnull=False, weight__isnull=True)
-                | models.Q(entry__isnull=True, weight__isnull=False),
-                name="flag_entry_xor_weight",
+                condition=models.Q(entry__isnull=False, weight__isnull=True, checkin__isnull=True)
+                | models.Q(entry__isnull=True, weight__isnull=False, checkin__isnull=True)
+                | models.Q(entry__isnull=True, weight__isnull=True, checkin__isnull=False),
+                name="flag_entry_one_event",
             )
         ]
 

@@ -210,6 +210,7 @@ class PreviewJob(models.Model):
         labels = {
             **dict(Symptom.objects.values_list("code", "label")),
             "weight": "Weight",
+            "endocrine": "Hormone tablets (her weekly answer)",
         }
         sites = dict(BodySite.objects.values_list("code", "label"))
         tiers = dict(Tier.choices)

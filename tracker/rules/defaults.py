@@ -371,6 +371,28 @@ DEFAULT_RULES: list[dict] = [
         "source": "Article: In the Brain (dizziness).",
     },
     {
+        # Her weekly answer about her hormone tablets (asked while her plan
+        # says she takes them): a rule of its own, on the check-in's answer
+        # (rules/facts.Answer), so it fires on an answer with no symptom.
+        # Side effects she reports are symptom entries, read by the rules above.
+        "slug": "endocrine-stopped-or-missed",
+        "name": "Hormone therapy stopped or often missed",
+        "tier": "routine",
+        "condition": {
+            "any": [
+                {"endocrine": {"answers": ["stopped"]}},
+                {"endocrine": {"answers": ["missed_some"], "min_times": 2, "within_days": 28}},
+            ]
+        },
+        "advice": "Thank you for telling us. Please talk to your care team before you stop your hormone tablets: "
+        "there are often ways to help with side effects. A nurse will call you to talk it through.",
+        "nurse_note": "She says she has stopped her hormone tablets, or missed some twice in 4 weeks. Call to talk it "
+        "through: side effects (joint pain, hot flushes, mood), worries, cost; options such as another agent or "
+        "help with side effects. Record what she decides on her plan.",
+        "source": "Article: not one of its red flags; follow-up care (issue 15). Stopping early is common: "
+        "Hershman et al., J Clin Oncol 2010 (early discontinuation and non-adherence to adjuvant hormonal therapy).",
+    },
+    {
         "slug": "read-her-words",
         "name": "Please read her words",
         "tier": "routine",

@@ -22,6 +22,11 @@ A rule's condition is a JSON tree. Groups: {"all": [...]}, {"any": [...]},
   {"weight_loss": {"min_percent": 5, "within_days": 365}}   (or "min_kg": 4.5)
                                           latest weight is that far below the highest
                                           weight logged in the window
+  {"endocrine": {"answers": ["stopped"]}}  the check-in's answer about her hormone
+  {"endocrine": {"answers": ["missed_some"], "min_times": 2, "within_days": 28}}
+                                          tablets is one of these (taken, missed_some,
+                                          stopped), and so were at least min_times of
+                                          her answers in the window, this one included
 
 The note's mentions count like the structured fields: a body site her words
 give passes "body_site", "never had this before" passes "new", "worse each
@@ -30,7 +35,14 @@ known cause ("from the letrozole") fires at routine at most, never lowering
 an emergency rule.
 
 Rules whose tree uses only weight_loss are checked when a weight is logged;
-every other rule is checked on each symptom entry.
+rules testing endocrine (which may test nothing else) once per check-in that
+holds her answer; every other rule is checked on each symptom entry.
+
+Why her answer is an event of its own (facts.Answer) rather than a field of
+the check-in's entries: a check-in may hold the answer and no symptom at all
+("I have stopped taking them", nothing else to report), and that answer must
+still raise its flag. Entry and weight rules never see it, so no existing
+rule, gate or window changes.
 """
 
 from __future__ import annotations
@@ -41,7 +53,7 @@ from dataclasses import dataclass, field
 from . import tree
 
 # What the engine reads: rules/facts.py; what each test means: rules/matching.py.
-from .facts import SET_ASIDE_WORDS, Entry, History, Weight
+from .facts import SET_ASIDE_WORDS, Answer, Entry, History, Weight
 from .matching import LANGUAGE_NAMES, Matcher, Scope, describe_entry, matcher
 
 # The tiers' order (SEVERITY: higher is worse) lives in rules/tiers.py.
@@ -50,6 +62,7 @@ from .tiers import SEVERITY, TIERS
 # The grammar and its one validating walk live in rules/validation.py;
 # engine.X stays the name every caller uses.
 from .validation import (  # noqa: F401
+    ANSWER_LEAVES,
     ENTRY_LEAVES,
     GROUPS,
     HISTORY_LEAVES,
@@ -72,9 +85,10 @@ class RuleDef:
     # needs to have any chance of matching (None: any entry may match).
     gate: tuple[frozenset[str], frozenset[str], frozenset[str]] | None = field(default=None, compare=False)
     kind: str = field(default="", compare=False)
-    # How many days back this rule looks at entries / at weights.
+    # How many days back this rule looks at entries / at weights / at her answers.
     entry_days: int = field(default=0, compare=False)
     weight_days: int = field(default=0, compare=False)
+    answer_days: int = field(default=0, compare=False)
     # Whether it is the "someone must read her words" rule that fires only
     # when no other rule did.
     reads_unread: bool = field(default=False, compare=False)
@@ -95,6 +109,7 @@ class RuleDef:
         object.__setattr__(self, "reads_unread", "unread_note" in leaves(self.condition))
         object.__setattr__(self, "entry_days", max_window_days([self.condition], kinds=("persistence", "combination")))
         object.__setattr__(self, "weight_days", max_window_days([self.condition], kinds=("weight_loss",)))
+        object.__setattr__(self, "answer_days", max_window_days([self.condition], kinds=ANSWER_LEAVES))
 
 
 @dataclass(frozen=True)
@@ -104,6 +119,7 @@ class Hit:
     matched_text: tuple[str, ...] = ()
     entry: Entry | None = None
     weight: Weight | None = None
+    answer: Answer | None = None
     # The rule's tier, or routine when her words alone matched and she
     # names a known cause for all of them (never for an emergency rule).
     tier: str = ""
@@ -184,8 +200,13 @@ def _passes(gate: Gate, entry: Entry, said: tuple[frozenset[str], frozenset[str]
 
 
 def trigger(condition: dict) -> str:
-    """ "entry" if the rule looks at symptom entries, "weight" if only at weights."""
-    return "entry" if any(leaf in ENTRY_LEAVES for leaf in leaves(condition)) else "weight"
+    """ "entry" if the rule looks at symptom entries, "answer" if at a
+    check-in's answer about her hormone tablets (validation keeps those
+    rules to that alone), "weight" if only at weights."""
+    found = leaves(condition)
+    if any(leaf in ANSWER_LEAVES for leaf in found):
+        return "answer"
+    return "entry" if any(leaf in ENTRY_LEAVES for leaf in found) else "weight"
 
 
 class _Windows(tree.Walk[tuple, int]):
@@ -224,11 +245,13 @@ def evaluate(
     history: History,
     entry: Entry | None = None,
     weight: Weight | None = None,
+    answer: Answer | None = None,
     snoozed_rules: frozenset[str] = frozenset(),
     snoozed_symptoms: frozenset[str] = frozenset(),
     failures: list[Failure] | None = None,
 ) -> list[Hit]:
-    """The rules that fire for one event: a symptom entry or a logged weight.
+    """The rules that fire for one event: a symptom entry, a logged weight,
+    or a check-in's answer about her hormone tablets.
 
     Snoozes silence a rule, or a symptom, for this survivor; never an
     emergency rule. "Read her words" rules go last: they fire only when no
@@ -237,8 +260,8 @@ def evaluate(
     Each rule runs on its own: given a `failures` list, a rule that raises
     is added to it and skipped, and every other rule still runs (a check-in
     must never be lost to one broken rule). Without one, the error is raised."""
-    if (entry is None) == (weight is None):
-        raise ValueError("evaluate one event: an entry or a weight")
+    if (entry is not None) + (weight is not None) + (answer is not None) != 1:
+        raise ValueError("evaluate one event: an entry, a weight or an answer")
     rules = list(rules)
     reads_unread = entry is not None and entry.note_has_content and any(r.reads_unread for r in rules)
     hits: list[Hit] = []
@@ -249,7 +272,7 @@ def evaluate(
         if entry is not None and entry.mentions
         else None
     )
-    kind = "entry" if entry is not None else "weight"
+    kind = "entry" if entry is not None else "weight" if weight is not None else "answer"
     for rule in rules:
         if rule.reads_unread or rule.kind != kind:
             continue
@@ -260,7 +283,7 @@ def evaluate(
         )
         if snoozed and not reads_unread:
             continue
-        hit = _isolated(rule, history, entry, weight, snoozed_symptoms, False, failures)
+        hit = _isolated(rule, history, entry, weight, snoozed_symptoms, False, failures, answer)
         if hit is None:
             continue
         if snoozed:
@@ -278,9 +301,9 @@ def evaluate(
     return hits
 
 
-def _isolated(rule, history, entry, weight, snoozed_symptoms, others_hit: bool, failures) -> Hit | None:
+def _isolated(rule, history, entry, weight, snoozed_symptoms, others_hit: bool, failures, answer=None) -> Hit | None:
     try:
-        return _evaluate_one(rule, history, entry, weight, snoozed_symptoms, others_hit=others_hit)
+        return _evaluate_one(rule, history, entry, weight, snoozed_symptoms, others_hit=others_hit, answer=answer)
     except Exception as error:  # any bug in one rule: the others and her check-in go on
         if failures is None:
             raise
@@ -288,15 +311,16 @@ def _isolated(rule, history, entry, weight, snoozed_symptoms, others_hit: bool, 
         return None
 
 
-def _evaluate_one(rule, history, entry, weight, snoozed_symptoms, *, others_hit: bool) -> Hit | None:
+def _evaluate_one(rule, history, entry, weight, snoozed_symptoms, *, others_hit: bool, answer=None) -> Hit | None:
     """One rule on one event that passed its gate (evaluate() checks it)."""
-    now = entry.at if entry is not None else weight.at
+    now = entry.at if entry is not None else weight.at if weight is not None else answer.at
     scope = Scope(
         entry=entry,
         history=history,
         now=now,
         snoozed_symptoms=(frozenset() if rule.tier == "emergency" else snoozed_symptoms),
         others_hit=others_hit,
+        answer=answer,
     )
     match = rule.matcher(scope)
     if match is None:
@@ -317,6 +341,7 @@ def _evaluate_one(rule, history, entry, weight, snoozed_symptoms, *, others_hit:
         matched_text=tuple(_unique(match.words)),
         entry=entry,
         weight=weight,
+        answer=answer,
         tier="routine" if lowered else rule.tier,
     )
 
@@ -324,18 +349,29 @@ def _evaluate_one(rule, history, entry, weight, snoozed_symptoms, *, others_hit:
 RULE_FAILED = "needs review: a rule failed"
 
 
-def review_hit(failure: Failure, *, entry: Entry | None = None, weight: Weight | None = None) -> Hit:
+def review_hit(
+    failure: Failure, *, entry: Entry | None = None, weight: Weight | None = None, answer: Answer | None = None
+) -> Hit:
     """What a nurse is told when a rule raised on her entry (or weight) and
     did not run: which rule, on what, and that she must read it herself.
     Routine: the tier a failed rule's flag is filed at is decided where
     flags are written (tracker.services), not by a rule that did not run."""
-    what = describe_entry(entry) if entry is not None else f"weight {weight.kg:.1f} kg" if weight else "an entry"
+    what = (
+        describe_entry(entry)
+        if entry is not None
+        else f"weight {weight.kg:.1f} kg"
+        if weight
+        else "her answer about hormone tablets"
+        if answer
+        else "an entry"
+    )
     name = failure.rule.name or failure.rule.slug
     return Hit(
         rule=failure.rule,
         evidence=f"{RULE_FAILED}; {what}; \u201c{name}\u201d could not check it, so please read her check-in",
         entry=entry,
         weight=weight,
+        answer=answer,
         tier="routine",
         failed=True,
     )

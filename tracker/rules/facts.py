@@ -1,6 +1,6 @@
 """What the engine reads about one survivor: her symptom entries and weights,
-and what her note says about herself (the concepts she names, and what was
-set aside and why). Plain frozen data, filled from the database
+her check-ins' answers about her hormone tablets, and what her note says
+about herself (the concepts she names, and what was set aside and why). Plain frozen data, filled from the database
 (tracker/selectors.py), from a rule preview's rows or by scenario replay;
 nothing here evaluates a rule (engine.py, matching.py)."""
 
@@ -70,9 +70,28 @@ class Weight:
     id: int | None = None
 
 
+# A check-in's answer about her hormone tablets (tracker.models.CheckIn.Endocrine):
+# the engine's own copy of the codes, so that it stays free of the ORM.
+ENDOCRINE_ANSWERS = ("taken", "missed_some", "stopped")
+ENDOCRINE_WORDS = {"taken": "taken as prescribed", "missed_some": "missed some", "stopped": "stopped"}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Her answer, in one check-in, to "Your hormone tablets this week"
+    (asked only while her plan says she takes them). A third kind of event
+    beside entries and weights: a check-in may hold this answer and no
+    symptom at all, and its flag must still be raised."""
+
+    answer: str  # one of ENDOCRINE_ANSWERS
+    at: dt.datetime
+    id: int | None = None  # the check-in's id
+
+
 @dataclass(frozen=True)
 class History:
     """What the survivor reported before (and including) the event."""
 
     entries: Sequence[Entry] = ()
     weights: Sequence[Weight] = ()
+    answers: Sequence[Answer] = ()

@@ -15,6 +15,7 @@ MAX_DEPTH = 20  # levels of groups and tests; the condition itself is level 1
 MAX_NODES = 200  # groups and tests in one condition
 MAX_CODES = 100  # codes in one list (symptoms, body sites, concepts)
 MAX_DAYS = 3660  # a window of ten years: anything longer is a typo
+MAX_ANSWER_TIMES = 100  # answers counted by an endocrine test: two years of weekly check-ins
 MAX_PROBLEMS = 30  # problems listed for one condition; the rest are counted
 MAX_CONDITION_CHARS = 50_000  # the condition's JSON, as typed or imported
 

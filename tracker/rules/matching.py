@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from . import tree
-from .facts import Entry, History, Mention
+from .facts import ENDOCRINE_WORDS, Answer, Entry, History, Mention
 
 
 @dataclass
@@ -47,7 +47,8 @@ def describe_entry(entry: Entry) -> str:
 
 @dataclass(frozen=True)
 class Scope:
-    """The event a condition is evaluated on (an entry; None for a weight),
+    """The event a condition is evaluated on (an entry; None for a weight
+    or for a check-in's answer about her hormone tablets, then `answer`),
     her history up to it, and the symptoms she snoozed."""
 
     entry: Entry | None
@@ -55,6 +56,7 @@ class Scope:
     now: dt.datetime
     snoozed_symptoms: frozenset[str]
     others_hit: bool = False
+    answer: Answer | None = None
 
     def window(self, days: int) -> list[Entry]:
         start = self.now - dt.timedelta(days=days)
@@ -222,8 +224,38 @@ def _weight_loss(value: dict, scope: Scope) -> Match | None:
     return Match([f"weight down {percent:.1f}% ({heaviest.kg:.1f} \u2192 {latest.kg:.1f} kg) over {days} days"])
 
 
+def _endocrine(value: dict, scope: Scope) -> Match | None:
+    """This check-in's answer about her hormone tablets is one of `answers`,
+    and (min_times > 1) so were enough of her answers in the window, this
+    one included. Only a check-in's answer is an event it matches: on a
+    symptom entry or a weight there is no answer to read."""
+    answer = scope.answer
+    wanted = value["answers"]
+    if answer is None or answer.answer not in wanted:
+        return None
+    said = f"hormone tablets this week: {ENDOCRINE_WORDS.get(answer.answer, answer.answer)}"
+    times = value.get("min_times", 1)
+    if times <= 1:
+        return Match([said])
+    start = scope.now - dt.timedelta(days=value["within_days"])
+    # This check-in counts once, whether or not her history holds it already.
+    earlier = [
+        a
+        for a in scope.history.answers
+        if start <= a.at <= scope.now and a.answer in wanted and a is not answer and (a.id is None or a.id != answer.id)
+    ]
+    if len(earlier) + 1 < times:
+        return None
+    return Match([said, f"{len(earlier) + 1} times in the last {value['within_days']} days"])
+
+
 # The tests that read more than the entry itself (entry tests: _entry_leaf).
-_HISTORY_TESTS = {"weight_loss": _weight_loss, "persistence": _persistence, "unread_note": _unread_note}
+_HISTORY_TESTS = {
+    "weight_loss": _weight_loss,
+    "persistence": _persistence,
+    "unread_note": _unread_note,
+    "endocrine": _endocrine,
+}
 
 
 def _ago(now: dt.datetime, then: dt.datetime) -> str:

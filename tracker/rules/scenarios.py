@@ -1,4 +1,5 @@
-"""Replay a scenario (a survivor's entries and weights, in days before now)
+"""Replay a scenario (a survivor's entries, weights and answers about her
+hormone tablets, in days before now)
 through the engine, in memory, and judge the result against the scenario's
 "expect". Used by `manage.py check_rules` and the admin scenario bench.
 Writes nothing."""
@@ -11,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 
 from . import engine, limits
-from .facts import Entry, History, Weight
+from .facts import ENDOCRINE_ANSWERS, Answer, Entry, History, Weight
 from .tiers import SEVERITY, TIERS
 from .validation import Vocabulary
 
@@ -48,18 +49,27 @@ def run(
     Entries with the same days_ago form one check-in. Events are replayed
     oldest first; each entry and each weight is evaluated with everything
     logged up to then. One flag per rule, as in the app: later matches attach
-    and can raise its tier."""
-    entries, weights = _parse(scenario, vocab, read_note, now)
-    events = [(e.at, 0, days, e) for days, e in entries] + [(w.at, 1, days, w) for days, w in weights]
+    and can raise its tier. An answer ({"days_ago", "answer"}: taken,
+    missed_some or stopped) is her check-in's answer about her hormone
+    tablets, an event of its own."""
+    entries, weights, answers = _parse(scenario, vocab, read_note, now)
+    events = (
+        [(e.at, 0, days, e) for days, e in entries]
+        + [(w.at, 1, days, w) for days, w in weights]
+        + [(a.at, 2, days, a) for days, a in answers]
+    )
     events.sort(key=lambda item: (item[0], item[1]))
     last_day = min((days for _, _, days, _ in events), default=None)
     # Oldest first (a stable sort: one check-in's entries keep their order),
     # so that each event's history is a slice: what the longest window sees.
     past_entries = sorted((e for _, e in entries), key=lambda e: e.at)
     past_weights = sorted((w for _, w in weights), key=lambda w: w.at)
+    past_answers = sorted((a for _, a in answers), key=lambda a: a.at)
     entry_times, weight_times = [e.at for e in past_entries], [w.at for w in past_weights]
+    answer_times = [a.at for a in past_answers]
     entry_span = dt.timedelta(days=max((r.entry_days for r in rules), default=0))
     weight_span = dt.timedelta(days=max((r.weight_days for r in rules), default=0))
+    answer_span = dt.timedelta(days=max((r.answer_days for r in rules), default=0))
     flags: dict[str, dict] = {}
     touched_today: set[str] = set()
     failures: list[engine.Failure] = []
@@ -71,9 +81,14 @@ def run(
             weights=tuple(
                 past_weights[bisect.bisect_left(weight_times, at - weight_span) : bisect.bisect_right(weight_times, at)]
             ),
+            answers=tuple(
+                past_answers[bisect.bisect_left(answer_times, at - answer_span) : bisect.bisect_right(answer_times, at)]
+            ),
         )
         if isinstance(event, Entry):
             hits = engine.evaluate(rules, history=history, entry=event, failures=failures)
+        elif isinstance(event, Answer):
+            hits = engine.evaluate(rules, history=history, answer=event, failures=failures)
         else:
             hits = engine.evaluate(rules, history=history, weight=event, failures=failures)
         for hit in hits:
@@ -125,7 +140,7 @@ def bench_size_problems(lines: list[str]) -> list[str]:
             continue  # reported on its own line when the bench runs
         if not isinstance(scenario, dict):
             continue
-        for key in ("entries", "weights"):
+        for key in ("entries", "weights", "answers"):
             items = scenario.get(key)
             if isinstance(items, list):
                 events += len(items)
@@ -253,16 +268,18 @@ def _parse(scenario: dict, vocab: Vocabulary, read_note, now: dt.datetime):
     """read_note(note) gives the Entry fields her note's reading sets
     (mentions, set_aside, note_lang, note_has_content): rules/text's
     Reading.entry_fields, passed in so that this module stays pure."""
-    """([(days_ago, Entry)], [(days_ago, Weight)]), days_ago as the scenario gave it."""
+    """([(days_ago, Entry)], [(days_ago, Weight)], [(days_ago, Answer)]), days_ago as the scenario gave it."""
     raw_entries = scenario.get("entries", [])
     raw_weights = scenario.get("weights", [])
-    if not isinstance(raw_entries, list) or not isinstance(raw_weights, list):
-        raise ScenarioError("entries and weights must be lists")
-    if len(raw_entries) + len(raw_weights) > MAX_EVENTS:
-        raise ScenarioError(f"at most {MAX_EVENTS} entries and weights in one scenario")
+    raw_answers = scenario.get("answers", [])
+    if not isinstance(raw_entries, list) or not isinstance(raw_weights, list) or not isinstance(raw_answers, list):
+        raise ScenarioError("entries, weights and answers must be lists")
+    if len(raw_entries) + len(raw_weights) + len(raw_answers) > MAX_EVENTS:
+        raise ScenarioError(f"at most {MAX_EVENTS} entries and weights (answers included) in one scenario")
     entries = [_parse_entry(i, raw, vocab, read_note, now) for i, raw in enumerate(raw_entries)]
     weights = [_parse_weight(i, raw, now) for i, raw in enumerate(raw_weights)]
-    return entries, weights
+    answers = [_parse_answer(i, raw, now) for i, raw in enumerate(raw_answers)]
+    return entries, weights, answers
 
 
 def _parse_entry(i: int, raw, vocab: Vocabulary, read_note, now: dt.datetime) -> tuple[float, Entry]:
@@ -325,6 +342,17 @@ def _parse_weight(i: int, raw, now: dt.datetime) -> tuple[float, Weight]:
         raise ScenarioError(f"{where}.kg: must be a number from 20 to 300")
     days_ago = _days_ago(raw.get("days_ago", 0), where)
     return days_ago, Weight(id=i + 1, kg=float(kg), at=now - dt.timedelta(days=days_ago))
+
+
+def _parse_answer(i: int, raw, now: dt.datetime) -> tuple[float, Answer]:
+    """(days_ago, Answer) for the scenario's i-th answer about her hormone tablets."""
+    where = f"answers[{i}]"
+    if not isinstance(raw, dict) or set(raw) - {"days_ago", "answer"}:
+        raise ScenarioError(f"{where} must be an object with days_ago and answer")
+    if raw.get("answer") not in ENDOCRINE_ANSWERS:
+        raise ScenarioError(f"{where}.answer: must be one of {', '.join(ENDOCRINE_ANSWERS)}")
+    days_ago = _days_ago(raw.get("days_ago", 0), where)
+    return days_ago, Answer(id=i + 1, answer=raw["answer"], at=now - dt.timedelta(days=days_ago))
 
 
 def _days_ago(value, where: str) -> float:

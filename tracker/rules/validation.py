@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any, NamedTuple
 
 from . import limits
+from .facts import ENDOCRINE_ANSWERS
 from .tree import COMBINATION, GROUPS, SIDES, Walk, is_node
 
 ENTRY_LEAVES = (
@@ -24,7 +25,10 @@ ENTRY_LEAVES = (
     "combination",
 )
 HISTORY_LEAVES = ("weight_loss",)
-LEAVES = ENTRY_LEAVES + HISTORY_LEAVES
+# Tests of a check-in's answer about her hormone tablets: a rule of their own
+# (no symptom or weight test beside them), run once per answered check-in.
+ANSWER_LEAVES = ("endocrine",)
+LEAVES = ENTRY_LEAVES + HISTORY_LEAVES + ANSWER_LEAVES
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,13 @@ def validate_condition(tree, vocab: Vocabulary | None) -> list[str]:
     errors = check.errors
     if not errors and not found:
         errors.append("condition: needs at least one test")
+    if any(leaf in ANSWER_LEAVES for leaf in found) and any(leaf not in ANSWER_LEAVES for leaf in found):
+        # Her answer is an event of its own (a check-in may hold no symptom):
+        # a rule mixing it with symptom or weight tests could never match.
+        errors.append(
+            "condition: endocrine (her answer about hormone tablets) can't be used with symptom or weight "
+            "tests in one rule; make it a rule of its own"
+        )
     if len(errors) > limits.MAX_PROBLEMS:
         errors = errors[: limits.MAX_PROBLEMS] + [f"\u2026and {len(errors) - limits.MAX_PROBLEMS} more problems"]
     return errors
@@ -202,6 +213,36 @@ class _Check(Walk[_At, list[str]]):
             ):
                 errors.append(f"{where}.{name}: must be a number above 0 and at most {top}")
 
+    def _endocrine(self, value, where: str, at: _At) -> None:
+        errors = self.errors
+        if at.inside_combination:
+            errors.append(f"{where}: can't be used inside a combination")
+        if not isinstance(value, dict) or "answers" not in value:
+            errors.append(f'{where}: needs answers, e.g. {{"answers": ["stopped"]}}')
+            return
+        unknown = set(value) - {"answers", "min_times", "within_days"}
+        if unknown:
+            errors.append(f"{where}: unknown setting {', '.join(sorted(limits.clip(u) for u in unknown)[:5])}")
+        # The answers are fixed by the check-in form, not by a clinic's catalog: always looked up.
+        answers = value["answers"]
+        if not isinstance(answers, list) or not answers or not all(isinstance(a, str) for a in answers):
+            errors.append(f"{where}.answers: must be a non-empty list of answers ({', '.join(ENDOCRINE_ANSWERS)})")
+        elif len(answers) > len(ENDOCRINE_ANSWERS):
+            errors.append(f"{where}.answers: at most {len(ENDOCRINE_ANSWERS)} answers, each once")
+        else:
+            errors += [
+                f"{where}.answers: unknown answer \u201c{limits.clip(a)}\u201d (use {', '.join(ENDOCRINE_ANSWERS)})"
+                for a in answers
+                if a not in ENDOCRINE_ANSWERS
+            ]
+        times = value.get("min_times", 1)
+        if not _is_int(times) or not 1 <= times <= limits.MAX_ANSWER_TIMES:
+            errors.append(f"{where}.min_times: must be a whole number from 1 to {limits.MAX_ANSWER_TIMES}")
+        elif times > 1 and "within_days" not in value:
+            errors.append(f"{where}: min_times above 1 needs within_days (how far back to count)")
+        if "within_days" in value:
+            _days(value["within_days"], f"{where}.within_days", errors)
+
 
 # Every test but combination (a node holding nodes: _Check.on_combination).
 _LEAF_CHECKS: dict[str, Callable[[_Check, Any, str, _At], None]] = {
@@ -214,6 +255,7 @@ _LEAF_CHECKS: dict[str, Callable[[_Check, Any, str, _At], None]] = {
     "unread_note": _Check._unread_note,
     "persistence": _Check._persistence,
     "weight_loss": _Check._weight_loss,
+    "endocrine": _Check._endocrine,
 }
 
 

@@ -69,9 +69,11 @@ def flags_for_checkin(*, checkin: CheckIn) -> list[CheckInFlag]:
     """The open flags this check-in raised or attached to, highest tier first.
     flag.matched_here: a rule really matched one of its entries (False: the
     rule only failed on them, and a nurse reads it; she gets no advice for it)."""
-    matched = FlagEntry.objects.filter(flag=OuterRef("pk"), entry__checkin=checkin, rule_failed=False)
+    # Attached to one of its entries, or to the check-in itself (her answer about hormone tablets).
+    of_checkin = Q(entry__checkin=checkin) | Q(checkin=checkin)
+    matched = FlagEntry.objects.filter(of_checkin, flag=OuterRef("pk"), rule_failed=False)
     # An Exists rather than a join on attachments: one row per flag, no DISTINCT.
-    here = FlagEntry.objects.filter(flag=OuterRef("pk"), entry__checkin=checkin)
+    here = FlagEntry.objects.filter(of_checkin, flag=OuterRef("pk"))
     return list(
         _for_her(Flag.objects.filter(Exists(here), status=Flag.Status.OPEN)).annotate(matched_here=Exists(matched))
     )

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone, translation
 
-from ..models import CheckIn, SymptomEntry, User, WeightEntry
+from ..models import CheckIn, Plan, SymptomEntry, User, WeightEntry
 from .access import symptom_entries
 
 
@@ -23,6 +23,14 @@ def checkin_list_recent(*, survivor: User, limit: int = 10) -> list[CheckIn]:
         .prefetch_related(Prefetch("entries", queryset=symptom_entries()))
         .order_by("-created_at")[:limit]
     )
+
+
+def endocrine_asked(*, survivor: User) -> bool:
+    """Whether her check-in asks about her hormone tablets: her plan says she
+    takes them (Plan.takes_endocrine, the one statement of it). No plan, no
+    start date, or an end date: not asked."""
+    plan = Plan.objects.filter(survivor=survivor).only("id", "endocrine_start_on", "endocrine_end_on").first()
+    return plan is not None and plan.takes_endocrine
 
 
 # The charts and their lists show what stands: an entry or a weight she

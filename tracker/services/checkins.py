@@ -36,16 +36,27 @@ class EntryData:
 
 
 def checkin_create(
-    *, survivor: User, entries: list[EntryData], callback_requested: bool, submission_token: uuid.UUID
+    *,
+    survivor: User,
+    entries: list[EntryData],
+    callback_requested: bool,
+    submission_token: uuid.UUID,
+    endocrine_answer: str = "",
 ) -> tuple[CheckIn, bool]:
     """Save a check-in and its entries in one transaction.
 
     1. If this form was already submitted (same token), return that check-in.
-    2. Otherwise create the check-in and every entry, all or nothing.
-    Returns (check-in, created).
+    2. Otherwise create the check-in (with her answer about her hormone
+       tablets, when the form asked) and every entry, all or nothing, and
+       run the rules on the entries and the answer.
+    Returns (check-in, created). A check-in needs a symptom, or her answer:
+    "I have stopped taking them" alone is a check-in worth a nurse's call.
     """
-    if not entries:
+    if not entries and not endocrine_answer:
         raise ValidationError("Add at least one symptom.")
+    if endocrine_answer and endocrine_answer not in CheckIn.Endocrine.values:
+        # full_clean below says so too; here, before anything is read or locked.
+        raise ValidationError("Unknown answer about hormone tablets.")
     existing = CheckIn.objects.filter(survivor=survivor, submission_token=submission_token).first()
     if existing is not None:
         return existing, False
@@ -60,6 +71,7 @@ def checkin_create(
                 created_at=now,
                 callback_requested=callback_requested,
                 submission_token=submission_token,
+                endocrine_answer=endocrine_answer,
             )
             checkin.full_clean()
             checkin.save()
@@ -68,8 +80,8 @@ def checkin_create(
                 row = SymptomEntry(checkin=checkin, survivor=survivor, created_at=now, **data.__dict__, **reading)
                 row.full_clean(exclude=["checkin"])
                 rows.append(row)
-            saved = SymptomEntry.objects.bulk_create(rows)
-            flags_evaluate(survivor=survivor, entries=saved, callback_requested=callback_requested)
+            saved = SymptomEntry.objects.bulk_create(rows) if rows else []
+            flags_evaluate(survivor=survivor, entries=saved, checkin=checkin, callback_requested=callback_requested)
     except IntegrityError:
         # Two submissions of one form raced; the other one won. Show it.
         return CheckIn.objects.get(survivor=survivor, submission_token=submission_token), False

@@ -165,8 +165,10 @@ def _weight_mark(*, survivor: User, weight: WeightEntry, now: dt.datetime) -> No
 
 
 def _stands(link: FlagEntry) -> bool:
+    if link.checkin_id is not None:
+        return True  # her answer about hormone tablets: nothing she can mark entered in error
     row = link.entry if link.entry is not None else link.weight
-    assert row is not None  # one of the two (constraint flag_entry_xor_weight)
+    assert row is not None  # one of the three (constraint flag_entry_one_event)
     return row.entered_in_error_at is None
 
 
@@ -190,6 +192,10 @@ def _flags_reassess(*, survivor: User, since: dt.datetime, now: dt.datetime) -> 
 
 
 def _still_stands(*, survivor: User, links: list[FlagEntry], since: dt.datetime) -> bool:
+    # A rule on her answer about hormone tablets reads no entry or weight:
+    # what she withdrew can't be what raised it.
+    if any(link.checkin_id is not None and not link.rule_failed for link in links):
+        return True
     # What matched before the withdrawn row could not have used it.
     if any(not link.rule_failed and link.created_at < since and _stands(link) for link in links):
         return True
@@ -217,7 +223,7 @@ def _still_stands(*, survivor: User, links: list[FlagEntry], since: dt.datetime)
             )
             hits = engine.evaluate([rules[link.pk]], history=history, entry=fact, failures=failures)
         else:
-            assert link.weight is not None  # constraint flag_entry_xor_weight
+            assert link.weight is not None  # constraint flag_entry_one_event (answers returned above)
             hits = engine.evaluate(
                 [rules[link.pk]], history=inputs.history, weight=weight_fact(link.weight), failures=failures
             )
@@ -229,7 +235,7 @@ def _still_stands(*, survivor: User, links: list[FlagEntry], since: dt.datetime)
 def _event_at(link: FlagEntry) -> dt.datetime:
     if link.entry is not None:
         return link.entry.created_at
-    assert link.weight is not None  # constraint flag_entry_xor_weight
+    assert link.weight is not None  # constraint flag_entry_one_event (answers: _still_stands returned)
     return link.weight.recorded_at
 
 

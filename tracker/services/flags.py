@@ -17,9 +17,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..evaluation.inputs import entry_fact, rule_defs_active, rule_inputs, weight_fact
-from ..models import Flag, FlagEntry, SymptomEntry, User, WeightEntry
+from ..models import CheckIn, Flag, FlagEntry, SymptomEntry, User, WeightEntry
 from ..rules import engine
-from ..rules.facts import History
+from ..rules.facts import Answer, Entry, History, Weight
 from ..rules.tiers import SEVERITY
 from ..signals import flags_recorded
 from . import flags_sql
@@ -58,10 +58,12 @@ def flags_evaluate(
     survivor: User,
     entries: list[SymptomEntry] | None = None,
     weight: WeightEntry | None = None,
+    checkin: CheckIn | None = None,
     callback_requested: bool = False,
 ) -> list[FlagResult]:
     """Check new entries (or a new weight) against the active rules, inside
-    the caller's transaction.
+    the caller's transaction; and the check-in's answer about her hormone
+    tablets, when it has one (its own event: rules/facts.Answer).
 
     1. Load the active rules, her active snoozes and the history the rules need.
     2. Run the pure engine on the entries, their notes as read when saved.
@@ -81,18 +83,34 @@ def flags_evaluate(
     # This check-in's own entries carry their note concepts, so that a
     # combination can pair two of them ("headache" + a note "I threw up").
     by_id = {fact.id: fact for fact in facts}
-    history = History(entries=tuple(by_id.get(e.id, e) for e in history.entries), weights=history.weights)
+    answer = (
+        Answer(id=checkin.pk, answer=checkin.endocrine_answer, at=checkin.created_at)
+        if checkin is not None and checkin.endocrine_answer
+        else None
+    )
+    answers = tuple(history.answers)
+    if answer is not None and all(a.id != answer.id for a in answers):
+        answers += (answer,)
+    history = History(
+        entries=tuple(by_id.get(e.id, e) for e in history.entries), weights=history.weights, answers=answers
+    )
     hits: list[engine.Hit] = []
-    events = [(None, weight_fact(weight))] if weight is not None else []
-    for entry, weight_event in events + [(fact, None) for fact in facts]:
-        event = entry if entry is not None else weight_event
-        assert event is not None  # one of the two, as engine.evaluate requires
+    events: list[tuple[Entry | None, Weight | None, Answer | None]] = (
+        [(None, weight_fact(weight), None)] if weight is not None else []
+    )
+    events += [(fact, None, None) for fact in facts]
+    if answer is not None:
+        events.append((None, None, answer))
+    for entry, weight_event, answer_event in events:
+        event = entry or weight_event or answer_event
+        assert event is not None  # one of the three, as engine.evaluate requires
         failures: list[engine.Failure] = []
         hits += engine.evaluate(
             rules,
             history=history,
             entry=entry,
             weight=weight_event,
+            answer=answer_event,
             snoozed_rules=snoozed_rules,
             snoozed_symptoms=snoozed_symptoms,
             failures=failures,
@@ -104,11 +122,11 @@ def flags_evaluate(
                 failure.rule.rule_id,
                 failure.rule.slug,
                 failure.error,
-                "entry" if entry is not None else "weight",
+                "entry" if entry is not None else "weight" if weight_event is not None else "check-in",
                 event.id,
                 survivor.pk,
             )
-            hits.append(engine.review_hit(failure, entry=entry, weight=weight_event))
+            hits.append(engine.review_hit(failure, entry=entry, weight=weight_event, answer=answer_event))
     results = _flags_record(survivor=survivor, hits=hits, callback=callback_requested) if hits else []
     # A flag only a failed rule opened schedules no reminders for her (see
     # _review_tier), but is announced all the same: nurses follow it up.
@@ -279,6 +297,7 @@ def _flag_links(*, flag: Flag, rule_hits: list[engine.Hit], now: dt.datetime) ->
             flag=flag,
             entry_id=hit.entry.id if hit.entry is not None else None,
             weight_id=hit.weight.id if hit.weight is not None else None,
+            checkin_id=hit.answer.id if hit.answer is not None else None,
             rule_version_id=_version_id(hit.rule),
             tier=hit.tier,
             evidence=hit.evidence,

@@ -67,16 +67,16 @@ def flags_write(*, new_flags: list[Flag], changed: list[Flag], links: list[FlagE
                        AS c(id, tier, tier_rank, review_by, evidence, callback_wanted, updated_at, failed)
                  WHERE f.id = c.id
             ), attached AS (
-                INSERT INTO tracker_flagentry (flag_id, entry_id, weight_id, rule_version_id, tier, evidence,
-                                               matched_text, created_at, rule_failed)
-                SELECT COALESCE(l.flag_id, new_flag.id), l.entry_id, l.weight_id, l.version_id, l.tier,
-                       l.evidence, l.matched::jsonb, l.created_at, l.failed
+                INSERT INTO tracker_flagentry (flag_id, entry_id, weight_id, checkin_id, rule_version_id, tier,
+                                               evidence, matched_text, created_at, rule_failed)
+                SELECT COALESCE(l.flag_id, new_flag.id), l.entry_id, l.weight_id, l.checkin_id, l.version_id,
+                       l.tier, l.evidence, l.matched::jsonb, l.created_at, l.failed
                   FROM unnest(%(l_rule)s::bigint[], %(l_flag)s::bigint[], %(l_entry)s::bigint[],
-                              %(l_weight)s::bigint[], %(l_version)s::bigint[], %(l_tier)s::varchar[],
-                              %(l_evidence)s::text[], %(l_matched)s::text[], %(l_created)s::timestamptz[],
-                              %(l_failed)s::boolean[])
-                       WITH ORDINALITY AS l(rule_id, flag_id, entry_id, weight_id, version_id, tier, evidence,
-                                            matched, created_at, failed, k)
+                              %(l_weight)s::bigint[], %(l_checkin)s::bigint[], %(l_version)s::bigint[],
+                              %(l_tier)s::varchar[], %(l_evidence)s::text[], %(l_matched)s::text[],
+                              %(l_created)s::timestamptz[], %(l_failed)s::boolean[])
+                       WITH ORDINALITY AS l(rule_id, flag_id, entry_id, weight_id, checkin_id, version_id, tier,
+                                            evidence, matched, created_at, failed, k)
                   LEFT JOIN new_flag ON new_flag.rule_id = l.rule_id
                  ORDER BY l.k
             )
@@ -108,6 +108,7 @@ def flags_write(*, new_flags: list[Flag], changed: list[Flag], links: list[FlagE
                 "l_flag": [link.flag.pk for link in links],  # None for a new flag: joined by rule
                 "l_entry": [link.entry_id for link in links],
                 "l_weight": [link.weight_id for link in links],
+                "l_checkin": [link.checkin_id for link in links],
                 "l_version": [link.rule_version_id for link in links],
                 "l_tier": [link.tier for link in links],
                 "l_evidence": [link.evidence for link in links],

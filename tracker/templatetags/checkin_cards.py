@@ -26,6 +26,8 @@ from django.utils import dateformat, formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
+from ..models import CheckIn
+
 register = template.Library()
 
 _ID = 987654321  # a placeholder id: a URL is reversed once a page, not once an entry
@@ -68,12 +70,18 @@ class CheckInRow(NamedTuple):
     created_at: dt.datetime
     callback_requested: bool
     entries: list[EntryRow]
+    # Her answer about her hormone tablets (CheckIn.Endocrine), "" when not asked.
+    endocrine_answer: str = ""
 
     @classmethod
     def of(cls, checkin) -> CheckInRow:
         """From a CheckIn with its entries prefetched (with symptom and site)."""
         return cls(
-            checkin.pk, checkin.created_at, checkin.callback_requested, [EntryRow.of(e) for e in checkin.entries.all()]
+            checkin.pk,
+            checkin.created_at,
+            checkin.callback_requested,
+            [EntryRow.of(e) for e in checkin.entries.all()],
+            checkin.endocrine_answer,
         )
 
 
@@ -93,6 +101,9 @@ class _Words:
         self.mistake = gettext("This was a mistake")
         self.mistake_of = gettext("This was a mistake: %(what)s")
         self.callback = gettext("Call back requested")
+        self.endocrine = gettext("Hormone tablets this week: %(answer)s")
+        # The answers' words as the form put them to her (CheckIn.Endocrine), translated once a page.
+        self.answers = {code: str(label) for code, label in CheckIn.Endocrine.choices}
         self.mistake_url = reverse("entry_entered_in_error", args=[_ID]).split(str(_ID))
         self.checkin_url = reverse("checkin_detail", args=[_ID]).split(str(_ID))
 
@@ -174,10 +185,18 @@ def checkin_cards(checkins: list[CheckInRow], *, viewer_id: int | None, link: bo
             f'<span class="badge text-bg-warning">{escape(w.callback)}</span>' if checkin.callback_requested else ""
         )
         items = "".join(_entry(row, w) for row in checkin.entries)
+        answer = ""
+        if checkin.endocrine_answer:
+            said = w.answers.get(checkin.endocrine_answer, checkin.endocrine_answer)
+            answer = (
+                f'<p class="card-body small py-2 mb-0" data-endocrine-answer="{escape(checkin.endocrine_answer)}">'
+                f"{escape(w.endocrine % {'answer': said})}</p>"
+            )
+        list_ = f'<ul class="list-group list-group-flush">{items}</ul>' if items else ""
         cards.append(
             '<article class="card entry-card mb-3">'
             f'<div class="card-header d-flex flex-wrap justify-content-between gap-2">{when}{callback}</div>'
-            f'<ul class="list-group list-group-flush">{items}</ul></article>'
+            f"{answer}{list_}</article>"
         )
     return mark_safe("".join(cards))  # noqa: S308 (every value is escaped above)
 

@@ -19,7 +19,7 @@ from ..forms.checkin import CheckInForm, SymptomEntryFormSet
 from ..forms.weight import WeightCorrectForm, WeightForm
 from ..models import Symptom, User
 from ..selectors.access import entry_get_for_owner, weight_get_for_owner
-from ..selectors.history import weight_last_standing, weights_recent_for_owner
+from ..selectors.history import endocrine_asked, weight_last_standing, weights_recent_for_owner
 from ..services import checkins as checkin_services
 from ..services import corrections as correction_services
 from ..services.checkins import weight_record
@@ -45,31 +45,43 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def checkin_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     survivor = request.user
+    asks_endocrine = endocrine_asked(survivor=survivor)
     if request.method == "POST":
-        form = CheckInForm(request.POST)
-        formset = SymptomEntryFormSet(request.POST, form_kwargs={"survivor": survivor}, prefix="entry")
+        form = CheckInForm(request.POST, asks_endocrine=asks_endocrine)
+        # Her answer about her hormone tablets (required when asked) is
+        # enough for a check-in: "I have stopped taking them" and nothing else.
+        formset = SymptomEntryFormSet(
+            request.POST, form_kwargs={"survivor": survivor}, prefix="entry", symptoms_optional=asks_endocrine
+        )
         if "add_entry" in request.POST:
             # "Add another symptom" without JavaScript: re-show everything typed
-            # so far with one more empty row.
+            # so far with one more empty row. The bound form keeps her answer.
             formset = _formset_with_extra_row(request, survivor)
+            form = CheckInForm(initial=_typed(form), asks_endocrine=asks_endocrine)
         elif form.is_valid() and formset.is_valid():
             checkin, created = checkin_services.checkin_create(
                 survivor=survivor,
                 entries=formset.entries(),
                 callback_requested=form.cleaned_data["callback_requested"],
                 submission_token=form.cleaned_data["submission_token"],
+                endocrine_answer=form.endocrine_answer(),
             )
             if not created:
                 messages.info(request, "This check-in was already saved; here it is.")
             return redirect("checkin_detail", checkin_id=checkin.pk)
     else:
-        form = CheckInForm()
+        form = CheckInForm(asks_endocrine=asks_endocrine)
         formset = SymptomEntryFormSet(form_kwargs={"survivor": survivor}, prefix="entry")
     return render(
         request,
         "tracker/checkin_form.html",
         {"form": form, "formset": formset, "symptoms": Symptom.objects.filter(is_active=True)},
     )
+
+
+def _typed(form: CheckInForm) -> dict:
+    """What she gave in the check-in's own form, as initial values (no errors shown)."""
+    return {name: form[name].value() for name in form.fields}
 
 
 def _formset_with_extra_row(request: AuthenticatedHttpRequest, survivor: User):
