@@ -25,7 +25,7 @@ SLUG = "endocrine-stopped-or-missed"
 
 
 def plan_for(survivor, nurse, *, start: dt.date | None = dt.date(2025, 1, 10), end: dt.date | None = None) -> Plan:
-    # TODO(issue 15 merge): pstaff's services/plans.py starts plans; a row is enough here.
+    # A row is enough: these tests are about the check-in, not starting a plan.
     template = PlanTemplate.objects.create(clinic=survivor.clinic, name=f"Plan {uuid.uuid4().hex[:6]}")
     return Plan.objects.create(
         survivor=survivor,
