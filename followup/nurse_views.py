@@ -203,6 +203,19 @@ def _snooze(flag: Flag, nurse: User, form: SnoozeForm) -> str:
 CALL_LISTS = ("No check-in for 5 days or more", "Messages bounced", "Asked for a call back")
 
 
+def _call_record(request: AuthenticatedHttpRequest, *, place: int) -> dict | None:
+    """Log the call a call list's row posted: None when saved (a message
+    says so), else what the page needs to show the form again in its row
+    (`place`: which list), with the message by the field and what she typed."""
+    form = CallForm(request.POST, auto_id=f"call-{place}-{request.POST.get('survivor', '')[:16]}-%s")
+    if not form.is_valid():
+        return {"form": form, "list": place, "survivor": form.cleaned_data.get("survivor")}
+    survivor = survivor_for_nurse(user=request.user, survivor_id=form.cleaned_data["survivor"])
+    call_log(survivor=survivor, nurse=request.user, result=form.cleaned_data["result"], note=form.cleaned_data["note"])
+    messages.success(request, f"Call to {survivor.full_name} recorded.")
+    return None
+
+
 @nurse_required
 @require_http_methods(["GET", "POST"])
 def call_lists(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -212,19 +225,9 @@ def call_lists(request: AuthenticatedHttpRequest) -> HttpResponse:
     failed = None
     if request.method == "POST":
         number = request.POST.get("list", "")
-        place = int(number) if number in ("1", "2", "3") else 1
-        form = CallForm(request.POST, auto_id=f"call-{place}-{request.POST.get('survivor', '')[:16]}-%s")
-        if form.is_valid():
-            survivor = survivor_for_nurse(user=request.user, survivor_id=form.cleaned_data["survivor"])
-            call_log(
-                survivor=survivor,
-                nurse=request.user,
-                result=form.cleaned_data["result"],
-                note=form.cleaned_data["note"],
-            )
-            messages.success(request, f"Call to {survivor.full_name} recorded.")
+        failed = _call_record(request, place=int(number) if number in ("1", "2", "3") else 1)
+        if failed is None:
             return redirect("call_lists")
-        failed = {"form": form, "list": place, "survivor": form.cleaned_data.get("survivor")}
     found = (
         call_list_no_recent_checkin(user=request.user),
         call_list_bounced(user=request.user),
@@ -246,18 +249,9 @@ def plan_overdue(request: AuthenticatedHttpRequest) -> HttpResponse:
     its row with the message by the field and what she typed."""
     failed = None
     if request.method == "POST":
-        form = CallForm(request.POST, auto_id=f"call-1-{request.POST.get('survivor', '')[:16]}-%s")
-        if form.is_valid():
-            survivor = survivor_for_nurse(user=request.user, survivor_id=form.cleaned_data["survivor"])
-            call_log(
-                survivor=survivor,
-                nurse=request.user,
-                result=form.cleaned_data["result"],
-                note=form.cleaned_data["note"],
-            )
-            messages.success(request, f"Call to {survivor.full_name} recorded.")
+        failed = _call_record(request, place=1)
+        if failed is None:
             return redirect("plan_overdue")
-        failed = {"form": form, "list": 1, "survivor": form.cleaned_data.get("survivor")}
     rows = call_list_plan_overdue(user=request.user)
     audit_record_list(actor=request.user, action="call_list.view", survivor_ids=[row.pk for row in rows])
     context = {"rows": rows, "results": FlagEvent.Result.choices, "failed": failed, "days": PLAN_OVERDUE_DAYS}
