@@ -33,7 +33,7 @@ WEEKS = 6
 # Her key dates, in months before today: (diagnosis, surgery, end of
 # radiation or None, start of hormone therapy or None).
 PLAN_DATES = {
-    "maria@demo.followup.test": (30, 29, 25, 24),
+    "maria@demo.followup.test": (30, 29, 25, None),
     "joan@demo.followup.test": (14, 13, None, 12),
     "aisha@demo.followup.test": (8, 7, 3, None),
 }

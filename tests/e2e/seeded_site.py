@@ -127,8 +127,6 @@ def _her_plan(maria, nurse):
             started_by=nurse,
         )
     booked = plan.items.filter(state=PlanItem.State.BOOKED).first()
-    if booked is not None:
-        return booked
     day = dt.timedelta(days=1)
     PlanItem.objects.create(plan=plan, key="visit", kind="visit", opens_on=today + 30 * day, due_by=today + 120 * day)
     PlanItem.objects.create(
@@ -150,6 +148,10 @@ def _her_plan(maria, nurse):
         state=PlanItem.State.DONE,
         done_on=today - 30 * day,
     )
+    if booked is not None:  # the demo's booking: her questions added, as she would
+        booked.her_questions = "Can I have the results by phone?"
+        booked.save(update_fields=["her_questions"])
+        return booked
     return PlanItem.objects.create(
         plan=plan,
         key="mammogram",

@@ -78,6 +78,22 @@ class AuditEvent(models.Model):
         "account.deactivate": "Deactivated an account",
         "account.reactivate": "Re-activated an account",
         "mfa.reset": "Reset a nurse's second factor",
+        # Her follow-up plan (tracker/services/plan_common.py writes
+        # "plan.<PlanChange action>" for a person's change).
+        "plan.view": "Opened her follow-up plan",
+        "plan.started": "Started her follow-up plan",
+        "plan.dates": "Changed her plan's key dates",
+        "plan.added": "Added a plan item",
+        "plan.moved": "Moved a plan item",
+        "plan.dropped": "Dropped a plan item",
+        "plan.booked": "Booked a plan item",
+        "plan.done": "Marked a plan item done",
+        "plan.not_needed": "Marked a plan item not needed",
+        "plan.rolled": "Planned the next items",
+        "plan.note": "Added a note to her plan",
+        "plan_template.save": "Saved a plan template",
+        "plan_template.on": "Switched a plan template on",
+        "plan_template.off": "Switched a plan template off",
     }
 
     class Meta:
