@@ -133,7 +133,7 @@ def plans_locked(rows: QuerySet[Plan], *, skip_locked: bool = False) -> QuerySet
         return rows
     return rows.select_for_update(
         skip_locked=skip_locked and connection.features.has_select_for_update_skip_locked,
-        no_key_update=connection.features.has_select_for_no_key_update,
+        no_key=connection.features.has_select_for_no_key_update,
         of=("self",),
     )
 
