@@ -92,20 +92,23 @@ def fill_plans(closing_yesterday: int, clinic) -> int:
     from django.db import connection
     from django.utils import timezone
 
-    from tracker.models import PlanTemplate, User
+    from tracker.models import User
+    from tracker.services.plan_templates import plan_template_default
 
     nurse, _ = User.objects.get_or_create(
         email="bench-nurse-plans@example.org",
         defaults={"full_name": "Plan nurse", "role": User.Role.NURSE, "time_zone": "UTC"},
     )
-    template, _ = PlanTemplate.objects.get_or_create(clinic=clinic, name="Bench plan template")
+    # The shipped template: the extension (plans_extend) plans its items.
+    template = plan_template_default(clinic=clinic)
     now = timezone.now()
     with connection.cursor() as c:
         c.execute(
             """
             INSERT INTO tracker_plan (survivor_id, template_id, diagnosis_on, started_on, started_by_id, created_at,
-                                      updated_at)
-            SELECT u.id, %(template)s, CURRENT_DATE - 400, CURRENT_DATE - 30, %(nurse)s, %(now)s, %(now)s
+                                      updated_at, planned_until)
+            SELECT u.id, %(template)s, CURRENT_DATE - 400, CURRENT_DATE - 30, %(nurse)s, %(now)s, %(now)s,
+                   CURRENT_DATE + (705 + u.id %% 25)::int
             FROM tracker_user u WHERE u.email LIKE 'bench-plan-%%'
             """,
             {"template": template.pk, "nurse": nurse.pk, "now": now},
@@ -150,10 +153,17 @@ def bench_sweep(out: list[str], survivors: int, clinic, repeat: int = 5) -> None
         return times
 
     def steps() -> dict[str, float]:
-        # The plan step alone, timed inside the same kind of sweep.
-        start = time.perf_counter()
-        sweep_module.plans_check(now=timezone.now(), batch=500, until=time.monotonic() + 10)
-        return {"plans_check": time.perf_counter() - start}
+        # The plan step alone, and its two parts, timed inside the same kind of sweep.
+        times = {}
+        for name, step in [
+            ("plans_check", lambda now: sweep_module.plans_check(now=now, batch=500, until=time.monotonic() + 10)),
+            ("missed", lambda now: sweep_module.plan_items_mark_missed(now=now, batch=500)),
+            ("extend", lambda now: sweep_module.plans_extend(now=now, batch=100)),
+        ]:
+            start = time.perf_counter()
+            step(timezone.now())
+            times[name] = time.perf_counter() - start
+        return times
 
     with connection.cursor() as c:
         # Other bench survivors out of the way (their check-in rows would be
@@ -179,7 +189,24 @@ def bench_sweep(out: list[str], survivors: int, clinic, repeat: int = 5) -> None
         reminders = Message.objects.filter(kind="plan_missed").count()
         timed_sweeps(1)
         with_plans = timed_sweeps(repeat)
-        step = min(steps()["plans_check"] for _ in range(repeat))
+        timings = [steps() for _ in range(repeat)]
+        step, step_missed, step_extend = (min(t[name] for t in timings) for name in ("plans_check", "missed", "extend"))
+        # A day's share of plans short of their horizon (each is extended
+        # about once a month): one plan step, within its time budget.
+        with connection.cursor() as c:
+            c.execute("UPDATE tracker_plan SET planned_until = CURRENT_DATE + 600 WHERE id % 30 = 0")
+            short = c.rowcount
+            c.execute("ANALYZE tracker_plan")
+        items_before = PlanItem.objects.count()
+        opens_before = Message.objects.filter(kind="plan_open").count()
+        start = time.perf_counter()
+        sweep_module.plans_check(now=timezone.now(), batch=500, until=time.monotonic() + 10)
+        extend_s = time.perf_counter() - start
+        with connection.cursor() as c:
+            c.execute("SELECT count(*) FROM tracker_plan WHERE id % 30 = 0 AND planned_until > CURRENT_DATE + 600")
+            extended = c.fetchone()[0]
+        made = PlanItem.objects.count() - items_before
+        opens = Message.objects.filter(kind="plan_open").count() - opens_before
     finally:
         drop_plans()
         with connection.cursor() as c:
@@ -196,7 +223,10 @@ def bench_sweep(out: list[str], survivors: int, clinic, repeat: int = 5) -> None
         f"{max(with_plans) * 1000:,.0f} ms |",
         f"| the same, a day's items closing at once: {missed:,} marked missed, {reminders:,} reminders written "
         f"and claimed | {burst * 1000:,.0f} ms (one sweep) | — |",
-        f"| its plan step alone (plans_check), steady state | {step * 1000:,.1f} ms | — |",
+        f"| its plan step alone (plans_check), steady state: missed items {step_missed * 1000:,.1f} ms, plans to "
+        f"extend {step_extend * 1000:,.1f} ms | {step * 1000:,.1f} ms | — |",
+        f"| its plan step with a day's plans short of their horizon ({short:,}): {extended:,} extended, {made:,} "
+        f"items and {opens:,} reminders written | {extend_s * 1000:,.0f} ms (one step, budget 10 s) | — |",
         "",
         f"Filling {items:,} items took {fill_s:.0f} s (plain SQL).",
         "",

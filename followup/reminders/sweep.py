@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
@@ -24,6 +25,7 @@ from django.utils import timezone
 
 from tracker import scope
 from tracker.models import Flag
+from tracker.services.plan_horizon import plans_extend
 from tracker.services.plans import plan_items_mark_missed
 
 from ..models import Attempt, Channel, FlagFollowup, Heartbeat, Message
@@ -41,6 +43,9 @@ log = logging.getLogger(__name__)
 SWEEP_CLAIM_SECONDS = 30
 # Her plan's missed items: a backlog is finished by the next sweeps.
 SWEEP_PLANS_SECONDS = 10
+# Plans extended a call (each its own transaction, a few statements and
+# her new items' reminders).
+EXTEND_BATCH = 100
 
 
 def sweep(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
@@ -51,7 +56,8 @@ def sweep(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
     2. Escalate flags no nurse opened in time (once per breach).
     3. Mark her plan's items missed once their window (and booking) has
        passed (plans_check): the "missed" reminder is written with them,
-       due now, so step 5 of this same sweep claims it.
+       due now, so step 5 of this same sweep claims it. Extend the plans
+       short of their two-year horizon.
     4. Put back messages stuck in queued or sending (lost task, dead worker).
     5. Claim due messages: defer the ones in her quiet hours, queue the rest
        and enqueue one task each after commit; batch after batch while a
@@ -78,22 +84,36 @@ def sweep(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:
 
 
 def plans_check(*, now: dt.datetime, batch: int, until: float) -> int:
-    """Items missed since the last sweep, batch after batch (each its own
-    transaction, through tracker's service, which sends plan_items_changed:
-    followup/reminders/plan.py writes the missed reminder), for up to
-    SWEEP_PLANS_SECONDS: a backlog (the first sweep after a long outage) is
-    finished by the next sweeps. A failure here is logged and the sweep goes
-    on: a broken plan must not cost anyone her flag reminders."""
-    marked = 0
+    """Her plans, for up to SWEEP_PLANS_SECONDS, batch after batch (each
+    through tracker's services, which send plan_items_changed:
+    followup/reminders/plan.py writes the reminders in the same commit):
+
+    1. items missed since the last sweep (their missed reminder);
+    2. plans short of their two-year horizon get their next windows
+       (plans_extend; their "time to book" reminders), EXTEND_BATCH plans
+       at a time: a plan is heavier than an item, and nothing is late by a
+       minute (a plan is extended a month before it runs short).
+    Each at least once a sweep, so a backlog of one (the first sweep after
+    a long outage) does not starve the other; the rest is finished by the
+    next sweeps. A failure in either is logged and the sweep goes on: a
+    broken plan must not cost anyone her flag reminders. Returns how many
+    items were marked missed and plans extended."""
+    return _plan_batches(plan_items_mark_missed, "marking missed plan items", now=now, batch=batch, until=until) + (
+        _plan_batches(plans_extend, "extending plans", now=now, batch=min(batch, EXTEND_BATCH), until=until)
+    )
+
+
+def _plan_batches(step: Callable[..., int], what: str, *, now: dt.datetime, batch: int, until: float) -> int:
+    done = 0
     while True:
         try:
-            count = plan_items_mark_missed(now=now, batch=batch)
-        except Exception:  # noqa: BLE001 - isolated: the claim below must run
-            log.exception("marking missed plan items failed; the next sweep tries again")
-            return marked
-        marked += count
+            count = step(now=now, batch=batch)
+        except Exception:  # noqa: BLE001 - isolated: the steps after it must run
+            log.exception("%s failed; the next sweep tries again", what)
+            return done
+        done += count
         if count < batch or time.monotonic() > until:
-            return marked
+            return done
 
 
 def sweep_urgent(*, now: dt.datetime | None = None, batch: int = 500) -> list[int]:

@@ -68,6 +68,12 @@ class Plan(models.Model):
     endocrine_end_on = models.DateField(_("End of hormone therapy"), null=True, blank=True)
     started_on = models.DateField()
     started_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # Every template item is planned up to this day of hers (her horizon
+    # when the items were last generated for all of them): the sweep extends
+    # plans short of their two-year horizon (tracker/services/plan_horizon.py)
+    # by asking the index, not every plan's items. Null: a plan made
+    # without the services (fixtures), which the sweep leaves alone.
+    planned_until = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -78,6 +84,7 @@ class Plan(models.Model):
                 name="plan_endocrine_end_after_start_known",
             ),
         ]
+        indexes = [models.Index(fields=["planned_until", "id"], name="plan_planned_until")]
 
     def __str__(self) -> str:
         return f"Plan of {self.survivor_id}"

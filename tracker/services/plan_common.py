@@ -1,8 +1,10 @@
 """What every write to her plan shares (plans.py, plan_items.py): her time
 zone and today, her key dates as the calendar's Anchors, who may write
 (require_nurse_of), the PlanChange with its audit row (change_record), the
-signal (items_announce), the checks of a date and of an item's window, and
-the generation of a template's items up to the two-year horizon."""
+signal (items_announce), the checks of a date and of an item's window, the
+generation of a template's items up to the two-year horizon, the lock the
+writes that generate items take turns on (plan_lock) and how far her plan
+is planned (planned_until_set)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .. import scope
@@ -118,7 +122,65 @@ def _overlaps(window: calendar.Window, item: PlanItem) -> bool:
     return window.opens <= item.due_by and item.opens_on <= window.due_by
 
 
-def items_generate(*, plan: Plan, specs: Iterable[ItemSpec], today: dt.date, tz: zoneinfo.ZoneInfo) -> list[PlanItem]:
+def plans_locked(rows: QuerySet[Plan], *, skip_locked: bool = False) -> QuerySet[Plan]:
+    """Plan rows to lock for this transaction, so the writes that plan
+    items (new dates, roll forward, the sweep's extension) take turns: none
+    reads her items while another is replacing them. FOR NO KEY UPDATE on
+    PostgreSQL: a nurse adding an item (which only takes KEY SHARE on the
+    plan) does not wait for it. skip_locked (the sweep): a plan another
+    transaction holds is not returned."""
+    if not connection.features.has_select_for_update:
+        return rows
+    return rows.select_for_update(
+        skip_locked=skip_locked and connection.features.has_select_for_update_skip_locked,
+        no_key=connection.features.has_select_for_no_key_update,
+        of=("self",),
+    )
+
+
+def plan_lock(plan: Plan) -> None:
+    """Her plan's row locked for this transaction (plans_locked), waiting
+    for a sweep extending it."""
+    list(plans_locked(Plan.objects.filter(pk=plan.pk)).values_list("pk", flat=True))
+
+
+def planned_until_set(*, plan: Plan, until: dt.date) -> None:
+    """Every template item of her plan is planned up to `until` (the
+    sweep's extension asks for plans short of their horizon on this)."""
+    plan.planned_until = until
+    Plan.objects.filter(pk=plan.pk).update(planned_until=until)
+
+
+def _last_seen(rows: Iterable[PlanItem], tz: zoneinfo.ZoneInfo) -> dt.date | None:
+    # A booking stands for the visit until it is done (items_generate, 1).
+    seen = [row.done_on for row in rows if row.done_on is not None]
+    seen += [calendar.local_date(row.booked_at, tz) for row in rows if row.state == "booked" and row.booked_at]
+    return max(seen, default=None)
+
+
+def _windows_beyond(
+    spec: ItemSpec, anchors: Anchors, mine: list[PlanItem], *, today: dt.date, until: dt.date, last: dt.date | None
+) -> list[calendar.Window]:
+    """The windows of `spec` after the last one planned of its key (the
+    latest due_by of its rows, whatever their state), due from her today.
+
+    The chain is counted from `last` with `after` no later than it, so it
+    is the chain her items were projected on: with `after` = today, a
+    last-done long past would make calendar.windows treat its next window
+    as overdue and restart the rhythm from today, packing a window against
+    the last one planned."""
+    planned = max(row.due_by for row in mine)
+    start = min(today, last) if last is not None else today
+    return [
+        calendar.Window(max(window.opens, today), window.due_by)
+        for window in calendar.windows(spec, anchors, after=start, until=until, last_done=last)
+        if window.due_by > planned and window.due_by >= today
+    ]
+
+
+def items_generate(
+    *, plan: Plan, specs: Iterable[ItemSpec], today: dt.date, tz: zoneinfo.ZoneInfo, beyond_planned: bool = False
+) -> list[PlanItem]:
     """The template items' windows from her today up to the horizon, for
     each spec, written as due items.
 
@@ -126,7 +188,10 @@ def items_generate(*, plan: Plan, specs: Iterable[ItemSpec], today: dt.date, tz:
        key (calendar.windows' last_done): a booking stands for the visit
        until it is done, when roll forward counts from the real day.
     2. A window that overlaps an item of the key kept on the plan (done,
-       booked, missed, not needed: a nurse's decision) is not made again."""
+       booked, missed, not needed: a nurse's decision) is not made again.
+    3. beyond_planned (the sweep's extension, plan_horizon.py): for a key
+       with rows, only the windows after its last one (_windows_beyond), so
+       time passing adds to her plan and never fills it in behind her."""
     until = calendar.horizon(today)
     kept: dict[str, list[PlanItem]] = defaultdict(list)
     for row in plan.items.exclude(key=""):
@@ -135,10 +200,12 @@ def items_generate(*, plan: Plan, specs: Iterable[ItemSpec], today: dt.date, tz:
     anchors = anchors_of(plan)
     for spec in specs:
         mine = kept[spec.key]
-        seen = [row.done_on for row in mine if row.done_on is not None]
-        seen += [calendar.local_date(row.booked_at, tz) for row in mine if row.state == "booked" and row.booked_at]
-        last = max(seen, default=None)
-        for window in calendar.windows(spec, anchors, after=today, until=until, last_done=last):
+        last = _last_seen(mine, tz)
+        if beyond_planned and mine:
+            windows = _windows_beyond(spec, anchors, mine, today=today, until=until, last=last)
+        else:
+            windows = calendar.windows(spec, anchors, after=today, until=until, last_done=last)
+        for window in windows:
             if any(_overlaps(window, row) for row in mine):
                 continue
             made.append(

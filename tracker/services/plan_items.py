@@ -25,6 +25,7 @@ from .plan_common import (
     her_zone,
     items_announce,
     items_generate,
+    plan_lock,
     require_nurse_of,
     template_items,
     window_problems,
@@ -195,6 +196,9 @@ def _roll_forward(row: PlanItem, *, by: User, today: dt.date) -> list[PlanItem]:
         spec = None  # a template that no longer reads: the visit is recorded all the same
     if spec is None:
         return []
+    # Her other keys are planned where they were, so planned_until (every
+    # key's) stays; the lock keeps the sweep's extension out meanwhile.
+    plan_lock(row.plan)
     later = row.plan.items.filter(key=row.key, state=PlanItem.State.DUE, opens_on__gte=row.opens_on).exclude(pk=row.pk)
     replaced = [f"{a}..{b}" for a, b in later.values_list("opens_on", "due_by")]
     later.delete()

@@ -13,7 +13,9 @@ Every write here:
 
 Her plan's dates are calendar dates in her time zone: "today" is hers
 (calendar.local_date), not the server's. Items are generated for two years
-ahead (calendar.horizon) and roll forward as they are done.
+ahead (calendar.horizon), roll forward as they are done, and are extended
+as time passes by the sweep (plan_horizon.py, on Plan.planned_until, which
+plan_start and plan_dates_update set).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from .plan_common import (
     her_zone,
     items_announce,
     items_generate,
+    plan_lock,
+    planned_until_set,
     require_nurse_of,
     template_items,
 )
@@ -95,7 +99,14 @@ def plan_start(
     specs = template_items(template)
     try:
         with transaction.atomic():
-            plan = Plan.objects.create(survivor=survivor, template=template, started_on=today, started_by=by, **dates)
+            plan = Plan.objects.create(
+                survivor=survivor,
+                template=template,
+                started_on=today,
+                started_by=by,
+                planned_until=calendar.horizon(today),
+                **dates,
+            )
             items = items_generate(plan=plan, specs=specs, today=today, tz=her_zone(survivor))
             change_record(
                 plan=plan,
@@ -162,6 +173,7 @@ def plan_dates_update(
         return plan
     specs = template_items(plan.template)
     with transaction.atomic():
+        plan_lock(plan)
         before = {name: getattr(plan, name) for name in changed}
         for name, day in changed.items():
             setattr(plan, name, day)
@@ -173,6 +185,7 @@ def plan_dates_update(
         replaced = [(row.opens_on, row.due_by) for row in stale]
         stale.delete()
         items = items_generate(plan=plan, specs=specs, today=today, tz=her_zone(survivor))
+        planned_until_set(plan=plan, until=calendar.horizon(today))
         if replaced or items:
             change_record(
                 plan=plan,
