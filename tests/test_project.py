@@ -2,6 +2,7 @@
 production settings, and the two README commands' shape."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -108,3 +109,18 @@ def test_the_audit_trail_stays_append_only_on_sqlite_after_every_migration(tmp_p
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.stdout.splitlines() == ["the audit trail is append-only"] * 2, result.stderr[-2000:]
+
+
+def test_every_transactional_test_restores_the_database_it_found():
+    """A transaction=True test without serialized_rollback flushes and lets
+    post_migrate write the content types again; the next test that restores
+    the serialized database then fails on a duplicate (it happened: the
+    preview's real-worker tests after a plan test)."""
+    marker = re.compile(r"django_db\(([^)]*)\)")
+    found = [
+        f"{path.relative_to(ROOT)}: {args}"
+        for path in (ROOT / "tests").rglob("*.py")
+        for args in marker.findall(path.read_text())
+        if "transaction=True" in args and "serialized_rollback=True" not in args
+    ]
+    assert found == []

@@ -396,7 +396,7 @@ def _item_due_by(clinic, nurse, time_zone, due_by, **fields):
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_missed_is_found_in_her_time_zone_once(clinic, nurse, sent):
     due_by = dt.date(2025, 3, 10)
     tokyo = _item_due_by(clinic, nurse, "Asia/Tokyo", due_by)
