@@ -49,13 +49,21 @@ class EndocrineEndForm(forms.Form):
     end_on = _date("She stopped or finished hormone therapy on", required=True)
 
 
+# A plan item's note is on her follow-up page: the nurse is told so where she writes it.
+NOTE_SHOWN_TO_HER = 'She sees this note on her follow-up page (e.g. "bring your last report").'
+
+
 class ItemAddForm(forms.Form):
     kind = forms.ChoiceField(label="What", choices=PlanItem.KIND_CHOICES)
     label = forms.CharField(label="Name", max_length=PLAN_LABEL_MAX_LENGTH)
     opens_on = _date("Due from", required=True)
     due_by = _date("Due by", required=True)
     note = forms.CharField(
-        label="Note", required=False, max_length=PLAN_NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+        label="Note for her",
+        required=False,
+        max_length=PLAN_NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=NOTE_SHOWN_TO_HER,
     )
 
 
@@ -84,7 +92,11 @@ class ItemDropForm(forms.Form):
 
 class ItemNoteForm(forms.Form):
     note = forms.CharField(
-        label="Note", required=False, max_length=PLAN_NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+        label="Note for her",
+        required=False,
+        max_length=PLAN_NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=NOTE_SHOWN_TO_HER,
     )
 
 
