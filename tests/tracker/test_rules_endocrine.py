@@ -9,7 +9,7 @@ import pytest
 from tracker.rules import engine
 from tracker.rules.defaults import DEFAULT_RULES
 from tracker.rules.facts import Answer, Entry, History, Weight
-from tracker.rules.validation import Vocabulary, validate_condition
+from tracker.rules.validation import InvalidRule, Vocabulary, validate_condition
 
 NOW = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
 VOCAB = Vocabulary(symptoms=frozenset({"pain"}), body_sites=frozenset({"hip"}), concepts=frozenset())
@@ -155,7 +155,7 @@ def test_a_rule_that_raises_on_her_answer_asks_a_nurse_to_read_it():
 )
 def test_a_bad_endocrine_test_is_refused_with_a_clear_message(condition, message):
     assert any(problem.startswith(message) for problem in validate_condition(condition, VOCAB))
-    with pytest.raises(engine.InvalidRule):
+    with pytest.raises(InvalidRule):
         engine.RuleDef(slug="x", tier="routine", condition=condition)
 
 

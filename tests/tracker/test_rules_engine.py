@@ -7,6 +7,7 @@ import pytest
 from tracker.rules import engine
 from tracker.rules.engine import RuleDef
 from tracker.rules.facts import Entry, History, Mention, Weight
+from tracker.rules.shape import _passes
 from tracker.rules.tiers import TIERS
 from tracker.rules.validation import Vocabulary, validate_condition
 
@@ -286,7 +287,7 @@ def test_the_emergency_tiers_follow_red_flags_md():
 )
 def test_the_gate_only_skips_rules_that_could_not_match(condition, current, gated_out):
     rule = RuleDef("r", "urgent", condition)
-    assert (rule.gate is not None and not engine._passes(rule.gate, current)) is gated_out
+    assert (rule.gate is not None and not _passes(rule.gate, current)) is gated_out
 
 
 # ---------------------------------------------------------------- her words (issue 10)

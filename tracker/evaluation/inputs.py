@@ -110,7 +110,7 @@ def rule_defs_forget() -> None:
 
 
 def rule_def(version: RuleVersion) -> engine.RuleDef:
-    """The engine's rule for a stored version; engine.InvalidRule if it no
+    """The engine's rule for a stored version; validation.InvalidRule if it no
     longer validates (shape and bounds: a stored row may predate them)."""
     return engine.RuleDef(
         slug=version.rule.slug,

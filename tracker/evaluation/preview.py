@@ -34,6 +34,7 @@ from django.utils import timezone
 from ..models import CheckIn, SymptomEntry, User, WeightEntry
 from ..rules import engine, text
 from ..rules.facts import Answer, Entry, History, Weight
+from ..rules.shape import leaves, max_window_days, trigger
 from .candidates import history_qs, superset_q
 
 # Survivors per chunk: at a year of weekly check-ins, about 13,000 rows
@@ -126,9 +127,9 @@ def rule_preview(
     )
     start = now - dt.timedelta(days=days)
     result = Preview(days=days, scanned=0, draft=PreviewSide(), current=PreviewSide() if current else None)
-    if all(engine.trigger(r.condition) == "weight" for r in rules):
+    if all(trigger(r.condition) == "weight" for r in rules):
         one_chunk: Callable[[list[int]], None] = functools.partial(_preview_weights, rules, start, now, result)
-    elif all(engine.trigger(r.condition) == "answer" for r in rules):
+    elif all(trigger(r.condition) == "answer" for r in rules):
         one_chunk = functools.partial(_preview_answers, rules, start, now, result)
     else:
         # A draft on answers against a current version on entries (or the
@@ -190,8 +191,8 @@ class _EntryPass:
         candidate_q = [superset_q(r.condition) for r in rules]
         candidate = None if any(q is None for q in candidate_q) else functools.reduce(operator.or_, candidate_q)
         history_filters = [q for r in rules for q in history_qs(r.condition)]
-        self.history_start = start - dt.timedelta(days=engine.max_window_days(r.condition for r in rules) + 1)
-        self.needs_weights = any("weight_loss" in engine.leaves(r.condition) for r in rules)
+        self.history_start = start - dt.timedelta(days=max_window_days(r.condition for r in rules) + 1)
+        self.needs_weights = any("weight_loss" in leaves(r.condition) for r in rules)
         rows = SymptomEntry.objects.filter(created_at__lte=now, entered_in_error_at__isnull=True)
         in_window = Q(created_at__gte=start) & (candidate if candidate is not None else Q())
         if not history_filters:  # no history tests: only the window's candidates
@@ -282,7 +283,7 @@ def _weights_by_survivor(since, now, ids: list[int]) -> dict[int, tuple[Weight, 
 
 
 def _preview_weights(rules, start, now, result: Preview, ids: list[int]) -> None:
-    window = engine.max_window_days(r.condition for r in rules)
+    window = max_window_days(r.condition for r in rules)
     rows = (
         WeightEntry.objects.filter(
             _in_chunk(ids), recorded_at__gte=start - dt.timedelta(days=window), entered_in_error_at__isnull=True

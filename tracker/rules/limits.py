@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-# A rule's condition (tracker/rules/engine.validate_condition).
+# A rule's condition (tracker/rules/validation.py validate_condition).
 MAX_DEPTH = 20  # levels of groups and tests; the condition itself is level 1
 MAX_NODES = 200  # groups and tests in one condition
 MAX_CODES = 100  # codes in one list (symptoms, body sites, concepts)
