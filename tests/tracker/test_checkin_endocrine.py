@@ -173,7 +173,7 @@ def test_her_answer_alone_is_a_check_in(client, survivor, on_tablets, default_ru
     flag = Flag.objects.get(survivor=survivor)
     assert (flag.rule.slug, flag.tier, flag.callback_wanted) == (SLUG, "routine", True)
     page = client.get(response["Location"]).content.decode()
-    assert "Please talk to your care team before you stop your hormone tablets" in page
+    assert "A nurse will call you to talk it through" in page
     assert "Hormone tablets this week: I have stopped taking them" in page
     assert "Nothing you reported needs action" not in page
 

@@ -138,6 +138,16 @@ def test_it_shows_each_item_where_it_belongs(client_for, survivor, plan):
                 ).group(1)
 
 
+def test_dates_and_times_sit_next_to_their_punctuation(client_for, survivor, plan, booked):
+    """The window and booking includes end without a newline: "2027 ." once
+    showed on every item."""
+    item(plan, opens_on=dt.date(2027, 5, 1), due_by=dt.date(2027, 8, 1))  # coming up: "Due between ... 2027."
+    item(plan, opens_on=dt.date(2027, 4, 1), due_by=dt.date(2028, 4, 1), state="not_needed")  # "(... 2028)"
+    page = re.sub(r"<[^>]+>", "", client_for(survivor).get(reverse("my_followup")).content.decode())
+    assert re.search(r"\d{4}\s+[.,)]", page) is None
+    assert re.search(r"(a\.m\.|p\.m\.|\d\d:\d\d)\s+,", page) is None
+
+
 def test_it_shows_where_her_plan_comes_from(client_for, survivor, plan):
     source = section(page(client_for, survivor), "source")
     assert "Breast cancer follow-up (ASCO guidance, 2013)" in source
@@ -203,7 +213,7 @@ def test_a_booked_item_downloads_as_one_calendar_event(client_for, survivor, boo
     event = events[0]
     assert event.decoded("dtstart") == dt.datetime(2027, 3, 20, 1, 30, tzinfo=dt.UTC)
     assert b"DTSTART:20270320T013000Z" in response.content
-    assert str(event["summary"]) == "Follow-up visit"
+    assert str(event["summary"]) == "Follow-up appointment"
     assert str(event["location"]) == "Riverside clinic, room 4"
     text = response.content.decode().lower()
     for word in ("lymphoedema", "tamoxifen", "breast", "scan", "check-up"):
@@ -212,10 +222,12 @@ def test_a_booked_item_downloads_as_one_calendar_event(client_for, survivor, boo
     assert str(again.walk("VEVENT")[0]["uid"]) == str(event["uid"])  # the same event, updated on import
 
 
-def test_a_mammogram_is_called_a_mammogram(client_for, survivor, plan):
+def test_a_mammogram_is_not_named_in_her_calendar(client_for, survivor, plan):
+    """Her calendar may be shared or shown on a locked phone."""
     row = item(plan, kind="mammogram", key="mammogram", state="booked", booked_at=NOW + dt.timedelta(days=9))
     response = client_for(survivor).get(reverse("plan_item_calendar", args=[row.pk]))
-    assert str(Calendar.from_ical(response.content).walk("VEVENT")[0]["summary"]) == "Mammogram"
+    assert str(Calendar.from_ical(response.content).walk("VEVENT")[0]["summary"]) == "Follow-up appointment"
+    assert b"ammogram" not in response.content
 
 
 def test_only_a_booked_item_has_a_calendar_file(client_for, survivor, plan):

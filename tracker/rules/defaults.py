@@ -384,8 +384,8 @@ DEFAULT_RULES: list[dict] = [
                 {"endocrine": {"answers": ["missed_some"], "min_times": 2, "within_days": 28}},
             ]
         },
-        "advice": "Thank you for telling us. Please talk to your care team before you stop your hormone tablets: "
-        "there are often ways to help with side effects. A nurse will call you to talk it through.",
+        "advice": "Thank you for telling us. A nurse will call you to talk it through: there are often ways to "
+        "help with side effects. If you are thinking of stopping, please talk to your care team first.",
         "nurse_note": "She says she has stopped her hormone tablets, or missed some twice in 4 weeks. Call to talk it "
         "through: side effects (joint pain, hot flushes, mood), worries, cost; options such as another agent or "
         "help with side effects. Record what she decides on her plan.",

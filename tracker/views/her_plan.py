@@ -18,20 +18,14 @@ from icalendar import Calendar, Event
 from ..access import AuthenticatedHttpRequest, survivor_required
 from ..forms.her_plan import HerQuestionsForm
 from ..models import PlanItem
-from ..plans.spec import Kind
 from ..selectors.her_plan import plan_for_survivor, plan_item_get_for_owner, visit_summary
 from ..service_errors import form_add_service_errors
 from ..services.her_plan import QUESTION_STATES, plan_item_questions_save
 
-# What a calendar event is called: the kind only, never a nurse's label or
-# note (her calendar may be shared, synced, or shown on a locked phone).
-CALENDAR_SUMMARY = {
-    Kind.VISIT: gettext_lazy("Follow-up visit"),
-    Kind.MAMMOGRAM: gettext_lazy("Mammogram"),
-    Kind.IMAGING: gettext_lazy("Scan"),
-    Kind.BLOOD_TEST: gettext_lazy("Blood test"),
-    Kind.OTHER: gettext_lazy("Follow-up appointment"),
-}
+# What a calendar event is called: the same words for every item, never its
+# kind, a nurse's label or note. Her calendar may be shared, synced, or shown
+# on a locked phone, and "Mammogram" there says she had cancer.
+CALENDAR_SUMMARY = gettext_lazy("Follow-up appointment")
 
 
 @survivor_required
@@ -69,7 +63,7 @@ def plan_item_ics(item: PlanItem) -> bytes:
     event.add("uid", f"plan-item-{item.pk}@follow-up")
     event.add("dtstamp", timezone.now().astimezone(dt.UTC))
     event.add("dtstart", item.booked_at.astimezone(dt.UTC))
-    event.add("summary", str(CALENDAR_SUMMARY.get(Kind(item.kind), CALENDAR_SUMMARY[Kind.OTHER])))
+    event.add("summary", str(CALENDAR_SUMMARY))
     if item.booked_place:
         event.add("location", item.booked_place)
     calendar.add_component(event)
