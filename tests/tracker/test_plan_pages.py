@@ -212,3 +212,38 @@ def test_the_shipped_template_is_not_edited(client_for, clinic_admin, clinic):
     template = plan_template_default(clinic=clinic)
     response = client_for(clinic_admin).get(reverse("plan_template_edit", args=[template.pk]))
     assert response.status_code == 302 and response["Location"] == reverse("plan_template_list")
+
+
+# ---------------------------------------------------------------- history in words, in her zone
+
+
+def test_the_history_is_in_her_zone_with_readable_details(client_for, nurse, plan, survivor):
+    survivor.time_zone = "Asia/Tokyo"
+    survivor.save(update_fields=["time_zone"])
+    nurse.time_zone = "America/Los_Angeles"
+    nurse.save(update_fields=["time_zone"])
+    item = plan.items.filter(key="visit").first()
+    client = client_for(nurse)
+    day = plan_common.her_today(survivor) + dt.timedelta(days=10)
+    client.post(
+        _item_url(plan, item, "book"),
+        {f"item{item.pk}-book-booked_on": day.isoformat(), f"item{item.pk}-book-booked_time": "09:15"},
+    )
+    plan.changes.update(at=dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC))  # 2 Mar 08:30 in Tokyo
+    item.refresh_from_db()
+    other = plan.items.filter(key="mammogram").first()
+    client.post(
+        _item_url(plan, other, "move"),
+        {
+            f"item{other.pk}-move-opens_on": other.opens_on.isoformat(),
+            f"item{other.pk}-move-due_by": (other.due_by + dt.timedelta(days=7)).isoformat(),
+        },
+    )
+    html = client.get(_url(survivor)).content.decode()
+    assert "2 Mar 2026 08:30" in html  # her time, not the nurse's (1 Mar 15:30)
+    assert f"booked for: \u2014 \u2192 {day:%-d %b %Y}, 09:15" in html  # her 09:15, not UTC's 00:15
+    assert "+00:00" not in html and "booked at" not in html and "endocrine start on" not in html
+    assert "state: Due \u2192 Booked" in html
+    assert "Due \u2192 Due" not in html  # a move keeps the state: not said
+    moved = f"due by: {other.due_by:%-d %b %Y} \u2192 {other.due_by + dt.timedelta(days=7):%-d %b %Y}</td>"
+    assert moved in html  # only what changed: not its opening day nor its state

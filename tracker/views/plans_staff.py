@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ..access import AuthenticatedHttpRequest, nurse_required
 from ..forms import plans as plan_forms
-from ..models import PlanChange, PlanItem
+from ..models import PlanItem
 from ..selectors.plans import PlanRead, plan_changes, plan_get_for_user, plan_item_get, plan_templates_for_nurse
 from ..service_errors import form_add_service_errors
 from ..services import plan_items, plans
@@ -28,6 +28,7 @@ from ..services.audit import audit_read
 from ..services.plan_common import her_zone
 from ..services.plan_items import CHANGEABLE
 from ..services.plan_templates import plan_template_default
+from .plan_history import change_text
 
 HISTORY_LIMIT = 50
 
@@ -84,30 +85,13 @@ def _page(
             (state, [(item, _item_forms(item, failed_item)) for item in items]) for state, items in read.by_state()
         ]
         context["item_actions"] = {action: label for action, (_form, label) in ITEM_ACTIONS.items()}
-        context["changes"] = [(change, _change_text(change)) for change in plan_changes(plan=plan, limit=HISTORY_LIMIT)]
+        tz = her_zone(survivor)
+        context["changes"] = [
+            (change, change_text(change, tz)) for change in plan_changes(plan=plan, limit=HISTORY_LIMIT)
+        ]
         context["failed_item"] = failed_item[2] if failed_item else None
         context["open_item"] = failed_item[0] if failed_item else None
     return render(request, "staff/plan/plan.html", context)
-
-
-def _shown(value: object) -> str:
-    if isinstance(value, list):
-        return ", ".join(str(part) for part in value) or "none"
-    return "\u2014" if value in (None, "") else str(value)
-
-
-def _change_text(change: PlanChange) -> str:
-    """What a change changed, field by field: "due_by: 2025-03-01 -> 2025-04-01"."""
-    parts = []
-    for name, value in change.after.items():
-        old = f"{_shown(change.before[name])} \u2192 " if name in change.before else ""
-        parts.append(f"{name.replace('_', ' ')}: {old}{_shown(value)}")
-    parts += [
-        f"{name.replace('_', ' ')} was {_shown(value)}"
-        for name, value in change.before.items()
-        if name not in change.after
-    ]
-    return "; ".join(parts)
 
 
 @nurse_required
