@@ -7,12 +7,13 @@ missed item is one the sweep marked (tracker/services/plans.py: plan_items_mark_
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from followup.models import CallLog
 from tracker import scope
 from tracker.models import Plan, PlanItem, User
 from tracker.plans.calendar import local_date, overdue_days
@@ -26,11 +27,14 @@ PLAN_OVERDUE_DAYS = 30
 
 @dataclass(frozen=True)
 class OverdueRow:
-    """One survivor on the list, with her longest-overdue item."""
+    """One survivor on the list, with her longest-overdue item and the
+    latest call logged to her since it was missed (so a second nurse does
+    not ring her again the same afternoon)."""
 
     survivor: User
     item: PlanItem
     days: int
+    last_call: CallLog | None = None
 
     @property
     def pk(self) -> int:
@@ -62,7 +66,26 @@ def call_list_plan_overdue(*, user: User, now: dt.datetime | None = None) -> lis
         days = overdue_days(Window(item.opens_on, item.due_by), local_date(now, ZoneInfo(survivor.time_zone)))
         if days > PLAN_OVERDUE_DAYS:
             rows[survivor.pk] = OverdueRow(survivor=survivor, item=item, days=days)
+    rows = _with_last_calls(rows)
     return sorted(rows.values(), key=lambda row: (-row.days, row.survivor.full_name, row.pk))
+
+
+def _with_last_calls(rows: dict[int, OverdueRow]) -> dict[int, OverdueRow]:
+    """Each row with her latest CallLog since her item was marked missed
+    (any call: from this list or the others, she was rung all the same).
+    One query for the list, bounded by the earliest of the items' missed_at."""
+    since = [row.item.missed_at for row in rows.values() if row.item.missed_at is not None]
+    if not rows:
+        return rows
+    calls = CallLog.objects.filter(survivor_id__in=list(rows)).select_related("nurse").order_by("survivor_id", "-at")
+    if since and len(since) == len(rows):
+        calls = calls.filter(at__gte=min(since))
+    latest: dict[int, CallLog] = {}
+    for call in calls:
+        missed_at = rows[call.survivor_id].item.missed_at
+        if call.survivor_id not in latest and (missed_at is None or call.at >= missed_at):
+            latest[call.survivor_id] = call
+    return {pk: replace(row, last_call=latest.get(pk)) for pk, row in rows.items()}
 
 
 def plan_figures(*, user: User, since: dict[int, dt.datetime], now: dt.datetime) -> dict[int, dict]:

@@ -173,3 +173,24 @@ def test_the_dashboard_page_shows_the_plan_figures_and_says_what_they_mean(world
     assert "Up to date with their plan" in text and "75% of 4" in text
     assert "Mammograms done within their window" in text and "67% of 3" in text
     assert "no missed item left open" in text
+
+
+def test_her_row_shows_the_latest_call_since_the_item_was_missed_and_links_to_her_plan(client, survivor, nurse):
+    missed(plan_for(survivor, nurse), dt.date(2026, 3, 1))
+    CallLog.objects.create(survivor=survivor, nurse=nurse, result="reached", at=NOW - dt.timedelta(days=3))  # before
+    CallLog.objects.create(survivor=survivor, nurse=nurse, result="left_message", at=NOW + dt.timedelta(hours=1))
+    CallLog.objects.create(survivor=survivor, nurse=nurse, result="no_answer", at=NOW + dt.timedelta(days=1))
+    [row] = call_list_plan_overdue(user=nurse, now=NOW + dt.timedelta(days=2))
+    assert row.last_call is not None and row.last_call.result == "no_answer"
+    client.force_login(nurse)
+    text = client.get(reverse("plan_overdue")).content.decode()
+    assert f"Called {NOW + dt.timedelta(days=1):%-d %b}: no answer" in text
+    assert f'href="{reverse("survivor_plan", args=[survivor.pk])}">{survivor.full_name}</a>' in text
+    assert 'tabindex="0" role="region" aria-label=' in text  # its sideways scroll is reachable by keyboard
+
+
+def test_a_call_before_the_item_was_missed_is_not_shown(survivor, nurse):
+    missed(plan_for(survivor, nurse), dt.date(2026, 3, 1))
+    CallLog.objects.create(survivor=survivor, nurse=nurse, result="reached", at=NOW - dt.timedelta(days=3))
+    [row] = call_list_plan_overdue(user=nurse, now=NOW + dt.timedelta(days=2))
+    assert row.last_call is None

@@ -312,3 +312,41 @@ def test_a_nurse_sees_the_flag_on_her_answer_in_the_queue_and_on_its_page(client
     assert page.status_code == 200
     assert "hormone tablets this week: stopped" in page.content.decode()
     assert "Call to talk it through" in page.content.decode()  # the rule's note for nurses
+
+
+# ---------------------------------------------------------------- what the page marks required
+
+
+def _first_row(page: str) -> tuple[str, str]:
+    """The first symptom row's "What did you notice?" and "When did it start?" markup."""
+    symptom = re.search(r'<label\s+for="id_entry-0-symptom".*?</select>', page, re.S)
+    started = re.search(r'<label\s+for="id_entry-0-started_on".*?<input[^>]*>', page, re.S)
+    assert symptom and started
+    return symptom.group(0), started.group(0)
+
+
+def test_when_asked_the_first_symptom_row_is_not_marked_required(client, survivor, on_tablets):
+    client.force_login(survivor)
+    for response in (client.get(URL), client.post(URL, {**post_data(survivor, answer="taken"), "add_entry": "1"})):
+        for markup in _first_row(response.content.decode()):
+            assert "asteriskField" not in markup and " required" not in markup, markup
+
+
+def test_when_not_asked_the_first_symptom_row_is_marked_required(client, survivor):
+    client.force_login(survivor)
+    for markup in _first_row(client.get(URL).content.decode()):
+        assert "asteriskField" in markup  # (a formset's rows never carry the attribute: Django's choice)
+
+
+def test_when_asked_a_partly_filled_row_is_still_checked_field_by_field(client, survivor, on_tablets):
+    client.force_login(survivor)
+    data = post_data(survivor, answer="taken")
+    data.update({"entry-0-symptom": "pain", "entry-0-body_site": "knee", "entry-0-started_on": ""})
+    response = client.post(URL, data)
+    assert response.status_code == 200
+    assert not CheckIn.objects.exists()
+    errors = response.context["formset"].forms[0].errors
+    assert errors["severity"] == ["Please choose how bad it is, from 0 (none) to 10 (worst imaginable)."]
+    assert errors["is_new"] == ["Please answer yes or no."]
+    assert errors["started_on"] == ["Please give the date it started."]
+    assert "symptom" not in errors

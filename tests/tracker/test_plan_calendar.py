@@ -355,9 +355,17 @@ def test_nothing_is_generated_before_after_or_beyond_until(spec, anchors):
     assert longer[: len(got)] == got
     assert all(window.opens > until for window in longer[len(got) :])
     # Nothing missed at the near end: from further back, the same windows,
-    # clipped at `after`.
-    earlier = windows(spec, anchors, after=add_months(after, -24), until=until)
-    assert [Window(max(x.opens, after), x.due_by) for x in earlier if x.due_by >= after] == got
+    # clipped at `after`; unless less than half of the one open on `after`
+    # is left, which is then due from `after`, as wide (windows(), 5).
+    # (Changed with rule 5: it held for every window before.)
+    # From her diagnosis: no window is open then, so none is restarted.
+    earlier = [x for x in windows(spec, anchors, after=anchors.diagnosis, until=until) if x.due_by >= after]
+    first = earlier[0]
+    if first.opens < after and (first.due_by - after) * 2 < first.width:
+        assert got[0] == Window(after, after + first.width)
+        assert got[1].opens > got[0].due_by
+    else:
+        assert [Window(max(x.opens, after), x.due_by) for x in earlier] == got
 
 
 @pytest.mark.parametrize(
@@ -369,9 +377,39 @@ def test_the_horizon_includes_a_window_opening_on_its_last_day(until, count):
     assert len(windows(VISIT, anchors, after=d("2024-06-01"), until=d(until))) == count
 
 
-def test_a_window_closing_on_after_is_kept_for_that_day():
-    anchors = her(diagnosis="2024-01-10", surgery="2024-02-15")  # first window 2024-05-15..08-15
-    assert windows(VISIT, anchors, after=d("2024-08-15"), until=d("2024-09-01")) == [w("2024-08-15", "2024-08-15")]
+# Rule 5 of windows(). These replace test_a_window_closing_on_after_is_kept_for_that_day,
+# which asserted the one-day window [2024-08-15, 2024-08-15] this rule forbids.
+NEW_PATIENT = her(diagnosis="2024-01-10", surgery="2024-02-15")  # first visit 2024-05-15..08-15
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        # Half or more left (47 of 92 days): the deadline holds, clipped at `after`.
+        ("2024-06-30", [w("2024-06-30", "2024-08-15"), w("2024-09-30", "2024-12-30"), w("2025-02-14", "2025-05-14")]),
+        # Less than half left (the last day): due from `after`, as wide (3 months);
+        # the next window moves with it (was 2024-09-30..12-30) rather than crowd it.
+        ("2024-08-15", [w("2024-08-15", "2024-11-15"), w("2024-12-30", "2025-03-30")]),
+        # Closed yesterday, never had: she is late for it, due from `after`.
+        ("2024-08-16", [w("2024-08-16", "2024-11-16"), w("2025-01-01", "2025-04-01")]),
+        # A projected window (the second) open with 40 of 91 days left: the same rule.
+        ("2024-11-20", [w("2024-11-20", "2025-02-19")]),
+        # The first closed long ago and a projected one just closed: projections
+        # of the past, dropped; the next as projected.
+        ("2025-01-01", [w("2025-02-14", "2025-05-14")]),
+    ],
+)
+def test_a_window_nearly_or_just_closed_when_planning_starts_is_due_from_after_as_wide(after, expected):
+    assert windows(VISIT, NEW_PATIENT, after=d(after), until=d("2025-03-01")) == expected
+
+
+def test_joans_first_mammogram_is_not_a_one_day_window():
+    # Diagnosed 2025-09-26: her first mammogram window is 2026-09-26..11-26;
+    # her plan starts on its last day: two months from then, not one day.
+    anchors = her(diagnosis="2025-09-26")
+    got = windows(MAMMOGRAM, anchors, after=d("2026-11-26"), until=d("2028-11-26"))
+    assert got[0] == w("2026-11-26", "2027-01-26")
+    assert all(window.width >= dt.timedelta(days=59) for window in got)
 
 
 def test_until_before_after_is_refused():

@@ -123,7 +123,9 @@ def test_item_forms_write_through_the_services(client_for, nurse, plan, survivor
     # Her time (New York), whoever books it.
     assert item.booked_at.astimezone(plan_common.her_zone(survivor)).strftime("%H:%M") == "09:15"
     today = plan_common.her_today(survivor).isoformat()
-    assert client.post(_item_url(plan, item, "done"), {f"item{item.pk}-done-done_on": today}).status_code == 302
+    # Seen before her booking: confirmed (test_done_before_the_booked_day_needs_her_nurse_to_confirm).
+    done = {f"item{item.pk}-done-done_on": today, f"item{item.pk}-done-seen_early": "on"}
+    assert client.post(_item_url(plan, item, "done"), done).status_code == 302
     assert PlanItem.objects.get(pk=item.pk).state == "done"
     other = plan.items.filter(key="mammogram").first()
     assert (
@@ -212,3 +214,139 @@ def test_the_shipped_template_is_not_edited(client_for, clinic_admin, clinic):
     template = plan_template_default(clinic=clinic)
     response = client_for(clinic_admin).get(reverse("plan_template_edit", args=[template.pk]))
     assert response.status_code == 302 and response["Location"] == reverse("plan_template_list")
+
+
+# ---------------------------------------------------------------- history in words, in her zone
+
+
+def test_the_history_is_in_her_zone_with_readable_details(client_for, nurse, plan, survivor):
+    survivor.time_zone = "Asia/Tokyo"
+    survivor.save(update_fields=["time_zone"])
+    nurse.time_zone = "America/Los_Angeles"
+    nurse.save(update_fields=["time_zone"])
+    item = plan.items.filter(key="visit").first()
+    client = client_for(nurse)
+    day = plan_common.her_today(survivor) + dt.timedelta(days=10)
+    client.post(
+        _item_url(plan, item, "book"),
+        {f"item{item.pk}-book-booked_on": day.isoformat(), f"item{item.pk}-book-booked_time": "09:15"},
+    )
+    plan.changes.update(at=dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC))  # 2 Mar 08:30 in Tokyo
+    item.refresh_from_db()
+    other = plan.items.filter(key="mammogram").first()
+    client.post(
+        _item_url(plan, other, "move"),
+        {
+            f"item{other.pk}-move-opens_on": other.opens_on.isoformat(),
+            f"item{other.pk}-move-due_by": (other.due_by + dt.timedelta(days=7)).isoformat(),
+        },
+    )
+    html = client.get(_url(survivor)).content.decode()
+    assert "2 Mar 2026 08:30" in html  # her time, not the nurse's (1 Mar 15:30)
+    assert f"booked for: \u2014 \u2192 {day:%-d %b %Y}, 09:15" in html  # her 09:15, not UTC's 00:15
+    assert "+00:00" not in html and "booked at" not in html and "endocrine start on" not in html
+    assert "state: Due \u2192 Booked" in html
+    assert "Due \u2192 Due" not in html  # a move keeps the state: not said
+    moved = f"due by: {other.due_by:%-d %b %Y} \u2192 {other.due_by + dt.timedelta(days=7):%-d %b %Y}</td>"
+    assert moved in html  # only what changed: not its opening day nor its state
+
+
+# ---------------------------------------------------------------- item forms
+
+
+def test_adding_an_item_reports_every_problem_at_once(client_for, nurse, plan, survivor):
+    today = plan_common.her_today(survivor)
+    response = client_for(nurse).post(
+        _url(survivor),
+        {
+            "add": "1",
+            "add-kind": "blood_test",
+            "add-label": "Bone profile",
+            "add-opens_on": (today + dt.timedelta(days=30)).isoformat(),
+            "add-due_by": (today + dt.timedelta(days=10)).isoformat(),
+            "add-note": "x" * 3000,
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The window must close on or after the day it opens." in html  # with the note's, not after it
+    assert "at most" in html  # the note's length
+    assert "New item, Due by:" in html
+    assert not plan.items.filter(label="Bone profile").exists()
+
+
+def test_the_error_summary_names_the_item(client_for, nurse, plan):
+    item = plan.items.filter(key="mammogram").first()
+    response = client_for(nurse).post(
+        _item_url(plan, item, "move"),
+        {f"item{item.pk}-move-opens_on": "2030-03-01", f"item{item.pk}-move-due_by": "2030-01-01"},
+    )
+    html = response.content.decode()
+    summary = html.split("data-error-summary", 1)[1].split("</div>", 1)[0]
+    assert "Mammogram, Due by:" in summary
+    assert "The window must close on or after the day it opens." in summary
+
+
+def _book(client, plan, item, day):
+    return client.post(
+        _item_url(plan, item, "book"),
+        {f"item{item.pk}-book-booked_on": day.isoformat(), f"item{item.pk}-book-booked_time": "10:00"},
+    )
+
+
+def test_done_before_the_booked_day_needs_her_nurse_to_confirm(client_for, nurse, plan, survivor):
+    client = client_for(nurse)
+    item = plan.items.filter(key="visit").first()
+    today = plan_common.her_today(survivor)
+    booked = today + dt.timedelta(days=7)
+    assert _book(client, plan, item, booked).status_code == 302
+    response = client.post(_item_url(plan, item, "done"), {f"item{item.pk}-done-done_on": today.isoformat()})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"It is booked for {booked:%-d %B %Y}; mark it done on or after that day, or move the booking." in html
+    assert PlanItem.objects.get(pk=item.pk).state == "booked"
+    # She was seen early: confirmed, it is done.
+    response = client.post(
+        _item_url(plan, item, "done"),
+        {f"item{item.pk}-done-done_on": today.isoformat(), f"item{item.pk}-done-seen_early": "on"},
+    )
+    assert response.status_code == 302
+    assert PlanItem.objects.get(pk=item.pk).state == "done"
+
+
+def test_the_seen_early_box_is_only_on_a_booked_item(client_for, nurse, plan, survivor):
+    item = plan.items.filter(key="visit").first()
+    html = client_for(nurse).get(_url(survivor)).content.decode()
+    assert f"item{item.pk}-done-seen_early" not in html
+
+
+def test_a_move_onto_another_open_item_of_its_kind_is_saved_with_a_warning(client_for, nurse, plan):
+    first, second = plan.items.filter(key="visit").order_by("opens_on")[:2]
+    response = client_for(nurse).post(
+        _item_url(plan, first, "move"),
+        {
+            f"item{first.pk}-move-opens_on": first.opens_on.isoformat(),
+            f"item{first.pk}-move-due_by": second.opens_on.isoformat(),
+        },
+        follow=True,
+    )
+    html = response.content.decode()
+    assert PlanItem.objects.get(pk=first.pk).due_by == second.opens_on  # saved, not refused
+    assert (
+        f"It now overlaps Check-up with your care team (due {second.opens_on:%-d %b %Y} to {second.due_by:%-d %b %Y})"
+        in html
+    )
+    assert "Moved." in html
+
+
+def test_a_move_clear_of_other_items_says_nothing_more(client_for, nurse, plan):
+    first = plan.items.filter(key="visit").order_by("opens_on").first()
+    response = client_for(nurse).post(
+        _item_url(plan, first, "move"),
+        {
+            f"item{first.pk}-move-opens_on": first.opens_on.isoformat(),
+            f"item{first.pk}-move-due_by": (first.due_by - dt.timedelta(days=1)).isoformat(),
+        },
+        follow=True,
+    )
+    assert "overlaps" not in response.content.decode()

@@ -95,8 +95,23 @@ class SymptomEntryForm(forms.Form):
             "note",
         )
 
+    def make_optional(self) -> None:
+        """A row she may leave empty (her check-in asks about her hormone
+        tablets: that answer is a check-in of its own). The page must not
+        say otherwise: no asterisk and no required attribute on it. Its
+        fields stop being required so nothing marks them; clean() asks for
+        them again as soon as she fills any of the row, so a partly filled
+        row is checked as before."""
+        self.empty_permitted = True
+        self.use_required_attribute = False
+        self.required_when_filled = [name for name, field in self.fields.items() if field.required]
+        for name in self.required_when_filled:
+            self.fields[name].required = False
+
     def clean_started_on(self):
         started = self.cleaned_data["started_on"]
+        if started is None:
+            return started  # an optional row left without a date: clean() asks for it
         survivor = self.survivor
         if started > local_today(survivor):
             raise forms.ValidationError("The start date can't be in the future. Please pick today or earlier.")
@@ -112,6 +127,9 @@ class SymptomEntryForm(forms.Form):
     def clean(self):
         super().clean()
         cleaned = self.cleaned_data
+        for name in getattr(self, "required_when_filled", ()):
+            if name not in self.errors and cleaned.get(name) in self.fields[name].empty_values:
+                self.add_error(name, self.fields[name].error_messages["required"])
         symptom: Symptom | None = cleaned.get("symptom")
         site = cleaned.get("body_site")
         if symptom is None:
@@ -155,7 +173,7 @@ class BaseSymptomEntryFormSet(forms.BaseFormSet):
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)  # type: ignore[misc]
         if self.symptoms_optional:
-            form.empty_permitted = True
+            form.make_optional()
         return form
 
     def clean(self):

@@ -53,7 +53,27 @@ class EndocrineEndForm(forms.Form):
 NOTE_SHOWN_TO_HER = 'She sees this note on her follow-up page (e.g. "bring your last report").'
 
 
-class ItemAddForm(forms.Form):
+class _WindowForm(forms.Form):
+    """A window's order is shape, checked here so it comes back together
+    with every other problem of the form (a note too long and dates the
+    wrong way round, in one go), not one resubmission later. What the
+    dates may be (not closed already, not too far ahead) is the service's."""
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        opens_on, due_by = data.get("opens_on"), data.get("due_by")
+        if opens_on and due_by and due_by < opens_on:
+            self.add_error("due_by", WINDOW_ORDER)
+        return data
+
+
+WINDOW_ORDER = "The window must close on or after the day it opens."
+
+
+class ItemAddForm(_WindowForm):
+    # The error summary names the form: the page has one "Due by" per item.
+    error_summary_row = "New item"
+
     kind = forms.ChoiceField(label="What", choices=PlanItem.KIND_CHOICES)
     label = forms.CharField(label="Name", max_length=PLAN_LABEL_MAX_LENGTH)
     opens_on = _date("Due from", required=True)
@@ -67,7 +87,7 @@ class ItemAddForm(forms.Form):
     )
 
 
-class ItemMoveForm(forms.Form):
+class ItemMoveForm(_WindowForm):
     opens_on = _date("Due from", required=True)
     due_by = _date("Due by", required=True)
 
@@ -80,6 +100,9 @@ class ItemBookForm(forms.Form):
 
 class ItemDoneForm(forms.Form):
     done_on = _date("Done on", required=True)
+    # Only on a booked item's form (the view removes it elsewhere): the
+    # nurse confirms a visit before the booked day (plan_item_done).
+    seen_early = forms.BooleanField(label="She was seen before her booking (the booking is then over)", required=False)
 
 
 class ItemReasonForm(forms.Form):

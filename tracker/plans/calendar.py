@@ -91,6 +91,19 @@ def windows(
        The exception is the window right after a known last_done: that one
        is real, so if it has already closed she is overdue, and it is due
        from `after`, as wide as it was.
+    5. Never a window she cannot act on (_restart): the first window that
+       matters on `after`, if less than half of it is left (Joan's first
+       mammogram, 2 months wide, starting her plan the day before it
+       closes: clipping would leave one day and it would be missed the day
+       after), is due from `after`, as wide as it was, like an overdue one.
+       So is the chain's first window when it is not a projection (no
+       last_done: counted from her own dates, an item she has not had yet)
+       and closed less than its own width before `after`: she is late for
+       it, not done with it. One that closed longer ago than that stays
+       dropped: without a last-done date we cannot tell it from one she
+       had, and a nurse who knows records it. The windows after a
+       restarted one move with it (their basis shifts as the window does),
+       so the next never crowds it.
     """
     if until < after:
         raise ValueError(f"until ({until}) is before after ({after})")
@@ -101,22 +114,32 @@ def windows(
     if last_done is not None:
         window, basis = _next(spec, anchor, last_done, floor)
         if window.due_by < after:
-            shift = after - window.opens
-            window, basis = Window(after, window.due_by + shift), basis + shift
+            window, basis = _restart(window, basis, after)
     elif spec.first_window_months is not None and floor is not None:
         window = Window(floor, add_months(floor, spec.first_window_months))
         basis = _clamp(_middle(floor, 0, spec.first_window_months), window)
     else:
         window, basis = _next(spec, anchor, anchor, floor)
+    if last_done is None and after - window.width < window.due_by < after:
+        window, basis = _restart(window, basis, after)  # 5: closed just before `after`
 
     found: list[Window] = []
     for _ in range(MAX_STEPS):
         if window.opens > until:
             return found
         if window.due_by >= after:
+            if not found and window.opens < after and (window.due_by - after) * 2 < window.width:
+                window, basis = _restart(window, basis, after)  # 5: less than half of it left
             found.append(Window(max(window.opens, after), window.due_by))
         window, basis = _next(spec, anchor, basis, floor)
     raise ValueError(f"{spec.key}: more than {MAX_STEPS} windows up to {until}")
+
+
+def _restart(window: Window, basis: dt.date, after: dt.date) -> tuple[Window, dt.date]:
+    """The window due from `after`, as wide as it was, and its basis moved
+    as far, so the chain after it keeps its spacing (windows(), 4 and 5)."""
+    shift = after - window.opens
+    return Window(after, window.due_by + shift), basis + shift
 
 
 def roll_forward(spec: ItemSpec, anchors: Anchors, *, done_on: dt.date, until: dt.date) -> list[Window]:

@@ -200,6 +200,11 @@ class Window:
         if self.due_by < self.opens:
             raise ValueError(f"window closes ({self.due_by}) before it opens ({self.opens})")
 
+    @property
+    def width(self) -> dt.timedelta:
+        """From its first day to its last (0 for a one-day window)."""
+        return self.due_by - self.opens
+
     def __contains__(self, day: object) -> bool:
         # A datetime is a date too, but comparing one with a date raises.
         return isinstance(day, dt.date) and not isinstance(day, dt.datetime) and self.opens <= day <= self.due_by

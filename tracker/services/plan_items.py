@@ -151,9 +151,15 @@ def plan_item_book(
     return row
 
 
-def plan_item_done(*, by: User, item: PlanItem, done_on: dt.date, today: dt.date | None = None) -> PlanItem:
+def plan_item_done(
+    *, by: User, item: PlanItem, done_on: dt.date, today: dt.date | None = None, seen_early: bool = False
+) -> PlanItem:
     """She was seen (or had the test) on `done_on`, early, in the window or
-    late. A template item then rolls forward:
+    late. A booked item done before its booked day needs `seen_early`: a
+    slip of the date (the booking still stands) is far likelier than a
+    visit moved forward, yet she can be seen early (a slot freed up) and
+    that must be recordable; so it is confirmed, not refused. A template
+    item then rolls forward:
 
     1. the later items of its key still only due are removed (projections
        from before she was seen);
@@ -169,6 +175,8 @@ def plan_item_done(*, by: User, item: PlanItem, done_on: dt.date, today: dt.date
         problem = date_problem(done_on, today=today, what="day she was seen")
         if problem is None and done_on < plan.diagnosis_on:
             problem = f"The day she was seen can't be before her diagnosis ({plan.diagnosis_on:%-d %b %Y})."
+        if problem is None and not seen_early:
+            problem = _before_booking(row, done_on)
         if problem:
             raise ValidationError({"done_on": [problem]})
         before = {"state": row.state}
@@ -185,6 +193,18 @@ def plan_item_done(*, by: User, item: PlanItem, done_on: dt.date, today: dt.date
         changed = [row, *_roll_forward(row, by=by, today=today)]
         items_announce(plan=plan, items=changed)
     return row
+
+
+def _before_booking(row: PlanItem, done_on: dt.date) -> str | None:
+    if row.state != PlanItem.State.BOOKED or row.booked_at is None:
+        return None
+    booked_on = calendar.local_date(row.booked_at, her_zone(row.plan.survivor))
+    if done_on >= booked_on:
+        return None
+    return (
+        f"It is booked for {booked_on:%-d %B %Y}; mark it done on or after that day, or move the booking. "
+        "If she was seen before it, tick “She was seen before her booking”."
+    )
 
 
 def _roll_forward(row: PlanItem, *, by: User, today: dt.date) -> list[PlanItem]:

@@ -60,7 +60,10 @@ def _failed(value) -> list[Problem]:
     if isinstance(value, BaseFormSet):
         return _formset_problems(value) if value.is_bound and not value.is_valid() else []
     if isinstance(value, BaseForm):
-        return _form_problems(value) if value.is_bound and value.errors else []
+        # A page with one form per row (her plan's items) names the row the
+        # form is for, as a formset names its rows: "Mammogram, Due by:".
+        row = str(getattr(value, "error_summary_row", "") or "")
+        return _form_problems(value, row=row) if value.is_bound and value.errors else []
     return []
 
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ..access import AuthenticatedHttpRequest, nurse_required
 from ..forms import plans as plan_forms
-from ..models import PlanChange, PlanItem
+from ..models import PlanItem
 from ..selectors.plans import PlanRead, plan_changes, plan_get_for_user, plan_item_get, plan_templates_for_nurse
 from ..service_errors import form_add_service_errors
 from ..services import plan_items, plans
@@ -28,6 +28,7 @@ from ..services.audit import audit_read
 from ..services.plan_common import her_zone
 from ..services.plan_items import CHANGEABLE
 from ..services.plan_templates import plan_template_default
+from .plan_history import change_text
 
 HISTORY_LIMIT = 50
 
@@ -56,8 +57,17 @@ def _item_forms(item: PlanItem, failed: tuple[int, str, forms.Form] | None) -> d
             initial = {"note": item.note}
         elif action == "book" and item.booked_place:
             initial = {"place": item.booked_place}
-        made[action] = form_class(prefix=f"item{item.pk}-{action}", initial=initial)
+        made[action] = _shaped(form_class(prefix=f"item{item.pk}-{action}", initial=initial), item, action)
     return made
+
+
+def _shaped(form: forms.Form, item: PlanItem, action: str) -> forms.Form:
+    """The item's form as this item needs it: named in the error summary
+    (every item has a "Due by"), and the seen-early box only on a booking."""
+    form.error_summary_row = getattr(item, "words", "") or item.get_kind_display()  # type: ignore[attr-defined]
+    if action == "done" and item.state != PlanItem.State.BOOKED:
+        form.fields.pop("seen_early", None)
+    return form
 
 
 def _page(
@@ -84,30 +94,13 @@ def _page(
             (state, [(item, _item_forms(item, failed_item)) for item in items]) for state, items in read.by_state()
         ]
         context["item_actions"] = {action: label for action, (_form, label) in ITEM_ACTIONS.items()}
-        context["changes"] = [(change, _change_text(change)) for change in plan_changes(plan=plan, limit=HISTORY_LIMIT)]
+        tz = her_zone(survivor)
+        context["changes"] = [
+            (change, change_text(change, tz)) for change in plan_changes(plan=plan, limit=HISTORY_LIMIT)
+        ]
         context["failed_item"] = failed_item[2] if failed_item else None
         context["open_item"] = failed_item[0] if failed_item else None
     return render(request, "staff/plan/plan.html", context)
-
-
-def _shown(value: object) -> str:
-    if isinstance(value, list):
-        return ", ".join(str(part) for part in value) or "none"
-    return "\u2014" if value in (None, "") else str(value)
-
-
-def _change_text(change: PlanChange) -> str:
-    """What a change changed, field by field: "due_by: 2025-03-01 -> 2025-04-01"."""
-    parts = []
-    for name, value in change.after.items():
-        old = f"{_shown(change.before[name])} \u2192 " if name in change.before else ""
-        parts.append(f"{name.replace('_', ' ')}: {old}{_shown(value)}")
-    parts += [
-        f"{name.replace('_', ' ')} was {_shown(value)}"
-        for name, value in change.before.items()
-        if name not in change.after
-    ]
-    return "; ".join(parts)
 
 
 @nurse_required
@@ -195,7 +188,7 @@ def plan_item_update(request: AuthenticatedHttpRequest, survivor_id: int, item_i
     if action not in ITEM_ACTIONS:
         return redirect("survivor_plan", survivor_id=read.survivor.pk)
     form_class, _label = ITEM_ACTIONS[action]
-    form = form_class(request.POST, prefix=f"item{item.pk}-{action}")
+    form = _shaped(form_class(request.POST, prefix=f"item{item.pk}-{action}"), item, action)
     if form.is_valid():
         try:
             said = _item_call(request, item, action, form.cleaned_data, read)
@@ -217,10 +210,11 @@ def _item_call(
         plan_items.plan_item_book(by=by, item=item, booked_at=booked_at, place=data["place"])
         return "Booked."
     if action == "done":
-        plan_items.plan_item_done(by=by, item=item, done_on=data["done_on"])
+        plan_items.plan_item_done(by=by, item=item, done_on=data["done_on"], seen_early=data.get("seen_early", False))
         return "Marked done; the next ones are planned from that day."
     if action == "move":
         plan_items.plan_item_move(by=by, item=item, opens_on=data["opens_on"], due_by=data["due_by"])
+        _warn_overlap(request, item, read, opens_on=data["opens_on"], due_by=data["due_by"])
         return "Moved."
     if action == "not-needed":
         plan_items.plan_item_not_needed(by=by, item=item, reason=data["reason"])
@@ -230,3 +224,25 @@ def _item_call(
         return "Dropped from her plan (kept in its history)."
     plan_items.plan_item_note(by=by, item=item, note=data["note"])
     return "Note saved."
+
+
+def _warn_overlap(
+    request: AuthenticatedHttpRequest, item: PlanItem, read: PlanRead, *, opens_on: dt.date, due_by: dt.date
+) -> None:
+    """A move is the nurse's call, so an overlap with another open item of
+    the same kind is saved, and said: two mammograms due at once is more
+    often a slip than a plan."""
+    for other in read.items:
+        if (
+            other.pk != item.pk
+            and other.kind == item.kind
+            and other.state in PlanItem.OPEN_STATES
+            and other.opens_on <= due_by
+            and opens_on <= other.due_by
+        ):
+            messages.warning(
+                request,
+                f"It now overlaps {getattr(other, 'words', other.get_kind_display())} "
+                f"(due {other.opens_on:%-d %b %Y} to {other.due_by:%-d %b %Y}): "
+                "check she needs both, or move or drop one.",
+            )

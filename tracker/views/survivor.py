@@ -56,7 +56,7 @@ def checkin_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         if "add_entry" in request.POST:
             # "Add another symptom" without JavaScript: re-show everything typed
             # so far with one more empty row. The bound form keeps her answer.
-            formset = _formset_with_extra_row(request, survivor)
+            formset = _formset_with_extra_row(request, survivor, symptoms_optional=asks_endocrine)
             form = CheckInForm(initial=_typed(form), asks_endocrine=asks_endocrine)
         elif form.is_valid() and formset.is_valid():
             checkin, created = checkin_services.checkin_create(
@@ -71,7 +71,9 @@ def checkin_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             return redirect("checkin_detail", checkin_id=checkin.pk)
     else:
         form = CheckInForm(asks_endocrine=asks_endocrine)
-        formset = SymptomEntryFormSet(form_kwargs={"survivor": survivor}, prefix="entry")
+        formset = SymptomEntryFormSet(
+            form_kwargs={"survivor": survivor}, prefix="entry", symptoms_optional=asks_endocrine
+        )
     return render(
         request,
         "tracker/checkin_form.html",
@@ -84,13 +86,15 @@ def _typed(form: CheckInForm) -> dict:
     return {name: form[name].value() for name in form.fields}
 
 
-def _formset_with_extra_row(request: AuthenticatedHttpRequest, survivor: User):
+def _formset_with_extra_row(request: AuthenticatedHttpRequest, survivor: User, *, symptoms_optional: bool):
     """Everything typed so far as initial values (so nothing is lost and no
     errors are shown for rows not yet finished), plus one empty row."""
     bound = SymptomEntryFormSet(request.POST, form_kwargs={"survivor": survivor}, prefix="entry")
     rows = [{name: form[name].value() for name in form.fields} for form in bound.forms]
     rows = rows[: SymptomEntryFormSet.max_num - 1] + [{}]
-    return SymptomEntryFormSet(initial=rows, form_kwargs={"survivor": survivor}, prefix="entry")
+    return SymptomEntryFormSet(
+        initial=rows, form_kwargs={"survivor": survivor}, prefix="entry", symptoms_optional=symptoms_optional
+    )
 
 
 @survivor_required
