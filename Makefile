@@ -52,11 +52,13 @@ test: install $(NODE_STAMP)
 
 # The other database's code paths: where a service chooses its SQL by
 # connection.vendor (claim, record-sent, her lock, scheduling, the queue and
-# the audit trail's reads, her history page), the same tests again on SQLite,
+# the audit trail's reads, her history page, her plan's sweep steps), the same tests again on SQLite,
 # the database `make run` uses. Quick: a few hundred tests, in memory.
 SQLITE_TESTS := tests/followup/test_delivery.py tests/followup/test_schedule.py tests/followup/test_reminders.py \
 	tests/followup/test_triage.py tests/followup/test_outsiders.py tests/tracker/test_flags.py \
-	tests/tracker/test_checkin.py tests/tracker/test_history_page.py
+	tests/tracker/test_checkin.py tests/tracker/test_history_page.py \
+	tests/tracker/test_plans.py tests/tracker/test_plan_horizon.py tests/tracker/test_checkin_endocrine.py \
+	tests/followup/test_plan_reminders.py tests/followup/test_plan_overdue.py
 
 test-sqlite: install
 	DATABASE_URL=sqlite:///var/test-sqlite.sqlite3 $(VENV)/bin/pytest -q -m "not postgresql" $(SQLITE_TESTS)
