@@ -356,7 +356,12 @@ def test_an_item_named_like_its_kind_is_not_named_twice(client_for, nurse, plan,
     """The template's mammogram is "Mammogram": its heading says so once; a
     nurse's own label keeps its kind beside it."""
     PlanItem.objects.create(
-        plan=plan, key="", kind="blood_test", label="Vitamin D level", opens_on=dt.date(2030, 1, 1), due_by=dt.date(2030, 1, 1)
+        plan=plan,
+        key="",
+        kind="blood_test",
+        label="Vitamin D level",
+        opens_on=dt.date(2030, 1, 1),
+        due_by=dt.date(2030, 1, 1),
     )
     page = client_for(nurse).get(_url(survivor)).content.decode()
     assert "Mammogram <span" not in page and "(Mammogram)" not in page
