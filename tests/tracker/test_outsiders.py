@@ -87,8 +87,10 @@ def invite(client, email: str):
 def answer(response, email: str) -> tuple:
     """What the inviter learns: the status, the messages, the errors by the
     fields, her invitation's line in the pending list, and the rest of the
-    page (the email itself and the form's CSRF token made alike)."""
+    page (the email itself, the form's CSRF token and the session's countdown
+    in seconds made alike: a second may pass between two requests)."""
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", response.content.decode())
+    html = re.sub(r'data-(idle|absolute)-left="\d+"', r"data-\1-left=SECONDS", html)
     line = re.search(rf"<li>[^<]*&lt;{re.escape(email)}&gt;[^<]*</li>", html)
     rest = re.sub(r"Invitations not yet accepted</h2>\s*<ul>.*?</ul>", "PENDING", html, flags=re.S)
     return (
