@@ -85,9 +85,17 @@ class Preview:
     # (side, tier, symptom code, body site code or "") -> matches
     groups: Counter = field(default_factory=Counter)
 
-    def count(self, hit: engine.Hit, symptom: str, body_site: str | None) -> None:
-        side = "draft" if hit.rule.slug == "draft" else "current"
-        self.groups[(side, hit.tier, symptom, body_site or "")] += 1
+    def count(self, hit: engine.Hit, *, survivor_id: int, checkin, symptom: str, body_site: str | None) -> None:
+        """One match: on its side's totals (the event, its check-in and
+        survivor) and in its group. A weight counts under WEIGHT, an answer
+        under ANSWER, in place of a symptom."""
+        side = self.draft if hit.rule.slug == "draft" else self.current
+        assert side is not None  # a hit of the current version: it was previewed
+        side.entries += 1
+        side.checkins.add(checkin)
+        side.survivors.add(survivor_id)
+        name = "draft" if hit.rule.slug == "draft" else "current"
+        self.groups[(name, hit.tier, symptom, body_site or "")] += 1
 
     def as_json(self) -> dict:
         """What the page shows, and nothing more: counts."""
@@ -251,12 +259,9 @@ class _EntryPass:
             lo, hi = bisect.bisect_left(times, fact.at - self.window), bisect.bisect_right(times, fact.at)
             history = History(entries=tuple(facts[lo:hi]), weights=her_weights)
             for hit in engine.evaluate(self.rules, history=history, entry=fact):
-                side = result.draft if hit.rule.slug == "draft" else result.current
-                assert side is not None  # a hit of the current version: it was previewed
-                side.entries += 1
-                side.checkins.add(checkin_id)
-                side.survivors.add(survivor_id)
-                result.count(hit, fact.symptom, fact.body_site)
+                result.count(
+                    hit, survivor_id=survivor_id, checkin=checkin_id, symptom=fact.symptom, body_site=fact.body_site
+                )
 
 
 def _preview_reading(note: str, stored):
@@ -299,12 +304,7 @@ def _preview_weights(rules, start, now, result: Preview, ids: list[int]) -> None
                 continue
             history = History(weights=tuple(w for w in weights if w.at <= weight.at))
             for hit in engine.evaluate(rules, history=history, weight=weight):
-                side = result.draft if hit.rule.slug == "draft" else result.current
-                assert side is not None  # a hit of the current version: it was previewed
-                side.entries += 1
-                side.checkins.add(("w", weight.id))
-                side.survivors.add(survivor_id)
-                result.count(hit, WEIGHT, None)
+                result.count(hit, survivor_id=survivor_id, checkin=("w", weight.id), symptom=WEIGHT, body_site=None)
             result.scanned += 1
 
 
@@ -324,10 +324,5 @@ def _preview_answers(rules, start, now, result: Preview, ids: list[int]) -> None
                 continue
             history = History(answers=tuple(a for a in answers if a.at <= answer.at))
             for hit in engine.evaluate(rules, history=history, answer=answer):
-                side = result.draft if hit.rule.slug == "draft" else result.current
-                assert side is not None  # a hit of the current version: it was previewed
-                side.entries += 1
-                side.checkins.add(answer.id)
-                side.survivors.add(survivor_id)
-                result.count(hit, ANSWER, None)
+                result.count(hit, survivor_id=survivor_id, checkin=answer.id, symptom=ANSWER, body_site=None)
             result.scanned += 1
