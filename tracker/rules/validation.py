@@ -181,8 +181,7 @@ class _Check(Walk[_At, list[str]]):
 
     def _persistence(self, value, where: str, at: _At) -> None:
         errors = self.errors
-        if at.inside_combination:
-            errors.append(f"{where}: can't be used inside a combination")
+        _alone(where, at, errors)
         if not _keys(value, {"symptoms", "min_days", "within_days"}, where, errors):
             return
         _codes(
@@ -196,14 +195,11 @@ class _Check(Walk[_At, list[str]]):
 
     def _weight_loss(self, value, where: str, at: _At) -> None:
         errors = self.errors
-        if at.inside_combination:
-            errors.append(f"{where}: can't be used inside a combination")
+        _alone(where, at, errors)
         if not isinstance(value, dict) or "within_days" not in value:
             errors.append(f"{where}: needs within_days and min_percent or min_kg")
             return
-        unknown = set(value) - {"within_days", "min_percent", "min_kg"}
-        if unknown:
-            errors.append(f"{where}: unknown setting {', '.join(sorted(limits.clip(u) for u in unknown)[:5])}")
+        _settings(value, {"within_days", "min_percent", "min_kg"}, where, errors)
         _days(value["within_days"], f"{where}.within_days", errors)
         if ("min_percent" in value) == ("min_kg" in value):
             errors.append(f"{where}: give exactly one of min_percent or min_kg")
@@ -215,14 +211,11 @@ class _Check(Walk[_At, list[str]]):
 
     def _endocrine(self, value, where: str, at: _At) -> None:
         errors = self.errors
-        if at.inside_combination:
-            errors.append(f"{where}: can't be used inside a combination")
+        _alone(where, at, errors)
         if not isinstance(value, dict) or "answers" not in value:
             errors.append(f'{where}: needs answers, e.g. {{"answers": ["stopped"]}}')
             return
-        unknown = set(value) - {"answers", "min_times", "within_days"}
-        if unknown:
-            errors.append(f"{where}: unknown setting {', '.join(sorted(limits.clip(u) for u in unknown)[:5])}")
+        _settings(value, {"answers", "min_times", "within_days"}, where, errors)
         # The answers are fixed by the check-in form, not by a clinic's catalog: always looked up.
         answers = value["answers"]
         if not isinstance(answers, list) or not answers or not all(isinstance(a, str) for a in answers):
@@ -283,6 +276,20 @@ def _days(value, where: str, errors: list[str], *, allow_zero: bool = False) -> 
         errors.append(f"{where}: must be a whole number of days, {low} or more (not negative)")
     elif value > limits.MAX_DAYS:
         errors.append(f"{where}: at most {limits.MAX_DAYS} days")
+
+
+def _alone(where: str, at: _At, errors: list[str]) -> None:
+    # A test that reads her history (or her answer), not one entry: a
+    # combination pairs two entries, so it has no place there.
+    if at.inside_combination:
+        errors.append(f"{where}: can't be used inside a combination")
+
+
+def _settings(value: dict, allowed: set[str], where: str, errors: list[str]) -> None:
+    """A test's settings beyond `allowed`, named (at most five)."""
+    unknown = set(value) - allowed
+    if unknown:
+        errors.append(f"{where}: unknown setting {', '.join(sorted(limits.clip(u) for u in unknown)[:5])}")
 
 
 def _keys(value, wanted: set[str], where: str, errors: list[str]) -> bool:
