@@ -83,16 +83,15 @@ def flags_evaluate(
     # This check-in's own entries carry their note concepts, so that a
     # combination can pair two of them ("headache" + a note "I threw up").
     by_id = {fact.id: fact for fact in facts}
+    history = History(
+        entries=tuple(by_id.get(e.id, e) for e in history.entries), weights=history.weights, answers=history.answers
+    )
+    # Her answer is counted once by the rule, whether or not her history
+    # (read after it was saved) holds it already (matching._endocrine).
     answer = (
         Answer(id=checkin.pk, answer=checkin.endocrine_answer, at=checkin.created_at)
         if checkin is not None and checkin.endocrine_answer
         else None
-    )
-    answers = tuple(history.answers)
-    if answer is not None and all(a.id != answer.id for a in answers):
-        answers += (answer,)
-    history = History(
-        entries=tuple(by_id.get(e.id, e) for e in history.entries), weights=history.weights, answers=answers
     )
     hits: list[engine.Hit] = []
     events: list[tuple[Entry | None, Weight | None, Answer | None]] = (
