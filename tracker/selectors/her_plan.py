@@ -27,6 +27,7 @@ from ..models import Plan, PlanItem, PlanTemplate, User
 from ..plans import calendar
 from ..plans.serialize import TemplateItemsError, template_spec
 from ..plans.spec import Label, Template, Window
+from ..timezones import her_zone
 from .flags import flags_since_for_survivor
 from .history import symptom_timeline, weight_list
 from .plans import item_words
@@ -92,10 +93,6 @@ def template_words(template: PlanTemplate) -> TemplateWords:
     if spec is not None:
         return TemplateWords(name=spec.name, source=spec.source, source_note=spec.source_note)
     return TemplateWords(name=template.name, source=template.source, source_note=template.source_note)
-
-
-def her_zone(survivor: User) -> ZoneInfo:
-    return ZoneInfo(survivor.time_zone)
 
 
 def _her_item(item: PlanItem, template: Template | None, *, today: dt.date, tz: ZoneInfo) -> HerItem:

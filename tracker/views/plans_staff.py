@@ -25,9 +25,9 @@ from ..selectors.plans import PlanRead, plan_changes, plan_get_for_user, plan_it
 from ..service_errors import form_add_service_errors
 from ..services import plan_items, plans
 from ..services.audit import audit_read
-from ..services.plan_common import her_zone
 from ..services.plan_items import CHANGEABLE
 from ..services.plan_templates import plan_template_default
+from ..timezones import her_zone
 from .plan_history import change_text
 
 HISTORY_LIMIT = 50
