@@ -8,10 +8,16 @@ from __future__ import annotations
 from django import forms
 
 from ..models import Clinic, PlanTemplate
-from ..models.plans import PLAN_LABEL_MAX_LENGTH, PLAN_NOTE_MAX_LENGTH, PLAN_PLACE_MAX_LENGTH, PlanItem
+from ..models.plans import (
+    PLAN_LABEL_MAX_LENGTH,
+    PLAN_NOTE_MAX_LENGTH,
+    PLAN_PLACE_MAX_LENGTH,
+    PLAN_TEMPLATE_NAME_MAX_LENGTH,
+    PLAN_TEMPLATE_SOURCE_MAX_LENGTH,
+    PlanItem,
+)
 from ..plans.serialize import MAX_JSON_CHARS
 from ..services.plan_items import REASON_MAX_LENGTH
-from ..services.plan_templates import NAME_MAX_LENGTH, SOURCE_MAX_LENGTH
 
 
 class DateInput(forms.DateInput):
@@ -122,9 +128,12 @@ class ItemNoteForm(forms.Form):
 
 class PlanTemplateForm(forms.Form):
     clinic = forms.ModelChoiceField(queryset=Clinic.objects.none(), label="Clinic", empty_label=None)
-    name = forms.CharField(label="Name", max_length=NAME_MAX_LENGTH)
+    name = forms.CharField(label="Name", max_length=PLAN_TEMPLATE_NAME_MAX_LENGTH)
     source = forms.CharField(
-        label="Source", required=False, max_length=SOURCE_MAX_LENGTH, help_text="The guidance it follows, cited."
+        label="Source",
+        required=False,
+        max_length=PLAN_TEMPLATE_SOURCE_MAX_LENGTH,
+        help_text="The guidance it follows, cited.",
     )
     source_note = forms.CharField(
         label="What it leaves out, and why (shown to her)",
