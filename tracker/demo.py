@@ -12,10 +12,11 @@ from django.utils import timezone
 from .models import BodySite, CheckIn, Clinic, Plan, Symptom, SymptomEntry, User, WeightEntry
 from .plans.calendar import add_months
 from .services.flags import flags_evaluate
-from .services.plan_common import her_today, her_zone
+from .services.plan_common import her_today
 from .services.plan_items import plan_item_book
 from .services.plan_templates import plan_template_default
 from .services.plans import plan_start
+from .timezones import her_zone
 
 DEMO_PASSWORD = "followup-demo"
 CLINIC = {"name": "Riverside Cancer Centre (demo)", "care_team_phone": "555-0142", "emergency_number": "911"}

@@ -5,10 +5,18 @@ grouped by region, by city.
 The values are exactly TIME_ZONE_CHOICES' (the model's choices), so any zone
 stored before stays selectable; only the order and the words change."""
 
+from __future__ import annotations
+
+import zoneinfo
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from .models import TIME_ZONE_CHOICES
+
+if TYPE_CHECKING:
+    from .models import User
 
 # The United States (where the clinics are), then Mexico, Central and South
 # America and the Caribbean, then Europe: where the survivors of our clinics
@@ -87,3 +95,10 @@ def _grouped() -> list[tuple[StrOrPromise, list[tuple[str, StrOrPromise]]]]:
 
 
 TIME_ZONE_PICKER_CHOICES = _grouped()
+
+
+def her_zone(survivor: User) -> zoneinfo.ZoneInfo:
+    """Her time zone, for her calendar dates and the times she reads (her
+    plan's days, its reminders' hours). UTC for a row with none (a
+    hand-edited one), rather than a page that fails."""
+    return zoneinfo.ZoneInfo(survivor.time_zone or "UTC")

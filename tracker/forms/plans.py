@@ -8,10 +8,16 @@ from __future__ import annotations
 from django import forms
 
 from ..models import Clinic, PlanTemplate
-from ..models.plans import PLAN_LABEL_MAX_LENGTH, PLAN_NOTE_MAX_LENGTH, PLAN_PLACE_MAX_LENGTH, PlanItem
+from ..models.plans import (
+    PLAN_LABEL_MAX_LENGTH,
+    PLAN_NOTE_MAX_LENGTH,
+    PLAN_PLACE_MAX_LENGTH,
+    PLAN_TEMPLATE_NAME_MAX_LENGTH,
+    PLAN_TEMPLATE_SOURCE_MAX_LENGTH,
+    PlanItem,
+)
 from ..plans.serialize import MAX_JSON_CHARS
 from ..services.plan_items import REASON_MAX_LENGTH
-from ..services.plan_templates import NAME_MAX_LENGTH, SOURCE_MAX_LENGTH
 
 
 class DateInput(forms.DateInput):
@@ -53,11 +59,25 @@ class EndocrineEndForm(forms.Form):
 NOTE_SHOWN_TO_HER = 'She sees this note on her follow-up page (e.g. "bring your last report").'
 
 
-class _WindowForm(forms.Form):
-    """A window's order is shape, checked here so it comes back together
-    with every other problem of the form (a note too long and dates the
-    wrong way round, in one go), not one resubmission later. What the
-    dates may be (not closed already, not too far ahead) is the service's."""
+def _note() -> forms.CharField:
+    return forms.CharField(
+        label="Note for her",
+        required=False,
+        max_length=PLAN_NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=NOTE_SHOWN_TO_HER,
+    )
+
+
+class ItemMoveForm(forms.Form):
+    """An item's window. Its order is shape, checked here so it comes back
+    together with every other problem of the form (a note too long and
+    dates the wrong way round, in one go), not one resubmission later. What
+    the dates may be (not closed already, not too far ahead) is the
+    service's."""
+
+    opens_on = _date("Due from", required=True)
+    due_by = _date("Due by", required=True)
 
     def clean(self) -> dict:
         data = super().clean() or {}
@@ -70,26 +90,15 @@ class _WindowForm(forms.Form):
 WINDOW_ORDER = "The window must close on or after the day it opens."
 
 
-class ItemAddForm(_WindowForm):
+class ItemAddForm(ItemMoveForm):
     # The error summary names the form: the page has one "Due by" per item.
     error_summary_row = "New item"
 
     kind = forms.ChoiceField(label="What", choices=PlanItem.KIND_CHOICES)
     label = forms.CharField(label="Name", max_length=PLAN_LABEL_MAX_LENGTH)
-    opens_on = _date("Due from", required=True)
-    due_by = _date("Due by", required=True)
-    note = forms.CharField(
-        label="Note for her",
-        required=False,
-        max_length=PLAN_NOTE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=NOTE_SHOWN_TO_HER,
-    )
+    note = _note()
 
-
-class ItemMoveForm(_WindowForm):
-    opens_on = _date("Due from", required=True)
-    due_by = _date("Due by", required=True)
+    field_order = ["kind", "label", "opens_on", "due_by", "note"]
 
 
 class ItemBookForm(forms.Form):
@@ -114,20 +123,17 @@ class ItemDropForm(forms.Form):
 
 
 class ItemNoteForm(forms.Form):
-    note = forms.CharField(
-        label="Note for her",
-        required=False,
-        max_length=PLAN_NOTE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=NOTE_SHOWN_TO_HER,
-    )
+    note = _note()
 
 
 class PlanTemplateForm(forms.Form):
     clinic = forms.ModelChoiceField(queryset=Clinic.objects.none(), label="Clinic", empty_label=None)
-    name = forms.CharField(label="Name", max_length=NAME_MAX_LENGTH)
+    name = forms.CharField(label="Name", max_length=PLAN_TEMPLATE_NAME_MAX_LENGTH)
     source = forms.CharField(
-        label="Source", required=False, max_length=SOURCE_MAX_LENGTH, help_text="The guidance it follows, cited."
+        label="Source",
+        required=False,
+        max_length=PLAN_TEMPLATE_SOURCE_MAX_LENGTH,
+        help_text="The guidance it follows, cited.",
     )
     source_note = forms.CharField(
         label="What it leaves out, and why (shown to her)",

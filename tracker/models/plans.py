@@ -13,13 +13,18 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..plans.serialize import MAX_KEY, MAX_LABEL
 from ..plans.spec import Kind
 from .people import Clinic, User
 
 # Bounds at the edge (a plan is written by nurses and admins, read by her).
+# A template item's key and label are bounded where a template's JSON is
+# checked (tracker/plans/serialize.py, pure), and stored in these columns.
 PLAN_NOTE_MAX_LENGTH = 2000
-PLAN_LABEL_MAX_LENGTH = 120
+PLAN_LABEL_MAX_LENGTH = MAX_LABEL
 PLAN_PLACE_MAX_LENGTH = 200
+PLAN_TEMPLATE_NAME_MAX_LENGTH = 200
+PLAN_TEMPLATE_SOURCE_MAX_LENGTH = 1000
 
 
 class PlanTemplate(models.Model):
@@ -30,9 +35,9 @@ class PlanTemplate(models.Model):
     services before it is saved."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="plan_templates")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=PLAN_TEMPLATE_NAME_MAX_LENGTH)
     builtin = models.CharField(max_length=40, blank=True)
-    source = models.TextField(blank=True, max_length=1000)
+    source = models.TextField(blank=True, max_length=PLAN_TEMPLATE_SOURCE_MAX_LENGTH)
     source_note = models.TextField(blank=True, max_length=PLAN_NOTE_MAX_LENGTH)
     items = models.JSONField(default=list, blank=True)
     is_active = models.BooleanField(default=True)
@@ -117,7 +122,7 @@ class PlanItem(models.Model):
     OPEN_STATES = (State.DUE, State.BOOKED)
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="items")
-    key = models.CharField(max_length=40, blank=True)
+    key = models.CharField(max_length=MAX_KEY, blank=True)
     kind = models.CharField(max_length=12, choices=KIND_CHOICES)
     label = models.CharField(max_length=PLAN_LABEL_MAX_LENGTH, blank=True)
     opens_on = models.DateField()

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 BUILTIN: dict[str, Template] = {ASCO_2013.key: ASCO_2013}
 
 MAX_JSON_CHARS = 20_000  # thirty items with five phases each fit in a third of it
-MAX_LABEL = 120  # PlanItem.label (models/plans.py PLAN_LABEL_MAX_LENGTH)
-MAX_KEY = 40  # PlanItem.key
+MAX_LABEL = 120  # PlanItem.label's column (models/plans.py takes it from here)
+MAX_KEY = 40  # PlanItem.key's column
 MAX_PHASES = 10
 MAX_OFFSETS = 5
 KEY = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")

@@ -25,11 +25,11 @@ from django.utils import timezone
 
 from ..models import Plan, PlanItem, PlanTemplate, User
 from ..plans import calendar
-from ..plans.serialize import TemplateItemsError, template_spec
 from ..plans.spec import Label, Template, Window
+from ..timezones import her_zone
 from .flags import flags_since_for_survivor
 from .history import symptom_timeline, weight_list
-from .plans import item_words
+from .plans import item_words, template_or_none
 
 if TYPE_CHECKING:
     from .flags import HerFlag
@@ -75,27 +75,12 @@ class HerPlan:
     not_needed: list[HerItem]
 
 
-def _spec(template: PlanTemplate) -> Template | None:
-    """The template's words and items (tracker/plans/serialize.py); None for
-    a hand-edited row that no longer passes: the row's own words and the
-    items' kinds are shown then."""
-    try:
-        return template_spec(template)
-    except TemplateItemsError:
-        return None
-
-
-def template_words(template: PlanTemplate) -> TemplateWords:
+def template_words(template: PlanTemplate, spec: Template | None) -> TemplateWords:
     """The template's name, source and source note: a shipped one's from the
-    code (in her language), a clinic's own from its row."""
-    spec = _spec(template)
+    code (in her language, `spec`: template_or_none), a clinic's own from its row."""
     if spec is not None:
         return TemplateWords(name=spec.name, source=spec.source, source_note=spec.source_note)
     return TemplateWords(name=template.name, source=template.source, source_note=template.source_note)
-
-
-def her_zone(survivor: User) -> ZoneInfo:
-    return ZoneInfo(survivor.time_zone)
 
 
 def _her_item(item: PlanItem, template: Template | None, *, today: dt.date, tz: ZoneInfo) -> HerItem:
@@ -127,7 +112,7 @@ def plan_for_survivor(*, survivor: User) -> HerPlan | None:
         return None
     tz = her_zone(survivor)
     today = calendar.local_date(timezone.now(), tz)
-    spec = _spec(plan.template)
+    spec = template_or_none(plan.template)
     items = [_her_item(item, spec, today=today, tz=tz) for item in plan.items.order_by("opens_on", "id")]
     recent = today - dt.timedelta(days=RECENT_DAYS)
     done = sorted(
@@ -138,7 +123,7 @@ def plan_for_survivor(*, survivor: User) -> HerPlan | None:
     overdue = [h for h in items if h.overdue]
     return HerPlan(
         plan=plan,
-        template=template_words(plan.template),
+        template=template_words(plan.template, spec),
         today=today,
         overdue=overdue[:MAX_OVERDUE],
         booked=sorted(
@@ -223,7 +208,7 @@ def visit_summary(*, survivor: User, item: PlanItem) -> VisitSummary:
     since_day = last_done or today - dt.timedelta(days=SUMMARY_DAYS)
     since = calendar.at_local_hour(since_day, tz, 0)
     return VisitSummary(
-        item=_her_item(item, _spec(item.plan.template), today=today, tz=tz),
+        item=_her_item(item, template_or_none(item.plan.template), today=today, tz=tz),
         since=since_day,
         since_last_visit=last_done is not None,
         symptoms=_symptom_lines(symptom_timeline(survivor=survivor, since=since)),

@@ -52,6 +52,16 @@ def item_words(item: PlanItem, template: Template | None) -> Label:
     return item.get_kind_display()
 
 
+def template_or_none(template: PlanTemplate) -> Template | None:
+    """The template's words and items (tracker/plans/serialize.py); None for
+    a hand-edited row that no longer passes: the pages then show the row's
+    own words and the items by their kind."""
+    try:
+        return template_spec(template)
+    except TemplateItemsError:
+        return None
+
+
 def plan_get_for_user(*, user: User, survivor_id: int) -> PlanRead:
     """Her plan and its items for someone who may read her health data
     (scope.survivors_of: she herself, a nurse of her clinic); 404 for
@@ -60,10 +70,7 @@ def plan_get_for_user(*, user: User, survivor_id: int) -> PlanRead:
     plan = Plan.objects.filter(survivor=survivor).select_related("template", "started_by").first()
     if plan is None:
         return PlanRead(survivor=survivor, plan=None)
-    try:
-        template: Template | None = template_spec(plan.template)
-    except TemplateItemsError:
-        template = None  # a hand-edited row: the items still show, by their kind
+    template = template_or_none(plan.template)
     items = list(plan.items.order_by("opens_on", "id"))
     for item in items:
         item.words = item_words(item, template)  # type: ignore[attr-defined]

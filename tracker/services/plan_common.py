@@ -1,10 +1,10 @@
-"""What every write to her plan shares (plans.py, plan_items.py): her time
-zone and today, her key dates as the calendar's Anchors, who may write
-(require_nurse_of), the PlanChange with its audit row (change_record), the
-signal (items_announce), the checks of a date and of an item's window, the
-generation of a template's items up to the two-year horizon, the lock the
-writes that generate items take turns on (plan_lock) and how far her plan
-is planned (planned_until_set)."""
+"""What every write to her plan shares (plans.py, plan_items.py): her
+today (in her zone, tracker/timezones.py), her key dates as the calendar's
+Anchors, who may write (require_nurse_of), the PlanChange with its audit
+row (change_record), the signal (items_announce), the checks of a date and
+of an item's window, the generation of a template's items up to the
+two-year horizon, the lock the writes that generate items take turns on
+(plan_lock) and how far her plan is planned (planned_until_set)."""
 
 from __future__ import annotations
 
@@ -24,13 +24,10 @@ from ..plans import calendar
 from ..plans.serialize import TemplateItemsError, template_spec
 from ..plans.spec import Anchors, ItemSpec
 from ..signals import plan_items_changed
+from ..timezones import her_zone
 from .audit import audit_record
 
 EARLIEST = dt.date(1900, 1, 1)
-
-
-def her_zone(survivor: User) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(survivor.time_zone or "UTC")
 
 
 def her_today(survivor: User, now: dt.datetime | None = None) -> dt.date:

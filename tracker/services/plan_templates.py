@@ -14,13 +14,10 @@ from django.utils.translation import override
 
 from .. import scope
 from ..models import Clinic, PlanTemplate, User
-from ..models.plans import PLAN_NOTE_MAX_LENGTH
+from ..models.plans import PLAN_NOTE_MAX_LENGTH, PLAN_TEMPLATE_NAME_MAX_LENGTH, PLAN_TEMPLATE_SOURCE_MAX_LENGTH
 from ..plans import serialize
 from ..plans.defaults import DEFAULT_TEMPLATE
 from .audit import audit_record
-
-NAME_MAX_LENGTH = 200
-SOURCE_MAX_LENGTH = 1000
 
 
 def plan_template_default(*, clinic: Clinic) -> PlanTemplate:
@@ -73,16 +70,16 @@ def plan_template_save(
     errors: dict[str, list[str]] = {}
     if not name:
         errors["name"] = ["Give the template a name."]
-    elif len(name) > NAME_MAX_LENGTH:
-        errors["name"] = [f"At most {NAME_MAX_LENGTH} characters (this has {len(name):,})."]
+    elif len(name) > PLAN_TEMPLATE_NAME_MAX_LENGTH:
+        errors["name"] = [f"At most {PLAN_TEMPLATE_NAME_MAX_LENGTH} characters (this has {len(name):,})."]
     else:
         same = PlanTemplate.objects.filter(clinic=clinic, name__iexact=name)
         if template is not None:
             same = same.exclude(pk=template.pk)
         if same.exists():
             errors["name"] = ["Another template of this clinic has this name."]
-    if len(source) > SOURCE_MAX_LENGTH:
-        errors["source"] = [f"At most {SOURCE_MAX_LENGTH} characters (this has {len(source):,})."]
+    if len(source) > PLAN_TEMPLATE_SOURCE_MAX_LENGTH:
+        errors["source"] = [f"At most {PLAN_TEMPLATE_SOURCE_MAX_LENGTH} characters (this has {len(source):,})."]
     if len(source_note) > PLAN_NOTE_MAX_LENGTH:
         errors["source_note"] = [f"At most {PLAN_NOTE_MAX_LENGTH} characters (this has {len(source_note):,})."]
     try:

@@ -1,7 +1,7 @@
 """Her follow-up plan, her side (issue 15): "My follow-up" (what is next,
 booked, overdue and done), a booked item as a calendar file, and "bring to
 your visit" (what she reported since her last visit, and her questions).
-Her care team's plan pages are staff pages (tracker/views/plans.py)."""
+Her care team's plan pages are staff pages (tracker/views/plans_staff.py)."""
 
 import datetime as dt
 

@@ -8,7 +8,6 @@ her plan is audited; a clinic admin never reaches it (scope)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -25,9 +24,9 @@ from ..selectors.plans import PlanRead, plan_changes, plan_get_for_user, plan_it
 from ..service_errors import form_add_service_errors
 from ..services import plan_items, plans
 from ..services.audit import audit_read
-from ..services.plan_common import her_zone
 from ..services.plan_items import CHANGEABLE
 from ..services.plan_templates import plan_template_default
+from ..timezones import her_zone
 from .plan_history import change_text
 
 HISTORY_LIMIT = 50
@@ -113,15 +112,14 @@ def survivor_plan(request: AuthenticatedHttpRequest, survivor_id: int) -> HttpRe
             # it (idempotent): a clinic starts with the guidance's template.
             plan_template_default(clinic=read.survivor.clinic)
         return _page(request, read)
-    action = next((name for name in ("start", "dates", "endocrine", "add") if name in request.POST), "")
-    handler = _PLAN_ACTIONS.get(action) if (read.plan is None) == (action == "start") else None
-    if handler is None:
+    action = next((name for name in PLAN_ACTIONS if name in request.POST), "")
+    if not action or (read.plan is None) != (action == "start"):
         messages.error(request, "That form is out of date: the page has been reloaded.")
         return redirect("survivor_plan", survivor_id=read.survivor.pk)
-    form, call = handler(request, read)
+    form = _plan_form(request, read, action)
     if form.is_valid():
         try:
-            said = call(form.cleaned_data)
+            said = _plan_call(request, read, action, form.cleaned_data)
         except ValidationError as error:
             form_add_service_errors(form, error)
         else:
@@ -130,54 +128,37 @@ def survivor_plan(request: AuthenticatedHttpRequest, survivor_id: int) -> HttpRe
     return _page(request, read, page_forms={action: form})
 
 
-_Call = Callable[[dict[str, Any]], str]
+# The plan's forms, by the name of their submit button: "start" before she
+# has a plan, the others once she has one.
+PLAN_ACTIONS: dict[str, type[forms.Form]] = {
+    "start": plan_forms.PlanStartForm,
+    "dates": plan_forms.KeyDatesForm,
+    "endocrine": plan_forms.EndocrineEndForm,
+    "add": plan_forms.ItemAddForm,
+}
 
 
-def _start(request: AuthenticatedHttpRequest, read: PlanRead) -> tuple[forms.Form, _Call]:
-    templates = plan_templates_for_nurse(user=request.user, clinic=read.survivor.clinic)
-    form = plan_forms.PlanStartForm(request.POST, prefix="start", templates=templates)
+def _plan_form(request: AuthenticatedHttpRequest, read: PlanRead, action: str) -> forms.Form:
+    if action == "start":
+        templates = plan_templates_for_nurse(user=request.user, clinic=read.survivor.clinic)
+        return plan_forms.PlanStartForm(request.POST, prefix="start", templates=templates)
+    return PLAN_ACTIONS[action](request.POST, prefix=action)
 
-    def call(data: dict[str, Any]) -> str:
-        plans.plan_start(by=request.user, survivor=read.survivor, **data)
+
+def _plan_call(request: AuthenticatedHttpRequest, read: PlanRead, action: str, data: dict[str, Any]) -> str:
+    by = request.user
+    if action == "start":
+        plans.plan_start(by=by, survivor=read.survivor, **data)
         return "Her plan is started."
-
-    return form, call
-
-
-def _dates(request: AuthenticatedHttpRequest, read: PlanRead) -> tuple[forms.Form, _Call]:
-    form = plan_forms.KeyDatesForm(request.POST, prefix="dates")
-
-    def call(data: dict[str, Any]) -> str:
-        assert read.plan is not None
-        plans.plan_dates_update(by=request.user, plan=read.plan, **data)
+    assert read.plan is not None
+    if action == "dates":
+        plans.plan_dates_update(by=by, plan=read.plan, **data)
         return "Her key dates are saved; the items still due are planned from them."
-
-    return form, call
-
-
-def _endocrine(request: AuthenticatedHttpRequest, read: PlanRead) -> tuple[forms.Form, _Call]:
-    form = plan_forms.EndocrineEndForm(request.POST, prefix="endocrine")
-
-    def call(data: dict[str, Any]) -> str:
-        assert read.plan is not None
-        plans.plan_endocrine_end(by=request.user, plan=read.plan, end_on=data["end_on"])
+    if action == "endocrine":
+        plans.plan_endocrine_end(by=by, plan=read.plan, end_on=data["end_on"])
         return "The end of her hormone therapy is saved: her check-in stops asking about it."
-
-    return form, call
-
-
-def _add(request: AuthenticatedHttpRequest, read: PlanRead) -> tuple[forms.Form, _Call]:
-    form = plan_forms.ItemAddForm(request.POST, prefix="add")
-
-    def call(data: dict[str, Any]) -> str:
-        assert read.plan is not None
-        plan_items.plan_item_add(by=request.user, plan=read.plan, **data)
-        return "The item is added to her plan."
-
-    return form, call
-
-
-_PLAN_ACTIONS = {"start": _start, "dates": _dates, "endocrine": _endocrine, "add": _add}
+    plan_items.plan_item_add(by=by, plan=read.plan, **data)
+    return "The item is added to her plan."
 
 
 @nurse_required
