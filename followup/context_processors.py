@@ -3,10 +3,15 @@ from django.db.models import Q
 from tracker.models import Flag, PlanItem
 from tracker.rules.tiers import QUEUE_RANK
 
+from .models import Message
 from .reminders.notices import notices_for
 
 # A plan notice's kind -> the state its item must still be in to show.
-PLAN_NOTICE_STATES = {"plan_open": "due", "plan_booked": "booked", "plan_missed": "missed"}
+PLAN_NOTICE_STATES: dict[str, str] = {
+    Message.Kind.PLAN_OPEN: PlanItem.State.DUE,
+    Message.Kind.PLAN_BOOKED: PlanItem.State.BOOKED,
+    Message.Kind.PLAN_MISSED: PlanItem.State.MISSED,
+}
 
 
 def notices(request):

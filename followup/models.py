@@ -174,7 +174,11 @@ class Message(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="messages")
     flag = models.ForeignKey(Flag, null=True, blank=True, on_delete=models.CASCADE, related_name="messages")
     # The plan item a plan reminder is about (its kind says which moment).
-    plan_item = models.ForeignKey(PlanItem, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
+    # Indexed by message_plan_item only: a full index would hold a NULL for
+    # every other message and grow with every check-in's rows.
+    plan_item = models.ForeignKey(
+        PlanItem, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders", db_index=False
+    )
     sequence = models.PositiveSmallIntegerField(default=0)
     iso_week = models.CharField(max_length=8, blank=True)
     dedupe_key = models.CharField(max_length=120, unique=True)
@@ -210,12 +214,9 @@ class Message(models.Model):
                 condition=models.Q(state__in=["queued", "sending"]),
             ),
             models.Index(fields=["flag", "state"], name="message_flag_state"),
-            # The plan receiver's cancel: an item's pending reminders.
-            models.Index(
-                fields=["plan_item"],
-                name="message_plan_item_open",
-                condition=models.Q(plan_item__isnull=False, state__in=["pending", "queued"]),
-            ),
+            # An item's reminders: the plan receiver's cancel (a few rows an
+            # item), and the cascade when an item is deleted.
+            models.Index(fields=["plan_item"], name="message_plan_item", condition=models.Q(plan_item__isnull=False)),
             models.Index(fields=["clinic", "state", "-due_at"], name="message_clinic_state"),
         ]
 

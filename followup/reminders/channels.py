@@ -72,7 +72,7 @@ def message_context(message: Envelope) -> dict:
     elif message.kind == Message.Kind.ESCALATION:
         path = reverse("nurse_flag", args=[message.flag_id])
     elif message.kind in PLAN_KINDS:
-        path = _my_followup_path()
+        path = reverse("my_followup")
     else:
         path = reverse("checkin_create")
     return {
@@ -87,10 +87,6 @@ def message_context(message: Envelope) -> dict:
 
 
 PLAN_KINDS = (Message.Kind.PLAN_OPEN, Message.Kind.PLAN_BOOKED, Message.Kind.PLAN_MISSED)
-
-
-def _my_followup_path() -> str:
-    return reverse("my_followup")
 
 
 class EmailChannel:

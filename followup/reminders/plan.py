@@ -16,7 +16,6 @@ state writes nothing, and a moved window or a new booking is a new key:
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
@@ -28,8 +27,6 @@ from tracker.plans.calendar import booked_reminder_at, local_date, window_remind
 from ..models import Message, Preferences
 from .preferences import quiet_until
 from .schedule import ALL_CHANNELS
-
-log = logging.getLogger(__name__)
 
 # Her reminders go at 09:00 where she lives; a booking, three days before.
 REMIND_HOUR = 9
@@ -62,12 +59,11 @@ def plan_reminders_write(*, plan: Plan, items: list[PlanItem], now: dt.datetime 
     survivor = User.objects.select_related("preferences").get(pk=plan.survivor_id)
     prefs = getattr(survivor, "preferences", None) or Preferences(survivor=survivor)
     channels = [channel for channel in ALL_CHANNELS if prefs.channel_on(channel)]
-    tz = ZoneInfo(survivor.time_zone)
     clinic_id = survivor.clinic_id
     assert clinic_id is not None  # a survivor has a clinic (constraint survivor_has_clinic)
     wanted: dict[str, Message] = {}
     for item in items:
-        moment = _moment(item, tz=tz, now=now, time_zone=survivor.time_zone)
+        moment = _moment(item, time_zone=survivor.time_zone, now=now)
         if moment is None:
             continue
         kind, key, due_at = moment
@@ -102,11 +98,12 @@ def plan_reminders_write(*, plan: Plan, items: list[PlanItem], now: dt.datetime 
     return len(wanted)
 
 
-def _moment(item: PlanItem, *, tz: ZoneInfo, now: dt.datetime, time_zone: str) -> tuple[str, str, dt.datetime] | None:
+def _moment(item: PlanItem, *, time_zone: str, now: dt.datetime) -> tuple[str, str, dt.datetime] | None:
     """(kind, key without channel, due_at) of the reminder this item is at,
     or None. A reminder whose time has passed while it still applies (a
     plan started inside an open window, a booking made the day before, a
     missed item) is due at once, or when her quiet hours end."""
+    tz = ZoneInfo(time_zone)
     at_once = quiet_until(time_zone, now) or now
     if item.state == PlanItem.State.MISSED:
         # Due when the sweep found it (its `now`), so that the same sweep's

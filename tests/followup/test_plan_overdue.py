@@ -5,6 +5,8 @@ lists) and the dashboard's plan figures on a small known world (issue 15)."""
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from followup.models import CallLog
@@ -194,3 +196,22 @@ def test_a_call_before_the_item_was_missed_is_not_shown(survivor, nurse):
     CallLog.objects.create(survivor=survivor, nurse=nurse, result="reached", at=NOW - dt.timedelta(days=3))
     [row] = call_list_plan_overdue(user=nurse, now=NOW + dt.timedelta(days=2))
     assert row.last_call is None
+
+
+def test_the_list_costs_the_same_queries_for_one_row_or_many(clinic, survivor, nurse):
+    """Her latest call comes with every row from one query, not one a row."""
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert call_list_plan_overdue(user=nurse, now=NOW + dt.timedelta(days=2))
+        return len(seen)
+
+    missed(plan_for(survivor, nurse), dt.date(2026, 3, 1))
+    CallLog.objects.create(survivor=survivor, nurse=nurse, result="no_answer", at=NOW + dt.timedelta(days=1))
+    one = queries()
+    for name in ("Ana Second", "Bea Third", "Cy Fourth"):
+        other = SurvivorFactory(clinic=clinic, full_name=name)
+        missed(plan_for(other, nurse), dt.date(2026, 3, 1))
+        CallLog.objects.create(survivor=other, nurse=nurse, result="no_answer", at=NOW + dt.timedelta(days=1))
+    assert len(call_list_plan_overdue(user=nurse, now=NOW + dt.timedelta(days=2))) == 4
+    assert queries() == one

@@ -8,7 +8,8 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from followup.models import Message, Preferences
 from followup.reminders.delivery import deliver
@@ -232,3 +233,19 @@ def test_her_in_app_notice_shows_on_her_home_page_while_the_item_is_still_to_boo
     assert "You have a follow-up item to book." in page
     changed(plan, save(item, state="done", done_on=dt.date(2026, 6, 1)))
     assert "You have a follow-up item to book." not in client.get(reverse("home")).content.decode()
+
+
+def test_her_preferences_are_read_once_whatever_the_number_of_items(plan):
+    """The receiver's queries do not grow with the items of one signal."""
+
+    def queries(items) -> int:
+        with CaptureQueriesContext(connection) as seen:
+            changed(plan, *items)
+        return len(seen)
+
+    def window(month):
+        return item_for(plan, opens_on=dt.date(2026, month, 1), due_by=dt.date(2026, month, 28))
+
+    one = queries([window(7)])
+    assert queries([window(month) for month in (8, 9, 10, 11)]) == one
+    assert Message.objects.filter(kind="plan_open").count() == 10
