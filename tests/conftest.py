@@ -7,7 +7,6 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 
-from followup.models import Message
 from tests.factories import (
     PASSWORD,
     CheckInFactory,
@@ -18,6 +17,7 @@ from tests.factories import (
     SymptomEntryFactory,
     WeightEntryFactory,
     entry,
+    in_app_reminder,
     record_checkin,
 )
 from tracker.models import Flag, PreviewJob, Rule, User
@@ -94,16 +94,7 @@ def her_record(survivor, clinic_admin):
     weight = WeightEntryFactory(survivor=survivor)
     rule = Rule.objects.get(slug="headache")
     flag = Flag.objects.create(survivor=survivor, rule=rule, rule_version=rule.current, tier="urgent", evidence="x")
-    message = Message.objects.create(
-        kind="reminder",
-        channel="in_app",
-        recipient=survivor,
-        survivor=survivor,
-        clinic=survivor.clinic,
-        flag=flag,
-        dedupe_key="t",
-        due_at=flag.created_at,
-    )
+    message = in_app_reminder(survivor, flag, sent=False)
     job = PreviewJob.objects.create(
         requested_by=clinic_admin, rule=rule, condition=rule.current.condition, tier=rule.current.tier, days=30
     )

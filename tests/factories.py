@@ -6,6 +6,7 @@ import factory
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
+from followup.models import Message
 from tracker.models import BodySite, CheckIn, Clinic, Invitation, Symptom, SymptomEntry, User, WeightEntry
 
 PASSWORD = "correct-horse-battery"
@@ -88,6 +89,25 @@ def record_checkin(survivor, *entries, callback=False) -> CheckIn:
         survivor=survivor, entries=list(entries), callback_requested=callback, submission_token=uuid.uuid4()
     )
     return checkin
+
+
+def in_app_reminder(survivor, flag, *, urgent: bool | None = None, sent=True) -> Message:
+    """A reminder about `flag` among her in-app notices: sent (so her pages
+    show it), or with sent=False still waiting to be delivered. Urgent (sent
+    even in quiet hours) when the flag is an emergency, unless told."""
+    now = timezone.now()
+    return Message.objects.create(
+        kind="reminder",
+        channel="in_app",
+        recipient=survivor,
+        survivor=survivor,
+        clinic=survivor.clinic,
+        flag=flag,
+        dedupe_key=f"reminder:{flag.pk}:0:in_app",
+        urgent=flag.tier == "emergency" if urgent is None else urgent,
+        due_at=now,
+        **({"state": "sent", "sent_at": now} if sent else {}),
+    )
 
 
 class CheckInFactory(factory.django.DjangoModelFactory):

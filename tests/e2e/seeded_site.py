@@ -31,13 +31,11 @@ class Site:
 
 def seed_site(url: str) -> Site:
     from followup.reminders.loop import flag_survivor_confirm_contact
+    from tracker.demo import DEMO_PASSWORD
+    from tracker.models import Flag, Invitation, PlanTemplate, Rule, User
     from tracker.services.audit import audit_read
     from tracker.services.checkins import checkin_create
     from tracker.services.rules import rules_load_defaults
-
-    pass
-    from tracker.demo import DEMO_PASSWORD
-    from tracker.models import Flag, Invitation, Rule, User
     from tracker.tokens import invite_token_make
 
     call_command("seed_catalog", stdout=StringIO())
@@ -80,6 +78,8 @@ def seed_site(url: str) -> Site:
         "weight": maria.weights.order_by("-recorded_at").first().pk,
         "invite_token": invite_token_make(nonce=invitation.nonce),
         "plan_item": followup_item.pk,
+        # A clinic's own template (the shipped one can't be edited): its edit page.
+        "plan_template": PlanTemplate.objects.get(clinic=joan.clinic, name="Accessibility pages").pk,
     }
     for role, user in {"survivor": maria, "nurse": nurse, "clinic_admin": admin}.items():
         # Signed in as she would be: her password, then (staff) the code her

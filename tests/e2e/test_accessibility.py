@@ -110,6 +110,23 @@ def plan_add_errors(page):
     _submit(page, "button[name=add]")
 
 
+def plan_item_errors(page):
+    # Booking an item with no day or time: refused, the plan page comes back
+    # with that item's forms open (the pages are shared by the whole module).
+    book = page.locator("form[action$='/book/']").first
+    book.locator("xpath=ancestor::details[1]/summary").click()
+    with page.expect_navigation():
+        book.locator("button[type=submit]").click()
+    assert page.locator("details[open] .invalid-feedback").first.is_visible()
+
+
+def template_errors(page):
+    # A template with no name: refused, nothing saved.
+    page.locator("input[name=name]").fill("")
+    _submit(page)
+    assert page.locator("#id_name.is-invalid").is_visible()
+
+
 # (role, page name, path with {ids}, what to do once there)
 PAGES = [
     ("survivor", "home", "/", None),
@@ -147,6 +164,7 @@ PAGES = [
     ("nurse", "survivor history", "/staff/survivors/{maria}/", None),
     ("nurse", "follow-up plan", "/staff/survivors/{maria}/plan/", None),
     ("nurse", "follow-up plan with errors", "/staff/survivors/{maria}/plan/", plan_add_errors),
+    ("nurse", "follow-up plan item with errors", "/staff/survivors/{maria}/plan/", plan_item_errors),
     ("nurse", "your sessions", "/account/sessions/", None),
     ("nurse", "two-step sign-in", "/accounts/second-factor/", None),
     ("clinic_admin", "staff home", "/staff/", None),
@@ -164,6 +182,8 @@ PAGES = [
     ("clinic_admin", "test a sentence result", "/rules/sentence/", sentence_result),
     ("clinic_admin", "plan templates", "/admin-pages/plan-templates/", None),
     ("clinic_admin", "new plan template", "/admin-pages/plan-templates/new/", None),
+    ("clinic_admin", "new plan template with errors", "/admin-pages/plan-templates/new/", template_errors),
+    ("clinic_admin", "edit plan template", "/admin-pages/plan-templates/{plan_template}/", None),
     ("clinic_admin", "messages", "/admin-pages/messages/", None),
     ("clinic_admin", "cadence", "/admin-pages/cadence/", None),
     ("clinic_admin", "audit", "/admin-pages/audit/", None),

@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.e2e.axe import assert_no_axe_violations
-from tests.factories import WeightEntryFactory, entry, record_checkin
+from tests.factories import WeightEntryFactory, entry, in_app_reminder, record_checkin
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -75,24 +75,6 @@ def assert_call_buttons_fit(page, *, root):
     return found
 
 
-def in_app_notice(survivor, flag):
-    from followup.models import Message
-
-    Message.objects.create(
-        kind="reminder",
-        channel="in_app",
-        recipient=survivor,
-        survivor=survivor,
-        clinic=survivor.clinic,
-        flag=flag,
-        dedupe_key=f"reminder:{flag.pk}:0:in_app",
-        urgent=flag.tier == "emergency",
-        due_at=timezone.now(),
-        state="sent",
-        sent_at=timezone.now(),
-    )
-
-
 def test_two_emergencies_then_a_routine_flag_the_emergency_still_leads_at_390_px(
     browser, live_server, people, tmp_path
 ):
@@ -102,7 +84,7 @@ def test_two_emergencies_then_a_routine_flag_the_emergency_still_leads_at_390_px
     record_checkin(survivor, entry("seizure", None, 8))
     record_checkin(survivor, entry("confusion", None, 7))
     record_checkin(survivor, entry("cough", None, 3))  # routine, and the newest
-    in_app_notice(survivor, Flag.objects.get(rule__slug="seizure"))
+    in_app_reminder(survivor, Flag.objects.get(rule__slug="seizure"))
 
     page = open_as(browser, live_server, survivor)
     page.goto(live_server.url + "/")
@@ -161,7 +143,7 @@ def test_i_contacted_my_care_team_shows_on_her_page_and_on_the_nurses(browser, l
     survivor = people["survivor"]
     record_checkin(survivor, entry("jaundice", None, 4))
     flag = Flag.objects.get(rule__slug="jaundice")
-    in_app_notice(survivor, flag)
+    in_app_reminder(survivor, flag)
 
     page = open_as(browser, live_server, survivor, viewport)
     page.goto(live_server.url + "/")

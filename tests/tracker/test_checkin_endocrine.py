@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from tests.factories import entry as entry_data
+from tests.tracker.test_checkin import entry as checkin_row
+from tests.tracker.test_checkin import post_data as checkin_post_data
 from tracker.forms.checkin import local_today
 from tracker.models import CheckIn, Flag, FlagEntry, Plan, PlanTemplate, SymptomEntry
 from tracker.services.checkins import checkin_create
@@ -44,30 +46,16 @@ def on_tablets(survivor, nurse):
 
 
 def post_data(survivor, *, answer: str | None = None, symptom: bool = False, note: str = "", callback=False) -> dict:
-    data = {
-        "entry-TOTAL_FORMS": "1",
-        "entry-INITIAL_FORMS": "0",
-        "entry-MIN_NUM_FORMS": "1",
-        "entry-MAX_NUM_FORMS": "10",
-        "submission_token": str(uuid.uuid4()),
-        # An untouched row: the date the form offers, nothing else.
-        "entry-0-started_on": local_today(survivor).isoformat(),
-    }
-    if symptom:
-        data.update(
-            {
-                "entry-0-symptom": "pain",
-                "entry-0-body_site": "knee",
-                "entry-0-severity": "5",
-                "entry-0-is_new": "yes",
-                "entry-0-is_worse": "no",
-                "entry-0-note": note,
-            }
-        )
+    # An untouched row (the date the form offers, nothing else), or a symptom on it.
+    today = local_today(survivor).isoformat()
+    row = (
+        checkin_row(0, body_site="knee", severity="5", is_worse="no", note=note, started_on=today)
+        if symptom
+        else {"entry-0-started_on": today}
+    )
+    data = checkin_post_data(row, callback=callback)
     if answer is not None:
         data["endocrine_answer"] = answer
-    if callback:
-        data["callback_requested"] = "on"
     return data
 
 

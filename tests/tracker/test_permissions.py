@@ -11,6 +11,15 @@ from tracker.models import AuditEvent
 
 PERSONAS = ["owner", "nurse", "clinic_admin", "same_clinic_survivor", "other_nurse", "anonymous"]
 LOGIN = "login-redirect"
+# Her own rows and pages: no one else, her care team included, opens them.
+HERS_ALONE = {
+    "owner": 200,
+    "nurse": 404,
+    "clinic_admin": 404,
+    "same_clinic_survivor": 404,
+    "other_nurse": 404,
+    "anonymous": LOGIN,
+}
 
 # url name -> (how to build it, {persona: expected status})
 CASES = {
@@ -83,25 +92,11 @@ CASES = {
     # Hers alone: a nurse never withdraws what a survivor reported.
     "entry_entered_in_error": (
         lambda d: reverse("entry_entered_in_error", args=[d["entry"].pk]),
-        {
-            "owner": 200,
-            "nurse": 404,
-            "clinic_admin": 404,
-            "same_clinic_survivor": 404,
-            "other_nurse": 404,
-            "anonymous": LOGIN,
-        },
+        HERS_ALONE,
     ),
     "weight_correct": (
         lambda d: reverse("weight_correct", args=[d["weight"].pk]),
-        {
-            "owner": 200,
-            "nurse": 404,
-            "clinic_admin": 404,
-            "same_clinic_survivor": 404,
-            "other_nurse": 404,
-            "anonymous": LOGIN,
-        },
+        HERS_ALONE,
     ),
     "preferences": (
         lambda d: reverse("preferences"),
@@ -263,14 +258,6 @@ CASES.update(
 )
 # Her follow-up plan, her side (tests/tracker/test_her_plan.py): hers alone;
 # her care team reads her plan on their own pages.
-HERS_ALONE = {
-    "owner": 200,
-    "nurse": 404,
-    "clinic_admin": 404,
-    "same_clinic_survivor": 404,
-    "other_nurse": 404,
-    "anonymous": LOGIN,
-}
 CASES.update(
     {
         # Every survivor has her own page (an empty one without a plan).

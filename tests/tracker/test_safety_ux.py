@@ -13,10 +13,10 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from followup.models import FlagEvent, Message
+from followup.models import FlagEvent
 from followup.reminders.loop import flag_survivor_confirm_contact
 from followup.triage.actions import flag_nurse_contact, flag_nurse_resolve
-from tests.factories import SymptomEntryFactory, WeightEntryFactory, entry, record_checkin
+from tests.factories import SymptomEntryFactory, WeightEntryFactory, entry, in_app_reminder, record_checkin
 from tracker.models import AuditEvent, Flag, SymptomEntry, WeightEntry
 from tracker.services.checkins import weight_record
 from tracker.services.corrections import entry_mark_in_error, weight_correct, weight_mark_in_error, weight_question
@@ -79,27 +79,11 @@ def test_the_checkin_page_leads_with_the_highest_tier_too(as_survivor, survivor)
     assert advice_blocks(html) == ["emergency"]
 
 
-def in_app_notice(survivor, flag, *, urgent):
-    return Message.objects.create(
-        kind="reminder",
-        channel="in_app",
-        recipient=survivor,
-        survivor=survivor,
-        clinic=survivor.clinic,
-        flag=flag,
-        dedupe_key=f"reminder:{flag.pk}:0:in_app",
-        urgent=urgent,
-        due_at=timezone.now(),
-        state="sent",
-        sent_at=timezone.now(),
-    )
-
-
 def test_an_emergency_notice_uses_the_emergency_style_and_comes_first(as_survivor, survivor):
     routine = report(survivor, "cough", severity=3)["cough-new"]
     emergency = report(survivor, "seizure")["seizure"]
-    in_app_notice(survivor, emergency, urgent=True)
-    in_app_notice(survivor, routine, urgent=False)  # sent last: newest
+    in_app_reminder(survivor, emergency, urgent=True)
+    in_app_reminder(survivor, routine, urgent=False)  # sent last: newest
     html = as_survivor.get(reverse("home")).content.decode()
     notices = re.findall(r'<div class="alert ([\w-]+) [^"]*" role="status" data-notice(?:="(\w+)")?', html)
     assert notices == [("advice-emergency", "emergency"), ("alert-info", "")]
@@ -108,7 +92,7 @@ def test_an_emergency_notice_uses_the_emergency_style_and_comes_first(as_survivo
 
 def test_a_notice_of_a_flag_raised_to_emergency_takes_the_emergency_style(as_survivor, survivor):
     flag = report(survivor, "seizure")["seizure"]
-    in_app_notice(survivor, flag, urgent=False)  # sent while the flag was lower
+    in_app_reminder(survivor, flag, urgent=False)  # sent while the flag was lower
     html = as_survivor.get(reverse("home")).content.decode()
     assert 'data-notice="emergency"' in html
 
@@ -151,7 +135,7 @@ def test_confirming_contact_shows_on_her_page_with_her_date_and_the_button_goes(
     # 03:30 UTC on 10 March is still 9 March in New York, her zone.
     with time_machine.travel(dt.datetime(2026, 3, 10, 3, 30, tzinfo=dt.UTC), tick=False):
         flag = report(survivor, "jaundice")["jaundice"]
-        in_app_notice(survivor, flag, urgent=False)
+        in_app_reminder(survivor, flag, urgent=False)
         client.force_login(survivor)
         assert "Please contact your care team on" in client.get(reverse("home")).content.decode()
         assert client.post(reverse("flag_contacted", args=[flag.pk])).status_code == 302
@@ -180,7 +164,7 @@ def test_notices_stop_when_a_nurse_reaches_her_or_closes_the_flag(client, surviv
     closed = report(survivor, "cough", severity=3)["cough-new"]
     kept = report(survivor, "headache", severity=8)["headache"]
     for flag in (reached, closed, kept):
-        in_app_notice(survivor, flag, urgent=False)
+        in_app_reminder(survivor, flag, urgent=False)
     flag_nurse_contact(flag=reached, nurse=nurse, result=FlagEvent.Result.REACHED)
     flag_nurse_resolve(flag=closed, nurse=nurse, outcome="self_care")
     client.force_login(survivor)

@@ -13,6 +13,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ..forms.invitations import InvitationAcceptForm
@@ -83,7 +84,9 @@ def _invite_form(request: HttpRequest, token: str) -> HttpResponse:
             return _invite_problem(request, "used")
         request.session.pop(SESSION_KEY, None)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome. Your care team's number is {invitation.clinic.care_team_phone}.")
+        messages.success(
+            request, _("Welcome. Your care team's number is %(phone)s.") % {"phone": invitation.clinic.care_team_phone}
+        )
         return redirect("home")
     return render(request, "tracker/invite_accept.html", {"form": form, "invitation": invitation})
 

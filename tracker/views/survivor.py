@@ -67,7 +67,7 @@ def checkin_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 endocrine_answer=form.endocrine_answer(),
             )
             if not created:
-                messages.info(request, "This check-in was already saved; here it is.")
+                messages.info(request, _("This check-in was already saved; here it is."))
             return redirect("checkin_detail", checkin_id=checkin.pk)
     else:
         form = CheckInForm(asks_endocrine=asks_endocrine)
@@ -163,7 +163,7 @@ def weight_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 unit=form.cleaned_data["unit"],
                 submission_token=form.cleaned_data["submission_token"],
             )
-            messages.success(request, "Your weight is saved.")
+            messages.success(request, _("Your weight is saved."))
             return redirect("home")
     else:
         form = WeightForm(initial={"unit": survivor.weight_unit, "submission_token": uuid.uuid4()}, last=last, tz=tz)
