@@ -440,3 +440,25 @@ def test_other_nurses_cannot_write_even_through_the_service(other_nurse, plan):
         plan_items.plan_item_add(
             by=NurseFactory(clinics=[]), plan=plan, kind="other", label="x", opens_on=TODAY, due_by=TODAY
         )
+
+
+def test_a_plan_whose_reminders_fail_is_left_for_the_next_sweep_and_the_others_are_marked(clinic, nurse):
+    due_by = dt.date(2025, 3, 1)
+    now = dt.datetime(2025, 3, 10, 12, tzinfo=dt.UTC)
+    broken = _item_due_by(clinic, nurse, "Europe/London", due_by)  # first in the sweep's order
+    fine = _item_due_by(clinic, nurse, "Europe/London", due_by)
+
+    def fails(sender, plan, items, **kwargs):
+        if plan.pk == broken.plan_id:
+            raise RuntimeError("her reminders could not be written")
+
+    plan_items_changed.connect(fails, weak=False)
+    try:
+        assert plans.plan_items_mark_missed(now=now, batch=10) == 1
+    finally:
+        plan_items_changed.disconnect(fails)
+    assert PlanItem.objects.get(pk=fine.pk).state == "missed"
+    assert PlanItem.objects.get(pk=broken.pk).state == "due"  # still open: the next sweep tries again
+    assert not PlanChange.objects.filter(item=broken).exists()
+    assert plans.plan_items_mark_missed(now=now, batch=10) == 1  # and does, once it works
+    assert PlanItem.objects.get(pk=broken.pk).state == "missed"

@@ -21,6 +21,7 @@ plan_start and plan_dates_update set).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import zoneinfo
 from collections import defaultdict
 
@@ -54,6 +55,8 @@ KEY_DATES = {
 }
 # Dates that come after the diagnosis (the first mammogram may come before it).
 AFTER_DIAGNOSIS = ("surgery_on", "radiation_end_on", "endocrine_start_on")
+
+log = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------- plan
@@ -265,23 +268,42 @@ def plan_items_mark_missed(*, now: dt.datetime, batch: int) -> int:
             if calendar.is_missed(window, booked_at=item.booked_at, today=calendar.local_date(now, tz), tz=tz):
                 missed.append(item)
         by_plan: dict[int, list[PlanItem]] = defaultdict(list)
-        changes = []
         for item in missed:
-            changes.append(
-                PlanChange(
-                    plan=item.plan,
-                    item=item,
-                    by=None,
-                    at=now,
-                    action=PlanChange.Action.MISSED,
-                    before={"state": item.state},
-                    after={"state": PlanItem.State.MISSED.value},
-                )
-            )
-            item.state, item.missed_at, item.updated_at = PlanItem.State.MISSED, now, now
             by_plan[item.plan_id].append(item)
-        PlanItem.objects.bulk_update(missed, ["state", "missed_at", "updated_at"])
-        PlanChange.objects.bulk_create(changes)
+        marked = 0
         for items in by_plan.values():
-            items_announce(plan=items[0].plan, items=items)
-    return len(missed)
+            # One plan at a time, in a savepoint: a plan whose writes or
+            # reminders fail is left open for the next sweep, and the other
+            # plans of the batch are marked (a batch rolled back as a whole
+            # would meet the same first rows again at every sweep).
+            try:
+                with transaction.atomic():
+                    _mark_missed(items, now=now)
+                marked += len(items)
+            except Exception:  # isolation: logged with ids only, the rest go on
+                log.exception(
+                    "plan %s: %s items not marked missed; left for the next sweep", items[0].plan_id, len(items)
+                )
+    return marked
+
+
+def _mark_missed(items: list[PlanItem], *, now: dt.datetime) -> None:
+    """One plan's items found missed: their state, a PlanChange each (by no
+    one: the app found it), and the signal for her reminders."""
+    changes = [
+        PlanChange(
+            plan=item.plan,
+            item=item,
+            by=None,
+            at=now,
+            action=PlanChange.Action.MISSED,
+            before={"state": item.state},
+            after={"state": PlanItem.State.MISSED.value},
+        )
+        for item in items
+    ]
+    for item in items:
+        item.state, item.missed_at, item.updated_at = PlanItem.State.MISSED, now, now
+    PlanItem.objects.bulk_update(items, ["state", "missed_at", "updated_at"])
+    PlanChange.objects.bulk_create(changes)
+    items_announce(plan=items[0].plan, items=items)
