@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 
-.PHONY: install run test test-sqlite lint bench migrate seed clean
+.PHONY: install messages run test test-sqlite lint bench migrate seed clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,22 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $(NODE_STAMP)
 
-install: $(STAMP)
+# Her pages in Spanish: the catalog compiled from locale/es/.../django.po
+# (the .mo is built, not committed). gettext's msgfmt does the compiling.
+MO := locale/es/LC_MESSAGES/django.mo
+
+$(MO): locale/es/LC_MESSAGES/django.po $(STAMP)
+	@command -v msgfmt >/dev/null || { echo "Installing Debian's gettext for the translations"; \
+		apt-get update -qq && apt-get install -y -qq gettext >/dev/null; }
+	$(PY) manage.py compilemessages --locale es --ignore .venv --ignore node_modules
+
+install: $(STAMP) $(MO)
+
+# After marking strings: refresh the Spanish catalog, then translate what it
+# lists as new (an empty msgstr) and clear every "fuzzy" (tests/test_translations.py).
+messages: install
+	$(PY) manage.py makemessages --locale es --no-obsolete --add-location file \
+		--ignore .venv --ignore node_modules --ignore var --ignore bench --ignore tests
 
 migrate: install
 	mkdir -p var/broker/processed

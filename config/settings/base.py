@@ -50,9 +50,12 @@ MIDDLEWARE = [
     # After WhiteNoise: every response but a static file is "no-store".
     "config.headers.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Her language once she is known; staff pages in English (tracker/i18n.py).
+    "tracker.middleware.UserLanguageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # request.user.is_verified(), then the gate: staff (and survivors who
     # turned it on) pass their second factor before any other page.
@@ -157,7 +160,15 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 # Invites are signed tokens that expire after this many seconds and work once.
 INVITE_MAX_AGE = 60 * 60 * 24 * 7
 
-LANGUAGE_CODE = "en-us"
+# The languages her pages, emails and texts come in (tracker/i18n.py).
+# Signed in, a survivor reads her own setting and staff read English;
+# before signing in, the browser's language decides (LocaleMiddleware).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own date, time and number formats per language (config/formats/):
+# 12-hour times in English, 24-hour and the decimal comma in Spanish.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -7,6 +7,7 @@ import zoneinfo
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -70,6 +71,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     staff_clinics = models.ManyToManyField(Clinic, blank=True, related_name="staff")
     time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="America/New_York")
     weight_unit = models.CharField(max_length=2, choices=WeightUnit.choices, default=WeightUnit.KG)
+    # Her pages, emails and texts are in this language (tracker/i18n.py);
+    # staff pages stay English for now and show it next to her name.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
     date_of_birth = models.DateField(null=True, blank=True)
     enrolled_on = models.DateField(null=True, blank=True, help_text="The day the survivor joined.")
     is_active = models.BooleanField(default=True)
@@ -181,6 +185,9 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     accepted_at = models.DateTimeField(null=True, blank=True)
     survivor = models.OneToOneField(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitation")
+    # The language of the invitation email and her first choice on the
+    # welcome page; blank means her browser's.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]

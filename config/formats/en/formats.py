@@ -1,0 +1,13 @@
+"""English formats for survivors' pages: day before month, spelled-out
+months, and 12-hour times (US and UK readers both read "3 March 2026")."""
+
+DATE_FORMAT = "j F Y"
+SHORT_DATE_FORMAT = "j M Y"
+DATETIME_FORMAT = "j M Y, g:i A"
+SHORT_DATETIME_FORMAT = "j M, g:i A"
+TIME_FORMAT = "g:i A"
+MONTH_DAY_FORMAT = "j F"
+YEAR_MONTH_FORMAT = "F Y"
+DECIMAL_SEPARATOR = "."
+THOUSAND_SEPARATOR = ","
+NUMBER_GROUPING = 3
