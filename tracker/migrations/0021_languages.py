@@ -4,40 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracker', '0020_plan_planned_until'),
+        ("tracker", "0020_plan_planned_until"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='bodysite',
-            name='label_es',
-            field=models.CharField(blank=True, default='', max_length=100),
+            model_name="bodysite",
+            name="label_es",
+            field=models.CharField(blank=True, default="", max_length=100),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('es', 'Español')], default='', max_length=8),
+            model_name="invitation",
+            name="language",
+            field=models.CharField(
+                blank=True, choices=[("en", "English"), ("es", "Español")], default="", max_length=8
+            ),
         ),
         migrations.AddField(
-            model_name='ruleversion',
-            name='advice_es',
-            field=models.TextField(blank=True, default='', help_text='The same advice in Spanish.'),
+            model_name="ruleversion",
+            name="advice_es",
+            field=models.TextField(blank=True, default="", help_text="The same advice in Spanish."),
         ),
         migrations.AddField(
-            model_name='symptom',
-            name='help_text_es',
-            field=models.CharField(blank=True, default='', max_length=300),
+            model_name="symptom",
+            name="help_text_es",
+            field=models.CharField(blank=True, default="", max_length=300),
         ),
         migrations.AddField(
-            model_name='symptom',
-            name='label_es',
-            field=models.CharField(blank=True, default='', max_length=100),
+            model_name="symptom",
+            name="label_es",
+            field=models.CharField(blank=True, default="", max_length=100),
         ),
         migrations.AddField(
-            model_name='user',
-            name='language',
-            field=models.CharField(choices=[('en', 'English'), ('es', 'Español')], default='en', max_length=8),
+            model_name="user",
+            name="language",
+            field=models.CharField(choices=[("en", "English"), ("es", "Español")], default="en", max_length=8),
         ),
     ]
