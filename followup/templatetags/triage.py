@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from tracker.models import Tier
+from tracker.templatetags.languages import LANGUAGE_BADGES
 
 register = template.Library()
 
@@ -59,6 +60,7 @@ def queue_rows(rows):
         lines.append(
             f"<tr{_WARNING if overdue else ''}><td>{_BADGE[top.tier]}</td>"
             f'<td><a id="q-{top.pk}" href="{url}{top.pk}/">{escape(row.survivor_name)}</a>'
+            f"{LANGUAGE_BADGES.get(row.survivor_language, '')}"
             f"{contacted if row.contacted else ''}</td>"
             f"<td>{escape(top.summary)}{_OTHERS_OPEN + items + '</ul>' if items else ''}</td><td>{top.age}</td>"
             f"<td>{f'<strong>{top.due}</strong>' if top.overdue else top.due}</td>"
@@ -82,3 +84,4 @@ def _rule_options(rules: tuple) -> str:
     """Made once per rule list (tracker.evaluation.inputs.rule_choices keeps it until
     a rule changes)."""
     return "".join(f'<option value="{escape(rule.slug)}">{escape(rule.name)}</option>' for rule in rules)
+

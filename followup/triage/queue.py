@@ -37,6 +37,7 @@ QUEUE_COLUMNS = (
     "pk",
     "survivor_id",
     "survivor__full_name",
+    "survivor__language",
     "tier",
     "evidence",
     "created_at",
@@ -135,7 +136,9 @@ def queue_page_from_values(values: list[tuple], page: int, *, now: dt.datetime |
             last = row[0]
         grouped[-1].append(_queue_flag(row, now))
     rows = [
-        QueueRow(flags[0].survivor_id, flags[0].survivor_name, tuple(flags), _contacted(flags)) for flags in grouped
+        QueueRow(
+            flags[0].survivor_id, flags[0].survivor_name, flags[0].survivor_language, tuple(flags), _contacted(flags)
+        ) for flags in grouped
     ]
     has_next = bool(values) and values[-1][0] >= QUEUE_PAGE_SIZE
     return QueuePage(rows=rows, number=page, has_previous=page > 1, has_next=has_next)
@@ -147,7 +150,7 @@ def queue_rule_id(slug: str) -> int | None:
 
 def _queue_flag(row: tuple, now: dt.datetime) -> QueueFlag:
     # Positional and unpacked once: 75 of these a page, every 30 s per nurse.
-    _, pk, survivor_id, name, tier, evidence, created_at, review_by, callback_wanted, claimed_by, contacted_at = row
+    _, pk, survivor_id, name, language, tier, evidence, created_at, review_by, callback_wanted, claimed_by, contacted_at = row
     if review_by is None:
         overdue, due = False, "no deadline"
     elif review_by < now:
@@ -156,7 +159,7 @@ def _queue_flag(row: tuple, now: dt.datetime) -> QueueFlag:
         overdue, due = False, f"in {span(review_by - now)}"
     summary = evidence if len(evidence) <= 90 else evidence[:89] + "…"
     return QueueFlag(
-        pk, survivor_id, name, tier, summary, span(now - created_at), due, overdue, callback_wanted, claimed_by or "",
+        pk, survivor_id, name, language, tier, summary, span(now - created_at), due, overdue, callback_wanted, claimed_by or "",
         contacted_at,
     )  # fmt: skip
 
@@ -204,7 +207,7 @@ def queue_next(*, user: User, after: int | None = None) -> int | None:
 # open flag instead of reading the index in order.
 _QUEUE_SQL = """
 WITH firsts AS (
-    SELECT f.survivor_id, s.full_name, f.tier_rank, f.review_by, f.id
+    SELECT f.survivor_id, s.full_name, s.language, f.tier_rank, f.review_by, f.id
       FROM tracker_flag f
       JOIN tracker_user s ON s.id = f.survivor_id
      WHERE f.status = 'open'
@@ -219,14 +222,14 @@ WITH firsts AS (
      ORDER BY f.tier_rank, f.review_by, f.id
      LIMIT {limit} OFFSET {offset}
 ), placed AS (
-    SELECT survivor_id, full_name, row_number() OVER (ORDER BY tier_rank, review_by, id) - 1 AS place FROM firsts
+    SELECT survivor_id, full_name, language, row_number() OVER (ORDER BY tier_rank, review_by, id) - 1 AS place FROM firsts
 ), seen AS (
     INSERT INTO tracker_auditevent (at, actor_id, action, object_type, object_id, survivors)
     SELECT %(now)s, %(nurse)s, 'queue.view', '', '', to_jsonb(array_agg(survivor_id ORDER BY survivor_id))
       FROM placed WHERE place < {size}
     HAVING count(*) > 0
 )
-SELECT p.place, f.id, f.survivor_id, p.full_name, f.tier, left(f.evidence, 91), f.created_at, f.review_by,
+SELECT p.place, f.id, f.survivor_id, p.full_name, p.language, f.tier, left(f.evidence, 91), f.created_at, f.review_by,
        f.callback_wanted, c.full_name, ff.survivor_contacted_at
   FROM placed p
   JOIN tracker_flag f ON f.survivor_id = p.survivor_id AND f.status = 'open'

@@ -18,6 +18,7 @@ class QueueFlag:
     pk: int
     survivor_id: int
     survivor_name: str
+    survivor_language: str
     tier: str
     summary: str
     age: str
@@ -36,6 +37,7 @@ class QueueRow:
 
     survivor_id: int
     survivor_name: str
+    survivor_language: str  # shown next to her name: the language she reads
     flags: tuple[QueueFlag, ...]
     contacted: str  # "2 Jun 11:05": when she last said she contacted her care team, or ""
 

@@ -35,6 +35,7 @@ EARLY_ALLOWED = dt.timedelta(days=3, hours=12)
 class SurvivorRow:
     pk: int
     name: str
+    language: str  # the language she reads, shown next to her name
     top_tier: str  # "" when no flag is open
     top_flag_id: int | None
     open_count: int
@@ -105,6 +106,7 @@ def survivor_list_read(*, nurse: User, query: str = "", number: str | None = Non
             SurvivorRow(
                 pk=survivor.pk,
                 name=survivor.full_name,
+                language=survivor.language,
                 top_tier=_TIER_BY_RANK.get(survivor.top_rank, ""),
                 top_flag_id=survivor.top_flag,
                 open_count=survivor.open_count or 0,
