@@ -150,7 +150,9 @@ def queue_rule_id(slug: str) -> int | None:
 
 def _queue_flag(row: tuple, now: dt.datetime) -> QueueFlag:
     # Positional and unpacked once: 75 of these a page, every 30 s per nurse.
-    _, pk, survivor_id, name, language, tier, evidence, created_at, review_by, callback_wanted, claimed_by, contacted_at = row
+    _, pk, survivor_id, name, language, tier, evidence, created_at, review_by, callback_wanted, claimed_by, contacted_at = (
+        row
+    )
     if review_by is None:
         overdue, due = False, "no deadline"
     elif review_by < now:
@@ -159,8 +161,8 @@ def _queue_flag(row: tuple, now: dt.datetime) -> QueueFlag:
         overdue, due = False, f"in {span(review_by - now)}"
     summary = evidence if len(evidence) <= 90 else evidence[:89] + "…"
     return QueueFlag(
-        pk, survivor_id, name, language, tier, summary, span(now - created_at), due, overdue, callback_wanted, claimed_by or "",
-        contacted_at,
+        pk, survivor_id, name, language, tier, summary, span(now - created_at), due, overdue, callback_wanted,
+        claimed_by or "", contacted_at,
     )  # fmt: skip
 
 
@@ -222,7 +224,8 @@ WITH firsts AS (
      ORDER BY f.tier_rank, f.review_by, f.id
      LIMIT {limit} OFFSET {offset}
 ), placed AS (
-    SELECT survivor_id, full_name, language, row_number() OVER (ORDER BY tier_rank, review_by, id) - 1 AS place FROM firsts
+    SELECT survivor_id, full_name, language, row_number() OVER (ORDER BY tier_rank, review_by, id) - 1 AS place
+      FROM firsts
 ), seen AS (
     INSERT INTO tracker_auditevent (at, actor_id, action, object_type, object_id, survivors)
     SELECT %(now)s, %(nurse)s, 'queue.view', '', '', to_jsonb(array_agg(survivor_id ORDER BY survivor_id))
