@@ -84,4 +84,3 @@ def _rule_options(rules: tuple) -> str:
     """Made once per rule list (tracker.evaluation.inputs.rule_choices keeps it until
     a rule changes)."""
     return "".join(f'<option value="{escape(rule.slug)}">{escape(rule.name)}</option>' for rule in rules)
-

@@ -138,7 +138,8 @@ def queue_page_from_values(values: list[tuple], page: int, *, now: dt.datetime |
     rows = [
         QueueRow(
             flags[0].survivor_id, flags[0].survivor_name, flags[0].survivor_language, tuple(flags), _contacted(flags)
-        ) for flags in grouped
+        )
+        for flags in grouped
     ]
     has_next = bool(values) and values[-1][0] >= QUEUE_PAGE_SIZE
     return QueuePage(rows=rows, number=page, has_previous=page > 1, has_next=has_next)
@@ -150,9 +151,8 @@ def queue_rule_id(slug: str) -> int | None:
 
 def _queue_flag(row: tuple, now: dt.datetime) -> QueueFlag:
     # Positional and unpacked once: 75 of these a page, every 30 s per nurse.
-    _, pk, survivor_id, name, language, tier, evidence, created_at, review_by, callback_wanted, claimed_by, contacted_at = (
-        row
-    )
+    (_, pk, survivor_id, name, language, tier, evidence, created_at, review_by, callback_wanted, claimed_by,
+     contacted_at) = row  # fmt: skip
     if review_by is None:
         overdue, due = False, "no deadline"
     elif review_by < now:
