@@ -1,0 +1,64 @@
+"""Which language a page is in: hers once she is signed in (whatever her
+browser says), English for staff, the browser's before signing in; and
+clinical text in her language with English as the fallback."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from tracker.i18n import in_language_of, language_of, language_supported, localized
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [("es", "es"), ("es-MX", "es"), ("ES-us", "es"), ("en-GB", "en"), ("fr", "en"), ("", "en"), (None, "en")],
+)
+def test_it_reads_a_language_we_speak_from_any_code(code, expected):
+    assert language_supported(code) == expected
+
+
+def test_her_language_is_her_setting_and_staff_read_english():
+    assert language_of(SimpleNamespace(role="survivor", language="es")) == "es"
+    assert language_of(SimpleNamespace(role="survivor", language="xx")) == "en"
+    assert language_of(SimpleNamespace(role="nurse", language="es")) == "en"
+    with translation.override("en"), in_language_of(SimpleNamespace(role="survivor", language="es")) as language:
+        assert language == "es" and translation.get_language() == "es"
+
+
+def test_clinical_text_is_in_her_language_and_falls_back_to_english():
+    advice = SimpleNamespace(advice="Call 911 now.", advice_es="Llame al 911 ahora.")
+    unwritten = SimpleNamespace(advice="Call 911 now.", advice_es="")
+    with translation.override("es"):
+        assert localized(advice, "advice") == "Llame al 911 ahora."
+        assert localized(unwritten, "advice") == "Call 911 now."
+    with translation.override("en"):
+        assert localized(advice, "advice") == "Call 911 now."
+    assert localized(advice, "advice", "es") == "Llame al 911 ahora."
+
+
+def _lang(response) -> str:
+    head = response.content.decode()[:300]
+    return head.split('<html lang="', 1)[1].split('"', 1)[0]
+
+
+def test_a_signed_in_survivor_reads_her_language_whatever_her_browser_says(client, survivor):
+    survivor.language = "es"
+    survivor.save(update_fields=["language"])
+    client.force_login(survivor)
+    response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert _lang(response) == "es" and response["Content-Language"] == "es"
+    survivor.language = "en"
+    survivor.save(update_fields=["language"])
+    response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="es-MX,es;q=0.9")
+    assert _lang(response) == "en" and response["Content-Language"] == "en"
+
+
+def test_staff_read_english_and_strangers_their_browsers_language(client, nurse):
+    login = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="es-MX,es;q=0.9")
+    assert _lang(login) == "es" and login["Content-Language"] == "es"
+    assert _lang(client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="de-DE")) == "en"
+    client.force_login(nurse)
+    response = client.get(reverse("flag_queue"), HTTP_ACCEPT_LANGUAGE="es-MX,es;q=0.9")
+    assert _lang(response) == "en" and response["Content-Language"] == "en"
