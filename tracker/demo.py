@@ -29,7 +29,11 @@ SURVIVORS = [
     ("maria@demo.followup.test", "Maria Lopez", dt.date(1961, 4, 12), "America/New_York", "lb", 71.0, 0.0, "steady"),
     ("joan@demo.followup.test", "Joan Miller", dt.date(1955, 9, 3), "America/Chicago", "kg", 68.0, -0.45, "hip"),
     ("aisha@demo.followup.test", "Aisha Khan", dt.date(1970, 1, 28), "Europe/London", "kg", 62.5, -0.05, "headache"),
+    ("rosa@demo.followup.test", "Rosa Martínez", dt.date(1958, 6, 21), "America/Los_Angeles", "kg", 66.5, 0.0, "estable"),
 ]
+# Rosa reads Spanish: her pages, advice, emails and texts are in Spanish, and
+# the nurses' pages say so next to her name.
+LANGUAGES = {"rosa@demo.followup.test": "es"}
 WEEKS = 6
 # Her key dates, in months before today: (diagnosis, surgery, end of
 # radiation or None, start of hormone therapy or None).
@@ -37,6 +41,7 @@ PLAN_DATES = {
     "maria@demo.followup.test": (30, 29, 25, None),
     "joan@demo.followup.test": (14, 13, None, 12),
     "aisha@demo.followup.test": (8, 7, 3, None),
+    "rosa@demo.followup.test": (40, 39, 35, None),
 }
 
 
@@ -59,6 +64,7 @@ def seed_demo() -> list[tuple[str, str]]:
                 date_of_birth=dob,
                 time_zone=tz,
                 weight_unit=unit,
+                language=LANGUAGES.get(email, "en"),
                 enrolled_on=today - dt.timedelta(weeks=WEEKS + 1),
             )
             logins.append(("Survivor", email))
@@ -144,6 +150,10 @@ def _story(story: str, week: int, rng: random.Random):
         yield ("pain", "knee", rng.randint(2, 4), False, False, "Usual arthritis in my left knee.")
         if week % 2 == 0:
             yield ("fatigue", None, rng.randint(2, 4), False, False, "")
+    elif story == "estable":  # steady, in her own words in Spanish
+        yield ("pain", "knee", rng.randint(2, 3), False, False, "La artritis de siempre en la rodilla derecha.")
+        if week % 3 == 0:
+            yield ("fatigue", None, rng.randint(2, 3), False, False, "Un poco cansada, como siempre.")
     elif story == "hip":
         if week <= 3:
             yield ("pain", "hip", 3 + (3 - week), week == 3, week < 3, "Right hip aches more at night.")

@@ -5,14 +5,15 @@ from django.core.management import call_command
 from tracker.models import CheckIn, Clinic, Plan, PlanChange, PlanItem, PlanTemplate, SymptomEntry, User, WeightEntry
 
 
-def test_seed_demo_creates_a_clinic_staff_and_three_survivors_with_history(db):
+def test_seed_demo_creates_a_clinic_staff_and_four_survivors_with_history_one_reading_spanish(db):
     out = StringIO()
     call_command("seed_demo", stdout=out)
     clinic = Clinic.objects.get()
     assert User.objects.filter(role="nurse", staff_clinics=clinic).count() == 1
     assert User.objects.filter(role="clinic_admin", staff_clinics=clinic).count() == 1
     survivors = User.objects.filter(role="survivor", clinic=clinic)
-    assert survivors.count() == 3
+    assert survivors.count() == 4
+    assert [s.email for s in survivors.filter(language="es")] == ["rosa@demo.followup.test"]
     for survivor in survivors:
         assert CheckIn.objects.filter(survivor=survivor).count() >= 4
         assert WeightEntry.objects.filter(survivor=survivor).count() >= 4
@@ -100,12 +101,14 @@ def test_seed_demo_raises_the_flags_the_rules_would_have_raised(db):
     maria = User.objects.get(email="maria@demo.followup.test")
     assert Flag.objects.filter(survivor=joan, rule__slug="bone-pain-new-or-worse").exists()
     assert not Flag.objects.filter(survivor=maria).exists()  # stable arthritis and usual tiredness
+    rosa = User.objects.get(email="rosa@demo.followup.test")
+    assert not Flag.objects.filter(survivor=rosa).exists()  # the same, in her own words in Spanish
 
 
 def test_seed_demo_gives_each_survivor_a_plan_from_the_default_template(db):
     call_command("seed_demo", stdout=StringIO())
     template = PlanTemplate.objects.get(builtin="asco-2013-breast")
-    assert Plan.objects.filter(template=template).count() == 3
+    assert Plan.objects.filter(template=template).count() == 4
     for plan in Plan.objects.all():
         assert plan.items.filter(state="due").exists()
         assert plan.items.filter(state="booked").count() == 1
