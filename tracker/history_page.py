@@ -86,7 +86,8 @@ SELECT
   (SELECT json_build_array(c.id, c.name, c.care_team_phone, c.emergency_number, c.created_at)
      FROM tracker_clinic c WHERE c.id = %(clinic)s),
   (SELECT json_agg(json_build_array(
-            f.id, f.tier, f.tier_rank, f.created_at, f.entered_in_error_at, v.id, v.advice, ff.survivor_contacted_at,
+            f.id, f.tier, f.tier_rank, f.created_at, f.entered_in_error_at, v.id, v.advice, v.advice_es,
+            ff.survivor_contacted_at,
             f.entered_in_error_at IS NOT NULL AND NOT EXISTS (
               SELECT FROM tracker_flagentry a
                WHERE a.flag_id = f.id AND NOT a.rule_failed AND a.created_at > f.entered_in_error_at))
@@ -152,7 +153,7 @@ def history_page_sql(*, survivor: User, days: int, reader: User) -> HistoryPage:
         survivor.clinic = clinic  # the templates read survivor.clinic
     open_flags: list[HerFlag] = []
     withdrawn_flags: list[HerFlag] = []
-    for pk, tier, rank, created, in_error, version_id, advice, contacted, withdrawn in flag_rows or ():
+    for pk, tier, rank, created, in_error, version_id, advice, advice_es, contacted, withdrawn in flag_rows or ():
         flag = Flag(
             id=pk,
             survivor_id=survivor.pk,
@@ -162,7 +163,8 @@ def history_page_sql(*, survivor: User, days: int, reader: User) -> HistoryPage:
             entered_in_error_at=_at(in_error),
             rule_version_id=version_id,
         )
-        flag.rule_version = RuleVersion(id=version_id, advice=advice)
+        # Both languages: the page shows hers (tracker/i18n.localized).
+        flag.rule_version = RuleVersion(id=version_id, advice=advice, advice_es=advice_es)
         her = cast("HerFlag", flag)  # given by hand what _for_her annotates
         her.contacted_at = _at(contacted)
         her.withdrawn = withdrawn

@@ -16,6 +16,7 @@ from html import escape
 
 from django import template
 from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from tracker.models import Tier
@@ -29,9 +30,14 @@ register = template.Library()
 # and its own deadline. f-strings: str.format with a dozen names cost twice
 # as much for 25 rows of three flags.
 _OTHERS_OPEN = '<ul class="queue-others list-unstyled small mb-0 mt-1" aria-label="Her other open flags">'
-_BADGE = {
-    tier: f'<span class="badge tier-badge tier-{escape(tier)}">{escape(label)}</span>' for tier, label in Tier.choices
-}
+# Staff pages are English: the tier labels are marked for her pages
+# (tracker/models/rules.Tier), and this is built once, at import, whatever
+# language the request that first loads the tags speaks.
+with translation.override("en"):
+    _BADGE = {
+        tier: f'<span class="badge tier-badge tier-{escape(tier)}">{escape(str(label))}</span>'
+        for tier, label in Tier.choices
+    }
 _CALLBACK = '<span class="badge text-bg-warning">Call back wanted</span>'
 _WARNING = ' class="table-warning"'
 _EMPTY = '<tr><td colspan="7">No open flags. Well done.</td></tr>'

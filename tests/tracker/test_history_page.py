@@ -57,7 +57,7 @@ def _rich_history(survivor, report):
 def _flags(flags):
     return [
         (f.pk, f.tier, f.tier_rank, f.created_at, f.entered_in_error_at, f.rule_version_id, f.rule_version.advice,
-         f.contacted_at, f.withdrawn)
+         f.rule_version.advice_es, f.contacted_at, f.withdrawn)
         for f in flags
     ]  # fmt: skip
 

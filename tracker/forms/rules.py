@@ -7,10 +7,10 @@ import json
 
 from django import forms
 
-from ..models import NOTE_MAX_LENGTH, Rule, RuleSwitch, Tier
+from ..models import NOTE_MAX_LENGTH, Rule, RuleSwitch, RuleVersion, Tier
 from ..rules import limits, scenarios
 from ..rules.tiers import HIGHEST_FIRST
-from ..services.rules import rule_content_errors, rule_slug_errors
+from ..services.rules import RULE_FIELDS, rule_content_errors, rule_slug_errors
 
 
 class RuleForm(forms.Form):
@@ -41,6 +41,16 @@ class RuleForm(forms.Form):
         max_length=limits.MAX_ADVICE,
         help_text="Shown to the survivor. Plain words.",
     )
+    advice_es = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2, "lang": "es"}),
+        max_length=limits.MAX_ADVICE,
+        required=False,
+        label="Spanish advice",
+        help_text=(
+            "The same advice in Spanish, for survivors who read Spanish. Left blank, she reads the English. "
+            "An emergency rule's ends with \u201cLlame al 911 ahora\u201d."
+        ),
+    )
     nurse_note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=limits.MAX_NURSE_NOTE
     )
@@ -58,9 +68,10 @@ class RuleForm(forms.Form):
         error_messages={"min_value": "Choose 1 to 365 days.", "max_value": "Choose 1 to 365 days."},
     )
 
-    def __init__(self, *args, new_rule: bool = False, **kwargs):
+    def __init__(self, *args, new_rule: bool = False, current: RuleVersion | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.new_rule = new_rule
+        self.current = current
         if new_rule:
             self.fields["slug"].required = True
         else:
@@ -98,10 +109,24 @@ class RuleForm(forms.Form):
                 if field_name in self.fields and field_name not in self.errors:
                     for message in messages:
                         self.add_error(field_name, message)
+        current = self.current
+        if (
+            current is not None
+            and current.advice_es
+            and cleaned.get("advice", current.advice) != current.advice
+            and cleaned.get("advice_es") == current.advice_es
+        ):
+            # Spanish that says what the English used to say would tell a
+            # Spanish reader something else than the new advice.
+            self.add_error(
+                "advice_es",
+                "You changed the English advice: change the Spanish to match, or clear it "
+                "(she then reads the English until it is written).",
+            )
         return cleaned
 
     def content(self) -> dict:
-        return {k: self.cleaned_data[k] for k in ("name", "tier", "condition", "advice", "nurse_note", "source")}
+        return {k: self.cleaned_data[k] for k in RULE_FIELDS}
 
 
 class RuleSwitchForm(forms.Form):

@@ -94,6 +94,12 @@ def rule_list_with_counts(*, user: User, days: int = 90) -> list[Rule]:
     )
 
 
+def rules_missing_spanish(rules: list[Rule]) -> list[Rule]:
+    """The active rules whose advice has no Spanish: a Spanish-speaking
+    survivor they fire for reads the English (tracker/i18n.localized)."""
+    return [rule for rule in rules if rule.is_active and rule.current is not None and not rule.current.advice_es]
+
+
 def rule_get_for_admin(*, user: User, slug: str) -> Rule:
     if not user.is_authenticated or not user.is_clinic_admin:
         raise Refused
@@ -120,6 +126,7 @@ def rules_export() -> dict:
                 "tier": rule.current.tier,
                 "condition": rule.current.condition,
                 "advice": rule.current.advice,
+                "advice_es": rule.current.advice_es,
                 "nurse_note": rule.current.nurse_note,
                 "source": rule.current.source,
             }

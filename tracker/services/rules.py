@@ -20,7 +20,10 @@ from ..rules.tiers import TIERS
 from ..rules.validation import Vocabulary, validate_condition
 from .audit import audit_record
 
-RULE_FIELDS = ("name", "tier", "condition", "advice", "nurse_note", "source")
+RULE_FIELDS = ("name", "tier", "condition", "advice", "advice_es", "nurse_note", "source")
+# May be left out of the data given to rule_save (blank): the note for nurses,
+# and the Spanish advice (blank: a Spanish reader reads the English).
+OPTIONAL_FIELDS = ("advice_es", "nurse_note")
 
 
 def rule_vocabulary() -> Vocabulary:
@@ -39,6 +42,7 @@ RULE_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 RULE_TEXT_FIELDS = {
     "name": (limits.MAX_NAME, "Give the rule a name."),
     "advice": (limits.MAX_ADVICE, "Write the advice the survivor will see."),
+    "advice_es": (limits.MAX_ADVICE, None),
     "nurse_note": (limits.MAX_NURSE_NOTE, None),
     "source": (limits.MAX_SOURCE, "Name the source: the article's section and the guideline that sets the urgency."),
 }
@@ -90,6 +94,9 @@ def rule_save(
     """Create the rule if needed and a new version of it; the new version
     becomes current. Nothing is ever overwritten: flags keep their version."""
     errors = rule_content_errors(data, vocab)
+    if isinstance(data.get("advice_es"), str):
+        # Spaces alone are Spanish not written: she reads the English.
+        data = {**data, "advice_es": data["advice_es"].strip()}
     if rule is None and rule_slug_errors(slug):
         errors["slug"] = rule_slug_errors(slug)
     if errors:
@@ -104,7 +111,7 @@ def rule_save(
             number=last + 1,
             created_by=by,
             change_note=change_note,
-            **{name: data[name] if name != "nurse_note" else data.get(name, "") for name in RULE_FIELDS},
+            **{name: data.get(name, "") if name in OPTIONAL_FIELDS else data[name] for name in RULE_FIELDS},
         )
         version.full_clean()
         version.save()
@@ -151,7 +158,16 @@ def rule_set_active(*, rule: Rule, active: bool, by: User | None, reason: str = 
 
 def rules_load_defaults() -> dict[str, int]:
     """Create the shipped rules, and refresh the ones no admin has touched.
-    Idempotent; never overwrites a rule an admin changed."""
+    Idempotent; never overwrites a rule an admin changed.
+
+    A refresh is a new version, even when all that is new is the Spanish
+    advice of an installation loaded before it was written: a version is
+    never updated, so a flag keeps the words its version held when it fired
+    (a nurse reads what she was shown), and the rule's history says when the
+    Spanish arrived. Her flags already open on the older version keep its
+    English until they close; her next flag reads the Spanish. A rule an
+    admin has changed keeps her words and no Spanish from us: the rules page
+    lists it as missing its Spanish advice."""
     counts = {"created": 0, "updated": 0, "unchanged": 0, "kept_admin_changes": 0}
     vocab = rule_vocabulary()
     for default in DEFAULT_RULES:
@@ -165,9 +181,11 @@ def rules_load_defaults() -> dict[str, int]:
         elif rule.current is not None and all(getattr(rule.current, n) == data[n] for n in RULE_FIELDS):
             counts["unchanged"] += 1
         else:
-            rule_save(
-                by=None, slug=default["slug"], data=data, change_note="Updated shipped default", rule=rule, vocab=vocab
+            only_spanish = rule.current is not None and all(
+                getattr(rule.current, n) == data[n] for n in RULE_FIELDS if n != "advice_es"
             )
+            note = "Shipped default: Spanish advice" if only_spanish else "Updated shipped default"
+            rule_save(by=None, slug=default["slug"], data=data, change_note=note, rule=rule, vocab=vocab)
             counts["updated"] += 1
     return counts
 
@@ -227,6 +245,11 @@ def _import_apply(items: list[dict], *, by: User, vocab: Vocabulary) -> dict[str
         for item in items:
             data = {name: item.get(name, "") for name in RULE_FIELDS}
             rule = Rule.objects.filter(slug=item["slug"]).select_related("current").first()
+            if "advice_es" not in item and rule is not None and rule.current is not None:
+                # A file exported before rules had Spanish advice keeps the
+                # rule's Spanish, while its English is unchanged: Spanish
+                # beside different English would tell her something else.
+                data["advice_es"] = rule.current.advice_es if data["advice"] == rule.current.advice else ""
             if (
                 rule is not None
                 and rule.current is not None

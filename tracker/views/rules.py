@@ -36,6 +36,7 @@ from ..selectors.rules import (
     rule_get_for_admin,
     rule_list_with_counts,
     rule_versions,
+    rules_missing_spanish,
     sentence_test,
 )
 from ..service_errors import form_add_service_errors
@@ -45,8 +46,10 @@ from ..services.rules import rule_save, rule_set_active, rule_vocabulary
 
 @clinic_admin_required
 def rule_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    rules = rule_list_with_counts(user=request.user)
     context = {
-        "rules": rule_list_with_counts(user=request.user),
+        "rules": rules,
+        "missing_spanish": rules_missing_spanish(rules),
         # Switched on but skipped: the stored definition no longer validates.
         "skipped": rule_slugs_skipped(),
     }
@@ -91,6 +94,7 @@ def _as_lines(version) -> list[str]:
         f"name: {version.name}",
         f"tier: {version.tier}",
         f"advice: {version.advice}",
+        f"advice (Spanish): {version.advice_es}",
         f"nurse note: {version.nurse_note}",
         f"source: {version.source}",
         "condition:",
@@ -120,7 +124,7 @@ def rule_edit(request: AuthenticatedHttpRequest, slug: str | None = None) -> Htt
     rule = rule_get_for_admin(user=request.user, slug=slug) if slug else None
     job = None
     if request.method == "POST":
-        form = RuleForm(request.POST, new_rule=rule is None)
+        form = RuleForm(request.POST, new_rule=rule is None, current=rule.current if rule else None)
         if form.is_valid():
             if "preview" in request.POST:
                 job = start_from_form(request, form, rule)
@@ -146,6 +150,7 @@ def rule_edit(request: AuthenticatedHttpRequest, slug: str | None = None) -> Htt
                 name=v.name,
                 tier=v.tier,
                 advice=v.advice,
+                advice_es=v.advice_es,
                 nurse_note=v.nurse_note,
                 source=v.source,
                 condition=condition_text(v.condition),
