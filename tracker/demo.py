@@ -29,7 +29,16 @@ SURVIVORS = [
     ("maria@demo.followup.test", "Maria Lopez", dt.date(1961, 4, 12), "America/New_York", "lb", 71.0, 0.0, "steady"),
     ("joan@demo.followup.test", "Joan Miller", dt.date(1955, 9, 3), "America/Chicago", "kg", 68.0, -0.45, "hip"),
     ("aisha@demo.followup.test", "Aisha Khan", dt.date(1970, 1, 28), "Europe/London", "kg", 62.5, -0.05, "headache"),
-    ("rosa@demo.followup.test", "Rosa Martínez", dt.date(1958, 6, 21), "America/Los_Angeles", "kg", 66.5, 0.0, "estable"),
+    (
+        "rosa@demo.followup.test",
+        "Rosa Martínez",
+        dt.date(1958, 6, 21),
+        "America/Los_Angeles",
+        "kg",
+        66.5,
+        0.0,
+        "estable",
+    ),
 ]
 # Rosa reads Spanish: her pages, advice, emails and texts are in Spanish, and
 # the nurses' pages say so next to her name.
@@ -146,25 +155,38 @@ def _history(user: User, *, story: str, start_kg: float, trend: float) -> None:
 
 
 def _story(story: str, week: int, rng: random.Random):
-    if story == "steady":
-        yield ("pain", "knee", rng.randint(2, 4), False, False, "Usual arthritis in my left knee.")
-        if week % 2 == 0:
-            yield ("fatigue", None, rng.randint(2, 4), False, False, "")
-    elif story == "estable":  # steady, in her own words in Spanish
-        yield ("pain", "knee", rng.randint(2, 3), False, False, "La artritis de siempre en la rodilla derecha.")
-        if week % 3 == 0:
-            yield ("fatigue", None, rng.randint(2, 3), False, False, "Un poco cansada, como siempre.")
-    elif story == "hip":
-        if week <= 3:
-            yield ("pain", "hip", 3 + (3 - week), week == 3, week < 3, "Right hip aches more at night.")
-        if week <= 1:
-            yield ("trouble_walking", None, 4, True, week == 0, "Harder to get up from a chair.")
-        if week >= 4:
-            yield ("fatigue", None, 3, False, False, "")
-    elif story == "headache":
-        if week <= 2:
-            yield ("headache", None, 4 + (2 - week), week == 2, week < 2, "Mostly in the mornings.")
-        if week <= 1:
-            yield ("nausea", None, 3, True, False, "")
-        if week > 2:
-            yield ("appetite_loss", None, 2, False, False, "")
+    return _STORIES[story](week, rng)
+
+
+def _steady(week: int, rng: random.Random):
+    yield ("pain", "knee", rng.randint(2, 4), False, False, "Usual arthritis in my left knee.")
+    if week % 2 == 0:
+        yield ("fatigue", None, rng.randint(2, 4), False, False, "")
+
+
+def _estable(week: int, rng: random.Random):
+    """Steady, in her own words in Spanish."""
+    yield ("pain", "knee", rng.randint(2, 3), False, False, "La artritis de siempre en la rodilla derecha.")
+    if week % 3 == 0:
+        yield ("fatigue", None, rng.randint(2, 3), False, False, "Un poco cansada, como siempre.")
+
+
+def _hip(week: int, rng: random.Random):
+    if week <= 3:
+        yield ("pain", "hip", 3 + (3 - week), week == 3, week < 3, "Right hip aches more at night.")
+    if week <= 1:
+        yield ("trouble_walking", None, 4, True, week == 0, "Harder to get up from a chair.")
+    if week >= 4:
+        yield ("fatigue", None, 3, False, False, "")
+
+
+def _headache(week: int, rng: random.Random):
+    if week <= 2:
+        yield ("headache", None, 4 + (2 - week), week == 2, week < 2, "Mostly in the mornings.")
+    if week <= 1:
+        yield ("nausea", None, 3, True, False, "")
+    if week > 2:
+        yield ("appetite_loss", None, 2, False, False, "")
+
+
+_STORIES = {"steady": _steady, "estable": _estable, "hip": _hip, "headache": _headache}
