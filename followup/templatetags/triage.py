@@ -16,6 +16,7 @@ from html import escape
 
 from django import template
 from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from tracker.models import Tier
@@ -28,9 +29,14 @@ register = template.Library()
 # and its own deadline. f-strings: str.format with a dozen names cost twice
 # as much for 25 rows of three flags.
 _OTHERS_OPEN = '<ul class="queue-others list-unstyled small mb-0 mt-1" aria-label="Her other open flags">'
-_BADGE = {
-    tier: f'<span class="badge tier-badge tier-{escape(tier)}">{escape(label)}</span>' for tier, label in Tier.choices
-}
+# In English whatever request first loads this module (the template engine
+# loads every tag library at once, maybe on a Spanish survivor's page):
+# the tier names are translated for her pages, and the queue is staff's.
+with translation.override("en"):
+    _BADGE = {
+        tier: f'<span class="badge tier-badge tier-{escape(tier)}">{escape(str(label))}</span>'
+        for tier, label in Tier.choices
+    }
 _CALLBACK = '<span class="badge text-bg-warning">Call back wanted</span>'
 _WARNING = ' class="table-warning"'
 _EMPTY = '<tr><td colspan="7">No open flags. Well done.</td></tr>'

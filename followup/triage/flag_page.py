@@ -47,7 +47,7 @@ class OpenFlag:
 
     @property
     def tier_label(self) -> str:
-        return _TIER[self.tier]
+        return str(_TIER[self.tier])
 
 
 @dataclass(frozen=True)

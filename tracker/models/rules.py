@@ -6,6 +6,7 @@ evaluates them is tracker/rules/; the flags they raise are in flags.py."""
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ..rules import limits
 from .people import Clinic, User
@@ -13,9 +14,10 @@ from .reports import BodySite, Symptom
 
 
 class Tier(models.TextChoices):
-    ROUTINE = "routine", "Routine"
-    URGENT = "urgent", "Urgent"
-    EMERGENCY = "emergency", "Emergency"
+    # Her pages name a flag's tier (checkin_detail, visit summary): translated.
+    ROUTINE = "routine", _("Routine")
+    URGENT = "urgent", _("Urgent")
+    EMERGENCY = "emergency", _("Emergency")
 
 
 class Rule(models.Model):
