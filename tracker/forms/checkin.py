@@ -164,8 +164,8 @@ class SymptomEntryForm(forms.Form):
             self.add_error(
                 "body_site",
                 gettext(
-                    "%(symptom)s doesn't need a body area. Choose \u201cNot needed\u201d, "
-                    "or add a separate \u201cPain\u201d entry if it hurts somewhere."
+                    "%(symptom)s doesn't need a body area. Choose “Not needed”, "
+                    "or add a separate “Pain” entry if it hurts somewhere."
                 )
                 % {"symptom": localized(symptom, "label")},
             )
