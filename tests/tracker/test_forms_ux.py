@@ -254,10 +254,11 @@ def test_an_old_zone_name_stays_selected_and_a_friendly_one_saves(client, surviv
 def test_times_follow_her_locale_12_hour_in_us_english_24_hour_in_spanish(client, survivor):
     CheckInFactory(survivor=survivor, created_at=dt.datetime(2026, 11, 20, 20, 30, tzinfo=dt.UTC))  # 15:30 in New York
     client.force_login(survivor)
-    assert "Friday 20 Nov 2026, 3:30 p.m." in client.get(reverse("home")).content.decode()
-    with translation.override("es"):
-        html = client.get(reverse("home")).content.decode()
-    assert "20 Nov 2026, 15:30" in html and "p.m." not in html
+    assert "Friday 20 Nov 2026, 3:30 PM" in client.get(reverse("home")).content.decode()
+    survivor.language = "es"  # her pages are in her language, whatever the browser's
+    survivor.save(update_fields=["language"])
+    html = client.get(reverse("home")).content.decode()
+    assert "viernes 20 nov 2026, 15:30" in html and "3:30" not in html
 
 
 def test_settings_write_hours_as_her_locale_does(client, survivor):
@@ -429,4 +430,4 @@ def test_the_check_in_page_says_its_time_as_her_locale_does(client, survivor):
     checkin = CheckInFactory(survivor=survivor, created_at=dt.datetime(2026, 11, 20, 20, 30, tzinfo=dt.UTC))
     client.force_login(survivor)
     html = client.get(reverse("checkin_detail", args=[checkin.pk])).content.decode()
-    assert "Friday 20 Nov 2026, 3:30 p.m." in html and "15:30" not in html
+    assert "Friday 20 Nov 2026, 3:30 PM" in html and "15:30" not in html

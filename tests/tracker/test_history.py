@@ -121,4 +121,4 @@ def test_times_show_in_her_time_zone(as_survivor, survivor):
     survivor.save(update_fields=["time_zone"])
     CheckInFactory(survivor=survivor, created_at=dt.datetime(2026, 11, 20, 23, 30, tzinfo=dt.UTC))
     html = as_survivor.get(reverse("home")).content.decode()
-    assert "Saturday 21 Nov 2026, 8:30 a.m." in html
+    assert "Saturday 21 Nov 2026, 8:30 AM" in html
