@@ -298,7 +298,7 @@ def test_chart_points_keep_their_real_time_and_the_tables_hold_the_same_data(cli
     assert len(set(xs)) == 3  # two the same day are an hour apart, not one date twice
     assert dt.datetime.fromisoformat(xs[2]) - dt.datetime.fromisoformat(xs[1]) == dt.timedelta(hours=1)
     assert dt.datetime.fromisoformat(data["until"]) - dt.datetime.fromisoformat(data["since"]) == dt.timedelta(days=90)
-    assert (data["time_zone"], data["locale"], data["weight_min_span"]) == ("America/New_York", "en-us", 5)
+    assert (data["time_zone"], data["locale"], data["weight_min_span"]) == ("America/New_York", "en", 5)
     assert data["symptoms"] == [
         {"x": data["symptoms"][0]["x"], "y": 6, "symptom": "Headache", "site": ""},
     ]
