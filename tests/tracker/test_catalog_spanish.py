@@ -206,3 +206,15 @@ def test_an_english_survivor_still_types_a_decimal_comma_or_point(client, surviv
             "Location"
         ] == reverse("home")
     assert list(WeightEntry.objects.filter(survivor=survivor).values_list("kg", flat=True)) == [Decimal("64.50")] * 2
+
+
+def test_the_queues_tier_badges_stay_english_whatever_page_first_loads_them():
+    # The template engine imports every tag library at once, maybe while a
+    # Spanish survivor's page renders: the nurses' queue must not keep her words.
+    import importlib
+
+    from followup.templatetags import triage
+
+    with translation.override("es"):
+        importlib.reload(triage)
+    assert ">Emergency</span>" in triage._BADGE["emergency"] and ">De rutina<" not in triage._BADGE["routine"]
