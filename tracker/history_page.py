@@ -22,8 +22,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, cast, overload
 
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from .catalog import label_in_language
 from .db import prepared_cursor
 from .models import Clinic, Flag, RuleVersion, User
 from .selectors.flags import flags_open_for_survivor
@@ -98,14 +99,16 @@ SELECT
     WHERE f.survivor_id = %(survivor)s AND f.status = 'open' AND NOT f.rule_failed),
   (SELECT json_agg(json_build_array(c.id, c.created_at, c.callback_requested, (
             SELECT json_agg(json_build_array(e.id, sy.label, coalesce(bs.label, ''), e.severity, e.is_new, e.is_worse,
-                                             e.started_on, e.note, e.entered_in_error_at) ORDER BY e.id)
+                                             e.started_on, e.note, e.entered_in_error_at,
+                                             sy.label_es, coalesce(bs.label_es, '')) ORDER BY e.id)
               FROM tracker_symptomentry e
               JOIN tracker_symptom sy ON sy.id = e.symptom_id
               LEFT JOIN tracker_bodysite bs ON bs.id = e.body_site_id
              WHERE e.checkin_id = c.id), c.endocrine_answer) ORDER BY c.created_at DESC)
      FROM (SELECT * FROM tracker_checkin WHERE survivor_id = %(survivor)s
             ORDER BY created_at DESC LIMIT %(recent)s) c),
-  (SELECT json_agg(json_build_array(e.created_at, e.severity, sy.label, coalesce(bs.label, ''))
+  (SELECT json_agg(json_build_array(e.created_at, e.severity, sy.label, coalesce(bs.label, ''),
+                                    sy.label_es, coalesce(bs.label_es, ''))
                    ORDER BY e.created_at, e.id)
      FROM tracker_symptomentry e
      JOIN tracker_symptom sy ON sy.id = e.symptom_id
@@ -169,13 +172,26 @@ def history_page_sql(*, survivor: User, days: int, reader: User) -> HistoryPage:
         her.contacted_at = _at(contacted)
         her.withdrawn = withdrawn
         (withdrawn_flags if withdrawn else open_flags).append(her)
+    # Labels in the page's language: the row's Spanish when it is written (tracker/i18n.py).
+    language = translation.get_language()
     checkins = [
         CheckInRow(
             pk,
             _at(created),
             callback,
             [
-                EntryRow(e[0], survivor.pk, e[1], e[2], e[3], e[4], e[5], dt.date.fromisoformat(e[6]), e[7], _at(e[8]))
+                EntryRow(
+                    e[0],
+                    survivor.pk,
+                    label_in_language(e[1], e[9], language),
+                    label_in_language(e[2], e[10], language),
+                    e[3],
+                    e[4],
+                    e[5],
+                    dt.date.fromisoformat(e[6]),
+                    e[7],
+                    _at(e[8]),
+                )
                 for e in entries or ()
             ],
             answer,
@@ -188,6 +204,14 @@ def history_page_sql(*, survivor: User, days: int, reader: User) -> HistoryPage:
         open_flags=open_flags,
         withdrawn_flags=withdrawn_flags,
         recent_checkins=checkins,
-        symptoms=[{"x": _at(x), "y": y, "symptom": label, "site": site} for x, y, label, site in symptom_rows or ()],
+        symptoms=[
+            {
+                "x": _at(x),
+                "y": y,
+                "symptom": label_in_language(label, label_es, language),
+                "site": label_in_language(site, site_es, language),
+            }
+            for x, y, label, site, label_es, site_es in symptom_rows or ()
+        ],
         weights=[{"x": _at(x), "y": float(shown(Decimal(kg)))} for x, kg in weight_rows or ()],
     )

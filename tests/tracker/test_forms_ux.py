@@ -255,10 +255,10 @@ def test_times_follow_her_locale_12_hour_in_us_english_24_hour_in_spanish(client
     CheckInFactory(survivor=survivor, created_at=dt.datetime(2026, 11, 20, 20, 30, tzinfo=dt.UTC))  # 15:30 in New York
     client.force_login(survivor)
     assert "Friday 20 Nov 2026, 3:30 p.m." in client.get(reverse("home")).content.decode()
-    survivor.language = "es"
+    survivor.language = "es"  # her pages are in her language, whatever the browser's
     survivor.save(update_fields=["language"])
     html = client.get(reverse("home")).content.decode()
-    assert "15:30" in html and "p.m." not in html
+    assert "viernes 20 nov 2026, 15:30" in html and "3:30" not in html
 
 
 def test_settings_write_hours_as_her_locale_does(client, survivor):

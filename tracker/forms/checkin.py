@@ -14,14 +14,30 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
 from django import forms
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ..i18n import localized
 from ..models import NOTE_MAX_LENGTH, BodySite, CheckIn, Symptom, User
 from ..services.checkins import EntryData
 from .fields import YesNoField
 
-SEVERITY_CHOICES = [(0, "0 – none")] + [(n, str(n)) for n in range(1, 10)] + [(10, "10 – worst imaginable")]
+SEVERITY_CHOICES = [(0, _("0 – none"))] + [(n, str(n)) for n in range(1, 10)] + [(10, _("10 – worst imaginable"))]
+
+
+class CatalogChoiceField(forms.ModelChoiceField):
+    """A symptom or a body site, named in her language (the row's Spanish
+    column when it is written: tracker/i18n.py). Read when the choices are
+    drawn, so in the language of the request that draws them."""
+
+    def label_from_instance(self, obj) -> str:
+        return localized(obj, "label")
+
+
+def symptom_words(symptom: Symptom) -> str:
+    """A symptom's label in her language, as a sentence uses it ("pain")."""
+    return localized(symptom, "label").lower()
 
 
 def local_today(user: User) -> dt.date:
@@ -29,56 +45,59 @@ def local_today(user: User) -> dt.date:
 
 
 class SymptomEntryForm(forms.Form):
-    symptom = forms.ModelChoiceField(
+    symptom = CatalogChoiceField(
         queryset=Symptom.objects.filter(is_active=True),
         to_field_name="code",
-        label="What did you notice?",
-        empty_label="Choose a symptom…",
+        label=_("What did you notice?"),
+        empty_label=_("Choose a symptom…"),
         error_messages={
-            "required": "Please choose what you noticed.",
-            "invalid_choice": "Please choose a symptom from the list.",
+            "required": _("Please choose what you noticed."),
+            "invalid_choice": _("Please choose a symptom from the list."),
         },
     )
-    body_site = forms.ModelChoiceField(
+    body_site = CatalogChoiceField(
         queryset=BodySite.objects.all(),
         to_field_name="code",
         required=False,
-        label="Where in your body?",
-        empty_label="Not needed / not sure",
-        error_messages={"invalid_choice": "Please choose a body area from the list."},
+        label=_("Where in your body?"),
+        empty_label=_("Not needed / not sure"),
+        error_messages={"invalid_choice": _("Please choose a body area from the list.")},
     )
     severity = forms.TypedChoiceField(
-        label="How bad is it?",
+        label=_("How bad is it?"),
         choices=SEVERITY_CHOICES,
         coerce=int,
         widget=forms.RadioSelect,
-        help_text="0 means none at all, 10 means the worst you can imagine.",
+        help_text=_("0 means none at all, 10 means the worst you can imagine."),
         error_messages={
-            "required": "Please choose how bad it is, from 0 (none) to 10 (worst imaginable).",
-            "invalid_choice": "Please choose a number from 0 (none) to 10 (worst imaginable).",
+            "required": _("Please choose how bad it is, from 0 (none) to 10 (worst imaginable)."),
+            "invalid_choice": _("Please choose a number from 0 (none) to 10 (worst imaginable)."),
         },
     )
-    is_new = YesNoField(label="Is it new, or different from your usual?")
-    is_worse = YesNoField(label="Is it getting worse?")
+    is_new = YesNoField(label=_("Is it new, or different from your usual?"))
+    is_worse = YesNoField(label=_("Is it getting worse?"))
     started_on = forms.DateField(
-        label="When did it start?",
+        label=_("When did it start?"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": "Please give the date it started.", "invalid": "Please enter a real date."},
+        error_messages={"required": _("Please give the date it started."), "invalid": _("Please enter a real date.")},
     )
     note = forms.CharField(
-        label="Anything else you want to tell us? (optional)",
+        label=_("Anything else you want to tell us? (optional)"),
         required=False,
         max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTE_MAX_LENGTH}),
         error_messages={
-            "max_length": "Please keep the note to %(limit_value)d characters (it has %(show_value)d now).",
+            "max_length": _("Please keep the note to %(limit_value)d characters (it has %(show_value)d now)."),
         },
-        help_text=f"Up to {NOTE_MAX_LENGTH:,} characters.",
     )
 
     def __init__(self, *args, survivor: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.survivor = survivor
+        # Here, not on the field: the number is written as her language writes it ("2,000", "2.000").
+        self.fields["note"].help_text = gettext("Up to %(count)s characters.") % {
+            "count": number_format(NOTE_MAX_LENGTH, force_grouping=True)
+        }
         today = local_today(survivor)
         self.fields["started_on"].widget.attrs["max"] = today.isoformat()
         self.fields["started_on"].initial = today
@@ -114,13 +133,16 @@ class SymptomEntryForm(forms.Form):
             return started  # an optional row left without a date: clean() asks for it
         survivor = self.survivor
         if started > local_today(survivor):
-            raise forms.ValidationError("The start date can't be in the future. Please pick today or earlier.")
+            raise forms.ValidationError(gettext("The start date can't be in the future. Please pick today or earlier."))
         if survivor.date_of_birth and started < survivor.date_of_birth:
-            raise forms.ValidationError("The start date is before your date of birth. Please check the year.")
+            raise forms.ValidationError(gettext("The start date is before your date of birth. Please check the year."))
         if survivor.enrolled_on and started < survivor.enrolled_on:
             raise forms.ValidationError(
-                f"Please pick a date on or after you joined ({date_format(survivor.enrolled_on)}). "
-                "If it started earlier, pick that day and say when it began in the note."
+                gettext(
+                    "Please pick a date on or after you joined (%(day)s). "
+                    "If it started earlier, pick that day and say when it began in the note."
+                )
+                % {"day": date_format(survivor.enrolled_on, "DATE_FORMAT")}
             )
         return started
 
@@ -135,15 +157,20 @@ class SymptomEntryForm(forms.Form):
         if symptom is None:
             return cleaned
         if symptom.body_site == Symptom.BodySiteRule.REQUIRED and site is None:
-            self.add_error("body_site", f"Please choose where the {symptom.label.lower()} is.")
+            self.add_error(
+                "body_site", gettext("Please choose where the %(symptom)s is.") % {"symptom": symptom_words(symptom)}
+            )
         if symptom.body_site == Symptom.BodySiteRule.NONE and site is not None:
             self.add_error(
                 "body_site",
-                f"{symptom.label} doesn't need a body area. Choose \u201cNot needed\u201d, "
-                "or add a separate \u201cPain\u201d entry if it hurts somewhere.",
+                gettext(
+                    "%(symptom)s doesn't need a body area. Choose “Not needed”, "
+                    "or add a separate “Pain” entry if it hurts somewhere."
+                )
+                % {"symptom": localized(symptom, "label")},
             )
         if symptom.free_text_only and not cleaned.get("note", "").strip():
-            self.add_error("note", "Please describe it in your own words here.")
+            self.add_error("note", gettext("Please describe it in your own words here."))
         return cleaned
 
     def entry_data(self) -> EntryData:
@@ -182,7 +209,7 @@ class BaseSymptomEntryFormSet(forms.BaseFormSet):
             return
         # _should_delete_form: Django's own test for a row ticked for deletion (private, not in the stubs).
         if not any(form.has_changed() and not self._should_delete_form(form) for form in self.forms):  # type: ignore[attr-defined]
-            raise forms.ValidationError("Please add at least one symptom.")
+            raise forms.ValidationError(gettext("Please add at least one symptom."))
 
     def entries(self) -> list[EntryData]:
         return [f.entry_data() for f in self.forms if f.has_changed() and f.cleaned_data]
@@ -202,7 +229,7 @@ class CheckInForm(forms.Form):
     (Plan.takes_endocrine), so the form asks how it went this week."""
 
     callback_requested = forms.BooleanField(
-        label="I would like someone from my care team to call me back", required=False
+        label=_("I would like someone from my care team to call me back"), required=False
     )
     submission_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 

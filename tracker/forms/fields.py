@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..timezones import TIME_ZONE_PICKER_CHOICES
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
 class YesNoField(forms.TypedChoiceField):
@@ -21,7 +21,7 @@ class YesNoField(forms.TypedChoiceField):
             choices=YES_NO,
             coerce=lambda v: v == "yes",
             widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
-            error_messages={"required": "Please answer yes or no."},
+            error_messages={"required": _("Please answer yes or no.")},
             **kwargs,
         )
 

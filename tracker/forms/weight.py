@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..models import User, WeightEntry
@@ -21,7 +22,13 @@ class WeightField(forms.DecimalField):
     """A weight as she types it: "70.5", "70,5" (a decimal comma), " 70 . 5 ".
     A plain text box (inputmode="decimal" brings the phone's number pad): a
     type="number" box hands the server nothing when the browser can't read
-    what she typed, so her text and our message about it would be lost."""
+    what she typed, so her text and our message about it would be lost.
+    Localized (localize=True): a number shown back in the box is written as
+    her language writes it ("68,5" in Spanish), and read so too."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("localize", True)
+        super().__init__(**kwargs)
 
     widget = forms.TextInput
 
@@ -55,7 +62,7 @@ class WeightForm(forms.Form):
             "max_decimal_places": _("Please use at most one decimal place, for example 64.5."),
         },
     )
-    unit = forms.ChoiceField(choices=User.WeightUnit.choices, widget=forms.RadioSelect, label="Unit")
+    unit = forms.ChoiceField(choices=User.WeightUnit.choices, widget=forms.RadioSelect, label=_("Unit"))
     submission_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
     def __init__(self, *args, last: WeightEntry | None = None, tz: dt.tzinfo | None = None, **kwargs):
@@ -77,10 +84,14 @@ class WeightForm(forms.Form):
         kg = weight_to_kg(value=value, unit=unit)
         if not WeightEntry.MIN_KG <= kg <= WeightEntry.MAX_KG:
             if unit == User.WeightUnit.KG:
-                span = f"{WeightEntry.MIN_KG} and {WeightEntry.MAX_KG} kg"
+                low, high = WeightEntry.MIN_KG, WeightEntry.MAX_KG
             else:
-                span = f"{round(WeightEntry.MIN_KG * 2.2046)} and {round(WeightEntry.MAX_KG * 2.2046)} lb"
-            self.add_error("value", f"That doesn't look right. Please enter a weight between {span}.")
+                low, high = round(WeightEntry.MIN_KG * 2.2046), round(WeightEntry.MAX_KG * 2.2046)
+            self.add_error(
+                "value",
+                gettext("That doesn't look right. Please enter a weight between %(low)s and %(high)s %(unit)s.")
+                % {"low": low, "high": high, "unit": unit},
+            )
             return cleaned
         confirmation = weight_confirmation(value=value, unit=unit)
         # Her "yes" counts only for the number it was asked about: changed

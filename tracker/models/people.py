@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 LB_PER_KG = Decimal("2.20462262185")
 TIME_ZONE_CHOICES = sorted((tz, tz.replace("_", " ")) for tz in zoneinfo.available_timezones() if "/" in tz)
@@ -60,8 +61,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         CLINIC_ADMIN = "clinic_admin", "Clinic admin"
 
     class WeightUnit(models.TextChoices):
-        KG = "kg", "Kilograms (kg)"
-        LB = "lb", "Pounds (lb)"
+        KG = "kg", _("Kilograms (kg)")
+        LB = "lb", _("Pounds (lb)")
 
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=200)

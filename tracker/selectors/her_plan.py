@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from django.http import Http404
 from django.utils import timezone
 
+from ..i18n import localized
 from ..models import Plan, PlanItem, PlanTemplate, User
 from ..plans import calendar
 from ..plans.spec import Label, Template, Window
@@ -225,7 +226,7 @@ def _symptom_lines(entries: Iterable) -> list[SymptomLine]:
         seen = lines.get(entry.symptom_id)
         if seen is None:
             lines[entry.symptom_id] = SymptomLine(
-                label=entry.symptom.label, times=1, worst=entry.severity, last_at=entry.created_at
+                label=localized(entry.symptom, "label"), times=1, worst=entry.severity, last_at=entry.created_at
             )
         else:
             lines[entry.symptom_id] = SymptomLine(

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone, translation
 
+from ..i18n import localized
 from ..models import CheckIn, Plan, SymptomEntry, User, WeightEntry
 from .access import symptom_entries
 
@@ -104,8 +105,8 @@ def chart_points(*, survivor: User, since) -> tuple[list[dict], list[dict]]:
         {
             "x": e.created_at,
             "y": e.severity,
-            "symptom": e.symptom.label,
-            "site": e.body_site.label if e.body_site else "",
+            "symptom": localized(e.symptom, "label"),
+            "site": localized(e.body_site, "label") if e.body_site else "",
         }
         for e in symptom_timeline(survivor=survivor, since=since)
     ]

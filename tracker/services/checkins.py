@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..models import LB_PER_KG, BodySite, CheckIn, Symptom, SymptomEntry, User, WeightEntry
 from ..rules import text
@@ -53,10 +54,10 @@ def checkin_create(
     "I have stopped taking them" alone is a check-in worth a nurse's call.
     """
     if not entries and not endocrine_answer:
-        raise ValidationError("Add at least one symptom.")
+        raise ValidationError(_("Add at least one symptom."))
     if endocrine_answer and endocrine_answer not in CheckIn.Endocrine.values:
         # full_clean below says so too; here, before anything is read or locked.
-        raise ValidationError("Unknown answer about hormone tablets.")
+        raise ValidationError(_("Unknown answer about hormone tablets."))
     existing = CheckIn.objects.filter(survivor=survivor, submission_token=submission_token).first()
     if existing is not None:
         return existing, False

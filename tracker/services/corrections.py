@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -49,6 +50,11 @@ def weight_shown(value: Decimal) -> str:
     return text.removesuffix(".0")
 
 
+def _spoken(value: Decimal) -> str:
+    """A weight as she reads it in her language: "70.5", "70,5" in Spanish."""
+    return number_format(Decimal(weight_shown(value)))
+
+
 def weight_confirmation(*, value: Decimal, unit: str) -> str:
     """What her "Yes, it's right" button sends: the weight it confirms."""
     return f"{weight_shown(value)} {unit}"
@@ -71,14 +77,14 @@ def weight_question(*, last: WeightEntry | None, value: Decimal, unit: str, now:
     if days > WEIGHT_JUMP_DAYS and not mixup:
         return ""
     last_in_unit = last.kg if unit == User.WeightUnit.KG else last.kg * LB_PER_KG
-    change = weight_shown(abs(value - last_in_unit))
+    change = _spoken(abs(value - last_in_unit))
     if days <= 0:
         when = _("earlier today")
     elif days == 1:
         when = _("yesterday")
     else:
         when = ngettext("%(days)d day ago", "%(days)d days ago", days) % {"days": days}
-    words = {"change": change, "unit": unit, "when": when, "value": weight_shown(value)}
+    words = {"change": change, "unit": unit, "when": when, "value": _spoken(value)}
     if value < last_in_unit:
         question = _("That's %(change)s %(unit)s less than %(when)s. Is %(value)s %(unit)s right?") % words
     else:

@@ -26,12 +26,13 @@ from django.utils import dateformat, formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
+from ..i18n import localized
 from ..models import CheckIn
 
 register = template.Library()
 
 _ID = 987654321  # a placeholder id: a URL is reversed once a page, not once an entry
-DAY = "j M Y"
+DAY = "SHORT_DATE_FORMAT"
 
 
 class EntryRow(NamedTuple):
@@ -39,8 +40,8 @@ class EntryRow(NamedTuple):
 
     pk: int
     survivor_id: int
-    symptom: str  # the symptom's label
-    site: str  # the body site's label, or ""
+    symptom: str  # the symptom's label, in her language
+    site: str  # the body site's label, in her language, or ""
     severity: int
     is_new: bool
     is_worse: bool
@@ -50,12 +51,13 @@ class EntryRow(NamedTuple):
 
     @classmethod
     def of(cls, entry) -> EntryRow:
-        """From a SymptomEntry with its symptom and body site loaded."""
+        """From a SymptomEntry with its symptom and body site loaded; their
+        labels in the active language."""
         return cls(
             entry.pk,
             entry.survivor_id,
-            entry.symptom.label,
-            entry.body_site.label if entry.body_site_id else "",
+            localized(entry.symptom, "label"),
+            localized(entry.body_site, "label") if entry.body_site_id else "",
             entry.severity,
             entry.is_new,
             entry.is_worse,
@@ -114,7 +116,8 @@ class _Words:
 # the day has 1,440 minutes. Keyed by language, as the words change with it.
 @lru_cache(maxsize=4096)
 def _date_text(day: dt.date, fmt: str, language: str | None) -> str:
-    return dateformat.format(day, fmt)
+    # A named format ("SHORT_DATE_FORMAT") is her language's; a literal one is kept.
+    return dateformat.format(day, formats.get_format(fmt))
 
 
 @lru_cache(maxsize=2048)
@@ -128,11 +131,15 @@ def _day(value: dt.date | dt.datetime, fmt: str) -> str:
     return _date_text(value, fmt, get_language())
 
 
-def _when(value: dt.datetime, day: str = "l j M Y") -> str:
-    """ "Thursday 26 Nov 2026, 4:32 a.m.": the day, and the time as her locale writes it."""
+def _when(value: dt.datetime, *, weekday: bool = True) -> str:
+    """ "Thursday 26 Nov 2026, 4:32 AM" ("jueves 26 nov 2026, 04:32"): the
+    day, and the time as her locale writes them."""
     local = timezone.localtime(value)
     language = get_language()
-    return f"{_date_text(local.date(), day, language)}, {_time_text(local.hour, local.minute, language)}"
+    day = _date_text(local.date(), DAY, language)
+    if weekday:
+        day = f"{_date_text(local.date(), 'l', language)} {day}"
+    return f"{day}, {_time_text(local.hour, local.minute, language)}"
 
 
 def _entry(row: EntryRow, w: _Words) -> str:
@@ -223,7 +230,7 @@ def chart_table_rows(points: list[dict], kind: str) -> SafeString:
     """The rows of a chart's table, newest first: {% chart_table_rows chart_data.symptoms "symptoms" %}."""
     rows = []
     for point in reversed(points):
-        when = escape(_when(point["x"], DAY))
+        when = escape(_when(point["x"], weekday=False))
         if kind == "symptoms":
             what = escape(point["symptom"]) + (f" · {escape(point['site'])}" if point["site"] else "")
             rows.append(f"<tr><td>{when}</td><td>{what}</td><td>{point['y']}</td></tr>")

@@ -4,6 +4,7 @@ entry or a weight entered in error). The pages a nurse reads too (a
 check-in, her history, her record as CSV) are in record.py."""
 
 import uuid
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from .. import scope
 from ..access import AuthenticatedHttpRequest, survivor_required
 from ..forms.checkin import CheckInForm, SymptomEntryFormSet
 from ..forms.weight import WeightCorrectForm, WeightForm
+from ..i18n import localized
 from ..models import Symptom, User
 from ..selectors.access import entry_get_for_owner, weight_get_for_owner
 from ..selectors.history import endocrine_asked, weight_last_standing, weights_recent_for_owner
@@ -77,8 +79,16 @@ def checkin_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "tracker/checkin_form.html",
-        {"form": form, "formset": formset, "symptoms": Symptom.objects.filter(is_active=True)},
+        {"form": form, "formset": formset, "symptoms": _symptom_help()},
     )
+
+
+def _symptom_help() -> list[SimpleNamespace]:
+    """The page's list of what each symptom means, in her language."""
+    return [
+        SimpleNamespace(code=s.code, label=localized(s, "label"), help_text=localized(s, "help_text"))
+        for s in Symptom.objects.filter(is_active=True)
+    ]
 
 
 def _typed(form: CheckInForm) -> dict:

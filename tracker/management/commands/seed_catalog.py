@@ -5,7 +5,9 @@ from tracker.models import BodySite, Symptom
 
 
 class Command(BaseCommand):
-    help = "Create or refresh the symptom and body-site catalog (idempotent; codes never change)."
+    help = (
+        "Create or refresh the symptom and body-site catalog, its English and Spanish (idempotent; codes never change)."
+    )
 
     def handle(self, *args, **options):
         load_catalog(Symptom, BodySite)
