@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from .. import scope, sessions, tasks
-from ..models import Clinic, Invitation, User
 from ..i18n import DEFAULT_LANGUAGE
+from ..models import Clinic, Invitation, User
 from ..tokens import invite_token_make
 from .audit import audit_record
 
