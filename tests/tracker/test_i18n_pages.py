@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from tests.factories import PlanFactory, PlanItemFactory, WeightEntryFactory
 from tracker.models import RuleVersion
@@ -16,6 +17,15 @@ from tracker.models import RuleVersion
 NOW = dt.datetime(2027, 3, 10, 17, 0, tzinfo=dt.UTC)
 LOGIN = reverse("login")
 SET_LANGUAGE = reverse("set_language")
+
+
+@pytest.fixture(autouse=True)
+def _back_to_english_after():
+    # A request activates its page's language for the rest of the thread
+    # (LocaleMiddleware, her language, the welcome page): later tests in the
+    # same process must not inherit a Spanish one.
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
