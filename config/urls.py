@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
+from django.views.i18n import set_language
 
 
 @login_not_required
@@ -15,6 +16,10 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
 
 urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
+    # The language switcher of the login and welcome pages (base.html): the
+    # path and name django.conf.urls.i18n gives, let through the sign-in
+    # requirement (LoginRequiredMiddleware), as it is for people not signed in.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("accounts/", include("tracker.auth_urls")),
     path("", include("tracker.mfa.urls")),  # the second factor (issue 13)

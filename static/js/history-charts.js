@@ -89,7 +89,8 @@
         pointStyle: SHAPES[i % SHAPES.length], borderColor: COLOURS[i % COLOURS.length],
         backgroundColor: COLOURS[i % COLOURS.length] };
     });
-    var pointText = symptomCanvas.dataset.pointText || "{symptom}: {severity} of 10";
+    // Its words come from the page (templates/tracker/_charts.html), in her language.
+    var pointText = symptomCanvas.dataset.pointText || "{symptom}: {severity}/10";
     new Chart(symptomCanvas, {
       type: "scatter",
       data: { datasets: datasets },

@@ -279,6 +279,7 @@ PUBLIC = {
     "healthz",
     "favicon",
     "session_status",  # the idle warning asks it; signed out, it says only that
+    "set_language",  # the language switcher before sign-in: a cookie, nobody's data (test_i18n_pages.py)
     # Single sign-on's round trip and its signed-out page: before sign-in by
     # design, and they show nobody's data (tests/tracker/test_sso.py).
     "oidc_authentication_init",

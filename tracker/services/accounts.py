@@ -14,9 +14,10 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .. import scope, sessions, tasks
+from ..i18n import DEFAULT_LANGUAGE
 from ..models import Clinic, Invitation, User
 from ..tokens import invite_token_make
 from .audit import audit_record
@@ -24,7 +25,9 @@ from .audit import audit_record
 log = logging.getLogger(__name__)
 
 
-def invitation_create(*, invited_by: User, clinic: Clinic, email: str, full_name: str) -> Invitation:
+def invitation_create(
+    *, invited_by: User, clinic: Clinic, email: str, full_name: str, language: str = ""
+) -> Invitation:
     """1. Check the inviter works for the clinic. 2. Save the invitation.
     3. Send the email from a worker once the row is committed."""
     if not scope.works_for(invited_by, clinic):
@@ -37,7 +40,9 @@ def invitation_create(*, invited_by: User, clinic: Clinic, email: str, full_name
     # emails that person to log in instead of a link (invitation_send_email).
     if User.objects.filter(email__iexact=email).filter(scope.people_of(invited_by)).exists():
         raise ValidationError({"email": "Someone with this email already has an account."})
-    invitation = Invitation(email=email, full_name=full_name.strip(), clinic=clinic, invited_by=invited_by)
+    invitation = Invitation(
+        email=email, full_name=full_name.strip(), clinic=clinic, invited_by=invited_by, language=language
+    )
     invitation.full_clean()
     invitation.save()
     audit_record(actor=invited_by, action="invitation.create", target=invitation)
@@ -47,7 +52,13 @@ def invitation_create(*, invited_by: User, clinic: Clinic, email: str, full_name
 
 
 def invitation_accept(
-    *, invitation: Invitation, password: str, time_zone: str, date_of_birth: dt.date, weight_unit: str
+    *,
+    invitation: Invitation,
+    password: str,
+    time_zone: str,
+    date_of_birth: dt.date,
+    weight_unit: str,
+    language: str = DEFAULT_LANGUAGE,
 ) -> User:
     """Create the survivor's account and spend the invitation, atomically.
     A second accept of the same invitation fails on the locked row."""
@@ -65,6 +76,7 @@ def invitation_accept(
             time_zone=time_zone,
             date_of_birth=date_of_birth,
             weight_unit=weight_unit,
+            language=language,
             enrolled_on=timezone.localdate(timezone=dt.UTC),
         )
         user.set_password(password)
@@ -87,7 +99,9 @@ def survivor_profile_update(*, survivor: User, time_zone: str, weight_unit: str)
 
 def invitation_send_email(*, invitation_id: int) -> bool:
     """Email the invite link. Skips an invitation already used. The email
-    names the clinic and its phone number and nothing about health."""
+    names the clinic and its phone number and nothing about health. It is
+    written in the invitation's language; English when her care team left
+    it to her browser (a worker knows no browser)."""
     invitation = Invitation.objects.select_related("clinic").filter(pk=invitation_id).first()
     if invitation is None or invitation.accepted_at is not None:
         return False
@@ -105,13 +119,12 @@ def invitation_send_email(*, invitation_id: int) -> bool:
         "link": link,
         "valid_days": settings.INVITE_MAX_AGE // 86400,
     }
-    subject = render_to_string(f"emails/{template}-subject.txt", context).strip()
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"emails/{template}-body.txt", context),
-        to=[invitation.email],
-    )
-    message.attach_alternative(render_to_string(f"emails/{template}-body.html", context), "text/html")
+    with translation.override(invitation.language or DEFAULT_LANGUAGE):
+        subject = render_to_string(f"emails/{template}-subject.txt", context).strip()
+        body = render_to_string(f"emails/{template}-body.txt", context)
+        html = render_to_string(f"emails/{template}-body.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=body, to=[invitation.email])
+    message.attach_alternative(html, "text/html")
     message.send()
     log.info("invitation %s emailed", invitation.pk)
     return True

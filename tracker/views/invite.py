@@ -4,8 +4,14 @@ the token moves into her session and the browser goes on to /invite/, so the
 token is not in the address bar, the browser's history, a Referer header or
 any later request line (Django's PasswordResetConfirmView does the same with
 reset tokens). The first visit's own request line is redacted in the access
-logs (config/access_log.py)."""
+logs (config/access_log.py).
 
+Her language: the welcome page is in the one she picked with the language
+switcher (Django's language cookie), else the one her care team chose on
+the invitation, else her browser's; the form's language choice starts
+there, and what she picks is saved on her account."""
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -13,10 +19,13 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from ..forms.invitations import InvitationAcceptForm
+from ..i18n import language_supported
 from ..models import Invitation
 from ..security.throttle import invitation_throttled
 from ..services.accounts import invitation_accept
@@ -25,12 +34,18 @@ from ..tokens import invite_token_read
 SESSION_KEY = "invite_token"
 
 INVITE_PROBLEMS = {
-    "expired": "This invitation link has expired. Links work for 7 days. Please ask your care team to send a new one.",
-    "used": "This invitation link has already been used. If you set up your account, please log in. "
-    "If not, ask your care team for a new link.",
-    "invalid": "This invitation link isn't valid. Please check that you copied the whole link, "
-    "or ask your care team for a new one.",
-    "missing": "Please open the invitation link in your email again to set up your account.",
+    "expired": gettext_lazy(
+        "This invitation link has expired. Links work for 7 days. Please ask your care team to send a new one."
+    ),
+    "used": gettext_lazy(
+        "This invitation link has already been used. If you set up your account, please log in. "
+        "If not, ask your care team for a new link."
+    ),
+    "invalid": gettext_lazy(
+        "This invitation link isn't valid. Please check that you copied the whole link, "
+        "or ask your care team for a new one."
+    ),
+    "missing": gettext_lazy("Please open the invitation link in your email again to set up your account."),
 }
 
 
@@ -70,7 +85,10 @@ def _invite_form(request: HttpRequest, token: str) -> HttpResponse:
         request.session.pop(SESSION_KEY, None)
         return _invite_problem(request, problem)
     assert invitation is not None  # no problem: it was found
-    form = InvitationAcceptForm(request.POST or None, invitation=invitation)
+    language = _page_language(request, invitation)
+    translation.activate(language)
+    request.LANGUAGE_CODE = language  # LocaleMiddleware's Content-Language follows
+    form = InvitationAcceptForm(request.POST or None, invitation=invitation, language=language)
     if request.method == "POST" and form.is_valid():
         try:
             user = invitation_accept(
@@ -79,16 +97,28 @@ def _invite_form(request: HttpRequest, token: str) -> HttpResponse:
                 time_zone=form.cleaned_data["time_zone"],
                 date_of_birth=form.cleaned_data["date_of_birth"],
                 weight_unit=form.cleaned_data["weight_unit"],
+                language=form.cleaned_data["language"],
             )
         except ValidationError:
             return _invite_problem(request, "used")
         request.session.pop(SESSION_KEY, None)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(
-            request, _("Welcome. Your care team's number is %(phone)s.") % {"phone": invitation.clinic.care_team_phone}
-        )
+        with translation.override(user.language):
+            messages.success(
+                request,
+                _("Welcome. Your care team's number is %(phone)s.") % {"phone": invitation.clinic.care_team_phone},
+            )
         return redirect("home")
     return render(request, "tracker/invite_accept.html", {"form": form, "invitation": invitation})
+
+
+def _page_language(request: HttpRequest, invitation: Invitation) -> str:
+    """Her pick on the language switcher, else her invitation's language,
+    else her browser's (LocaleMiddleware read Accept-Language)."""
+    picked = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if picked:
+        return language_supported(picked)
+    return language_supported(invitation.language or getattr(request, "LANGUAGE_CODE", None))
 
 
 def _token_problem(token: str) -> str:

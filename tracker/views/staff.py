@@ -28,6 +28,7 @@ def staff_home(request: AuthenticatedHttpRequest) -> HttpResponse:
                 clinic=form.cleaned_data["clinic"],
                 email=form.cleaned_data["email"],
                 full_name=form.cleaned_data["full_name"],
+                language=form.cleaned_data["language"],
             )
         except ValidationError as error:
             form_add_service_errors(form, error)
