@@ -245,3 +245,15 @@ def _client_login_passes_a_request():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Client, "login", login)
         yield
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """A request activates its language in this thread (LocaleMiddleware,
+    her setting) and nothing deactivates it: a Spanish page must not leave
+    the next test in Spanish."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")

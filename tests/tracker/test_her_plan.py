@@ -107,7 +107,7 @@ def test_it_shows_each_item_where_it_belongs(client_for, survivor, plan):
     assert reverse("plan_item_visit", args=[open_now.pk]) in html
 
     booked_text = section(html, "booked")
-    assert "Monday 22 March 2027 at 10:30 AM" in booked_text  # 14:30 UTC in New York (EDT)
+    assert "Monday 22 March 2027 at 10:30 a.m." in booked_text  # 14:30 UTC in New York (EDT)
     assert "Riverside clinic, room 4" in booked_text
     assert reverse("plan_item_calendar", args=[booked.pk]) in html
 
@@ -166,7 +166,7 @@ def test_a_booked_time_is_her_day_where_she_lives(client_for, survivor, plan):
         due_by=dt.date(2027, 5, 1),
     )
     booked = section(page(client_for, survivor), "booked")
-    assert "Friday 19 March 2027 at 6:30 PM" in booked  # 01:30 UTC on the 20th is the evening before in LA
+    assert "Friday 19 March 2027 at 6:30 p.m." in booked  # 01:30 UTC on the 20th is the evening before in LA
     assert "20 March" not in booked
 
 

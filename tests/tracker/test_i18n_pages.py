@@ -9,7 +9,6 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
 
 from tests.factories import PlanFactory, PlanItemFactory, WeightEntryFactory
 from tracker.models import RuleVersion
@@ -17,15 +16,6 @@ from tracker.models import RuleVersion
 NOW = dt.datetime(2027, 3, 10, 17, 0, tzinfo=dt.UTC)
 LOGIN = reverse("login")
 SET_LANGUAGE = reverse("set_language")
-
-
-@pytest.fixture(autouse=True)
-def _back_to_english_after():
-    # A request activates its page's language for the rest of the thread
-    # (LocaleMiddleware, her language, the welcome page): later tests in the
-    # same process must not inherit a Spanish one.
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
@@ -97,7 +87,7 @@ def test_her_plan_in_spanish_with_spanish_dates_and_24_hour_times(client_for, sp
     assert "Lo que viene" in page and "Coming up" not in page
     assert "Le toca entre el 1 de abril y el 1 de julio de 2027" in page
     assert "lunes 22 de marzo de 2027 a las 18:30" in page
-    assert "PM" not in page and "March" not in page
+    assert "p.m." not in page and "March" not in page
 
 
 def test_her_plan_in_english_keeps_english_dates_and_12_hour_times(client_for, survivor):
@@ -112,7 +102,7 @@ def test_her_plan_in_english_keeps_english_dates_and_12_hour_times(client_for, s
     )
     page = text(get(client_for, survivor, reverse("my_followup")))
     assert "Due between 1 April and 1 July 2027" in page
-    assert "Monday 22 March 2027 at 6:30 PM" in page
+    assert "Monday 22 March 2027 at 6:30 p.m." in page
 
 
 def test_her_weights_in_spanish_with_the_decimal_comma(client_for, spanish):
@@ -132,11 +122,17 @@ def test_her_visit_summary_gives_the_advice_in_spanish_when_it_is_written(client
     assert " ".join(her_record.flag.rule_version.advice.split()) not in page
 
 
-def test_her_visit_summary_falls_back_to_the_english_advice(client_for, spanish, her_record):
+def test_her_visit_summary_gives_the_spanish_advice_and_falls_back_to_the_english(client_for, spanish, her_record):
     plan = PlanFactory(survivor=spanish)
     coming = PlanItemFactory(plan=plan, opens_on=dt.date(2027, 3, 1), due_by=dt.date(2027, 6, 1))
+    version = her_record.flag.rule_version
+    RuleVersion.objects.filter(pk=version.pk).update(advice_es="Consulte pronto por este dolor de cabeza.")
     page = text(get(client_for, spanish, reverse("plan_item_visit", args=[coming.pk])))
-    assert " ".join(her_record.flag.rule_version.advice.split()) in page
+    assert "Consulte pronto por este dolor de cabeza." in page
+    assert " ".join(version.advice.split()) not in page
+    RuleVersion.objects.filter(pk=version.pk).update(advice_es="")
+    page = text(get(client_for, spanish, reverse("plan_item_visit", args=[coming.pk])))
+    assert " ".join(version.advice.split()) in page
 
 
 def test_her_history_in_spanish(client_for, spanish):

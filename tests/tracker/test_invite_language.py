@@ -21,15 +21,6 @@ STAFF_URL = reverse("staff_home")
 INVITE_PAGE = reverse("invite_page")
 
 
-@pytest.fixture(autouse=True)
-def _back_to_english_after():
-    # A request activates its page's language for the rest of the thread
-    # (LocaleMiddleware, her language, the welcome page): later tests in the
-    # same process must not inherit a Spanish one.
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
-
 def open_page(client, invitation, **headers):
     client.get(reverse("invite_accept", args=[invite_token_make(nonce=str(invitation.nonce))]))
     response = client.get(INVITE_PAGE, headers=headers)
