@@ -158,7 +158,7 @@ def test_preferences_save_channels_day_hour_and_zone(client, survivor):
         ({"sms_on": "on", "phone": ""}, "phone", "Add your mobile number"),
         ({"phone": "call me maybe"}, "phone", "digits only"),
         ({"email_on": None, "in_app_on": None}, "in_app_on", "at least one way"),
-        ({"checkin_hour": "23"}, "checkin_hour", "between 8 a.m. and 8 p.m."),
+        ({"checkin_hour": "23"}, "checkin_hour", "between 8:00 AM and 8:00 PM."),
     ],
 )
 def test_bad_preferences_are_explained_beside_the_field(client, survivor, over, field, message):

@@ -263,11 +263,12 @@ def test_times_follow_her_locale_12_hour_in_us_english_24_hour_in_spanish(client
 def test_settings_write_hours_as_her_locale_does(client, survivor):
     client.force_login(survivor)
     html = client.get(reverse("preferences")).content.decode()
-    assert "Between 9 p.m. and 8 a.m. your time" in html
-    assert '<option value="8">8 a.m.</option>' in html and '<option value="20">8 p.m.</option>' in html
-    with translation.override("es"):
-        html = client.get(reverse("preferences")).content.decode()
-    assert "Between 21:00 and 08:00 your time" in html and '<option value="20">20:00</option>' in html
+    assert "Between 9:00 PM and 8:00 AM your time" in html
+    assert '<option value="8">8:00 AM</option>' in html and '<option value="20">8:00 PM</option>' in html
+    survivor.language = "es"
+    survivor.save(update_fields=["language"])
+    html = client.get(reverse("preferences")).content.decode()
+    assert "Entre las 21:00 y las 08:00 (su hora)" in html and '<option value="20">20:00</option>' in html
 
 
 # ------------------------------------------------------------------ the charts' data and tables
