@@ -62,7 +62,7 @@ class PreferencesForm(forms.ModelForm):
         self.fields["weight_unit"].initial = survivor.weight_unit
         # Day names from Django's own catalog (Preferences.WEEKDAYS is English).
         cast(forms.ChoiceField, self.fields["checkin_weekday"]).choices = [(day, WEEKDAYS[day]) for day in range(7)]
-        # Hours as her locale writes them ("8 a.m." in US English, "08:00" in Spanish).
+        # Hours as her language writes them ("8:00 AM" in English, "08:00" in Spanish).
         self.fields["checkin_hour"].widget = forms.Select(choices=[(h, _clock(h)) for h in range(8, 21)])
         between = _("Choose a time between %(start)s and %(end)s.") % {"start": _clock(8), "end": _clock(20)}
         self.fields["checkin_hour"].error_messages.update({"max_value": between, "min_value": between})

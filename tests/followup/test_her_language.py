@@ -233,3 +233,18 @@ def test_the_next_reminder_goes_in_the_language_she_just_chose(client, report, s
     sweep_and_deliver()
     [email] = [m for m in mail.outbox if m.to == [survivor.email]]
     assert email.subject.startswith("Un recordatorio de")
+
+
+def test_her_in_app_notice_is_written_when_shown_so_it_follows_her_language(client, survivor, report, clinic):
+    report(survivor, code="jaundice", site=None)
+    sweep_and_deliver()
+    assert Message.objects.filter(recipient=survivor, channel="in_app", state="sent").exists()
+    client.force_login(survivor)
+    spanish = f"Por favor, comuníquese con su equipo de atención al {clinic.care_team_phone}."
+    english = f"Please contact your care team on {clinic.care_team_phone}."
+    page = client.get(reverse("home")).content.decode()
+    assert english in page and spanish not in page
+    survivor.language = "es"
+    survivor.save(update_fields=["language"])
+    page = client.get(reverse("home")).content.decode()
+    assert spanish in page and english not in page and "Ya lo hice" in page
