@@ -2,7 +2,9 @@ import datetime as dt
 from typing import cast
 
 from django import forms
+from django.conf import settings
 from django.db import models
+from django.utils.dates import WEEKDAYS
 from django.utils.formats import time_format
 from django.utils.translation import gettext_lazy as _
 
@@ -18,45 +20,78 @@ def _clock(hour: int) -> str:
 
 
 class PreferencesForm(forms.ModelForm):
+    # Her language: each named in itself ("Español"), as settings.LANGUAGES
+    # has them, so she finds hers whatever the page is in. Blank (a post
+    # without it) keeps the one she has.
+    language = forms.ChoiceField(
+        choices=settings.LANGUAGES,
+        widget=forms.RadioSelect,
+        required=False,
+        label=_("Language"),
+        help_text=_("Your pages, emails and text messages come in this language."),
+        error_messages={"invalid_choice": _("Please choose English or Spanish.")},
+    )
     time_zone = TimeZoneField(help_text=_("We use it to show times and to keep messages out of the night."))
     weight_unit = forms.ChoiceField(
-        choices=User.WeightUnit.choices, widget=forms.RadioSelect, label="I weigh myself in"
+        # Her words for the units, not the model's English labels.
+        choices=[(User.WeightUnit.KG, _("Kilograms (kg)")), (User.WeightUnit.LB, _("Pounds (lb)"))],
+        widget=forms.RadioSelect,
+        label=_("I weigh myself in"),
     )
-    email_fixed = forms.BooleanField(required=False, label="My email address works again")
+    email_fixed = forms.BooleanField(required=False, label=_("My email address works again"))
 
     class Meta:
         model = Preferences
         fields = ["email_on", "sms_on", "in_app_on", "phone", "checkin_weekday", "checkin_hour"]
-        labels = {"checkin_weekday": _("Weekly check-in day"), "checkin_hour": _("Weekly check-in time")}
+        # The model's verbose names are English; she reads these.
+        labels = {
+            "email_on": _("Email"),
+            "sms_on": _("Text message (SMS)"),
+            "in_app_on": _("In the app"),
+            "phone": _("Mobile number for texts"),
+            "checkin_weekday": _("Weekly check-in day"),
+            "checkin_hour": _("Weekly check-in time"),
+        }
         widgets = {"phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"})}
 
     def __init__(self, *args, survivor: User, **kwargs):
         super().__init__(*args, **kwargs)
+        self.survivor = survivor
+        self.fields["language"].initial = survivor.language
         self.fields["time_zone"].initial = survivor.time_zone
         self.fields["weight_unit"].initial = survivor.weight_unit
-        # Hours as her locale writes them ("8 a.m." in US English, "08:00" in Spanish).
+        # Day names from Django's own catalog (Preferences.WEEKDAYS is English).
+        cast(forms.ChoiceField, self.fields["checkin_weekday"]).choices = [(day, WEEKDAYS[day]) for day in range(7)]
+        # Hours as her language writes them ("8:00 AM" in English, "08:00" in Spanish).
         self.fields["checkin_hour"].widget = forms.Select(choices=[(h, _clock(h)) for h in range(8, 21)])
         between = _("Choose a time between %(start)s and %(end)s.") % {"start": _clock(8), "end": _clock(20)}
         self.fields["checkin_hour"].error_messages.update({"max_value": between, "min_value": between})
+        self.fields["checkin_hour"].help_text = _("Between %(start)s and %(end)s.") % {
+            "start": _clock(8),
+            "end": _clock(20),
+        }
         # Quiet hours, for the page's sentence about them.
         self.quiet_from, self.quiet_until = dt.time(QUIET_START_HOUR), dt.time(QUIET_END_HOUR)
         if not (self.instance and self.instance.email_failed_at):
             del self.fields["email_fixed"]
 
+    def clean_language(self) -> str:
+        return self.cleaned_data["language"] or self.survivor.language
+
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()
         digits = [c for c in phone if c.isdigit()]
         if phone and (len(digits) < 7 or any(c not in "0123456789+-() ." for c in phone)):
-            raise forms.ValidationError("Please enter a phone number with digits only, for example +1 555 014 2000.")
+            raise forms.ValidationError(_("Please enter a phone number with digits only, for example +1 555 014 2000."))
         return phone
 
     def clean(self):
         super().clean()
         cleaned = self.cleaned_data
         if cleaned.get("sms_on") and not cleaned.get("phone"):
-            self.add_error("phone", "Add your mobile number to get text messages.")
+            self.add_error("phone", _("Add your mobile number to get text messages."))
         if not any(cleaned.get(name) for name in ("email_on", "sms_on", "in_app_on")):
-            self.add_error("in_app_on", "Keep at least one way for us to reach you.")
+            self.add_error("in_app_on", _("Keep at least one way for us to reach you."))
         return cleaned
 
 

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,6 +25,7 @@ from followup.reminders import notices
 from followup.reminders.loop import flag_get_for_survivor, flag_survivor_confirm_contact
 from followup.reminders.preferences import preferences_for, preferences_update
 from tracker.access import AuthenticatedHttpRequest, clinic_admin_required, survivor_required
+from tracker.i18n import in_language_of
 from tracker.models import Tier
 from tracker.rules.tiers import QUEUE_RANK
 from tracker.services.accounts import survivor_profile_update
@@ -46,7 +48,7 @@ def flag_contacted(request: AuthenticatedHttpRequest, flag_id: int) -> HttpRespo
     flag = flag_get_for_survivor(user=request.user, flag_id=flag_id)
     if request.method == "POST":
         flag_survivor_confirm_contact(flag=flag, survivor=request.user)
-        messages.success(request, "Thank you. We have stopped the reminders about this.")
+        messages.success(request, _("Thank you. We have stopped the reminders about this."))
         return redirect("home")
     return render(request, "followup/flag_contacted.html", {"flag": flag})
 
@@ -61,9 +63,13 @@ def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
             survivor=request.user,
             time_zone=form.cleaned_data["time_zone"],
             weight_unit=form.cleaned_data["weight_unit"],
+            language=form.cleaned_data["language"],
         )
         preferences_update(survivor=request.user, data=form.cleaned_data)
-        messages.success(request, "Your settings are saved.")
+        # The message is stored as text now and shown on the next page, which
+        # her new language already renders (UserLanguageMiddleware): say it in that one.
+        with in_language_of(request.user):
+            messages.success(request, _("Your settings are saved."))
         return redirect("home")
     return render(request, "followup/preferences.html", {"form": form})
 

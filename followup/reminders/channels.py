@@ -4,7 +4,9 @@
 permanent=...). A registry maps the channel kind to its class. Content comes
 from templates (emails/<kind>-subject.txt, -body.txt, -body.html and
 sms/<kind>.txt) and never names a symptom or any other health detail: it says
-who to call and asks her to log in.
+who to call and asks her to log in. Each is rendered in the recipient's
+language (tracker.i18n.in_language_of: hers for a survivor, English for
+staff), whatever the language of the worker or request that sends it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.module_loading import import_string
+
+from tracker.i18n import in_language_of
 
 from ..models import Channel, Message
 
@@ -52,6 +56,10 @@ class Envelope:
     loop_closed_at: dt.datetime | None
     first_opened_at: dt.datetime | None
     channel_on: bool
+    # The recipient's, as tracker.i18n.language_of reads a user: the envelope
+    # goes to in_language_of in her place.
+    role: str = ""
+    language: str = ""
 
     @property
     def first_name(self) -> str:
@@ -95,12 +103,13 @@ class EmailChannel:
     def send(self, message: Envelope) -> None:
         context = message_context(message)
         name = message.kind
-        email = EmailMultiAlternatives(
-            subject=render_to_string(f"emails/{name}-subject.txt", context).strip(),
-            body=render_to_string(f"emails/{name}-body.txt", context),
-            to=[message.to_email],
-        )
-        email.attach_alternative(render_to_string(f"emails/{name}-body.html", context), "text/html")
+        with in_language_of(message):
+            email = EmailMultiAlternatives(
+                subject=render_to_string(f"emails/{name}-subject.txt", context).strip(),
+                body=render_to_string(f"emails/{name}-body.txt", context),
+                to=[message.to_email],
+            )
+            email.attach_alternative(render_to_string(f"emails/{name}-body.html", context), "text/html")
         try:
             email.send()
         except smtplib.SMTPRecipientsRefused as error:
@@ -122,7 +131,8 @@ class SmsChannel:
         to = message.to_phone
         if not to:
             raise DeliveryError("no mobile number", permanent=True)
-        text = render_to_string(f"sms/{message.kind}.txt", message_context(message)).strip()
+        with in_language_of(message):
+            text = render_to_string(f"sms/{message.kind}.txt", message_context(message)).strip()
         backend = settings.SMS_BACKEND
         if backend == "console":
             log.info("sms for message %s: %d characters", message.id, len(text))

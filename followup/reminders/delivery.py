@@ -117,6 +117,8 @@ _ENVELOPE_FIELDS = (
     "recipient__preferences__sms_on",
     "recipient__preferences__sms_failed_at",
     "recipient__preferences__in_app_on",
+    "recipient__role",
+    "recipient__language",
 )
 
 
@@ -133,7 +135,7 @@ WITH claimed AS (
 SELECT c.id, c.kind, c.channel, c.urgent, c.due_at, c.tries, c.recipient_id, c.survivor_id,
        u.email, u.full_name, p.phone, cl.name, cl.care_team_phone, cl.emergency_number, c.flag_id, f.tier, f.status,
        fu.survivor_contacted_at, fu.nurse_contacted_at, fu.first_opened_at,
-       p.email_on, p.email_failed_at, p.sms_on, p.sms_failed_at, p.in_app_on
+       p.email_on, p.email_failed_at, p.sms_on, p.sms_failed_at, p.in_app_on, u.role, u.language
   FROM claimed c
   JOIN tracker_user u ON u.id = c.recipient_id
   JOIN tracker_clinic cl ON cl.id = c.clinic_id
@@ -187,6 +189,8 @@ def _envelope(row) -> channels.Envelope:
         sms_on,
         sms_failed,
         in_app_on,
+        role,
+        language,
     ) = row
     # Her saved preferences, or the defaults if she never saved any (no row).
     prefs = (
@@ -221,6 +225,8 @@ def _envelope(row) -> channels.Envelope:
         loop_closed_at=her_contact or nurse_contact,
         first_opened_at=opened,
         channel_on=bool(prefs.channel_on(channel)),
+        role=role,
+        language=language,
     )
 
 

@@ -269,7 +269,7 @@ def test_settings_write_hours_as_her_locale_does(client, survivor):
     survivor.language = "es"
     survivor.save(update_fields=["language"])
     html = client.get(reverse("preferences")).content.decode()
-    assert "21:00" in html and "08:00" in html and '<option value="20">20:00</option>' in html
+    assert "Entre las 21:00 y las 08:00 (su hora)" in html and '<option value="20">20:00</option>' in html
 
 
 # ------------------------------------------------------------------ the charts' data and tables

@@ -4,9 +4,11 @@ lifted once she has chosen a new password through the emailed link."""
 
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 
 from ..services.accounts import account_password_changed
 from . import lockout
+from .forms import LoginForm
 from .identity import client_address
 from .password_reset import BODY_TEMPLATE, HTML_TEMPLATE, SUBJECT_TEMPLATE, PasswordResetRequestForm
 from .throttle import throttle_many, wait_words
@@ -16,6 +18,7 @@ class LoginView(auth_views.LoginView):
     """After a few failed tries the page says how long to wait; a locked-out
     try is answered by lockout.lockout_response (through axes' middleware)."""
 
+    form_class = LoginForm
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):
@@ -41,8 +44,11 @@ class PasswordResetView(auth_views.PasswordResetView):
         if wait:
             form.add_error(
                 None,
-                "There have been too many requests to reset a password, for this email or from here. "
-                f"Please try again {wait_words(wait)}. If you can't wait, call your care team.",
+                _(
+                    "There have been too many requests to reset a password, for this email or from here. "
+                    "Please try again %(when)s. If you can't wait, call your care team."
+                )
+                % {"when": wait_words(wait)},
             )
             response = self.render_to_response(self.get_context_data(form=form), status=429)
             response["Retry-After"] = str(wait)

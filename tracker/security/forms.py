@@ -1,13 +1,29 @@
 import datetime as dt
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tracker.models import AuditEvent
 
 from .events import ACTIONS
 
 EARLIEST_DAY = dt.date(2020, 1, 1)
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form in her words: its label and message name the
+    field by the model's verbose name ("email"), which is not translated."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Please enter a correct email and password. Note that both fields may be case-sensitive."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Email")
 
 
 class SecurityEventFilterForm(forms.Form):

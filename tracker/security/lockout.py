@@ -28,11 +28,11 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from .forms import LoginForm
 from .identity import email_key
 
 
@@ -161,7 +161,7 @@ def lockout_response(request: HttpRequest, original_response=None, credentials: 
     pause = login_pause(request, email=request.POST.get("username"))
     if pause is None:  # the limits moved between the refusal and now
         pause = LoginPause(locked=True, until=timezone.now() + get_cool_off(request), by="username")
-    form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")[:254]})
+    form = LoginForm(request, initial={"username": request.POST.get("username", "")[:254]})
     response = render(
         request,
         "registration/login.html",

@@ -25,6 +25,7 @@ from django.utils.http import urlsafe_base64_encode
 # The module, not the function: tracker.tasks imports this module to send
 # the email, so the task is looked up when a request is queued.
 from .. import tasks
+from ..i18n import in_language_of
 from .identity import email_masked, email_normal
 
 log = logging.getLogger("security")
@@ -52,8 +53,8 @@ def password_reset_request(*, email: str) -> None:
 def password_reset_send(*, email: str) -> int:
     """(In the worker.) 1. The active accounts with a usable password that
     use this email, as Django's form finds them. 2. Email each a link to
-    choose a new password. Returns how many were sent; an SMTP error is
-    raised for the task to retry."""
+    choose a new password, in that account's language. Returns how many
+    were sent; an SMTP error is raised for the task to retry."""
     site = urlsplit(settings.SITE_URL)
     sent = 0
     for user in PasswordResetForm().get_users(email):
@@ -66,9 +67,10 @@ def password_reset_send(*, email: str) -> int:
             "user": user,
             "token": default_token_generator.make_token(user),
         }
-        subject = "".join(render_to_string(SUBJECT_TEMPLATE, context).splitlines())
-        message = EmailMultiAlternatives(subject, render_to_string(BODY_TEMPLATE, context), to=[user.email])
-        message.attach_alternative(render_to_string(HTML_TEMPLATE, context), "text/html")
+        with in_language_of(user):  # hers, not the worker's
+            subject = "".join(render_to_string(SUBJECT_TEMPLATE, context).splitlines())
+            message = EmailMultiAlternatives(subject, render_to_string(BODY_TEMPLATE, context), to=[user.email])
+            message.attach_alternative(render_to_string(HTML_TEMPLATE, context), "text/html")
         message.send()
         log.info("security event=password_reset_sent account=%s", user.pk)
         sent += 1

@@ -89,11 +89,17 @@ def invitation_accept(
     return user
 
 
-def survivor_profile_update(*, survivor: User, time_zone: str, weight_unit: str) -> User:
+def survivor_profile_update(*, survivor: User, time_zone: str, weight_unit: str, language: str | None = None) -> User:
+    """Her own settings. `language` None keeps hers; full_clean refuses one
+    not in settings.LANGUAGES."""
     survivor.time_zone = time_zone
     survivor.weight_unit = weight_unit
+    fields = ["time_zone", "weight_unit"]
+    if language is not None:
+        survivor.language = language
+        fields.append("language")
     survivor.full_clean()
-    survivor.save(update_fields=["time_zone", "weight_unit"])
+    survivor.save(update_fields=fields)
     return survivor
 
 
