@@ -8,6 +8,7 @@ The words the test looks for come from the Spanish catalog itself
 the English, so a missing translation fails here too."""
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import polib
@@ -113,12 +114,25 @@ def test_a_spanish_reader_goes_from_invitation_to_settings_in_spanish(live_serve
     page.get_by_label(es("Your weight")).fill("68,5")
     page.get_by_role("button", name=es("Save weight")).click()
     page.wait_for_load_state()
-    assert str(WeightEntry.objects.get().kg) == "68.5"
+    assert WeightEntry.objects.get().kg == Decimal("68.5")
     page.goto(live_server.url + reverse("home"))
     assert_all_spanish(page, "her history")
-    assert "68,5" in page.locator("main").inner_text()
+    assert "68,5" in page.locator("main").text_content()  # the table beside the weight chart
 
     # Settings: her language is there, and saying English switches her pages.
     page.goto(live_server.url + reverse("preferences"))
     assert_all_spanish(page, "her settings")
+    assert page.get_by_label("Español").is_checked()
+
+    # The check above can fail: English put on a Spanish page is found.
+    page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<p>Save your weight</p>')")
+    with pytest.raises(AssertionError, match="English on"):
+        assert_all_spanish(page, "a page with English on it")
+
+    page.reload()
+    page.get_by_label("English").check()
+    page.get_by_role("button", name=es("Save")).click()
+    page.wait_for_load_state()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert User.objects.get(email="rosa@example.org").language == "en"
     context.close()
