@@ -98,6 +98,9 @@ def test_the_invitation_email_is_written_in_the_invitations_language(clinic, ren
         }
         assert message.subject == loader.render_to_string(f"emails/{template}-subject.txt", context).strip()
         assert message.body == loader.render_to_string(f"emails/{template}-body.txt", context)
+    with translation.override("en"):  # and Spanish is not the English: the templates are translated
+        assert message.subject != loader.render_to_string(f"emails/{template}-subject.txt", context).strip()
+        assert message.body != loader.render_to_string(f"emails/{template}-body.txt", context)
 
 
 def test_an_invitation_left_to_her_browser_is_emailed_in_english_whatever_the_sender_reads(clinic, rendered_in):
