@@ -169,6 +169,12 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # Our own date, time and number formats per language (config/formats/):
 # 12-hour times in English, 24-hour and the decimal comma in Spanish.
 FORMAT_MODULE_PATH = ["config.formats"]
+# The language cookie: the switcher's choice before signing in, and hers
+# after she signs out (tracker.middleware), so the login page that says
+# "you were signed out" is in her language. No script reads it.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

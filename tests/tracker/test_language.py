@@ -5,6 +5,7 @@ clinical text in her language with English as the fallback."""
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -62,3 +63,23 @@ def test_staff_read_english_and_strangers_their_browsers_language(client, nurse)
     client.force_login(nurse)
     response = client.get(reverse("flag_queue"), HTTP_ACCEPT_LANGUAGE="es-MX,es;q=0.9")
     assert _lang(response) == "en" and response["Content-Language"] == "en"
+
+
+def test_after_she_signs_out_the_login_page_still_speaks_her_language(client, survivor):
+    survivor.language = "es"
+    survivor.save(update_fields=["language"])
+    client.force_login(survivor)
+    response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US")
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "es" and cookie["httponly"] and cookie["samesite"] == "Lax"
+    client.post(reverse("logout"))
+    login = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US")
+    assert _lang(login) == "es"
+    # Once set, it is not set again on every page.
+    client.force_login(survivor)
+    assert settings.LANGUAGE_COOKIE_NAME not in client.get(reverse("home")).cookies
+
+
+def test_staff_leave_the_language_cookie_alone(client, nurse):
+    client.force_login(nurse)
+    assert settings.LANGUAGE_COOKIE_NAME not in client.get(reverse("flag_queue")).cookies
