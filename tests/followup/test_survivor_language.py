@@ -41,3 +41,10 @@ def test_staff_pages_stay_english_whatever_the_browser_asks(client, nurse, spani
     html = client.get(reverse("flag_queue"), HTTP_ACCEPT_LANGUAGE="es-MX,es;q=0.9").content.decode()
     assert '<html lang="en"' in html[:200]
     assert "Survivors with open flags" in html
+
+
+def test_her_record_page_names_her_language_for_the_nurse_only(client, nurse, spanish):
+    client.force_login(nurse)
+    assert BADGE.format("Spanish") in client.get(reverse("survivor_history", args=[spanish.pk])).content.decode()
+    client.force_login(spanish)
+    assert "survivor-language" not in client.get(reverse("home")).content.decode()
