@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import CheckInFactory, SymptomEntryFactory, body_site, symptom
+from tests.factories import CheckInFactory, SymptomEntryFactory, WeightEntryFactory, body_site, symptom
 from tracker.models import AuditEvent, User
 from tracker.services.checkins import weight_record
 
@@ -82,3 +82,19 @@ def test_the_export_runs_a_fixed_number_of_queries(client, nurse, record, django
         SymptomEntryFactory(checkin=CheckInFactory(survivor=record), symptom=symptom("cough"))
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert len(rows_of(client.get(url))) == 24
+
+
+def test_her_own_download_is_in_her_language_and_keeps_numbers_for_a_spreadsheet(client, survivor):
+    survivor.language = "es"
+    survivor.save(update_fields=["language"])
+    SymptomEntryFactory(checkin__survivor=survivor, symptom=symptom("headache"), severity=4, is_new=True)
+    WeightEntryFactory(survivor=survivor, kg=Decimal("68.5"))
+    client.force_login(survivor)
+    response = client.get(reverse("survivor_export", args=[survivor.pk]))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert "tipo" in rows[0] and "type" not in rows[0]
+    kinds = {row["tipo"] for row in rows}
+    assert kinds == {"síntoma", "peso"}
+    headache = next(row for row in rows if row["tipo"] == "síntoma")
+    assert headache["qué"] == "Dolor de cabeza" and headache["nuevo"] == "sí"
+    assert next(row for row in rows if row["tipo"] == "peso")["peso"] == "68.5"

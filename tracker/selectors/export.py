@@ -9,49 +9,68 @@ import zoneinfo
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
+
+from ..i18n import localized
 from ..models import Flag, User, WeightEntry
 from .access import symptom_entries
 
-# Column key -> heading, in the file's order.
+# Column key -> heading, in the file's order. Headings and words are in the
+# language of whoever downloads it (hers, or English for staff); numbers and
+# dates stay as a spreadsheet reads them (68.5, 2026-03-03 14:30), whatever
+# the language, since the file's separator is the comma.
 _EXPORT = {
-    "at": "recorded (her time zone)",
-    "type": "type",
-    "what": "what",
-    "site": "body site",
-    "severity": "severity (0-10)",
-    "new": "new",
-    "worse": "getting worse",
-    "since": "since",
-    "note": "note",
-    "weight": "weight",
-    "unit": "weight unit",
-    "tier": "flag tier",
-    "status": "flag status",
-    "outcome": "flag outcome",
+    "at": _("recorded (her time zone)"),
+    "type": _("type"),
+    "what": _("what"),
+    "site": _("body site"),
+    "severity": _("severity (0-10)"),
+    "new": _("new"),
+    "worse": _("getting worse"),
+    "since": _("since"),
+    "note": _("note"),
+    "weight": _("weight"),
+    "unit": _("weight unit"),
+    "tier": _("flag tier"),
+    "status": _("flag status"),
+    "outcome": _("flag outcome"),
     # When she marked a symptom or a weight entered in error (kept in the record, marked).
-    "error": "entered in error (her time zone)",
+    "error": _("entered in error (her time zone)"),
 }
-EXPORT_COLUMNS = tuple(_EXPORT.values())
 
 
-def record_export_rows(*, survivor: User):
+_FLAG_CHOICES = ("tier", "status", "outcome")
+
+
+def record_export_header() -> tuple[str, ...]:
+    """The headings, in the language active now (the view's, not the
+    streaming's: the file is written after the view returned)."""
+    return tuple(str(heading) for heading in _EXPORT.values())
+
+
+def record_export_rows(*, survivor: User) -> Iterator[tuple]:
     """Her whole record, oldest first, one row per symptom, weight and flag,
-    in EXPORT_COLUMNS order: three queries read in time order and merged as
+    in the header's order: three queries read in time order and merged as
     they stream. Callers have checked access through survivor_get_for_user."""
     tz = zoneinfo.ZoneInfo(survivor.time_zone or "UTC")
     entries = symptom_entries().filter(survivor=survivor).order_by("created_at", "id")
     weights = WeightEntry.objects.filter(survivor=survivor).order_by("recorded_at", "id")
     flags = Flag.objects.filter(survivor=survivor).select_related("rule__current").order_by("created_at", "id")
+    yes, no = pgettext("export", "yes"), pgettext("export", "no")
+    kinds = {"symptom": gettext("symptom"), "weight": gettext("weight"), "flag": pgettext("export", "flag")}
+    # Words made now, in the view's language: the rows are made as the file streams.
+    choices = {name: {k: str(v) for k, v in Flag._meta.get_field(name).choices or ()} for name in _FLAG_CHOICES}
     rows: Iterator[dict[str, Any]] = heapq.merge(
         (
             {
                 "at": e.created_at,
-                "type": "symptom",
-                "what": e.symptom.label,
-                "site": e.body_site.label if e.body_site else "",
+                "type": kinds["symptom"],
+                "what": localized(e.symptom, "label"),
+                "site": localized(e.body_site, "label") if e.body_site else "",
                 "severity": e.severity,
-                "new": "yes" if e.is_new else "no",
-                "worse": "yes" if e.is_worse else "no",
+                "new": yes if e.is_new else no,
+                "worse": yes if e.is_worse else no,
                 "since": e.started_on.isoformat() if e.started_on else "",
                 "note": e.note,
                 "error": e.entered_in_error_at,
@@ -61,7 +80,7 @@ def record_export_rows(*, survivor: User):
         (
             {
                 "at": w.recorded_at,
-                "type": "weight",
+                "type": kinds["weight"],
                 "weight": f"{survivor.weight_shown(w.kg):.1f}",
                 "unit": survivor.weight_unit,
                 "error": w.entered_in_error_at,
@@ -71,17 +90,21 @@ def record_export_rows(*, survivor: User):
         (
             {
                 "at": f.created_at,
-                "type": "flag",
+                "type": kinds["flag"],
                 "what": f.rule.current.name if f.rule.current else f.rule.slug,
                 "note": f.evidence,
-                "tier": f.get_tier_display(),
-                "status": f.get_status_display(),
-                "outcome": f.get_outcome_display(),
+                "tier": choices["tier"].get(f.tier, f.tier),
+                "status": choices["status"].get(f.status, f.status),
+                "outcome": choices["outcome"].get(f.outcome, f.outcome),
             }
             for f in flags.iterator(chunk_size=2000)
         ),
         key=operator.itemgetter("at"),
     )
+    return _formatted(rows, tz)
+
+
+def _formatted(rows: Iterator[dict[str, Any]], tz: zoneinfo.ZoneInfo) -> Iterator[tuple]:
     for row in rows:
         row["at"] = row["at"].astimezone(tz).strftime("%Y-%m-%d %H:%M")
         error = row.get("error")

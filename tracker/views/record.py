@@ -14,7 +14,7 @@ from ..access import AuthenticatedHttpRequest, health_reader_required
 from ..history_page import history_page
 from ..models import User
 from ..selectors.access import checkin_get_for_user, survivor_get_for_user
-from ..selectors.export import EXPORT_COLUMNS, record_export_rows
+from ..selectors.export import record_export_header, record_export_rows
 from ..selectors.flags import flags_for_checkin
 from ..selectors.history import chart_data
 from ..services.audit import audit_read
@@ -76,7 +76,7 @@ def survivor_export(request: AuthenticatedHttpRequest, survivor_id: int) -> Stre
     survivor = survivor_get_for_user(user=request.user, survivor_id=survivor_id)
     audit_read(reader=request.user, action="survivor.export", survivor=survivor, target=survivor)
     writer = csv.writer(_Echo())
-    rows = itertools.chain([EXPORT_COLUMNS], record_export_rows(survivor=survivor))
+    rows = itertools.chain([record_export_header()], record_export_rows(survivor=survivor))
     response = StreamingHttpResponse(
         (writer.writerow([_spreadsheet_safe(cell) for cell in row]) for row in rows), content_type="text/csv"
     )
