@@ -13,7 +13,7 @@ from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from ..i18n import localized
-from ..models import Flag, User, WeightEntry
+from ..models import Flag, Tier, User, WeightEntry
 from .access import symptom_entries
 
 # Column key -> heading, in the file's order. Headings and words are in the
@@ -40,9 +40,6 @@ _EXPORT = {
 }
 
 
-_FLAG_CHOICES = ("tier", "status", "outcome")
-
-
 def record_export_header() -> tuple[str, ...]:
     """The headings, in the language active now (the view's, not the
     streaming's: the file is written after the view returned)."""
@@ -60,7 +57,10 @@ def record_export_rows(*, survivor: User) -> Iterator[tuple]:
     yes, no = pgettext("export", "yes"), pgettext("export", "no")
     kinds = {"symptom": gettext("symptom"), "weight": gettext("weight"), "flag": pgettext("export", "flag")}
     # Words made now, in the view's language: the rows are made as the file streams.
-    choices = {name: {k: str(v) for k, v in Flag._meta.get_field(name).choices or ()} for name in _FLAG_CHOICES}
+    choices = {
+        name: {value: str(label) for value, label in options}
+        for name, options in (("tier", Tier.choices), ("status", Flag.Status.choices), ("outcome", Flag.Outcome.choices))
+    }
     rows: Iterator[dict[str, Any]] = heapq.merge(
         (
             {
