@@ -57,7 +57,11 @@ def record_export_rows(*, survivor: User) -> Iterator[tuple]:
     yes, no = pgettext("export", "yes"), pgettext("export", "no")
     kinds = {"symptom": gettext("symptom"), "weight": gettext("weight"), "flag": pgettext("export", "flag")}
     # Words made now, in the view's language: the rows are made as the file streams.
-    flag_choices = {"tier": Tier.choices, "status": Flag.Status.choices, "outcome": Flag.Outcome.choices}
+    flag_choices: dict[str, list[tuple[str, Any]]] = {
+        "tier": Tier.choices,
+        "status": Flag.Status.choices,
+        "outcome": Flag.Outcome.choices,
+    }
     choices = {name: {value: str(label) for value, label in options} for name, options in flag_choices.items()}
     rows: Iterator[dict[str, Any]] = heapq.merge(
         (
