@@ -248,3 +248,14 @@ def test_her_in_app_notice_is_written_when_shown_so_it_follows_her_language(clie
     survivor.save(update_fields=["language"])
     page = client.get(reverse("home")).content.decode()
     assert spanish in page and english not in page and "Ya lo hice" in page
+
+
+def test_did_you_contact_your_care_team_names_her_advice_in_her_language(client, survivor, report):
+    flag = report(survivor, code="jaundice", site=None)["jaundice"]
+    survivor.language = "es"
+    survivor.save(update_fields=["language"])
+    client.force_login(survivor)
+    page = client.get(reverse("flag_contacted", args=[flag.pk])).content.decode()
+    assert flag.rule_version.advice_es and flag.rule_version.advice_es in page
+    assert flag.rule_version.name not in page and flag.rule_version.advice not in page
+    assert "Sobre lo que nos contó el" in page
