@@ -5,7 +5,7 @@ run and kept, since filling it takes a while) and prints a Markdown table.
 Every figure comes with a bare baseline measured in the same run, so the
 ratios are comparable across machines. Copy the table into bench/README.md.
 
-  python bench/run.py [--only evaluation|preview|notes|sweep] [--survivors 20000] [--checkins 1000000]
+  python bench/run.py [--only evaluation|preview|notes|sweep|languages] [--survivors 20000] [--checkins 1000000]
                       [--plan-survivors 200000]
 """
 
@@ -882,7 +882,8 @@ def _port_open(port: int) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
-        "--only", choices=["evaluation", "preview", "reminders", "triage", "notes", "latency", "scale", "sweep"]
+        "--only",
+        choices=["evaluation", "preview", "reminders", "triage", "notes", "latency", "scale", "sweep", "languages"],
     )
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--survivors", type=int, default=20_000)
@@ -919,6 +920,10 @@ def main() -> None:
         from sweep import bench_sweep  # bench/sweep.py, beside this file
 
         bench_sweep(out, args.plan_survivors, bench_clinic())
+    if args.only in (None, "languages"):
+        from languages import bench_languages  # bench/languages.py, beside this file
+
+        bench_languages(out, bench_clinic())
     print("\n".join(out))
 
 
