@@ -76,12 +76,12 @@ SYMPTOMS_ES = {
     ),
     "seizure": (
         "Convulsión (ataque)",
-        "Sacudidas del cuerpo que no podía parar, o perdió el conocimiento, o tuvo un ataque.",
+        "Sacudidas del cuerpo que no pudo parar, o perdió el conocimiento o tuvo un ataque.",
     ),
     "dizziness": ("Mareo", "Siente que se va a desmayar, o que todo le da vueltas."),
     "nausea": ("Náuseas (ganas de vomitar)", "Siente que podría vomitar."),
     "vomiting": ("Vómitos", "Ha vomitado."),
-    "jaundice": ("Piel u ojos amarillos", "La piel amarilla, o la parte blanca de los ojos amarilla."),
+    "jaundice": ("Piel u ojos amarillos", "La piel o la parte blanca de los ojos se ven amarillas."),
     "cough": ("Tos", "Una tos que no se quita, sobre todo una tos seca."),
     "shortness_of_breath": (
         "Falta de aire",

@@ -64,7 +64,7 @@ def test_an_emergency_reminder_in_spanish_says_call_now_in_spanish(survivor, rep
     report(survivor, code="seizure", site=None)
     sweep_and_deliver()
     [email] = [m for m in mail.outbox if m.to == [survivor.email]]
-    assert email.subject == f"Por favor, llame al {clinic.emergency_number} ahora"
+    assert email.subject == f"Llame al {clinic.emergency_number} ahora"
     assert "sala de emergencias" in email.body
     assert f"llame al {clinic.emergency_number} ahora" in sms_file.read_text()
 
@@ -173,7 +173,7 @@ def test_choosing_spanish_switches_her_pages_at_once_and_says_so_in_spanish(clie
     survivor.refresh_from_db()
     assert survivor.language == "es"
     html = response.content.decode()
-    assert "Su configuración está guardada." in html and "Your settings are saved." not in html
+    assert "Guardamos su configuración." in html and "Your settings are saved." not in html
     assert response.headers["Content-Language"] == "es"  # the page after the redirect
     page = client.get(reverse("preferences")).content.decode()
     assert "Configuración" in page and "Idioma" in page and "How should we reach you?" not in page

@@ -117,7 +117,7 @@ def test_the_welcome_page_is_in_the_invitations_language_and_offers_it(client, c
     invitation = InvitationFactory(clinic=clinic, language="es", full_name="Rita Reyes")
     html = open_page(client, invitation, **{"accept-language": "en-US"}).content.decode()
     assert '<html lang="es">' in html
-    assert "Bienvenida, Rita Reyes" in html and "Crear mi cuenta" in html
+    assert "Le damos la bienvenida, Rita Reyes" in html and "Crear mi cuenta" in html
     assert "Create my account" not in html
     assert checked_language(html) == "es"
 
@@ -185,4 +185,4 @@ def test_an_invitation_problem_is_told_in_her_browsers_language(client):
     assert response.status_code == 400
     html = response.content.decode()
     assert "No pudimos abrir esta invitación" in html
-    assert "Por favor abra otra vez el enlace de invitación" in html
+    assert "Por favor, abra otra vez el enlace de invitación" in html

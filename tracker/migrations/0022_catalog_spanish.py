@@ -37,7 +37,7 @@ SYMPTOMS_ES = {
     ),
     "seizure": (
         "Convulsión (ataque)",
-        "Sacudidas del cuerpo que no podía parar, o perdió el conocimiento, o tuvo un ataque.",
+        "Sacudidas del cuerpo que no pudo parar, o perdió el conocimiento o tuvo un ataque.",
     ),
     "dizziness": (
         "Mareo",
@@ -53,7 +53,7 @@ SYMPTOMS_ES = {
     ),
     "jaundice": (
         "Piel u ojos amarillos",
-        "La piel amarilla, o la parte blanca de los ojos amarilla.",
+        "La piel o la parte blanca de los ojos se ven amarillas.",
     ),
     "cough": (
         "Tos",
