@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_otp_webauthn",
     "tracker",
     "followup",
+    "fhirapi",
 ]
 
 MIDDLEWARE = [

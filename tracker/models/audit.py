@@ -45,6 +45,9 @@ class AuditEvent(models.Model):
     # an action on, one survivor. On PostgreSQL a GIN index finds the rows
     # that listed her (migration 0009).
     survivors = models.JSONField(null=True, blank=True)
+    # A system's read through the FHIR interface (fhirapi/): the registered
+    # client's id ("fhir:<client_id>"), with no person as the actor.
+    via = models.CharField(max_length=100, blank=True, default="")
 
     # What the audit browser says for each action code.
     ACTION_LABELS = {
