@@ -24,6 +24,9 @@ class Clinic(models.Model):
         "care team phone", max_length=40, help_text="Shown to this clinic's survivors on every page."
     )
     emergency_number = models.CharField(max_length=20, default="911")
+    # The hospital's medical record number system (a URI, e.g. its OID as
+    # "urn:oid:..."): her MRN goes out under it as a FHIR Patient identifier.
+    mrn_system = models.CharField("MRN system", max_length=200, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -75,6 +78,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Her pages, emails and texts are in this language (tracker/i18n.py);
     # staff pages stay English for now and show it next to her name.
     language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
+    # Her medical record number at the hospital, filled by her clinic's staff
+    # so the chart system can match her (fhirapi: Patient.identifier).
+    mrn = models.CharField("MRN", max_length=64, blank=True, default="")
     date_of_birth = models.DateField(null=True, blank=True)
     enrolled_on = models.DateField(null=True, blank=True, help_text="The day the survivor joined.")
     is_active = models.BooleanField(default=True)
