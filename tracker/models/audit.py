@@ -47,7 +47,7 @@ class AuditEvent(models.Model):
     survivors = models.JSONField(null=True, blank=True)
     # A system's read through the FHIR interface (fhirapi/): the registered
     # client's id ("fhir:<client_id>"), with no person as the actor.
-    via = models.CharField(max_length=100, blank=True, default="")
+    via = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     # What the audit browser says for each action code.
     ACTION_LABELS = {
@@ -56,6 +56,8 @@ class AuditEvent(models.Model):
         "checkin.view": "Opened a check-in",
         "survivor.history.view": "Opened her history",
         "survivor.export": "Downloaded her record",
+        "fhir.read": "Read through the FHIR interface",
+        "fhir.search": "Listed through the FHIR interface",
         "call_list.view": "Saw them on the call lists",
         "survivor_list.view": "Saw them on the survivors page",
         "call.log": "Logged a call",

@@ -26,7 +26,7 @@ class Clinic(models.Model):
     emergency_number = models.CharField(max_length=20, default="911")
     # The hospital's medical record number system (a URI, e.g. its OID as
     # "urn:oid:..."): her MRN goes out under it as a FHIR Patient identifier.
-    mrn_system = models.CharField("MRN system", max_length=200, blank=True, default="")
+    mrn_system = models.CharField("MRN system", max_length=200, blank=True, default="", db_default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -77,10 +77,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     weight_unit = models.CharField(max_length=2, choices=WeightUnit.choices, default=WeightUnit.KG)
     # Her pages, emails and texts are in this language (tracker/i18n.py);
     # staff pages stay English for now and show it next to her name.
-    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en", db_default="en")
     # Her medical record number at the hospital, filled by her clinic's staff
     # so the chart system can match her (fhirapi: Patient.identifier).
-    mrn = models.CharField("MRN", max_length=64, blank=True, default="")
+    mrn = models.CharField("MRN", max_length=64, blank=True, default="", db_default="")
     date_of_birth = models.DateField(null=True, blank=True)
     enrolled_on = models.DateField(null=True, blank=True, help_text="The day the survivor joined.")
     is_active = models.BooleanField(default=True)
@@ -194,7 +194,7 @@ class Invitation(models.Model):
     survivor = models.OneToOneField(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitation")
     # The language of the invitation email and her first choice on the
     # welcome page; blank means her browser's.
-    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True, default="")
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at"]

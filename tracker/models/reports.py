@@ -23,8 +23,8 @@ class Symptom(models.Model):
     help_text = models.CharField(max_length=300)
     # Spanish beside English, blank where not yet written (tracker/i18n.py
     # says why plain columns rather than a translation library).
-    label_es = models.CharField(max_length=100, blank=True, default="")
-    help_text_es = models.CharField(max_length=300, blank=True, default="")
+    label_es = models.CharField(max_length=100, blank=True, default="", db_default="")
+    help_text_es = models.CharField(max_length=300, blank=True, default="", db_default="")
     body_site = models.CharField(max_length=10, choices=BodySiteRule.choices, default=BodySiteRule.NONE)
     free_text_only = models.BooleanField(default=False, help_text="Described only in the note ('other').")
     sort_order = models.PositiveSmallIntegerField(default=0)
@@ -40,7 +40,7 @@ class Symptom(models.Model):
 class BodySite(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     label = models.CharField(max_length=100)
-    label_es = models.CharField(max_length=100, blank=True, default="")
+    label_es = models.CharField(max_length=100, blank=True, default="", db_default="")
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

@@ -88,7 +88,7 @@ class RuleVersion(models.Model):
     # Her advice in Spanish, kept with the version it belongs to; blank means
     # not yet written: she then reads the English and the rules page lists
     # the rule as missing its Spanish (tracker/i18n.py).
-    advice_es = models.TextField(blank=True, default="", help_text="The same advice in Spanish.")
+    advice_es = models.TextField(blank=True, default="", db_default="", help_text="The same advice in Spanish.")
     nurse_note = models.TextField(blank=True)
     source = models.TextField(help_text="Article section, and the guideline that sets the urgency.")
     # Null for the shipped defaults: load_default_rules may refresh only those.

@@ -5,6 +5,8 @@ here. Security events (sign-ins, refusals) are written by
 tracker/security/events.py; the audit page reads the trail in
 followup/audit_trail.py."""
 
+from collections.abc import Iterable
+
 from ..models import AuditEvent, User
 
 
@@ -33,3 +35,22 @@ def audit_record_list(*, actor: User, action: str, survivor_ids) -> None:
     survivors = sorted(set(survivor_ids))
     if survivors:
         AuditEvent.objects.create(actor=actor, action=action, survivors=survivors)
+
+
+def audit_record_system(
+    *, via: str, action: str, object_type: str, object_id: str = "", survivor_ids: Iterable[int] = ()
+) -> None:
+    """A system's read (the FHIR interface): no person is the actor; `via`
+    names the registered client. One row a request: a read names its
+    survivor, a search page the survivors it returned (none if it was empty
+    and named none: the request itself is still recorded)."""
+    survivors = sorted(set(survivor_ids))
+    AuditEvent.objects.create(
+        actor=None,
+        via=via,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        survivor_id=survivors[0] if len(survivors) == 1 and object_id else None,
+        survivors=survivors if not object_id else None,
+    )
