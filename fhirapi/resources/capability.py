@@ -9,9 +9,10 @@ from typing import Any
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from . import codes
-from .questionnaires import QUESTIONNAIRE_DATE
 
 FHIR_VERSION = "4.3.0"
+# When what the statement says last changed: move it with the statement.
+PUBLISHED = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
 # Search parameter name -> its FHIR type; a name not listed is a token.
 PARAM_TYPES = {
     "patient": "reference",
@@ -41,7 +42,7 @@ def capability_statement(
     searchable: dict[str, list[str]],
     *,
     token_url: str | None = None,
-    date: dt.datetime = QUESTIONNAIRE_DATE,
+    date: dt.datetime = PUBLISHED,
 ) -> CapabilityStatement:
     """`searchable`: resource type -> its search parameters (an empty list:
     read only). `token_url`: the SMART token endpoint (default:

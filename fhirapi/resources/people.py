@@ -40,7 +40,6 @@ def patient(user: User) -> Patient:
         "meta": meta(latest(user.date_joined)),
         "identifier": identifiers,
         "active": user.is_active,
-        "name": [{"use": "official", "text": user.full_name or user.email}],
         "communication": [
             {
                 "language": {
@@ -50,6 +49,8 @@ def patient(user: User) -> Patient:
             }
         ],
     }
+    if user.full_name:  # never her email in its place
+        data["name"] = [{"use": "official", "text": user.full_name}]
     if user.date_of_birth:
         data["birthDate"] = user.date_of_birth
     if user.clinic_id:
@@ -60,16 +61,16 @@ def patient(user: User) -> Patient:
 def practitioner(user: User) -> Practitioner:
     """A nurse (or clinic admin) by name: her work email is hers to give,
     not ours, so it stays out."""
-    return Practitioner.model_validate(
-        {
-            "resourceType": "Practitioner",
-            "id": ids.make("practitioner", user.pk),
-            "meta": meta(latest(user.date_joined)),
-            "identifier": [{"system": codes.canonical(codes.PRACTITIONER_ID), "value": str(user.pk)}],
-            "active": user.is_active,
-            "name": [{"text": user.full_name or user.email}],
-        }
-    )
+    data = {
+        "resourceType": "Practitioner",
+        "id": ids.make("practitioner", user.pk),
+        "meta": meta(latest(user.date_joined)),
+        "identifier": [{"system": codes.canonical(codes.PRACTITIONER_ID), "value": str(user.pk)}],
+        "active": user.is_active,
+    }
+    if user.full_name:
+        data["name"] = [{"text": user.full_name}]
+    return Practitioner.model_validate(data)
 
 
 def organization(clinic: Clinic) -> Organization:

@@ -74,6 +74,15 @@ def test_it_builds_the_nurse_and_the_clinic(nurse, clinic):
     assert organization["telecom"] == [{"system": "phone", "value": "555-0100", "use": "work"}]
 
 
+def test_a_person_without_a_name_has_none_rather_than_her_email(survivor):
+    survivor.full_name = ""
+
+    data = roundtrip(fhir.patient(survivor))
+
+    assert "name" not in data
+    assert survivor.email not in json.dumps(data)
+
+
 def test_the_questionnaire_is_the_sdc_check_in_form():
     data = roundtrip(fhir.questionnaire())
 
