@@ -158,6 +158,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 
+# The FHIR interface (fhirapi/): the base of our own canonical URIs (code
+# systems, the check-in Questionnaire, identifier systems). A stable name,
+# not necessarily a page that answers: systems store codes under it.
+FHIR_CANONICAL_BASE = env("FHIR_CANONICAL_BASE", default="https://followup.example.org/fhir")
+
 # Invites are signed tokens that expire after this many seconds and work once.
 INVITE_MAX_AGE = 60 * 60 * 24 * 7
 
