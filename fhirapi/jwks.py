@@ -43,7 +43,11 @@ def jwks_parse(text: str) -> Any:
 def jwks_clean(value: Any) -> dict[str, list[dict[str, str]]]:
     """The JWK Set with its public members only; ValidationError (one
     message) for anything else."""
-    if len(json.dumps(value).encode()) > JWKS_MAX_BYTES:
+    try:
+        size = len(json.dumps(value).encode())
+    except (TypeError, ValueError, RecursionError):
+        raise ValidationError("This is not a JWK Set.") from None
+    if size > JWKS_MAX_BYTES:
         raise ValidationError(f"The key set is too long (at most {JWKS_MAX_BYTES // 1024} KB).")
     if not isinstance(value, dict) or not isinstance(value.get("keys"), list):
         raise ValidationError('A JWK Set is a JSON object with a "keys" list: {"keys": [...]}.')
