@@ -27,6 +27,10 @@ urlpatterns = [
     path("", include("tracker.account_urls")),  # her sessions; the accounts page (issue 13)
     path("", include("tracker.security.urls")),  # the security events page (issue 13)
     path("", include("followup.urls")),
+    # The FHIR interface (issue 17): SMART Backend Services' token endpoint and
+    # discovery; the clinic admin's FHIR clients page.
+    path("fhir/R4/", include("fhirapi.auth_urls")),
+    path("", include("fhirapi.admin_urls")),
 ]
 
 # templates/404.html is found by Django's default handler; the 500 page adds

@@ -421,6 +421,10 @@ SECURITY_THROTTLES = {
     "password_reset.email": (3, 60 * 60),
     "invitation.address": (30, 15 * 60),
     "invitation.token": (10, 15 * 60),
+    # The FHIR token endpoint (fhirapi/views.py): a backend client needs a
+    # token every five minutes; an address may hold several clients.
+    "fhir_token.address": (120, 60),
+    "fhir_token.client": (30, 60),
 }
 # The throttles' counters must be seen by every web process: one process
 # (make run) may keep them in memory; production shares a cache (production.py).

@@ -285,6 +285,11 @@ PUBLIC = {
     "oidc_authentication_init",
     "oidc_authentication_callback",
     "sso_signed_out",
+    # SMART Backend Services (fhirapi/views.py): a system's token request
+    # (its signed assertion is its login; tests/fhirapi/test_auth.py) and
+    # the discovery document saying how to make one.
+    "fhir_token",
+    "fhir_smart_configuration",
 }
 LOGIN_ONLY = {"password_change", "password_change_done"}
 
@@ -315,6 +320,35 @@ CASES.update(
         "plan_template_toggle": (
             lambda d: reverse("plan_template_toggle", args=[_own_template(d).pk]),
             {**ADMIN_ONLY, "clinic_admin": 405},
+        ),
+    }
+)
+
+
+def _our_api_client(d):
+    from fhirapi.models import ApiClient
+
+    return ApiClient.objects.create(
+        clinic=d["owner"].clinic, name="Our EHR", jwks={"keys": []}, scopes=[], created_by=d["clinic_admin"]
+    )
+
+
+# The FHIR interface's pages (issue 17; tests/fhirapi/test_clients.py asks
+# another clinic's admin too): her clinics' clients are the clinic admin's;
+# a survivor's MRN is filled by her clinic's staff (any nurse has the form,
+# which finds only her clinics' survivors).
+CASES.update(
+    {
+        "fhir_client_list": (lambda d: reverse("fhir_client_list"), ADMIN_ONLY),
+        "fhir_client_register": (lambda d: reverse("fhir_client_register"), ADMIN_ONLY),
+        "fhir_client_deactivate": (
+            lambda d: reverse("fhir_client_deactivate", args=[_our_api_client(d).pk]),
+            ADMIN_ONLY,
+        ),
+        "fhir_mrn_system": (lambda d: reverse("fhir_mrn_system"), POST_ONLY),
+        "survivor_mrn": (
+            lambda d: reverse("survivor_mrn"),
+            {**NURSE_ONLY, "clinic_admin": 200, "other_nurse": 200},
         ),
     }
 )

@@ -99,6 +99,11 @@ class AuditEvent(models.Model):
         "plan_template.save": "Saved a plan template",
         "plan_template.on": "Switched a plan template on",
         "plan_template.off": "Switched a plan template off",
+        # The FHIR interface (fhirapi/services.py).
+        "fhir_client.register": "Registered a FHIR client",
+        "fhir_client.deactivate": "Deactivated a FHIR client",
+        "survivor.mrn": "Set her MRN",
+        "clinic.mrn_system": "Set the clinic's MRN system",
     }
 
     class Meta:
