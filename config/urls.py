@@ -29,7 +29,7 @@ urlpatterns = [
     path("", include("followup.urls")),
     # The FHIR interface (issue 17): SMART Backend Services' token endpoint and
     # discovery; the clinic admin's FHIR clients page.
-    path("fhir/R4/", include("fhirapi.auth_urls")),
+    path("fhir/R4/", include("fhirapi.urls")),
     path("", include("fhirapi.admin_urls")),
 ]
 

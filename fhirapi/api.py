@@ -26,7 +26,7 @@ from tracker.services.audit import audit_record_system
 
 from .auth import SmartBearer, scope_allows
 from .outcome import FhirError, operation_outcome
-from .resources import capability_statement
+from .resources import capability_statement, ids
 from .search import parse_query, search
 from .types import SEARCHABLE, TYPES, read_row
 
@@ -69,7 +69,7 @@ def base_url(request: HttpRequest) -> str:
 
 @api.get("/metadata", auth=None)
 def metadata(request: HttpRequest) -> dict[str, Any]:
-    return capability_statement(base_url(request), SEARCHABLE)
+    return capability_statement(base_url(request), SEARCHABLE).model_dump(mode="json", exclude_none=True)
 
 
 def _client_for(request: HttpRequest, resource_type: str) -> Any:
@@ -90,31 +90,54 @@ def search_type(request: HttpRequest, resource_type: str) -> dict[str, Any]:
     client = _client_for(request, resource_type)
     spec = TYPES[resource_type]
     query = parse_query(request.GET, patient_allowed=spec.patient_search)
+    base = base_url(request)
+    if spec.single is not None:  # the Questionnaire: one, the same for everyone
+        resource = spec.single()
+        audit_record_system(via=_via(client), action="fhir.search", object_type=resource_type)
+        entry = {
+            "fullUrl": f"{base}/{resource_type}/{resource['id']}",
+            "resource": resource,
+            "search": {"mode": "match"},
+        }
+        return _bundle(request, [entry], [])
     rows, next_cursor = search(spec.sources, client, query)
     entries = []
     survivors: set[int] = set()
-    base = base_url(request)
     for source, row in rows:
         resource = source.build(row)
-        resource["meta"] = {**resource.get("meta", {}), "lastUpdated": row.fhir_updated.isoformat()}
-        entries.append(
-            {"fullUrl": f"{base}/{resource_type}/{resource['id']}", "resource": resource, "search": {"mode": "match"}}
-        )
+        resource["meta"] = {**resource.get("meta", {}), "lastUpdated": row.fhir_updated.isoformat()}  # type: ignore[attr-defined]
+        entries.append(_entry(base, resource_type, resource))
         survivor = source.survivor_id(row)
         if survivor is not None:
             survivors.add(survivor)
     audit_record_system(via=_via(client), action="fhir.search", object_type=resource_type, survivor_ids=survivors)
-    links = [{"relation": "self", "url": request.build_absolute_uri()}]
+    links = []
     if next_cursor:
         params = [(k, v) for k, values in request.GET.lists() if k != "_cursor" for v in values]
-        links.append({"relation": "next", "url": f"{base}/{resource_type}?{urlencode([*params, ('_cursor', next_cursor)])}"})
-    return {"resourceType": "Bundle", "type": "searchset", "link": links, "entry": entries}
+        query_string = urlencode([*params, ("_cursor", next_cursor)])
+        links.append({"relation": "next", "url": f"{base}/{resource_type}?{query_string}"})
+    return _bundle(request, entries, links)
+
+
+def _entry(base: str, resource_type: str, resource: dict[str, Any]) -> dict[str, Any]:
+    return {"fullUrl": f"{base}/{resource_type}/{resource['id']}", "resource": resource, "search": {"mode": "match"}}
+
+
+def _bundle(request: HttpRequest, entries: list[dict[str, Any]], links: list[dict[str, str]]) -> dict[str, Any]:
+    self_link = {"relation": "self", "url": request.build_absolute_uri()}
+    return {"resourceType": "Bundle", "type": "searchset", "link": [self_link, *links], "entry": entries}
 
 
 @api.get("/{resource_type}/{resource_id}")
 def read(request: HttpRequest, resource_type: str, resource_id: str) -> dict[str, Any]:
     client = _client_for(request, resource_type)
-    source, row = read_row(TYPES[resource_type], client, resource_id)
+    spec = TYPES[resource_type]
+    if spec.single is not None:
+        if resource_id != ids.QUESTIONNAIRE_ID:
+            raise FhirError(404, f"{resource_type}/{resource_id[:40]} is not here.")
+        audit_record_system(via=_via(client), action="fhir.read", object_type=resource_type, object_id=resource_id)
+        return spec.single()
+    source, row = read_row(spec, resource_type, client, resource_id)
     resource = source.build(row)
     resource["meta"] = {**resource.get("meta", {}), "lastUpdated": row.fhir_updated.isoformat()}
     survivor = source.survivor_id(row)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Expression, Model, Q, QuerySet
+from django.db.models import Expression, F, Model, Q, QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
 
 from .outcome import FhirError
@@ -37,7 +37,7 @@ class Source:
 
     rank: int  # its place among the type's sources, in the paging key
     queryset: Callable[[Any], QuerySet]  # (client) -> rows of its clinic only, related rows fetched
-    updated: Expression  # -> fhir_updated
+    updated: Expression | F  # -> fhir_updated
     build: Callable[[Any], dict[str, Any]]  # row -> the resource as JSON-ready dict
     patient: str = ""  # the lookup of her id ("survivor_id"); "" if `patient` does not apply
     survivor_id: Callable[[Any], int | None] = lambda row: None  # whose data a row is, for the audit
@@ -90,14 +90,20 @@ def _bound(value: str) -> tuple[str, dt.datetime]:
     prefix, raw = value[:2], value[2:]
     if prefix not in _PREFIXES or len(raw) > 40:
         raise FhirError(400, "_lastUpdated takes ge, le, gt or lt and a date or a time, as ge2026-01-31.")
-    when = parse_datetime(raw)
+    try:
+        day = parse_date(raw) if len(raw) == 10 else None
+    except ValueError:
+        day = None
+    if day is not None:
+        # A day is the whole day, in UTC: ge and lt take its start, le and gt its end.
+        return prefix, dt.datetime.combine(day, dt.time.min if prefix in ("ge", "lt") else dt.time.max, tzinfo=dt.UTC)
+    try:
+        when = parse_datetime(raw)
+    except ValueError:
+        when = None
     if when is None:
-        day = parse_date(raw)
-        if day is None:
-            raise FhirError(400, f"_lastUpdated: {raw[:40]!r} is not a date or a time.")
-        # A day is the whole day, in UTC: ge takes its start, le its end.
-        when = dt.datetime.combine(day, dt.time.min if prefix in ("ge", "lt") else dt.time.max, tzinfo=dt.UTC)
-    elif when.tzinfo is None:
+        raise FhirError(400, f"_lastUpdated: {raw[:40]!r} is not a date or a time.")
+    if when.tzinfo is None:
         raise FhirError(400, "_lastUpdated: a time needs its offset from UTC, as 2026-01-31T09:00:00Z.")
     return prefix, when
 

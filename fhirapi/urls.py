@@ -10,7 +10,7 @@ from .api import api
 def _open_to_systems(patterns: list[URLPattern | URLResolver]) -> list[URLPattern | URLResolver]:
     for pattern in patterns:
         if isinstance(pattern, URLPattern):
-            pattern.callback.login_required = False  # what django's login_not_required sets
+            pattern.callback.login_required = False  # type: ignore[attr-defined]  # as login_not_required does
         else:
             _open_to_systems(pattern.url_patterns)
     return patterns
