@@ -50,7 +50,7 @@ def test_her_pages_say_their_language_and_speak_it(client_for, spanish):
     assert "Ir al contenido principal" in html and "Skip to main content" not in html
     assert "Mi historial" in html and "Cerrar sesión" in html and "Log out" not in html
     assert "Su equipo de atención de" in html  # the care-team bar
-    assert "<title>Mi seguimiento · Seguimiento</title>" in html
+    assert "<title>Mi seguimiento · Follow-up</title>" in html
 
 
 def test_an_english_reader_gets_english_whatever_her_browser_says(client_for, survivor):
