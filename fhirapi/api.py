@@ -67,7 +67,7 @@ def base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/fhir/R4").rstrip("/")
 
 
-@api.get("/metadata", auth=None)
+@api.get("/metadata", auth=None, url_name="fhir_metadata")
 def metadata(request: HttpRequest) -> dict[str, Any]:
     return capability_statement(base_url(request), SEARCHABLE).model_dump(mode="json", exclude_none=True)
 
@@ -85,7 +85,7 @@ def _via(client: Any) -> str:
     return f"fhir:{client.client_id}"
 
 
-@api.get("/{resource_type}")
+@api.get("/{resource_type}", url_name="fhir_search")
 def search_type(request: HttpRequest, resource_type: str) -> dict[str, Any]:
     client = _client_for(request, resource_type)
     spec = TYPES[resource_type]
@@ -128,7 +128,7 @@ def _bundle(request: HttpRequest, entries: list[dict[str, Any]], links: list[dic
     return {"resourceType": "Bundle", "type": "searchset", "link": [self_link, *links], "entry": entries}
 
 
-@api.get("/{resource_type}/{resource_id}")
+@api.get("/{resource_type}/{resource_id}", url_name="fhir_read")
 def read(request: HttpRequest, resource_type: str, resource_id: str) -> dict[str, Any]:
     client = _client_for(request, resource_type)
     spec = TYPES[resource_type]

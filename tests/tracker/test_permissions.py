@@ -290,6 +290,10 @@ PUBLIC = {
     # the discovery document saying how to make one.
     "fhir_token",
     "fhir_smart_configuration",
+    # The FHIR CapabilityStatement, public as the standard wants it, and
+    # django-ninja's root under /fhir/R4/ (a 404: no docs are served).
+    "fhir_metadata",
+    "api-root",
 }
 LOGIN_ONLY = {"password_change", "password_change_done"}
 
@@ -321,6 +325,20 @@ CASES.update(
             lambda d: reverse("plan_template_toggle", args=[_own_template(d).pk]),
             {**ADMIN_ONLY, "clinic_admin": 405},
         ),
+    }
+)
+
+
+# The FHIR API reads with a bearer token only (tests/fhirapi/test_api.py):
+# a session, whoever's, gets a 401 OperationOutcome and no data.
+SYSTEMS_ONLY = dict.fromkeys(PERSONAS, 401)
+CASES.update(
+    {
+        "fhir_search": (
+            lambda d: reverse("fhir:fhir_search", args=["Flag"]) + f"?patient={d['owner'].pk}",
+            SYSTEMS_ONLY,
+        ),
+        "fhir_read": (lambda d: reverse("fhir:fhir_read", args=["Flag", d["flag"].pk]), SYSTEMS_ONLY),
     }
 )
 
