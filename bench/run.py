@@ -5,7 +5,7 @@ run and kept, since filling it takes a while) and prints a Markdown table.
 Every figure comes with a bare baseline measured in the same run, so the
 ratios are comparable across machines. Copy the table into bench/README.md.
 
-  python bench/run.py [--only evaluation|preview|notes|sweep|languages] [--survivors 20000] [--checkins 1000000]
+  python bench/run.py [--only evaluation|preview|notes|sweep|languages|fhir] [--survivors 20000] [--checkins 1000000]
                       [--plan-survivors 200000]
 """
 
@@ -883,7 +883,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
         "--only",
-        choices=["evaluation", "preview", "reminders", "triage", "notes", "latency", "scale", "sweep", "languages"],
+        choices=[
+            "evaluation",
+            "preview",
+            "reminders",
+            "triage",
+            "notes",
+            "latency",
+            "scale",
+            "sweep",
+            "languages",
+            "fhir",
+        ],
     )
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--survivors", type=int, default=20_000)
@@ -924,6 +935,10 @@ def main() -> None:
         from languages import bench_languages  # bench/languages.py, beside this file
 
         bench_languages(out, bench_clinic())
+    if args.only in (None, "fhir"):
+        from fhir_reads import bench_fhir  # bench/fhir_reads.py, beside this file (not "fhir": fhir.resources)
+
+        bench_fhir(out)
     print("\n".join(out))
 
 

@@ -27,6 +27,7 @@ from tracker.services.audit import audit_record_system
 from .auth import SmartBearer, scope_allows
 from .outcome import FhirError, operation_outcome
 from .resources import capability_statement, ids
+from .resources.common import instant
 from .search import parse_query, search
 from .types import SEARCHABLE, TYPES, read_row
 
@@ -69,7 +70,7 @@ def base_url(request: HttpRequest) -> str:
 
 @api.get("/metadata", auth=None, url_name="fhir_metadata")
 def metadata(request: HttpRequest) -> dict[str, Any]:
-    return capability_statement(base_url(request), SEARCHABLE).model_dump(mode="json", exclude_none=True)
+    return capability_statement(base_url(request), SEARCHABLE)
 
 
 def _client_for(request: HttpRequest, resource_type: str) -> Any:
@@ -105,7 +106,7 @@ def search_type(request: HttpRequest, resource_type: str) -> dict[str, Any]:
     survivors: set[int] = set()
     for source, row in rows:
         resource = source.build(row)
-        resource["meta"] = {**resource.get("meta", {}), "lastUpdated": row.fhir_updated.isoformat()}  # type: ignore[attr-defined]
+        resource["meta"] = {**resource.get("meta", {}), "lastUpdated": instant(row.fhir_updated)}  # type: ignore[attr-defined]
         entries.append(_entry(base, resource_type, resource))
         survivor = source.survivor_id(row)
         if survivor is not None:
@@ -139,7 +140,7 @@ def read(request: HttpRequest, resource_type: str, resource_id: str) -> dict[str
         return spec.single()
     source, row = read_row(spec, resource_type, client, resource_id)
     resource = source.build(row)
-    resource["meta"] = {**resource.get("meta", {}), "lastUpdated": row.fhir_updated.isoformat()}
+    resource["meta"] = {**resource.get("meta", {}), "lastUpdated": instant(row.fhir_updated)}
     survivor = source.survivor_id(row)
     audit_record_system(
         via=_via(client),

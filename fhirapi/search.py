@@ -41,6 +41,9 @@ class Source:
     build: Callable[[Any], dict[str, Any]]  # row -> the resource as JSON-ready dict
     patient: str = ""  # the lookup of her id ("survivor_id"); "" if `patient` does not apply
     survivor_id: Callable[[Any], int | None] = lambda row: None  # whose data a row is, for the audit
+    # For a queryset of plain values (.values()): makes the page's dicts the
+    # rows its builder reads (with `pk` and `fhir_updated`).
+    adapt: Callable[[list[Any]], list[Any]] | None = None
 
 
 @dataclass
@@ -164,5 +167,5 @@ def search(sources: tuple[Source, ...], client: Any, query: Query) -> tuple[list
 
 
 def _keyed(source: Source, rows: QuerySet) -> Iterator[tuple[tuple[dt.datetime, int, int], Source, Model]]:
-    for row in rows:
+    for row in source.adapt(list(rows)) if source.adapt else rows:
         yield (row.fhir_updated, source.rank, row.pk), source, row

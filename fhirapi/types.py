@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import Expression, F, Max, Model, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 
 from followup.models import CallLog, FlagEvent, Message
-from tracker.models import CheckIn, Clinic, Flag, Plan, PlanItem, SymptomEntry, User, WeightEntry
+from tracker.models import CheckIn, Clinic, Flag, Plan, PlanItem, RuleVersion, SymptomEntry, User, WeightEntry
 
 from . import resources as r
 from .outcome import FhirError
@@ -32,11 +33,6 @@ def latest(first: str, *nullable: str) -> Expression | F:
     if not nullable:
         return F(first)
     return Greatest(F(first), *(Coalesce(F(name), F(first)) for name in nullable))
-
-
-def _json(builder: Callable[[Any], Any]) -> Callable[[Any], dict[str, Any]]:
-    """A builder's validated resource as JSON-ready data."""
-    return lambda row: builder(row).model_dump(mode="json", exclude_none=True)
 
 
 @dataclass(frozen=True)
@@ -54,7 +50,39 @@ def _of_clinic(model: type[Model], path: str = "survivor__clinic_id") -> Callabl
     return lambda client: model.objects.filter(**{path: client.clinic_id})  # type: ignore[attr-defined]
 
 
-_FLAGS = _of_clinic(Flag)
+# A flag's resources read its rule's slug and its version's name and number,
+# never the condition (a JSON tree decoded and depth-checked row by row).
+_VERSION_UNREAD = ("condition", "advice", "advice_es", "nurse_note", "source", "change_note")
+
+
+_FLAG_READS = (
+    "id", "survivor_id", "rule_id", "rule_version_id", "tier", "status", "outcome", "created_at", "updated_at",
+    "closed_at",
+)  # fmt: skip
+# A rule version never changes (a new one is a new row) and a rule keeps its
+# slug: what flag() reads of them is cached for the process's life.
+_VERSIONS: dict[int, tuple[SimpleNamespace, SimpleNamespace]] = {}
+
+
+def _flag_rows(rows: list[dict[str, Any]]) -> list[SimpleNamespace]:
+    """Flag values as the rows flag() reads: pk, the columns, .rule.slug,
+    .rule_version.name."""
+    missing = {row["rule_version_id"] for row in rows} - _VERSIONS.keys()
+    if missing:
+        for pk, number, name, slug in RuleVersion.objects.filter(pk__in=missing).values_list(
+            "pk", "number", "name", "rule__slug"
+        ):
+            _VERSIONS[pk] = (SimpleNamespace(slug=slug), SimpleNamespace(name=name, number=number))
+    out = []
+    for row in rows:
+        rule, version = _VERSIONS[row["rule_version_id"]]
+        out.append(SimpleNamespace(pk=row["id"], rule=rule, rule_version=version, **row))
+    return out
+
+
+def _FLAGS(client: Any) -> QuerySet:
+    return _of_clinic(Flag)(client).defer(*(f"rule_version__{name}" for name in _VERSION_UNREAD))
+
 
 TYPES: dict[str, TypeSpec] = {
     "Patient": TypeSpec(
@@ -63,7 +91,7 @@ TYPES: dict[str, TypeSpec] = {
                 0,
                 lambda c: _survivors(c).select_related(*r.PATIENT_SELECT),
                 latest("date_joined"),
-                _json(r.patient),
+                r.patient,
                 patient="pk",
                 survivor_id=lambda row: row.pk,
             ),
@@ -75,18 +103,16 @@ TYPES: dict[str, TypeSpec] = {
                 0,
                 lambda c: User.objects.filter(role=User.Role.NURSE, staff_clinics=c.clinic_id),
                 latest("date_joined"),
-                _json(r.practitioner),
+                r.practitioner,
             ),
         ),
         patient_search=False,
     ),
     "Organization": TypeSpec(
-        (Source(0, lambda c: Clinic.objects.filter(pk=c.clinic_id), latest("created_at"), _json(r.organization)),),
+        (Source(0, lambda c: Clinic.objects.filter(pk=c.clinic_id), latest("created_at"), r.organization),),
         patient_search=False,
     ),
-    "Questionnaire": TypeSpec(
-        (), patient_search=False, single=lambda: r.questionnaire().model_dump(mode="json", exclude_none=True)
-    ),
+    "Questionnaire": TypeSpec((), patient_search=False, single=r.questionnaire),
     "QuestionnaireResponse": TypeSpec(
         (
             Source(
@@ -97,7 +123,7 @@ TYPES: dict[str, TypeSpec] = {
                     .annotate(in_error=Max("entries__entered_in_error_at"))
                 ),
                 latest("created_at", "in_error"),
-                _json(r.questionnaire_response),
+                r.questionnaire_response,
                 patient="survivor_id",
                 survivor_id=lambda row: row.survivor_id,
             ),
@@ -109,7 +135,7 @@ TYPES: dict[str, TypeSpec] = {
                 0,
                 lambda c: _of_clinic(SymptomEntry)(c).select_related(*r.SYMPTOM_ENTRY_SELECT),
                 latest("created_at", "entered_in_error_at"),
-                _json(r.observation_symptom),
+                r.observation_symptom,
                 patient="survivor_id",
                 survivor_id=lambda row: row.survivor_id,
             ),
@@ -117,7 +143,7 @@ TYPES: dict[str, TypeSpec] = {
                 1,
                 _of_clinic(WeightEntry),
                 latest("recorded_at", "entered_in_error_at"),
-                _json(r.observation_weight),
+                r.observation_weight,
                 patient="survivor_id",
                 survivor_id=lambda row: row.survivor_id,
             ),
@@ -127,11 +153,15 @@ TYPES: dict[str, TypeSpec] = {
         (
             Source(
                 0,
-                lambda c: _FLAGS(c).select_related(*r.FLAG_SELECT),
+                # The month's flags are the page a chart system pulls most: plain
+                # values and the rules' names from a cache, not three model
+                # objects a row (bench/README.md, issue 17).
+                lambda c: _of_clinic(Flag)(c).values(*_FLAG_READS),
                 latest("created_at", "updated_at", "closed_at"),
-                _json(r.flag),
+                r.flag,
                 patient="survivor_id",
                 survivor_id=lambda row: row.survivor_id,
+                adapt=_flag_rows,
             ),
         )
     ),
@@ -141,7 +171,7 @@ TYPES: dict[str, TypeSpec] = {
                 0,
                 lambda c: _FLAGS(c).select_related(*r.FLAG_SELECT).prefetch_related(*r.FLAG_PREFETCH),
                 latest("created_at", "updated_at", "closed_at"),
-                _json(r.detected_issue),
+                r.detected_issue,
                 patient="survivor_id",
                 survivor_id=lambda row: row.survivor_id,
             ),
@@ -161,7 +191,7 @@ TYPES: dict[str, TypeSpec] = {
                     "followup__survivor_contacted_at",
                     "followup__nurse_contacted_at",
                 ),
-                _json(r.task),
+                r.task,
                 patient="survivor_id",
                 survivor_id=lambda row: row.survivor_id,
             ),
@@ -173,7 +203,7 @@ TYPES: dict[str, TypeSpec] = {
                 0,
                 lambda c: Message.objects.filter(clinic_id=c.clinic_id, recipient__role=User.Role.SURVIVOR),
                 latest("created_at", "state_changed_at", "sent_at"),
-                _json(r.communication_reminder),
+                r.communication_reminder,
                 patient="survivor_id",
                 survivor_id=lambda row: row.survivor_id,
             ),
@@ -181,7 +211,7 @@ TYPES: dict[str, TypeSpec] = {
                 1,
                 _of_clinic(CallLog),
                 latest("at"),
-                _json(r.communication_call),
+                r.communication_call,
                 patient="survivor_id",
                 survivor_id=lambda row: row.survivor_id,
             ),
@@ -191,7 +221,7 @@ TYPES: dict[str, TypeSpec] = {
                     flag__survivor__clinic_id=c.clinic_id, kind=FlagEvent.Kind.CONTACT
                 ).select_related(*r.CONTACT_SELECT),
                 latest("at"),
-                _json(r.communication_contact),
+                r.communication_contact,
                 patient="flag__survivor_id",
                 survivor_id=lambda row: row.flag.survivor_id,
             ),
@@ -203,7 +233,7 @@ TYPES: dict[str, TypeSpec] = {
                 0,
                 lambda c: _of_clinic(Plan)(c).select_related(*r.PLAN_SELECT).prefetch_related(*r.PLAN_PREFETCH),
                 latest("created_at", "updated_at"),
-                _json(r.care_plan),
+                r.care_plan,
                 patient="survivor_id",
                 survivor_id=lambda row: row.survivor_id,
             ),
@@ -217,7 +247,7 @@ TYPES: dict[str, TypeSpec] = {
                     *r.SERVICE_REQUEST_SELECT
                 ),
                 latest("created_at", "updated_at", "booked_at", "missed_at"),
-                _json(r.service_request),
+                r.service_request,
                 patient="plan__survivor_id",
                 survivor_id=lambda row: row.plan.survivor_id,
             ),
@@ -244,4 +274,4 @@ def read_row(spec: TypeSpec, resource_type: str, client: Any, raw_id: str) -> tu
     row = source.queryset(client).annotate(fhir_updated=source.updated).filter(pk=pk).first()
     if row is None:
         raise missing
-    return source, row
+    return source, source.adapt([row])[0] if source.adapt else row

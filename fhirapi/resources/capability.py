@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fhir.resources.R4B.capabilitystatement import CapabilityStatement
-
 from . import codes
+from .common import resource
 
 FHIR_VERSION = "4.3.0"
 # When what the statement says last changed: move it with the statement.
@@ -43,7 +42,7 @@ def capability_statement(
     *,
     token_url: str | None = None,
     date: dt.datetime = PUBLISHED,
-) -> CapabilityStatement:
+) -> dict[str, Any]:
     """`searchable`: resource type -> its search parameters (an empty list:
     read only). `token_url`: the SMART token endpoint (default:
     <base_url>/auth/token)."""
@@ -75,7 +74,7 @@ def capability_statement(
         ],
         "description": "A system registered by a clinic reads its survivors, with system/<Type>.read scopes.",
     }
-    return CapabilityStatement.model_validate(
+    return resource(
         {
             "resourceType": "CapabilityStatement",
             "status": "active",

@@ -20,12 +20,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir.resources.R4B.communication import Communication
-
 from followup.models import CallLog, Channel, FlagEvent, Message
 
 from . import codes, ids
-from .common import choice_label, latest, meta
+from .common import choice_label, latest, meta, resource
 
 # communication_reminder(message) reads only its row.
 MESSAGE_SELECT: tuple[str, ...] = ()
@@ -55,7 +53,7 @@ CHANNEL_MEDIUM = {
 PHONE = ("PHONE", "telephone")
 
 
-def communication_reminder(message: Message) -> Communication:
+def communication_reminder(message: Message) -> dict[str, Any]:
     patient = ids.ref("patient", message.survivor_id)
     to_her = message.recipient_id == message.survivor_id
     kind_label = choice_label(Message.Kind, message.kind)
@@ -84,11 +82,11 @@ def communication_reminder(message: Message) -> Communication:
         data["about"] = about
     if message.sent_at is not None:
         data["sent"] = message.sent_at
-    return Communication.model_validate(data)
+    return resource(data)
 
 
-def communication_call(call: CallLog) -> Communication:
-    return Communication.model_validate(
+def communication_call(call: CallLog) -> dict[str, Any]:
+    return resource(
         _call(
             id_=ids.make("call", call.pk),
             survivor_id=call.survivor_id,
@@ -99,7 +97,7 @@ def communication_call(call: CallLog) -> Communication:
     )
 
 
-def communication_contact(event: FlagEvent) -> Communication:
+def communication_contact(event: FlagEvent) -> dict[str, Any]:
     """A contact attempt on a flag (the caller passes only events of kind
     contact; another kind is refused)."""
     if event.kind != FlagEvent.Kind.CONTACT:
@@ -112,7 +110,7 @@ def communication_contact(event: FlagEvent) -> Communication:
         at=event.at,
     )
     data["about"] = [ids.ref("flag", event.flag_id)]
-    return Communication.model_validate(data)
+    return resource(data)
 
 
 def _call(*, id_: str, survivor_id: int, nurse_id: int, result: str, at) -> dict[str, Any]:

@@ -8,15 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch
-from fhir.resources.R4B.detectedissue import DetectedIssue
-from fhir.resources.R4B.flag import Flag as FhirFlag
-from fhir.resources.R4B.task import Task
 
 from followup.models import FlagFollowup
 from tracker.models import Flag, FlagEntry, Tier
 
 from . import codes, ids
-from .common import choice_label, latest, meta
+from .common import choice_label, instant, latest, meta, resource
 
 # flag(flag) reads its rule and version: Flag.objects.select_related(*FLAG_SELECT).
 FLAG_SELECT = ("rule", "rule_version")
@@ -28,29 +25,34 @@ FLAG_PREFETCH = (Prefetch("attachments", queryset=FlagEntry.objects.select_relat
 TASK_SELECT = ("rule", "rule_version", "followup")
 
 
-def flag(row: Flag) -> FhirFlag:
-    return FhirFlag.model_validate(
-        {
-            "resourceType": "Flag",
-            "id": ids.make("flag", row.pk),
-            "meta": meta(latest(row.created_at, row.updated_at, row.closed_at)),
-            "status": _flag_status(row),
-            "category": [
-                {
-                    "coding": [
-                        {"system": codes.FLAG_CATEGORY, "code": "clinical", "display": "Clinical"},
-                        codes.coding(codes.TIER, row.tier, choice_label(Tier, row.tier)),
-                    ]
-                }
-            ],
-            "code": _rule_concept(row),
-            "subject": ids.ref("patient", row.survivor_id),
-            "period": _period(row.created_at, row.closed_at),
-        }
-    )
+def flag(row: Flag) -> dict[str, Any]:
+    """Written as the JSON it is (instants as strings, no empty element),
+    not through resource(): the month's flags are the page a chart system
+    pulls most (bench/README.md, issue 17). tests/fhirapi: test_resources
+    checks that resource() would change nothing."""
+    period = {"start": instant(row.created_at)}
+    if row.closed_at is not None:
+        period["end"] = instant(row.closed_at)
+    return {
+        "resourceType": "Flag",
+        "id": ids.make("flag", row.pk),
+        "meta": {"lastUpdated": instant(latest(row.created_at, row.updated_at, row.closed_at))},
+        "status": _flag_status(row),
+        "category": [
+            {
+                "coding": [
+                    {"system": codes.FLAG_CATEGORY, "code": "clinical", "display": "Clinical"},
+                    codes.coding(codes.TIER, row.tier, choice_label(Tier, row.tier)),
+                ]
+            }
+        ],
+        "code": _rule_concept(row),
+        "subject": ids.ref("patient", row.survivor_id),
+        "period": period,
+    }
 
 
-def detected_issue(row: Flag) -> DetectedIssue:
+def detected_issue(row: Flag) -> dict[str, Any]:
     """Severity by tier; evidence: the Observations (and the check-ins'
     QuestionnaireResponses) the rule fired on; detail: the rule, the version
     that first fired, the tier."""
@@ -72,10 +74,10 @@ def detected_issue(row: Flag) -> DetectedIssue:
     evidence = _evidence(row.attachments.all())
     if evidence:
         data["evidence"] = [{"detail": evidence}]
-    return DetectedIssue.model_validate(data)
+    return resource(data)
 
 
-def task(row: Flag) -> Task:
+def task(row: Flag) -> dict[str, Any]:
     followup: FlagFollowup | None = getattr(row, "followup", None)
     data: dict[str, Any] = {
         "resourceType": "Task",
@@ -113,7 +115,7 @@ def task(row: Flag) -> Task:
     last = latest(*changed)
     data["meta"] = meta(last)
     data["lastModified"] = last
-    return Task.model_validate(data)
+    return resource(data)
 
 
 def _rule_concept(row: Flag) -> dict[str, Any]:

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir.resources.R4B.observation import Observation
-
 from tracker.models import SymptomEntry, WeightEntry
 
 from . import codes, ids
-from .common import latest, meta
+from .common import latest, meta, resource
 
 # observation_symptom(entry) reads its symptom and body site:
 # SymptomEntry.objects.select_related(*SYMPTOM_ENTRY_SELECT).
@@ -29,7 +27,7 @@ SYMPTOM_ENTRY_SELECT = ("symptom", "body_site")
 WEIGHT_SELECT: tuple[str, ...] = ()
 
 
-def observation_symptom(entry: SymptomEntry) -> Observation:
+def observation_symptom(entry: SymptomEntry) -> dict[str, Any]:
     symptom = entry.symptom
     data: dict[str, Any] = {
         "resourceType": "Observation",
@@ -54,11 +52,11 @@ def observation_symptom(entry: SymptomEntry) -> Observation:
         data["bodySite"] = codes.body_site_concept(entry.body_site.code, entry.body_site.label)
     if entry.note:
         data["note"] = [{"authorReference": ids.ref("patient", entry.survivor_id), "text": entry.note}]
-    return Observation.model_validate(data)
+    return resource(data)
 
 
-def observation_weight(weight: WeightEntry) -> Observation:
-    return Observation.model_validate(
+def observation_weight(weight: WeightEntry) -> dict[str, Any]:
+    return resource(
         {
             "resourceType": "Observation",
             "id": ids.make("weight", weight.pk),

@@ -3,15 +3,14 @@ clinic as Organization."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import get_language_info
-from fhir.resources.R4B.organization import Organization
-from fhir.resources.R4B.patient import Patient
-from fhir.resources.R4B.practitioner import Practitioner
 
 from tracker.models import Clinic, User
 
 from . import codes, ids
-from .common import latest, meta
+from .common import latest, meta, resource
 
 # patient(user) reads her clinic (its MRN system): User.objects.select_related(*PATIENT_SELECT).
 PATIENT_SELECT = ("clinic",)
@@ -21,7 +20,7 @@ MRN_DISPLAY = "Medical record number"
 # carry the row's creation, the best the database knows.
 
 
-def patient(user: User) -> Patient:
+def patient(user: User) -> dict[str, Any]:
     identifiers = []
     clinic = user.clinic
     if user.mrn and clinic is not None and clinic.mrn_system:
@@ -55,10 +54,10 @@ def patient(user: User) -> Patient:
         data["birthDate"] = user.date_of_birth
     if user.clinic_id:
         data["managingOrganization"] = ids.ref("organization", user.clinic_id)
-    return Patient.model_validate(data)
+    return resource(data)
 
 
-def practitioner(user: User) -> Practitioner:
+def practitioner(user: User) -> dict[str, Any]:
     """A nurse (or clinic admin) by name: her work email is hers to give,
     not ours, so it stays out."""
     data = {
@@ -70,10 +69,10 @@ def practitioner(user: User) -> Practitioner:
     }
     if user.full_name:
         data["name"] = [{"text": user.full_name}]
-    return Practitioner.model_validate(data)
+    return resource(data)
 
 
-def organization(clinic: Clinic) -> Organization:
+def organization(clinic: Clinic) -> dict[str, Any]:
     data = {
         "resourceType": "Organization",
         "id": ids.make("organization", clinic.pk),
@@ -84,7 +83,7 @@ def organization(clinic: Clinic) -> Organization:
     }
     if clinic.care_team_phone:
         data["telecom"] = [{"system": "phone", "value": clinic.care_team_phone, "use": "work"}]
-    return Organization.model_validate(data)
+    return resource(data)
 
 
 def _language(code: str) -> str:

@@ -13,13 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch
-from fhir.resources.R4B.careplan import CarePlan
-from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from tracker.models import Plan, PlanItem
 
 from . import codes, ids
-from .common import choice_label, english, latest, meta
+from .common import choice_label, english, latest, meta, resource
 
 # care_plan(plan) reads its template (the plan's title) and its items' ids:
 # Plan.objects.select_related(*PLAN_SELECT).prefetch_related(*PLAN_PREFETCH).
@@ -39,7 +37,7 @@ ITEM_STATUS = {
 }
 
 
-def care_plan(plan: Plan) -> CarePlan:
+def care_plan(plan: Plan) -> dict[str, Any]:
     data: dict[str, Any] = {
         "resourceType": "CarePlan",
         "id": ids.make("care_plan", plan.pk),
@@ -56,10 +54,10 @@ def care_plan(plan: Plan) -> CarePlan:
     items = sorted(plan.items.all(), key=lambda item: item.pk)
     if items:
         data["activity"] = [{"reference": ids.ref("service_request", item.pk)} for item in items]
-    return CarePlan.model_validate(data)
+    return resource(data)
 
 
-def service_request(item: PlanItem, *, words: str | None = None) -> ServiceRequest:
+def service_request(item: PlanItem, *, words: str | None = None) -> dict[str, Any]:
     """`words`: what the item is called (tracker.selectors.plans.item_words,
     for a template item whose words are the template's); else the nurse's
     label, else its kind."""
@@ -89,7 +87,7 @@ def service_request(item: PlanItem, *, words: str | None = None) -> ServiceReque
         data["occurrencePeriod"] = {"start": item.opens_on, "end": item.due_by}
     if item.booked_place:
         data["locationCode"] = [{"text": item.booked_place}]
-    return ServiceRequest.model_validate(data)
+    return resource(data)
 
 
 def choice_label_kind(kind: str) -> str:

@@ -13,14 +13,12 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Prefetch
-from fhir.resources.R4B.questionnaire import Questionnaire
-from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from tracker import catalog
 from tracker.models import NOTE_MAX_LENGTH, CheckIn, SymptomEntry
 
 from . import codes, ids
-from .common import choice_label, latest, meta
+from .common import choice_label, latest, meta, resource
 
 # The form as published: change the version (and the date) with its questions.
 QUESTIONNAIRE_VERSION = "1"
@@ -36,7 +34,7 @@ def questionnaire_url() -> str:
     return codes.canonical(codes.QUESTIONNAIRE)
 
 
-def questionnaire() -> Questionnaire:
+def questionnaire() -> dict[str, Any]:
     asks_site = [code for code, _label, _help, site in catalog.SYMPTOMS if site != "none"]
     entry_items = [
         {
@@ -94,7 +92,7 @@ def questionnaire() -> Questionnaire:
             "type": "decimal",
         },
     ]
-    return Questionnaire.model_validate(
+    return resource(
         {
             "resourceType": "Questionnaire",
             "id": ids.QUESTIONNAIRE_ID,
@@ -112,7 +110,7 @@ def questionnaire() -> Questionnaire:
     )
 
 
-def questionnaire_response(checkin: CheckIn) -> QuestionnaireResponse:
+def questionnaire_response(checkin: CheckIn) -> dict[str, Any]:
     """Her answers as she gave them. An entry she later marked entered in
     error is left out, and the response is then "amended" (completed, then
     changed): what stands is what the chart should read."""
@@ -130,7 +128,7 @@ def questionnaire_response(checkin: CheckIn) -> QuestionnaireResponse:
             }
         )
     patient = ids.ref("patient", checkin.survivor_id)
-    return QuestionnaireResponse.model_validate(
+    return resource(
         {
             "resourceType": "QuestionnaireResponse",
             "id": ids.make("questionnaire_response", checkin.pk),

@@ -128,7 +128,7 @@ def test_the_questionnaire_is_the_sdc_check_in_form():
 
 def test_the_canonical_base_comes_from_the_setting():
     with override_settings(FHIR_CANONICAL_BASE="https://other.example/fhir/"):
-        assert fhir.questionnaire().url == "https://other.example/fhir/Questionnaire/checkin"
+        assert fhir.questionnaire()["url"] == "https://other.example/fhir/Questionnaire/checkin"
 
 
 @pytest.fixture
@@ -427,3 +427,20 @@ def test_the_builders_run_no_query_on_rows_loaded_with_their_constants(
             fhir.task(flag),
         ):
             roundtrip(resource)
+
+
+def test_the_flag_written_as_json_is_what_resource_would_make_of_it(report, survivor, nurse):
+    """flag() skips resource() for speed: its JSON must be clean already
+    (instants as strings, no empty element), open, closed and withdrawn."""
+    from fhirapi.resources.common import resource
+
+    open_flag = report(survivor, "seizure", None, 8, True, False)["seizure"]
+    withdrawn = report(survivor, "pain", "hip", 6, True, True)["bone-pain-new-or-worse"]
+    entry_mark_in_error(survivor=survivor, entry=withdrawn.attachments.get().entry)
+    closed = report(survivor, "jaundice", None, 5, True, False)["jaundice"]
+    FlagFollowup.objects.get_or_create(flag=closed)
+    flag_nurse_resolve(flag=closed, nurse=nurse, outcome=Flag.Outcome.SELF_CARE)
+    for pk in (open_flag.pk, withdrawn.pk, closed.pk):
+        built = fhir.flag(load_flag(pk))
+        assert resource(built) == built
+        roundtrip(built)

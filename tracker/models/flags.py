@@ -3,6 +3,7 @@ review deadline, and the entries and weights attached to it. Acting on a
 flag (triage, reminders) is followup's."""
 
 from django.db import models
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from ..rules.engine import split_evidence
@@ -71,6 +72,14 @@ class Flag(models.Model):
         ]
         indexes = [
             models.Index(fields=["survivor", "status"], name="flag_survivor_status"),
+            # A flag's last change, in the order a chart system pulls them
+            # (the FHIR interface's _lastUpdated search, fhirapi/types.py:
+            # the same expression, so PostgreSQL reads this index in order).
+            models.Index(
+                Greatest("created_at", Coalesce("updated_at", "created_at"), Coalesce("closed_at", "created_at")),
+                "id",
+                name="flag_last_changed",
+            ),
             models.Index(fields=["rule", "created_at"], name="flag_rule_created"),
             models.Index(
                 fields=["tier_rank", "review_by", "id"], name="flag_open_queue", condition=models.Q(status="open")
