@@ -73,7 +73,8 @@ SQLITE_TESTS := tests/followup/test_delivery.py tests/followup/test_schedule.py 
 	tests/followup/test_triage.py tests/followup/test_outsiders.py tests/tracker/test_flags.py \
 	tests/tracker/test_checkin.py tests/tracker/test_history_page.py \
 	tests/tracker/test_plans.py tests/tracker/test_plan_horizon.py tests/tracker/test_checkin_endocrine.py \
-	tests/followup/test_plan_reminders.py tests/followup/test_plan_overdue.py tests/followup/test_survivor_language.py
+	tests/followup/test_plan_reminders.py tests/followup/test_plan_overdue.py tests/followup/test_survivor_language.py \
+	tests/fhirapi/test_api.py
 
 test-sqlite: install
 	DATABASE_URL=sqlite:///var/test-sqlite.sqlite3 $(VENV)/bin/pytest -q -m "not postgresql" $(SQLITE_TESTS)
