@@ -19,7 +19,6 @@ _NAV = (
     "cadence_edit",
     "audit_trail",
     "account_list",
-    "fhir_client_list",
     "session_list",
     "security_events",
     "mfa_factors",

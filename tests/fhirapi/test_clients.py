@@ -195,8 +195,8 @@ def test_another_clinics_admin_cannot_deactivate_ours_nor_we_theirs(client_for, 
     assert their_client.is_active
 
 
-def test_the_nav_has_the_link_for_clinic_admins_only(client_for, clinic_admin, nurse):
-    assert f'href="{LIST}"' in client_for(clinic_admin).get(LIST).content.decode()
+def test_the_accounts_page_links_to_the_clients_for_clinic_admins_only(client_for, clinic_admin, nurse):
+    assert f'href="{LIST}"' in client_for(clinic_admin).get(reverse("account_list")).content.decode()
     assert f'href="{LIST}"' not in client_for(nurse).get(reverse("flag_queue")).content.decode()
 
 
