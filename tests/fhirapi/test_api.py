@@ -197,3 +197,17 @@ def test_metadata_is_public_and_lists_what_is_supported(client):
     resources = {r.type: r for r in statement.rest[0].resource}
     assert set(resources) >= {"Patient", "Observation", "Flag", "DetectedIssue", "Task", "CarePlan", "ServiceRequest"}
     assert {p.name for p in resources["Flag"].searchParam} == {"patient", "_lastUpdated", "_count"}
+
+
+def test_whatever_else_is_asked_is_answered_as_fhir_answers(client, warehouse):
+    token = token_for(client, warehouse)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    for response, status in [
+        (client.post("/fhir/R4/Flag", {}, **auth), 405),
+        (client.delete("/fhir/R4/Flag/1", **auth), 405),
+        (client.get("/fhir/R4/Flag/1/history", **auth), 404),
+        (client.get("/fhir/R4/", **auth), 404),
+    ]:
+        assert response.status_code == status
+        assert response["Content-Type"].startswith(FHIR)
+        OperationOutcome.model_validate(response.json())

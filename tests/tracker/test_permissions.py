@@ -291,9 +291,9 @@ PUBLIC = {
     "fhir_token",
     "fhir_smart_configuration",
     # The FHIR CapabilityStatement, public as the standard wants it, and
-    # django-ninja's root under /fhir/R4/ (a 404: no docs are served).
+    # anything else under /fhir/R4/ (an OperationOutcome 404).
     "fhir_metadata",
-    "api-root",
+    "fhir_not_found",
 }
 LOGIN_ONLY = {"password_change", "password_change_done"}
 
