@@ -1,11 +1,13 @@
-"""Our 500 page. Django's own handler renders templates/500.html with no
+"""Our error pages: 400, 403 and a refused form (CSRF) in her language with
+a way back; and the 500 page. Django's own handler renders templates/500.html with no
 context at all; this one adds a survivor's care-team numbers when they can
 be known, and never fails itself: the page must come up when the database is
 the thing that broke."""
 
 import logging
 
-from django.http import HttpRequest, HttpResponseServerError
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
@@ -34,3 +36,18 @@ def _care_team(request: HttpRequest) -> dict:
     if row is None:
         return {}
     return {"care_team_phone": row["care_team_phone"], "emergency_number": row["emergency_number"]}
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form refused for its security token (open in a tab from before she
+    signed in again, or cookies blocked): our page, in her language, with a
+    way back, not Django's "403 Forbidden" (settings.CSRF_FAILURE_VIEW)."""
+    return render(request, "403_csrf.html", status=403)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)

@@ -36,3 +36,5 @@ urlpatterns = [
 # templates/404.html is found by Django's default handler; the 500 page adds
 # her care team's number when it can (config/errors.py).
 handler500 = "config.errors.server_error"
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"

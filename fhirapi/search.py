@@ -74,7 +74,7 @@ def parse_query(params: Any, *, patient_allowed: bool) -> Query:
     query.bounds = [_bound(value) for value in values]
     if "_count" in params:
         raw = params.get("_count", "")
-        if not raw.isdigit() or not 1 <= int(raw) <= COUNT_MAX:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= COUNT_MAX:
             raise FhirError(400, f"_count must be a whole number from 1 to {COUNT_MAX}.")
         query.count = int(raw)
     if "_cursor" in params:
@@ -84,7 +84,7 @@ def parse_query(params: Any, *, patient_allowed: bool) -> Query:
 
 def _patient(value: str) -> int:
     pk = value.removeprefix("Patient/")
-    if not pk.isdigit() or len(pk) > 18:
+    if not (pk.isascii() and pk.isdigit()) or len(pk) > 18:
         raise FhirError(400, "patient must be a Patient id, as 123 or Patient/123.")
     return int(pk)
 

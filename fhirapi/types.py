@@ -186,10 +186,11 @@ TYPES: dict[str, TypeSpec] = {
                     "created_at",
                     "updated_at",
                     "closed_at",
-                    "followup__first_opened_at",
+                    # The same times as task() writes (resources/flags.py).
                     "followup__claimed_at",
-                    "followup__survivor_contacted_at",
+                    "followup__first_opened_at",
                     "followup__nurse_contacted_at",
+                    "followup__overdue_at",
                 ),
                 r.task,
                 patient="survivor_id",

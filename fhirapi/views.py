@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tracker.security.identity import client_address
 from tracker.security.throttle import throttle_many
 
-from .assertions import ASSERTION_MAX_BYTES, TokenError, assertion_issuer
+from .assertions import ASSERTION_MAX_BYTES, TokenError, assertion_issuer, assertion_verify
 from .jwks import SIGNING_ALGORITHMS
 from .scopes import REGISTRABLE_SCOPES
 from .services import token_issue
@@ -70,14 +70,19 @@ def token(request: HttpRequest) -> JsonResponse:
         if isinstance(error, ValueError):  # a Content-Length that is not a number
             error = TokenError("invalid_request", "The request is not valid.")
         return _refused(error, request)
-    wait = throttle_many(
-        request,
-        [("fhir_token.address", client_address(request)), ("fhir_token.client", assertion_issuer(assertion))],
-    )
+    # Per address before anything is checked; per client only once the
+    # assertion's signature holds (below), or anyone who knows a client_id
+    # could keep its system from getting tokens with junk assertions.
+    wait = throttle_many(request, [("fhir_token.address", client_address(request))])
     if wait:
-        response = _answer({"error": "invalid_request", "error_description": "Too many requests."}, status=429)
-        response["Retry-After"] = str(wait)
-        return response
+        return _too_many(wait)
+    try:
+        assertion_verify(assertion=assertion, audience=_token_url(request))
+    except TokenError as error:
+        return _refused(error, request)
+    wait = throttle_many(request, [("fhir_token.client", assertion_issuer(assertion))])
+    if wait:
+        return _too_many(wait)
     try:
         issued = token_issue(assertion=assertion, scope=scope, audience=_token_url(request))
         if request.POST.get("client_id", issued.client.client_id) != issued.client.client_id:
@@ -115,3 +120,9 @@ def smart_configuration(request: HttpRequest) -> JsonResponse:
             "capabilities": ["client-confidential-asymmetric"],
         }
     )
+
+
+def _too_many(wait: int) -> JsonResponse:
+    response = _answer({"error": "invalid_request", "error_description": "Too many requests."}, status=429)
+    response["Retry-After"] = str(wait)
+    return response

@@ -37,6 +37,9 @@ def audit_for_admin(*, user: User, survivor: str = "", staff: str = "", day_from
         AuditEvent.objects.filter(
             Q(survivor__in=ours)
             | (Q(survivors__isnull=False) & by_our_staff & _lists_any_of_clinics(clinic_ids))
+            # A system's searches through the FHIR interface (no person acts):
+            # the pages that listed her clinics' survivors.
+            | (Q(via__startswith="fhir:", survivors__isnull=False) & _lists_any_of_clinics(clinic_ids))
             | (about_no_survivor & by_our_staff)
         )
         .exclude(

@@ -31,8 +31,12 @@ PO = ROOT / "locale" / "es" / "LC_MESSAGES" / "django.po"
 # email and text go to staff.
 SURVIVOR_TEMPLATES = [
     "base.html",
+    "400.html",
+    "403.html",
+    "403_csrf.html",
     "404.html",
     "500.html",
+    "_help_line.html",
     "_form_errors.html",
     "_pagination.html",
     "tracker/**/*.html",

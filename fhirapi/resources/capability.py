@@ -9,7 +9,11 @@ from typing import Any
 from . import codes
 from .common import resource
 
-FHIR_VERSION = "4.3.0"
+# What the endpoint speaks: R4 (4.0.1), as its path says and R4 clients check.
+# The resources are built and tested with fhir.resources' R4B models (4.3, the
+# R4 technical correction: the only FHIR package on pydantic 2, which spaCy
+# shares); nothing these builders write is new in R4B.
+FHIR_VERSION = "4.0.1"
 # When what the statement says last changed: move it with the statement.
 PUBLISHED = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
 # Search parameter name -> its FHIR type; a name not listed is a token.

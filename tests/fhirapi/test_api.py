@@ -211,3 +211,25 @@ def test_whatever_else_is_asked_is_answered_as_fhir_answers(client, warehouse):
         assert response.status_code == status
         assert response["Content-Type"].startswith(FHIR)
         OperationOutcome.model_validate(response.json())
+
+
+def test_digits_that_are_not_ascii_are_a_400_not_a_500(client, warehouse):
+    token = token_for(client, warehouse)
+    for params in ({"_count": "²"}, {"patient": "²"}, {"patient": "Patient/¹"}):
+        response = get(client, "/fhir/R4/Flag", token, **params)
+        assert response.status_code == 400, params
+        OperationOutcome.model_validate(response.json())
+
+
+def test_the_clinic_admins_audit_page_shows_the_systems_reads(
+    client, client_for, clinic_admin, warehouse, survivor, her_year
+):
+    from django.urls import reverse
+
+    token = token_for(client, warehouse)
+    get(client, f"/fhir/R4/Flag/{her_year[0].pk}", token)
+    get(client, "/fhir/R4/Observation", token, patient=str(survivor.pk), _count="5")
+    page = client_for(clinic_admin).get(reverse("audit_trail"))
+    rows = [e for e in page.context["page"] if e.via == f"fhir:{warehouse.client_id}"]
+    assert sorted(e.action for e in rows) == ["fhir.read", "fhir.search"]
+    assert f"fhir:{warehouse.client_id}" in page.content.decode()

@@ -229,6 +229,16 @@ def test_it_throttles_a_client(client, api_client, warehouse):
     assert ask(client, other).status_code == 200
 
 
+@override_settings(SECURITY_THROTTLES={"fhir_token.address": (100, 60), "fhir_token.client": (3, 60)})
+def test_junk_assertions_naming_a_client_do_not_lock_it_out(client, api_client):
+    """Only an assertion whose signature holds counts against its client:
+    someone who knows a client_id cannot keep its system from its tokens."""
+    forged = rsa_key("someone else")
+    for _ in range(5):
+        assert ask(client, token_request(assertion(api_client.client_id, forged, kid="rsa-1"))).status_code == 401
+    assert ask(client, token_request(assertion(api_client.client_id, rsa_key(), kid="rsa-1"))).status_code == 200
+
+
 @override_settings(SECURITY_THROTTLES={"fhir_token.address": (2, 60), "fhir_token.client": (100, 60)})
 def test_it_throttles_an_address(client, api_client):
     for _ in range(2):

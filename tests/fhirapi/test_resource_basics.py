@@ -40,7 +40,7 @@ def test_the_capability_statement_lists_reads_searches_and_the_token_endpoint():
     assert (data["status"], data["kind"], data["fhirVersion"], data["format"]) == (
         "active",
         "instance",
-        "4.3.0",
+        "4.0.1",
         ["json"],
     )
     (rest,) = data["rest"]

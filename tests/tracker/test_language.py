@@ -83,3 +83,27 @@ def test_after_she_signs_out_the_login_page_still_speaks_her_language(client, su
 def test_staff_leave_the_language_cookie_alone(client, nurse):
     client.force_login(nurse)
     assert settings.LANGUAGE_COOKIE_NAME not in client.get(reverse("flag_queue")).cookies
+
+
+def test_a_refused_form_is_our_page_in_her_language_with_a_way_back(survivor):
+    from django.test import Client
+
+    survivor.language = "es"
+    survivor.save(update_fields=["language"])
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(survivor)
+    response = strict.post(reverse("weight_create"), {"value": "68,5"})
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "Este formulario ya no es válido" in html and "Forbidden" not in html and '<html lang="es"' in html
+
+
+def test_a_password_like_her_email_is_refused_in_her_words(survivor):
+    from django.contrib.auth import password_validation
+    from django.core.exceptions import ValidationError
+
+    survivor.email = "rosamartinez@example.org"
+    with translation.override("es"), pytest.raises(ValidationError) as refused:
+        password_validation.validate_password("rosamartinez2026", survivor)
+    assert "correo electrónico" in " ".join(refused.value.messages)
+    assert "email" not in " ".join(refused.value.messages)

@@ -67,7 +67,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         KG = "kg", _("Kilograms (kg)")
         LB = "lb", _("Pounds (lb)")
 
-    email = models.EmailField(unique=True)
+    # Named for her: password checks say "too similar to the email address", in her language.
+    email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(max_length=200)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.SURVIVOR)
     # A survivor belongs to exactly one clinic; staff may work for several.
