@@ -19,6 +19,7 @@ from django.db.models import Expression, F, Max, Model, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 
 from followup.models import CallLog, FlagEvent, Message
+from tracker import scope
 from tracker.models import CheckIn, Clinic, Flag, Plan, PlanItem, RuleVersion, SymptomEntry, User, WeightEntry
 
 from . import resources as r
@@ -101,7 +102,7 @@ TYPES: dict[str, TypeSpec] = {
         (
             Source(
                 0,
-                lambda c: User.objects.filter(role=User.Role.NURSE, staff_clinics=c.clinic_id),
+                lambda c: scope.nurses_of(c.clinic_id),
                 latest("date_joined"),
                 r.practitioner,
             ),
