@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 
 from fhirapi.services import api_client_register
+from tests.fhirapi.checks import BASE
 from tests.fhirapi.keys import ec_key, public_jwk, rsa_key
 
 
@@ -36,3 +37,19 @@ def warehouse(clinic, clinic_admin):
         jwks={"keys": [public_jwk(rsa_key("warehouse"), "w-1")]},
         scopes=["system/*.read"],
     )
+
+
+@pytest.fixture(autouse=True)
+def _canonical_base(settings):
+    settings.FHIR_CANONICAL_BASE = BASE
+
+
+@pytest.fixture
+def her(survivor, clinic):
+    """A survivor whose clinic names its MRN system, with her MRN; she reads Spanish."""
+    clinic.mrn_system = "urn:oid:2.16.840.1.113883.3.999"
+    clinic.save(update_fields=["mrn_system"])
+    survivor.mrn = "MRN-00417"
+    survivor.language = "es"
+    survivor.save(update_fields=["mrn", "language"])
+    return survivor

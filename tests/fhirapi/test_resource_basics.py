@@ -13,21 +13,7 @@ from fhirapi import resources as fhir
 from fhirapi.resources import ids
 from tracker.models import WeightEntry
 
-from .checks import BASE, roundtrip
-
-
-@pytest.fixture(autouse=True)
-def _canonical_base(settings):
-    settings.FHIR_CANONICAL_BASE = BASE
-
-
-@pytest.fixture
-def her(survivor, clinic):
-    clinic.mrn_system = "urn:oid:2.16.840.1.113883.3.999"
-    clinic.save(update_fields=["mrn_system"])
-    survivor.mrn = "MRN-00417"
-    survivor.save(update_fields=["mrn"])
-    return survivor
+from .checks import roundtrip
 
 
 def test_the_capability_statement_lists_reads_searches_and_the_token_endpoint():

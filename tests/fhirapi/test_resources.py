@@ -24,21 +24,6 @@ from tracker.services.corrections import entry_mark_in_error
 from .checks import BASE, SNOMED, codings, roundtrip
 
 
-@pytest.fixture(autouse=True)
-def _canonical_base(settings):
-    settings.FHIR_CANONICAL_BASE = BASE
-
-
-@pytest.fixture
-def her(survivor, clinic):
-    clinic.mrn_system = "urn:oid:2.16.840.1.113883.3.999"
-    clinic.save(update_fields=["mrn_system"])
-    survivor.mrn = "MRN-00417"
-    survivor.language = "es"
-    survivor.save(update_fields=["mrn", "language"])
-    return survivor
-
-
 def test_it_builds_the_patient_with_her_mrn_language_and_clinic(her, clinic):
     data = roundtrip(fhir.patient(her))
 
