@@ -22,6 +22,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.renderers import BaseRenderer
 
+from tracker.security.events import security_event_record
 from tracker.services.audit import audit_record_system
 
 from .auth import SmartBearer, scope_allows
@@ -54,6 +55,16 @@ api = NinjaAPI(
 
 @api.exception_handler(FhirError)
 def _fhir_error(request: HttpRequest, error: FhirError) -> HttpResponse:
+    client = getattr(request, "auth", None)
+    if error.status in (403, 404) and client is not None:
+        # A system refused a resource (another clinic's id, a scope it lacks):
+        # a security event in the log, with the client, never the data.
+        security_event_record(
+            request=request,
+            action="security.fhir_refused",
+            account=None,
+            detail=f"client={client.client_id} status={error.status}",
+        )
     return api.create_response(request, operation_outcome(error), status=error.status)
 
 

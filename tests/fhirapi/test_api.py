@@ -233,3 +233,15 @@ def test_the_clinic_admins_audit_page_shows_the_systems_reads(
     rows = [e for e in page.context["page"] if e.via == f"fhir:{warehouse.client_id}"]
     assert sorted(e.action for e in rows) == ["fhir.read", "fhir.search"]
     assert f"fhir:{warehouse.client_id}" in page.content.decode()
+
+
+def test_a_refused_read_is_a_security_event_naming_the_client_not_the_data(client, warehouse, outsider, caplog):
+    import logging
+
+    token = token_for(client, warehouse)
+    theirs = Flag.objects.get(survivor=outsider)
+    caplog.set_level(logging.WARNING)
+    assert get(client, f"/fhir/R4/Flag/{theirs.pk}", token).status_code == 404
+    line = next(r.getMessage() for r in caplog.records if "fhir_refused" in r.getMessage())
+    assert f"client={warehouse.client_id}" in line and "status=404" in line
+    assert token not in caplog.text and outsider.full_name not in caplog.text
