@@ -15,6 +15,7 @@ import binascii
 import datetime as dt
 import heapq
 import itertools
+import operator
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,10 +41,14 @@ class Source:
     updated: Expression | F  # -> fhir_updated
     build: Callable[[Any], dict[str, Any]]  # row -> the resource as JSON-ready dict
     patient: str = ""  # the lookup of her id ("survivor_id"); "" if `patient` does not apply
-    survivor_id: Callable[[Any], int | None] = lambda row: None  # whose data a row is, for the audit
     # For a queryset of plain values (.values()): makes the page's dicts the
     # rows its builder reads (with `pk` and `fhir_updated`).
     adapt: Callable[[list[Any]], list[Any]] | None = None
+
+    def survivor_id(self, row: Any) -> int | None:
+        """Whose data a row is, for the audit: the `patient` lookup read on
+        the row ("plan__survivor_id" is row.plan.survivor_id)."""
+        return operator.attrgetter(self.patient.replace("__", "."))(row) if self.patient else None
 
 
 @dataclass

@@ -94,7 +94,6 @@ TYPES: dict[str, TypeSpec] = {
                 latest("date_joined"),
                 r.patient,
                 patient="pk",
-                survivor_id=lambda row: row.pk,
             ),
         )
     ),
@@ -126,7 +125,6 @@ TYPES: dict[str, TypeSpec] = {
                 latest("created_at", "in_error"),
                 r.questionnaire_response,
                 patient="survivor_id",
-                survivor_id=lambda row: row.survivor_id,
             ),
         )
     ),
@@ -138,7 +136,6 @@ TYPES: dict[str, TypeSpec] = {
                 latest("created_at", "entered_in_error_at"),
                 r.observation_symptom,
                 patient="survivor_id",
-                survivor_id=lambda row: row.survivor_id,
             ),
             Source(
                 1,
@@ -146,7 +143,6 @@ TYPES: dict[str, TypeSpec] = {
                 latest("recorded_at", "entered_in_error_at"),
                 r.observation_weight,
                 patient="survivor_id",
-                survivor_id=lambda row: row.survivor_id,
             ),
         )
     ),
@@ -161,7 +157,6 @@ TYPES: dict[str, TypeSpec] = {
                 latest("created_at", "updated_at", "closed_at"),
                 r.flag,
                 patient="survivor_id",
-                survivor_id=lambda row: row.survivor_id,
                 adapt=_flag_rows,
             ),
         )
@@ -174,7 +169,6 @@ TYPES: dict[str, TypeSpec] = {
                 latest("created_at", "updated_at", "closed_at"),
                 r.detected_issue,
                 patient="survivor_id",
-                survivor_id=lambda row: row.survivor_id,
             ),
         )
     ),
@@ -195,7 +189,6 @@ TYPES: dict[str, TypeSpec] = {
                 ),
                 r.task,
                 patient="survivor_id",
-                survivor_id=lambda row: row.survivor_id,
             ),
         )
     ),
@@ -207,7 +200,6 @@ TYPES: dict[str, TypeSpec] = {
                 latest("created_at", "state_changed_at", "sent_at"),
                 r.communication_reminder,
                 patient="survivor_id",
-                survivor_id=lambda row: row.survivor_id,
             ),
             Source(
                 1,
@@ -215,7 +207,6 @@ TYPES: dict[str, TypeSpec] = {
                 latest("at"),
                 r.communication_call,
                 patient="survivor_id",
-                survivor_id=lambda row: row.survivor_id,
             ),
             Source(
                 2,
@@ -225,7 +216,6 @@ TYPES: dict[str, TypeSpec] = {
                 latest("at"),
                 r.communication_contact,
                 patient="flag__survivor_id",
-                survivor_id=lambda row: row.flag.survivor_id,
             ),
         )
     ),
@@ -237,7 +227,6 @@ TYPES: dict[str, TypeSpec] = {
                 latest("created_at", "updated_at"),
                 r.care_plan,
                 patient="survivor_id",
-                survivor_id=lambda row: row.survivor_id,
             ),
         )
     ),
@@ -251,7 +240,6 @@ TYPES: dict[str, TypeSpec] = {
                 latest("created_at", "updated_at", "booked_at", "missed_at"),
                 r.service_request,
                 patient="plan__survivor_id",
-                survivor_id=lambda row: row.plan.survivor_id,
             ),
         )
     ),

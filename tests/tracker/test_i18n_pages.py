@@ -73,24 +73,8 @@ def test_the_page_not_found_is_in_the_browsers_language_before_she_signs_in(clie
 # ---------------------------------------------------------------- her pages and dates
 
 
-def test_her_plan_in_spanish_with_spanish_dates_and_24_hour_times(client_for, spanish):
-    plan = PlanFactory(survivor=spanish)
-    PlanItemFactory(plan=plan, opens_on=dt.date(2027, 4, 1), due_by=dt.date(2027, 7, 1))
-    PlanItemFactory(
-        plan=plan,
-        opens_on=dt.date(2027, 3, 1),
-        due_by=dt.date(2027, 5, 1),
-        state="booked",
-        booked_at=dt.datetime(2027, 3, 22, 22, 30, tzinfo=dt.UTC),  # 18:30 in New York (EDT)
-    )
-    page = text(get(client_for, spanish, reverse("my_followup")))
-    assert "Lo que viene" in page and "Coming up" not in page
-    assert "Le toca entre el 1 de abril y el 1 de julio de 2027" in page
-    assert "lunes 22 de marzo de 2027 a las 18:30" in page
-    assert "p.m." not in page and "March" not in page
-
-
-def test_her_plan_in_english_keeps_english_dates_and_12_hour_times(client_for, survivor):
+def _plan_with_a_booking(survivor):
+    """An item coming up, and one booked at 18:30 her time (New York, EDT)."""
     plan = PlanFactory(survivor=survivor)
     PlanItemFactory(plan=plan, opens_on=dt.date(2027, 4, 1), due_by=dt.date(2027, 7, 1))
     PlanItemFactory(
@@ -100,6 +84,19 @@ def test_her_plan_in_english_keeps_english_dates_and_12_hour_times(client_for, s
         state="booked",
         booked_at=dt.datetime(2027, 3, 22, 22, 30, tzinfo=dt.UTC),
     )
+
+
+def test_her_plan_in_spanish_with_spanish_dates_and_24_hour_times(client_for, spanish):
+    _plan_with_a_booking(spanish)
+    page = text(get(client_for, spanish, reverse("my_followup")))
+    assert "Lo que viene" in page and "Coming up" not in page
+    assert "Le toca entre el 1 de abril y el 1 de julio de 2027" in page
+    assert "lunes 22 de marzo de 2027 a las 18:30" in page
+    assert "p.m." not in page and "March" not in page
+
+
+def test_her_plan_in_english_keeps_english_dates_and_12_hour_times(client_for, survivor):
+    _plan_with_a_booking(survivor)
     page = text(get(client_for, survivor, reverse("my_followup")))
     assert "Due between 1 April and 1 July 2027" in page
     assert "Monday 22 March 2027 at 6:30 p.m." in page
